@@ -1,0 +1,133 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/snapshot.h"
+
+namespace epx {
+
+/// Limits that keep label values bounded.
+struct AnalysisOptions {
+  std::size_t top_processes = 10;
+  std::size_t top_destinations = 10;
+  std::size_t top_local_addresses = 20;
+};
+
+/// Usage of one protocol/family range against the ports held host-wide.
+struct PoolUsage {
+  Protocol protocol = Protocol::kTcp;
+  Family family = Family::kIpv4;
+  std::uint16_t range_start = 0;
+  std::uint32_t range_size = 0;
+  std::uint32_t reserved = 0;
+  std::uint32_t capacity = 0;
+  /// Distinct local ports in the range held by any socket of the protocol.
+  std::uint32_t in_use = 0;
+  double usage_ratio = 0;
+};
+
+/// The headline: how close a new connect() is to failing, by the OS rule.
+struct ExhaustionSummary {
+  Protocol protocol = Protocol::kTcp;
+  ExhaustionRule rule = ExhaustionRule::kHostWide;
+  std::uint32_t capacity = 0;
+  /// Ports in range held for every destination (listeners, bound sockets).
+  std::uint32_t exclusive_in_use = 0;
+  /// Ports unavailable to connect() toward the worst destination.
+  std::uint32_t worst_in_use = 0;
+  double ratio = 0;
+};
+
+/// Number of sockets in one state.
+struct StateCount {
+  Protocol protocol = Protocol::kTcp;
+  Family family = Family::kIpv4;
+  SocketState state = SocketState::kEstablished;
+  std::uint64_t sockets = 0;
+};
+
+/// The Log-EphemeralPortStats.ps1 row: one local address.
+struct LocalAddressUsage {
+  Protocol protocol = Protocol::kTcp;
+  std::string address;
+  std::uint32_t in_use = 0;
+  std::uint32_t capacity = 0;
+  double usage_ratio = 0;
+  std::uint32_t listening_ports = 0;
+  /// Distinct owning processes; 0 when per-process data is not collected.
+  std::uint32_t processes = 0;
+};
+
+/// Sockets of one process in one protocol and state.
+struct ProcessStateCount {
+  Protocol protocol = Protocol::kTcp;
+  SocketState state = SocketState::kEstablished;
+  std::uint64_t sockets = 0;
+};
+
+/// Ports and sockets held by one process.
+struct ProcessUsage {
+  std::int64_t pid = 0;
+  std::string name;
+  /// Indexed by Protocol: distinct in-range ports the process holds.
+  std::array<std::uint32_t, 2> in_use{};
+  std::vector<ProcessStateCount> sockets;
+};
+
+/// A watched service; always reported, zero when idle or stopped.
+struct ServiceUsage {
+  std::string name;
+  bool running = false;
+  std::uint32_t processes = 0;
+  /// Indexed by Protocol.
+  std::array<std::uint32_t, 2> in_use{};
+};
+
+/// Ports used toward one remote address and port.
+struct DestinationUsage {
+  Protocol protocol = Protocol::kTcp;
+  std::string remote_address;
+  std::uint16_t remote_port = 0;
+  /// Distinct local in-range ports connected to this destination.
+  std::uint32_t in_use = 0;
+  /// Per-destination rule: worst (in_use + exclusive) / capacity over local
+  /// addresses; host-wide rule: in_use / capacity.
+  double usage_ratio = 0;
+};
+
+/// Sockets whose owner is not known, by reason: "time_wait" and "orphaned"
+/// (held by the kernel after close) or "unknown" (owner not readable).
+struct UnattributedUsage {
+  Protocol protocol = Protocol::kTcp;
+  std::string reason;
+  std::uint32_t in_use = 0;
+  std::uint64_t sockets = 0;
+};
+
+/// Everything the exposition and the console report show.
+struct PortUsageReport {
+  std::vector<PoolUsage> pools;
+  std::vector<ExhaustionSummary> exhaustion;
+  std::vector<StateCount> states;
+  std::vector<LocalAddressUsage> local_addresses;
+  std::vector<ProcessUsage> processes;
+  std::vector<ServiceUsage> services;
+  std::vector<DestinationUsage> destinations;
+  std::vector<UnattributedUsage> unattributed;
+  bool processes_collected = false;
+  std::uint32_t processes_seen = 0;
+  std::uint32_t processes_unreadable = 0;
+  TcpCounters tcp_counters;
+  EventCounts events;
+  std::vector<CollectorStatus> collectors;
+};
+
+/// Pure: turns a snapshot into the numbers the exporter reports.
+PortUsageReport AnalyzePortUsage(const Snapshot& snapshot,
+                                 const AnalysisOptions& options);
+
+}  // namespace epx

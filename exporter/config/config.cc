@@ -1,0 +1,239 @@
+#include "config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+namespace epx {
+namespace {
+
+class YamlReader {
+ public:
+  YamlReader(std::string file_name, std::string* error)
+      : file_(std::move(file_name)), error_(error) {}
+
+  bool Fail(const YAML::Node& node, const std::string& key,
+            const std::string& problem) {
+    std::ostringstream out;
+    out << file_;
+    if (node.Mark().line >= 0) out << ":" << node.Mark().line + 1;
+    out << ": " << key << ": " << problem;
+    *error_ = out.str();
+    return false;
+  }
+
+  bool String(const YAML::Node& node, const std::string& key,
+              std::string* out) {
+    if (!node.IsScalar()) return Fail(node, key, "expected a string");
+    *out = node.Scalar();
+    return true;
+  }
+
+  bool Bool(const YAML::Node& node, const std::string& key, bool* out) {
+    std::string s = node.IsScalar() ? node.Scalar() : "";
+    if (s == "true" || s == "yes" || s == "on") {
+      *out = true;
+    } else if (s == "false" || s == "no" || s == "off") {
+      *out = false;
+    } else {
+      return Fail(node, key, "expected true or false, got '" + s + "'");
+    }
+    return true;
+  }
+
+  bool Count(const YAML::Node& node, const std::string& key,
+             std::size_t max, std::size_t* out) {
+    std::string s = node.IsScalar() ? node.Scalar() : "";
+    if (s.empty() || s.size() > 9 ||
+        !std::all_of(s.begin(), s.end(),
+                     [](char c) { return c >= '0' && c <= '9'; })) {
+      return Fail(node, key, "expected a whole number, got '" + s + "'");
+    }
+    std::size_t v = std::stoul(s);
+    if (v > max) {
+      return Fail(node, key,
+                  "must be at most " + std::to_string(max) + ", got " + s);
+    }
+    *out = v;
+    return true;
+  }
+
+  bool StringList(const YAML::Node& node, const std::string& key,
+                  std::vector<std::string>* out) {
+    if (!node.IsSequence()) return Fail(node, key, "expected a list");
+    out->clear();
+    for (const YAML::Node& item : node) {
+      std::string s;
+      if (!String(item, key, &s)) return false;
+      if (s.empty()) return Fail(item, key, "empty name");
+      out->push_back(s);
+    }
+    return true;
+  }
+
+  using Handler = std::function<bool(const YAML::Node&, const std::string&)>;
+
+  bool Map(const YAML::Node& node, const std::string& prefix,
+           const std::map<std::string, Handler>& handlers) {
+    if (node.IsNull()) return true;
+    if (!node.IsMap()) {
+      return Fail(node, prefix.empty() ? "(top level)" : prefix,
+                  "expected a mapping");
+    }
+    for (const auto& kv : node) {
+      std::string name = kv.first.IsScalar() ? kv.first.Scalar() : "?";
+      std::string key = prefix.empty() ? name : prefix + "." + name;
+      auto it = handlers.find(name);
+      if (it == handlers.end()) return Fail(kv.first, key, "unknown key");
+      if (!it->second(kv.second, key)) return false;
+    }
+    return true;
+  }
+
+ private:
+  std::string file_;
+  std::string* error_;
+};
+
+constexpr std::size_t kMaxTop = 1000;
+
+bool CheckSocketSource(const std::string& source, std::string* problem) {
+  std::vector<std::string> sources = SupportedSocketSources();
+  if (std::find(sources.begin(), sources.end(), source) != sources.end())
+    return true;
+  std::string list;
+  for (const auto& s : sources) list += (list.empty() ? "" : ", ") + s;
+  *problem = "unsupported socket source '" + source + "' (supported on " +
+             HostOsName() + ": " + list + ")";
+  return false;
+}
+
+}  // namespace
+
+bool ApplyConfigYaml(const std::string& yaml_text,
+                     const std::string& file_name, Config* config,
+                     std::string* error) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    *error = file_name + ":" + std::to_string(e.mark.line + 1) +
+             ": invalid YAML: " + e.msg;
+    return false;
+  }
+  YamlReader r(file_name, error);
+  Config c = *config;
+  using N = const YAML::Node&;
+  using K = const std::string&;
+  bool ok = r.Map(
+      root, "",
+      {{"web",
+        [&](N n, K k) {
+          return r.Map(
+              n, k,
+              {{"listen_address",
+                [&](N v, K kk) {
+                  return r.String(v, kk, &c.listen_address) &&
+                         (!c.listen_address.empty() ||
+                          r.Fail(v, kk, "must not be empty"));
+                }},
+               {"telemetry_path", [&](N v, K kk) {
+                  return r.String(v, kk, &c.telemetry_path) &&
+                         (c.telemetry_path.rfind('/', 0) == 0 ||
+                          r.Fail(v, kk, "must start with '/'"));
+                }}});
+        }},
+       {"source",
+        [&](N n, K k) {
+          return r.Map(n, k,
+                       {{"sockets",
+                         [&](N v, K kk) {
+                           std::string problem;
+                           return r.String(v, kk, &c.source.socket_source) &&
+                                  (CheckSocketSource(c.source.socket_source,
+                                                     &problem) ||
+                                   r.Fail(v, kk, problem));
+                         }},
+                        {"procfs_root", [&](N v, K kk) {
+                           return r.String(v, kk, &c.source.procfs_root);
+                         }}});
+        }},
+       {"collectors",
+        [&](N n, K k) {
+          return r.Map(n, k,
+                       {{"processes",
+                         [&](N v, K kk) {
+                           return r.Bool(v, kk, &c.source.collect_processes);
+                         }},
+                        {"tcp_stats", [&](N v, K kk) {
+                           return r.Bool(v, kk, &c.source.collect_tcp_stats);
+                         }}});
+        }},
+       {"limits",
+        [&](N n, K k) {
+          return r.Map(
+              n, k,
+              {{"top_processes",
+                [&](N v, K kk) {
+                  return r.Count(v, kk, kMaxTop, &c.limits.top_processes);
+                }},
+               {"top_destinations",
+                [&](N v, K kk) {
+                  return r.Count(v, kk, kMaxTop, &c.limits.top_destinations);
+                }},
+               {"top_local_addresses", [&](N v, K kk) {
+                  return r.Count(v, kk, kMaxTop,
+                                 &c.limits.top_local_addresses);
+                }}});
+        }},
+       {"watched_services", [&](N n, K k) {
+          return r.StringList(n, k, &c.source.watched_services);
+        }}});
+  if (!ok) return false;
+  *config = c;
+  return true;
+}
+
+bool ApplyConfigFile(const std::string& path, Config* config,
+                     std::string* error) {
+  std::ifstream in(path);
+  if (!in) {
+    *error = path + ": cannot read config file";
+    return false;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    *error = path + ": cannot read config file";
+    return false;
+  }
+  return ApplyConfigYaml(text.str(), path, config, error);
+}
+
+bool ValidateConfig(const Config& config, std::string* error) {
+  std::string problem;
+  if (!CheckSocketSource(config.source.socket_source, &problem)) {
+    *error = "source.sockets: " + problem;
+    return false;
+  }
+  if (config.source.procfs_root.empty()) {
+    *error = "source.procfs_root: must not be empty";
+    return false;
+  }
+  return true;
+}
+
+Config DefaultConfig() {
+  Config c;
+  c.source.socket_source = DefaultSocketSource();
+  if (std::string(HostOsName()) == "windows") {
+    c.source.watched_services = {"WAPCSvc"};
+  }
+  return c;
+}
+
+}  // namespace epx

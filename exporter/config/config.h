@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "analysis/port_usage.h"
+#include "sources/host_source.h"
+
+namespace epx {
+
+/// The exporter's whole configuration after file and flags are merged.
+struct Config {
+  std::string listen_address = ":19152";
+  std::string telemetry_path = "/metrics";
+  std::string config_file;
+  SourceOptions source;
+  AnalysisOptions limits;
+};
+
+/// Returns the built-in defaults for this OS (socket source, watched
+/// services: WAPCSvc on Windows, none on Linux).
+Config DefaultConfig();
+
+/// Pure: applies YAML text over *config. file_name is used in messages.
+/// On error returns false and sets *error to "file:line: key: problem".
+bool ApplyConfigYaml(const std::string& yaml_text,
+                     const std::string& file_name, Config* config,
+                     std::string* error);
+
+/// Reads the file and applies it like ApplyConfigYaml.
+bool ApplyConfigFile(const std::string& path, Config* config,
+                     std::string* error);
+
+/// Checks values that no single key can judge alone (e.g. an unsupported
+/// socket source); false with *error set.
+bool ValidateConfig(const Config& config, std::string* error);
+
+}  // namespace epx

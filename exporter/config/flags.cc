@@ -1,0 +1,226 @@
+#include "config/flags.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace epx {
+namespace {
+
+enum class Kind { kString, kBool, kCount, kList };
+
+struct FlagSpec {
+  const char* name;
+  Kind kind;
+  const char* help;
+};
+
+const FlagSpec kFlags[] = {
+    {"web.listen-address", Kind::kString,
+     "Address to listen on, host:port or :port (default :19152)."},
+    {"web.telemetry-path", Kind::kString,
+     "Path of the metrics endpoint (default /metrics)."},
+    {"source", Kind::kString,
+     "Socket source: netlink or procfs on Linux, iphlpapi on Windows."},
+    {"path.procfs", Kind::kString, "procfs mount point (default /proc)."},
+    {"collector.processes", Kind::kBool,
+     "Attribute sockets to processes and services (default true)."},
+    {"collector.tcp_stats", Kind::kBool,
+     "Export TCP open/fail counters (default true)."},
+    {"top.processes", Kind::kCount, "Processes to report (default 10)."},
+    {"top.destinations", Kind::kCount,
+     "Destinations to report (default 10)."},
+    {"top.local-addresses", Kind::kCount,
+     "Local addresses to report (default 20)."},
+    {"service", Kind::kList,
+     "Watched service or systemd unit; repeat for more. Replaces the "
+     "configured list."},
+};
+
+const FlagSpec* FindFlag(const std::string& name) {
+  for (const FlagSpec& f : kFlags) {
+    if (name == f.name) return &f;
+  }
+  return nullptr;
+}
+
+bool ParseBoolText(const std::string& s, bool* out) {
+  if (s == "true" || s == "1") {
+    *out = true;
+    return true;
+  }
+  if (s == "false" || s == "0") {
+    *out = false;
+    return true;
+  }
+  return false;
+}
+
+bool ParseCountText(const std::string& s, std::size_t* out) {
+  if (s.empty() || s.size() > 4 ||
+      !std::all_of(s.begin(), s.end(),
+                   [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
+  *out = std::stoul(s);
+  return *out <= 1000;
+}
+
+}  // namespace
+
+bool ParseCommandLine(const std::vector<std::string>& args, CommandLine* out,
+                      std::string* error) {
+  CommandLine cl;
+  std::size_t i = 0;
+  if (!args.empty() && args[0].rfind("-", 0) != 0) {
+    if (args[0] != "serve" && args[0] != "report") {
+      *error = "unknown command '" + args[0] + "' (commands: serve, report)";
+      return false;
+    }
+    cl.command = args[0];
+    i = 1;
+  }
+  for (; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.rfind("--", 0) != 0) {
+      *error = "unexpected argument '" + arg + "'";
+      return false;
+    }
+    std::string name = arg.substr(2);
+    std::string value;
+    bool has_value = false;
+    std::size_t eq = name.find('=');
+    if (eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_value = true;
+    }
+    if (name == "help" || name == "version") {
+      (name == "help" ? cl.help : cl.version) = true;
+      continue;
+    }
+    if (name == "config.check") {
+      bool b = true;
+      if (has_value && !ParseBoolText(value, &b)) {
+        *error = "--config.check: expected true or false";
+        return false;
+      }
+      cl.config_check = b;
+      continue;
+    }
+    bool negated = false;
+    if (name.rfind("no-", 0) == 0) {
+      negated = true;
+      name = name.substr(3);
+    }
+    const FlagSpec* spec = FindFlag(name);
+    bool takes_value = name == "config.file" || name == "watch" ||
+                       (spec != nullptr && spec->kind != Kind::kBool);
+    if (spec == nullptr && name != "config.file" && name != "watch") {
+      *error = "unknown flag '--" + name + "' (see --help)";
+      return false;
+    }
+    if (negated && (spec == nullptr || spec->kind != Kind::kBool)) {
+      *error = "unknown flag '--no-" + name + "' (see --help)";
+      return false;
+    }
+    if (takes_value && !has_value) {
+      if (i + 1 >= args.size()) {
+        *error = "--" + name + ": missing value";
+        return false;
+      }
+      value = args[++i];
+    }
+    if (name == "config.file") {
+      cl.config_file = value;
+      continue;
+    }
+    if (name == "watch") {
+      char* end = nullptr;
+      double seconds = std::strtod(value.c_str(), &end);
+      if (value.empty() || *end != '\0' || !(seconds >= 0.1) ||
+          seconds > 86400) {
+        *error = "--watch: expected seconds between 0.1 and 86400, got '" +
+                 value + "'";
+        return false;
+      }
+      cl.watch_seconds = seconds;
+      continue;
+    }
+    if (spec->kind == Kind::kBool) {
+      bool b = true;
+      if (has_value && !ParseBoolText(value, &b)) {
+        *error = "--" + name + ": expected true or false, got '" + value + "'";
+        return false;
+      }
+      cl.overrides.emplace_back(name, (b != negated) ? "true" : "false");
+      continue;
+    }
+    cl.overrides.emplace_back(name, value);
+  }
+  *out = cl;
+  return true;
+}
+
+bool ApplyFlagOverrides(const CommandLine& command_line, Config* config,
+                        std::string* error) {
+  Config c = *config;
+  bool services_reset = false;
+  for (const auto& [name, value] : command_line.overrides) {
+    const FlagSpec* spec = FindFlag(name);
+    auto fail = [&](const std::string& problem) {
+      *error = "--" + name + ": " + problem;
+      return false;
+    };
+    if (spec->kind == Kind::kCount) {
+      std::size_t n;
+      if (!ParseCountText(value, &n))
+        return fail("expected a whole number up to 1000, got '" + value +
+                    "'");
+      if (name == "top.processes") c.limits.top_processes = n;
+      if (name == "top.destinations") c.limits.top_destinations = n;
+      if (name == "top.local-addresses") c.limits.top_local_addresses = n;
+    } else if (spec->kind == Kind::kBool) {
+      bool b = value == "true";
+      if (name == "collector.processes") c.source.collect_processes = b;
+      if (name == "collector.tcp_stats") c.source.collect_tcp_stats = b;
+    } else if (spec->kind == Kind::kList) {
+      if (value.empty()) return fail("empty service name");
+      if (!services_reset) c.source.watched_services.clear();
+      services_reset = true;
+      c.source.watched_services.push_back(value);
+    } else if (name == "web.listen-address") {
+      if (value.empty()) return fail("must not be empty");
+      c.listen_address = value;
+    } else if (name == "web.telemetry-path") {
+      if (value.rfind('/', 0) != 0) return fail("must start with '/'");
+      c.telemetry_path = value;
+    } else if (name == "source") {
+      c.source.socket_source = value;
+    } else if (name == "path.procfs") {
+      c.source.procfs_root = value;
+    }
+  }
+  if (!ValidateConfig(c, error)) return false;
+  *config = c;
+  return true;
+}
+
+std::string UsageText() {
+  std::string out =
+      "usage: ephemeral_port_exporter [serve|report] [flags]\n\n"
+      "Commands:\n"
+      "  serve   serve Prometheus metrics over HTTP (default)\n"
+      "  report  print a port usage table once, or every --watch seconds\n\n"
+      "Flags:\n"
+      "  --config.file=PATH  YAML configuration file\n"
+      "  --config.check      validate the configuration and exit\n"
+      "  --watch=SECONDS     (report) repeat every SECONDS\n"
+      "  --version           print the version and exit\n";
+  for (const FlagSpec& f : kFlags) {
+    std::string name = std::string("--") + f.name;
+    if (f.kind == Kind::kBool) name += ", --no-" + std::string(f.name);
+    out += "  " + name + "\n      " + f.help + "\n";
+  }
+  return out;
+}
+
+}  // namespace epx

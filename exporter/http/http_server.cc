@@ -1,0 +1,140 @@
+#include "http/http_server.h"
+
+#include <civetweb.h>
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <utility>
+
+namespace epx {
+namespace {
+
+void Send(mg_connection* conn, int status, const char* reason,
+          const char* content_type, const std::string& body) {
+  mg_printf(conn,
+            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+            "Cache-Control: no-store\r\n\r\n",
+            status, reason, content_type, body.size());
+  mg_write(conn, body.data(), body.size());
+}
+
+bool IsPort(const std::string& s) {
+  if (s.empty() || s.size() > 5) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return std::stoi(s) <= 65535;
+}
+
+}  // namespace
+
+bool ToCivetwebPorts(const std::string& listen_address, std::string* out,
+                     std::string* error) {
+  std::size_t colon = listen_address.rfind(':');
+  if (colon == std::string::npos || !IsPort(listen_address.substr(colon + 1))) {
+    *error = "listen address '" + listen_address +
+             "' is not host:port, :port or [ipv6]:port";
+    return false;
+  }
+  std::string host = listen_address.substr(0, colon);
+  std::string port = listen_address.substr(colon + 1);
+  if (host.empty()) {
+    *out = port;
+  } else if (host.front() == '[' && host.back() == ']') {
+    *out = host + ":" + port;
+  } else if (host.find(':') != std::string::npos) {
+    *error = "listen address '" + listen_address +
+             "': put an IPv6 host in brackets, e.g. [::1]:19152";
+    return false;
+  } else {
+    *out = host + ":" + port;
+  }
+  return true;
+}
+
+HttpServer::HttpServer(HttpContent content) : content_(std::move(content)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+bool HttpServer::Start(const std::string& listen_address, std::string* error) {
+  std::string ports;
+  if (!ToCivetwebPorts(listen_address, &ports, error)) return false;
+  const char* options[] = {"listening_ports", ports.c_str(),
+                           "num_threads",     "8",
+                           "request_timeout_ms", "30000",
+                           nullptr};
+  mg_callbacks callbacks{};
+  mg_init_data init{};
+  init.callbacks = &callbacks;
+  init.configuration_options = options;
+  char text[256] = {0};
+  unsigned code = 0;
+  mg_error_data err{};
+  err.code = &code;
+  err.text = text;
+  err.text_buffer_size = sizeof text;
+  context_ = mg_start2(&init, &err);
+  if (context_ == nullptr) {
+    *error = "cannot listen on " + listen_address + ": " +
+             (text[0] ? std::string(text) : std::string("civetweb failed"));
+    return false;
+  }
+  mg_set_request_handler(context_, "/", &HttpServer::Dispatch, this);
+  return true;
+}
+
+void HttpServer::Stop() {
+  if (context_ != nullptr) {
+    mg_stop(context_);
+    context_ = nullptr;
+  }
+}
+
+int HttpServer::BoundPort() const {
+  if (context_ == nullptr) return 0;
+  mg_server_port ports[4];
+  int n = mg_get_server_ports(context_, 4, ports);
+  return n > 0 ? ports[0].port : 0;
+}
+
+int HttpServer::Dispatch(mg_connection* conn, void* self) {
+  return static_cast<HttpServer*>(self)->Handle(conn);
+}
+
+int HttpServer::Handle(mg_connection* conn) {
+  const mg_request_info* info = mg_get_request_info(conn);
+  std::string path = info->local_uri ? info->local_uri : "";
+  std::string method = info->request_method ? info->request_method : "";
+  if (method != "GET" && method != "HEAD") {
+    Send(conn, 405, "Method Not Allowed", "text/plain; charset=utf-8",
+         "method not allowed\n");
+    return 405;
+  }
+  try {
+    if (path == content_.telemetry_path) {
+      Send(conn, 200, "OK", "text/plain; version=0.0.4; charset=utf-8",
+           content_.metrics());
+      return 200;
+    }
+    if (path == "/-/healthy") {
+      Send(conn, 200, "OK", "text/plain; charset=utf-8", "Healthy\n");
+      return 200;
+    }
+    if (path == "/") {
+      Send(conn, 200, "OK", "text/html; charset=utf-8",
+           content_.landing_page());
+      return 200;
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "level=error msg=\"request failed\" path=%s err=\"%s\"\n",
+                 path.c_str(), e.what());
+    Send(conn, 500, "Internal Server Error", "text/plain; charset=utf-8",
+         "internal error\n");
+    return 500;
+  }
+  Send(conn, 404, "Not Found", "text/plain; charset=utf-8", "not found\n");
+  return 404;
+}
+
+}  // namespace epx

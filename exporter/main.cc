@@ -1,0 +1,114 @@
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "analysis/port_usage.h"
+#include "config/config.h"
+#include "config/flags.h"
+#include "http/http_server.h"
+#include "http/landing_page.h"
+#include "metrics/port_usage_collectable.h"
+#include "platform/platform.h"
+#include "prometheus/text_serializer.h"
+#include "report/console_report.h"
+#include "version.h"
+
+namespace {
+
+using epx::Config;
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "ephemeral_port_exporter: error: %s\n",
+               message.c_str());
+  return 2;
+}
+
+std::string ReportTitle() {
+  std::time_t now = std::time(nullptr);
+  char when[64];
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z",
+                std::localtime(&now));
+  return "Ephemeral port report for " + epx::HostName() + " at " + when;
+}
+
+int RunReport(const Config& config, double watch_seconds) {
+  auto source = epx::MakeHostSource(config.source);
+  for (;;) {
+    epx::Snapshot snapshot = source->Collect();
+    std::string text = epx::FormatConsoleReport(
+        epx::AnalyzePortUsage(snapshot, config.limits), ReportTitle());
+    if (watch_seconds > 0) std::fputs("\033[H\033[2J", stdout);
+    std::fputs(text.c_str(), stdout);
+    std::fflush(stdout);
+    if (watch_seconds <= 0 || epx::SleepUnlessStopped(watch_seconds)) break;
+  }
+  return 0;
+}
+
+int RunServe(const Config& config, const epx::BuildInfo& build) {
+  auto collectable = std::make_shared<epx::PortUsageCollectable>(
+      epx::MakeHostSource(config.source), config.limits, build);
+  epx::HttpContent content;
+  content.telemetry_path = config.telemetry_path;
+  content.metrics = [collectable] {
+    std::ostringstream out;
+    prometheus::TextSerializer().Serialize(out, collectable->Collect());
+    return out.str();
+  };
+  std::string landing = epx::LandingPageHtml(config, build);
+  content.landing_page = [landing] { return landing; };
+  epx::HttpServer server(content);
+  std::string error;
+  if (!server.Start(config.listen_address, &error)) return Fail(error);
+  std::fprintf(stderr,
+               "level=info msg=\"listening\" address=%s port=%d path=%s "
+               "version=%s source=%s\n",
+               config.listen_address.c_str(), server.BoundPort(),
+               config.telemetry_path.c_str(), EPX_VERSION,
+               config.source.socket_source.c_str());
+  epx::WaitForStopSignal();
+  std::fprintf(stderr, "level=info msg=\"stopping\"\n");
+  server.Stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  epx::PrepareStopSignals();
+  std::vector<std::string> args(argv + 1, argv + argc);
+  epx::CommandLine command_line;
+  std::string error;
+  if (!epx::ParseCommandLine(args, &command_line, &error)) return Fail(error);
+  if (command_line.help) {
+    std::fputs(epx::UsageText().c_str(), stdout);
+    return 0;
+  }
+  if (command_line.version) {
+    std::printf("ephemeral_port_exporter %s (%s)\n", EPX_VERSION,
+                epx::HostOsName());
+    return 0;
+  }
+  Config config = epx::DefaultConfig();
+  if (!command_line.config_file.empty()) {
+    config.config_file = command_line.config_file;
+    if (!epx::ApplyConfigFile(command_line.config_file, &config, &error))
+      return Fail(error);
+  }
+  if (!epx::ApplyFlagOverrides(command_line, &config, &error))
+    return Fail(error);
+  if (command_line.config_check) {
+    std::printf("configuration OK\n%s", epx::DescribeConfig(config).c_str());
+    return 0;
+  }
+  epx::BuildInfo build{EPX_VERSION, epx::HostOsName(),
+                       config.source.socket_source};
+  if (command_line.command == "report")
+    return RunReport(config, command_line.watch_seconds);
+  return RunServe(config, build);
+}

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "analysis/port_usage.h"
+#include "metrics/report_families.h"
+#include "prometheus/collectable.h"
+#include "prometheus/metric_family.h"
+#include "sources/host_source.h"
+
+namespace epx {
+
+/// The /metrics pipeline: source -> snapshot -> analysis -> families.
+/// Thread-safe; scrapes that arrive while a collection runs wait for it and
+/// share its result instead of starting another.
+class PortUsageCollectable : public prometheus::Collectable {
+ public:
+  PortUsageCollectable(std::unique_ptr<HostSource> source,
+                       AnalysisOptions options, BuildInfo build);
+
+  /// Never throws; an unexpected failure yields
+  /// ephemeral_port_collector_success{collector="exporter"} 0.
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  std::vector<prometheus::MetricFamily> CollectOnce() const;
+
+  std::unique_ptr<HostSource> source_;
+  AnalysisOptions options_;
+  BuildInfo build_;
+  mutable std::mutex mu_;
+  mutable std::condition_variable done_;
+  mutable bool in_flight_ = false;
+  mutable std::uint64_t generation_ = 0;
+  mutable std::vector<prometheus::MetricFamily> last_;
+};
+
+}  // namespace epx

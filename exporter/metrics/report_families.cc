@@ -1,0 +1,292 @@
+#include "metrics/report_families.h"
+
+#include <deque>
+#include <string>
+#include <utility>
+
+namespace epx {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+using Labels = std::vector<ClientMetric::Label>;
+
+class FamilyBuilder {
+ public:
+
+  MetricFamily& Gauge(const std::string& name, const std::string& help) {
+    return Add(name, help, MetricType::Gauge);
+  }
+  MetricFamily& Counter(const std::string& name, const std::string& help) {
+    return Add(name, help, MetricType::Counter);
+  }
+
+  static void Set(MetricFamily& family, Labels labels, double value) {
+    ClientMetric m;
+    m.label = std::move(labels);
+    if (family.type == MetricType::Counter) {
+      m.counter.value = value;
+    } else {
+      m.gauge.value = value;
+    }
+    family.metric.push_back(std::move(m));
+  }
+
+ private:
+  MetricFamily& Add(const std::string& name, const std::string& help,
+                    MetricType type) {
+    MetricFamily f;
+    f.name = "ephemeral_port_" + name;
+    f.help = help;
+    f.type = type;
+    families_.push_back(std::move(f));
+    return families_.back();
+  }
+
+ public:
+  std::vector<MetricFamily> TakeNonEmpty() {
+    std::vector<MetricFamily> out;
+    for (auto& f : families_) {
+      if (!f.metric.empty()) out.push_back(std::move(f));
+    }
+    return out;
+  }
+
+ private:
+  std::deque<MetricFamily> families_;
+};
+
+ClientMetric::Label L(std::string name, std::string value) {
+  return ClientMetric::Label{std::move(name), std::move(value)};
+}
+
+std::string Pid(std::int64_t pid) { return std::to_string(pid); }
+
+void AddPools(const PortUsageReport& r, FamilyBuilder& b) {
+  const char* names[] = {"range_start", "range_size", "reserved_ports",
+                         "capacity", "in_use", "usage_ratio"};
+  const char* helps[] = {
+      "First port of the dynamic (ephemeral) port range.",
+      "Number of ports in the dynamic port range.",
+      "Ports inside the range the OS will not hand out (reserved or "
+      "excluded).",
+      "Ports the OS can hand out: range size minus reserved ports.",
+      "Distinct local ports in the range held by any socket of the protocol.",
+      "in_use / capacity for the protocol and family."};
+  MetricFamily* families[6];
+  for (int i = 0; i < 6; ++i) families[i] = &b.Gauge(names[i], helps[i]);
+  for (const PoolUsage& p : r.pools) {
+    Labels labels{L("protocol", ProtocolName(p.protocol)),
+                  L("family", FamilyName(p.family))};
+    double values[] = {static_cast<double>(p.range_start),
+                       static_cast<double>(p.range_size),
+                       static_cast<double>(p.reserved),
+                       static_cast<double>(p.capacity),
+                       static_cast<double>(p.in_use), p.usage_ratio};
+    for (int i = 0; i < 6; ++i)
+      FamilyBuilder::Set(*families[i], labels, values[i]);
+  }
+}
+
+void AddExhaustion(const PortUsageReport& r, FamilyBuilder& b) {
+  auto& ratio = b.Gauge(
+      "exhaustion_ratio",
+      "Headline: how close a new outbound connect() is to failing for lack "
+      "of a local port, by the host OS's rule (1 = exhausted).");
+  auto& worst = b.Gauge(
+      "exhaustion_in_use",
+      "Ports unavailable to a new connect() toward the worst destination "
+      "(Linux TCP) or host-wide (Windows, UDP).");
+  auto& exclusive = b.Gauge(
+      "exclusive_in_use",
+      "Ports in the range held for every destination: listeners and bound or "
+      "unconnected sockets.");
+  for (const ExhaustionSummary& e : r.exhaustion) {
+    Labels labels{L("protocol", ProtocolName(e.protocol))};
+    FamilyBuilder::Set(ratio, labels, e.ratio);
+    FamilyBuilder::Set(worst, labels, e.worst_in_use);
+    FamilyBuilder::Set(exclusive, labels, e.exclusive_in_use);
+  }
+}
+
+void AddStates(const PortUsageReport& r, FamilyBuilder& b) {
+  auto& f = b.Gauge("sockets", "Sockets by protocol, family and state.");
+  for (const StateCount& s : r.states) {
+    FamilyBuilder::Set(f,
+                       {L("protocol", ProtocolName(s.protocol)),
+                        L("family", FamilyName(s.family)),
+                        L("state", SocketStateName(s.state))},
+                       static_cast<double>(s.sockets));
+  }
+}
+
+void AddLocalAddresses(const PortUsageReport& r, FamilyBuilder& b) {
+  auto& in_use = b.Gauge("local_address_in_use",
+                         "Distinct ports in the range held on a local "
+                         "address (top N addresses).");
+  auto& ratio = b.Gauge("local_address_usage_ratio",
+                        "local_address_in_use / capacity.");
+  auto& listening = b.Gauge(
+      "local_address_listening_ports",
+      "Listening TCP ports (unconnected UDP ports) on a local address.");
+  auto& procs = b.Gauge("local_address_processes",
+                        "Distinct processes holding sockets on a local "
+                        "address.");
+  for (const LocalAddressUsage& a : r.local_addresses) {
+    Labels labels{L("protocol", ProtocolName(a.protocol)),
+                  L("local_address", a.address)};
+    FamilyBuilder::Set(in_use, labels, a.in_use);
+    FamilyBuilder::Set(ratio, labels, a.usage_ratio);
+    FamilyBuilder::Set(listening, labels, a.listening_ports);
+    if (r.processes_collected)
+      FamilyBuilder::Set(procs, labels, a.processes);
+  }
+}
+
+void AddProcesses(const PortUsageReport& r, FamilyBuilder& b) {
+  auto& in_use = b.Gauge("process_in_use",
+                         "Distinct ports in the range held by a process "
+                         "(top N processes).");
+  auto& sockets = b.Gauge("process_sockets",
+                          "Sockets of a process by protocol and state (top N "
+                          "processes).");
+  for (const ProcessUsage& p : r.processes) {
+    for (Protocol proto : {Protocol::kTcp, Protocol::kUdp}) {
+      FamilyBuilder::Set(
+          in_use,
+          {L("protocol", ProtocolName(proto)), L("process", p.name),
+           L("pid", Pid(p.pid))},
+          p.in_use[proto == Protocol::kTcp ? 0 : 1]);
+    }
+    for (const ProcessStateCount& s : p.sockets) {
+      FamilyBuilder::Set(sockets,
+                         {L("protocol", ProtocolName(s.protocol)),
+                          L("process", p.name), L("pid", Pid(p.pid)),
+                          L("state", SocketStateName(s.state))},
+                         static_cast<double>(s.sockets));
+    }
+  }
+  auto& un_ports = b.Gauge(
+      "unattributed_in_use",
+      "Ports in the range held by sockets with no known owning process.");
+  auto& un_sockets = b.Gauge("unattributed_sockets",
+                             "Sockets with no known owning process.");
+  for (const UnattributedUsage& u : r.unattributed) {
+    Labels labels{L("protocol", ProtocolName(u.protocol)),
+                  L("reason", u.reason)};
+    FamilyBuilder::Set(un_ports, labels, u.in_use);
+    FamilyBuilder::Set(un_sockets, labels, static_cast<double>(u.sockets));
+  }
+  if (r.processes_collected) {
+    FamilyBuilder::Set(b.Gauge("processes_scanned",
+                               "Processes whose sockets were listed."),
+                       {}, r.processes_seen);
+    FamilyBuilder::Set(
+        b.Gauge("processes_unreadable",
+                "Processes whose sockets could not be listed (permission or "
+                "exited); their sockets count as unattributed."),
+        {}, r.processes_unreadable);
+  }
+}
+
+void AddServices(const PortUsageReport& r, FamilyBuilder& b) {
+  auto& in_use = b.Gauge("service_in_use",
+                         "Distinct ports in the range held by a watched "
+                         "service's processes (0 when idle or stopped).");
+  auto& up = b.Gauge("service_up",
+                     "1 if the watched service has a running process.");
+  auto& procs = b.Gauge("service_processes",
+                        "Processes belonging to the watched service.");
+  for (const ServiceUsage& s : r.services) {
+    for (Protocol proto : {Protocol::kTcp, Protocol::kUdp}) {
+      FamilyBuilder::Set(
+          in_use, {L("protocol", ProtocolName(proto)), L("service", s.name)},
+          s.in_use[proto == Protocol::kTcp ? 0 : 1]);
+    }
+    FamilyBuilder::Set(up, {L("service", s.name)}, s.running ? 1 : 0);
+    FamilyBuilder::Set(procs, {L("service", s.name)}, s.processes);
+  }
+}
+
+void AddDestinations(const PortUsageReport& r, FamilyBuilder& b) {
+  auto& in_use = b.Gauge("destination_in_use",
+                         "Distinct local ports in the range connected to a "
+                         "remote address and port (top N destinations).");
+  auto& ratio = b.Gauge(
+      "destination_usage_ratio",
+      "How close connects to this destination are to failing: "
+      "(ports toward it + exclusive ports) / capacity on Linux TCP, "
+      "in_use / capacity elsewhere.");
+  for (const DestinationUsage& d : r.destinations) {
+    Labels labels{L("protocol", ProtocolName(d.protocol)),
+                  L("remote_address", d.remote_address),
+                  L("remote_port", std::to_string(d.remote_port))};
+    FamilyBuilder::Set(in_use, labels, d.in_use);
+    FamilyBuilder::Set(ratio, labels, d.usage_ratio);
+  }
+}
+
+void AddCounters(const PortUsageReport& r, FamilyBuilder& b) {
+  if (r.tcp_counters.valid) {
+    FamilyBuilder::Set(b.Counter("tcp_active_opens_total",
+                                 "Outbound TCP connections started since "
+                                 "boot (ActiveOpens)."),
+                       {}, static_cast<double>(r.tcp_counters.active_opens));
+    FamilyBuilder::Set(b.Counter("tcp_passive_opens_total",
+                                 "Inbound TCP connections accepted since "
+                                 "boot (PassiveOpens)."),
+                       {}, static_cast<double>(r.tcp_counters.passive_opens));
+    FamilyBuilder::Set(b.Counter("tcp_attempt_fails_total",
+                                 "TCP connection attempts that failed since "
+                                 "boot (AttemptFails)."),
+                       {}, static_cast<double>(r.tcp_counters.attempt_fails));
+  }
+  if (r.events.valid) {
+    auto& events = b.Counter(
+        "windows_events_total",
+        "Tcpip port-exhaustion events (4227, 4231) in the System log, "
+        "counted within the look-back at start plus since start.");
+    for (const auto& e : r.events.by_id) {
+      FamilyBuilder::Set(events, {L("event_id", std::to_string(e.first))},
+                         static_cast<double>(e.second));
+    }
+  }
+}
+
+void AddExporterInfo(const PortUsageReport& r, const BuildInfo& build,
+                     FamilyBuilder& b) {
+  auto& success = b.Gauge("collector_success",
+                          "1 if the collector succeeded in this scrape.");
+  auto& duration = b.Gauge("collector_duration_seconds",
+                           "Time the collector took in this scrape.");
+  for (const CollectorStatus& c : r.collectors) {
+    FamilyBuilder::Set(success, {L("collector", c.name)}, c.success ? 1 : 0);
+    FamilyBuilder::Set(duration, {L("collector", c.name)}, c.duration_seconds);
+  }
+  FamilyBuilder::Set(
+      b.Gauge("build_info", "Constant 1, labelled with version, OS and "
+                            "socket source."),
+      {L("version", build.version), L("os", build.os),
+       L("source", build.source)},
+      1);
+}
+
+}  // namespace
+
+std::vector<MetricFamily> BuildMetricFamilies(const PortUsageReport& report,
+                                              const BuildInfo& build) {
+  FamilyBuilder b;
+  AddPools(report, b);
+  AddExhaustion(report, b);
+  AddStates(report, b);
+  AddLocalAddresses(report, b);
+  AddProcesses(report, b);
+  AddServices(report, b);
+  AddDestinations(report, b);
+  AddCounters(report, b);
+  AddExporterInfo(report, build, b);
+  return b.TakeNonEmpty();
+}
+
+}  // namespace epx

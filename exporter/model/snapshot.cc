@@ -1,0 +1,34 @@
+#include "model/snapshot.h"
+
+#include <algorithm>
+
+namespace epx {
+
+bool PortRange::IsReserved(std::uint16_t port) const {
+  for (const auto& r : reserved) {
+    if (port >= r.first && port <= r.second) return true;
+  }
+  return false;
+}
+
+std::uint32_t PortRange::ReservedInRange() const {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> clipped;
+  std::uint32_t lo = start;
+  std::uint32_t hi = start + size;  // exclusive
+  for (const auto& r : reserved) {
+    std::uint32_t a = std::max<std::uint32_t>(r.first, lo);
+    std::uint32_t b = std::min<std::uint32_t>(r.second + 1u, hi);
+    if (a < b) clipped.emplace_back(a, b);
+  }
+  std::sort(clipped.begin(), clipped.end());
+  std::uint32_t total = 0;
+  std::uint32_t covered_to = 0;
+  for (const auto& c : clipped) {
+    std::uint32_t a = std::max(c.first, covered_to);
+    if (c.second > a) total += c.second - a;
+    covered_to = std::max(covered_to, c.second);
+  }
+  return total;
+}
+
+}  // namespace epx

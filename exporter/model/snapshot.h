@@ -1,0 +1,112 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/socket_record.h"
+
+namespace epx {
+
+/// How the OS decides that no local port is left for a new connect().
+enum class ExhaustionRule : std::uint8_t {
+  /// A port in use anywhere is unavailable (Windows; UDP everywhere).
+  kHostWide,
+  /// connect() may reuse a port for another (local address, remote address,
+  /// remote port); only listeners and bound sockets hold ports for all
+  /// destinations (Linux TCP).
+  kPerDestination,
+};
+
+/// The dynamic (ephemeral) port range of one protocol and family.
+struct PortRange {
+  Protocol protocol = Protocol::kTcp;
+  Family family = Family::kIpv4;
+  std::uint16_t start = 0;
+  /// Number of ports in the range, start included.
+  std::uint32_t size = 0;
+  /// Inclusive port intervals the OS will not hand out (Linux
+  /// ip_local_reserved_ports, Windows excluded port ranges).
+  std::vector<std::pair<std::uint16_t, std::uint16_t>> reserved;
+
+  /// True if port lies inside [start, start + size).
+  bool Contains(std::uint16_t port) const {
+    return port >= start && static_cast<std::uint32_t>(port) < start + size;
+  }
+  /// True if port is covered by a reserved interval.
+  bool IsReserved(std::uint16_t port) const;
+  /// Reserved ports that fall inside the range (overlaps counted once).
+  std::uint32_t ReservedInRange() const;
+  /// size minus ReservedInRange(): ports the OS can actually hand out.
+  std::uint32_t Capacity() const { return size - ReservedInRange(); }
+  /// True if port counts against this pool: in range and not reserved.
+  bool CountsPort(std::uint16_t port) const {
+    return Contains(port) && !IsReserved(port);
+  }
+};
+
+/// A process that owns sockets, as far as the OS lets us see it.
+struct ProcessInfo {
+  std::int64_t pid = 0;
+  std::string name;
+  /// Services the process hosts: systemd unit on Linux, service names on
+  /// Windows (several for a shared svchost).
+  std::vector<std::string> services;
+};
+
+/// A watched service and the processes it resolved to.
+struct ServiceInfo {
+  std::string name;
+  bool running = false;
+  std::vector<std::int64_t> pids;
+};
+
+/// TCP counters since boot (Linux /proc/net/snmp, Windows
+/// GetTcpStatisticsEx).
+struct TcpCounters {
+  bool valid = false;
+  std::uint64_t active_opens = 0;
+  std::uint64_t passive_opens = 0;
+  std::uint64_t attempt_fails = 0;
+  std::uint64_t estab_resets = 0;
+};
+
+/// Outcome of one collector during one collection.
+struct CollectorStatus {
+  std::string name;
+  bool success = false;
+  double duration_seconds = 0;
+  std::string error;
+};
+
+/// Counts of Windows Tcpip port-exhaustion events, keyed by event id.
+struct EventCounts {
+  bool valid = false;
+  std::map<int, std::uint64_t> by_id;
+};
+
+/// Everything one collection saw; the input of the analysis.
+struct Snapshot {
+  std::vector<SocketRecord> sockets;
+  std::vector<PortRange> ranges;
+  ExhaustionRule tcp_rule = ExhaustionRule::kHostWide;
+  ExhaustionRule udp_rule = ExhaustionRule::kHostWide;
+
+  /// False when per-process collection was disabled or failed entirely.
+  bool processes_collected = false;
+  /// pid -> process, for every process seen.
+  std::map<std::int64_t, ProcessInfo> processes;
+  /// Linux: socket inode -> owning pids (several when an fd is shared).
+  std::map<std::uint64_t, std::vector<std::int64_t>> inode_owners;
+  /// Processes whose sockets could not be listed (permission, exited).
+  std::uint32_t processes_unreadable = 0;
+  std::vector<ServiceInfo> services;
+
+  TcpCounters tcp_counters;
+  EventCounts events;
+  std::vector<CollectorStatus> collectors;
+};
+
+}  // namespace epx

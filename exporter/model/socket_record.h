@@ -1,0 +1,63 @@
+#pragma once
+
+#include <cstdint>
+
+#include "model/ip_address.h"
+
+namespace epx {
+
+/// Transport protocol of a socket.
+enum class Protocol : std::uint8_t { kTcp, kUdp };
+
+/// Returns "tcp" or "udp".
+const char* ProtocolName(Protocol protocol);
+
+/// Socket state, the union of Linux and Windows TCP states plus UDP's two.
+enum class SocketState : std::uint8_t {
+  kEstablished,
+  kSynSent,
+  kSynRecv,
+  kFinWait1,
+  kFinWait2,
+  kTimeWait,
+  kClose,
+  kCloseWait,
+  kLastAck,
+  kListen,
+  kClosing,
+  kNewSynRecv,
+  kBound,
+  kDeleteTcb,
+  kUnconnected,
+};
+
+/// Number of SocketState values.
+constexpr int kSocketStateCount = 15;
+
+/// Lower-case label value, e.g. "time_wait".
+const char* SocketStateName(SocketState state);
+
+/// True for states that hold a port for every destination: listening,
+/// bound but not connected, and unconnected UDP.
+bool IsExclusiveState(SocketState state);
+
+/// Pid value meaning "owner not known".
+constexpr std::int64_t kUnknownPid = -1;
+
+/// One socket as the OS reports it; ports in host byte order.
+struct SocketRecord {
+  Protocol protocol = Protocol::kTcp;
+  Family family = Family::kIpv4;
+  SocketState state = SocketState::kClose;
+  IpAddress local_address;
+  std::uint16_t local_port = 0;
+  IpAddress remote_address;
+  std::uint16_t remote_port = 0;
+  /// Linux socket inode (0 when the kernel owns the socket, e.g. TIME_WAIT).
+  std::uint64_t inode = 0;
+  /// Owning pid when the source reports it directly (Windows), else
+  /// kUnknownPid; Linux owners are resolved through the process table.
+  std::int64_t pid = kUnknownPid;
+};
+
+}  // namespace epx

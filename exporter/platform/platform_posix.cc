@@ -1,0 +1,56 @@
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+
+#include "platform/platform.h"
+
+namespace epx {
+namespace {
+
+sigset_t StopSet() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+}  // namespace
+
+void PrepareStopSignals() {
+  sigset_t set = StopSet();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+void WaitForStopSignal() {
+  sigset_t set = StopSet();
+  int sig = 0;
+  while (sigwait(&set, &sig) != 0) {
+  }
+}
+
+bool SleepUnlessStopped(double seconds) {
+  sigset_t set = StopSet();
+  timespec timeout;
+  timeout.tv_sec = static_cast<time_t>(seconds);
+  timeout.tv_nsec = static_cast<long>((seconds - std::floor(seconds)) * 1e9);
+  for (;;) {
+    int sig = sigtimedwait(&set, nullptr, &timeout);
+    if (sig > 0) return true;
+    if (errno == EAGAIN) return false;
+    if (errno != EINTR) return false;
+  }
+}
+
+std::string HostName() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0')
+    return "localhost";
+  return buf;
+}
+
+}  // namespace epx

@@ -1,0 +1,151 @@
+#include "report/console_report.h"
+
+#include <cstdio>
+#include <map>
+#include <sstream>
+#include <vector>
+
+namespace epx {
+namespace {
+
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header) {
+    rows_.push_back(std::move(header));
+  }
+  void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  std::string Render() const {
+    std::vector<std::size_t> width;
+    for (const auto& row : rows_) {
+      if (width.size() < row.size()) width.resize(row.size(), 0);
+      for (std::size_t i = 0; i < row.size(); ++i)
+        width[i] = std::max(width[i], row[i].size());
+    }
+    std::string out;
+    for (const auto& row : rows_) {
+      std::string line;
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        line += row[i];
+        if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+      }
+      out += line + "\n";
+    }
+    return out;
+  }
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
+std::string Percent(double ratio) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", ratio * 100);
+  return buf;
+}
+
+std::string N(std::uint64_t v) { return std::to_string(v); }
+
+}  // namespace
+
+std::string FormatConsoleReport(const PortUsageReport& report,
+                                const std::string& title) {
+  std::ostringstream out;
+  out << title << "\n\n";
+
+  for (const ExhaustionSummary& e : report.exhaustion) {
+    out << "Headline " << ProtocolName(e.protocol) << ": "
+        << Percent(e.ratio) << " (" << e.worst_in_use << " of " << e.capacity
+        << " ports unavailable to a new connect; rule: "
+        << (e.rule == ExhaustionRule::kHostWide ? "host-wide"
+                                                : "per destination")
+        << ", " << e.exclusive_in_use << " held by listeners/bound)\n";
+  }
+  out << "\n";
+
+  Table pools({"Protocol", "Family", "Range", "Reserved", "Capacity", "InUse",
+               "Usage"});
+  for (const PoolUsage& p : report.pools) {
+    pools.Add({ProtocolName(p.protocol), FamilyName(p.family),
+               N(p.range_start) + "-" + N(p.range_start + p.range_size - 1),
+               N(p.reserved), N(p.capacity), N(p.in_use),
+               Percent(p.usage_ratio)});
+  }
+  out << pools.Render() << "\n";
+
+  Table local({"LocalAddress", "Protocol", "#OfEPortsInUse", "Max#OfEPorts",
+               "%EPortUsage", "#OfListeningPorts", "#OfPids"});
+  for (const LocalAddressUsage& a : report.local_addresses) {
+    local.Add({a.address, ProtocolName(a.protocol), N(a.in_use),
+               N(a.capacity), Percent(a.usage_ratio), N(a.listening_ports),
+               report.processes_collected ? N(a.processes) : "-"});
+  }
+  out << local.Render() << "\n";
+
+  if (report.processes_collected) {
+    Table procs({"PID", "Process", "TCP ports", "UDP ports", "Sockets by state"});
+    for (const ProcessUsage& p : report.processes) {
+      std::string states;
+      for (const ProcessStateCount& s : p.sockets) {
+        if (!states.empty()) states += " ";
+        states += std::string(ProtocolName(s.protocol)) + ":" +
+                  SocketStateName(s.state) + "=" + N(s.sockets);
+      }
+      procs.Add({N(static_cast<std::uint64_t>(p.pid)), p.name, N(p.in_use[0]),
+                 N(p.in_use[1]), states});
+    }
+    out << "Top processes\n" << procs.Render();
+    for (const UnattributedUsage& u : report.unattributed) {
+      if (u.sockets == 0) continue;
+      out << "  unattributed " << ProtocolName(u.protocol) << " (" << u.reason
+          << "): " << u.sockets << " sockets, " << u.in_use << " ports\n";
+    }
+    if (report.processes_unreadable > 0) {
+      out << "  " << report.processes_unreadable
+          << " processes could not be read (run as root or grant "
+             "CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH)\n";
+    }
+    out << "\n";
+  } else {
+    out << "Per-process data not collected.\n\n";
+  }
+
+  if (!report.services.empty()) {
+    Table svcs({"Service", "Running", "Processes", "TCP ports", "UDP ports"});
+    for (const ServiceUsage& s : report.services) {
+      svcs.Add({s.name, s.running ? "yes" : "no", N(s.processes),
+                N(s.in_use[0]), N(s.in_use[1])});
+    }
+    out << "Watched services\n" << svcs.Render() << "\n";
+  }
+
+  Table dests({"Protocol", "Destination", "PortsInUse", "Usage"});
+  for (const DestinationUsage& d : report.destinations) {
+    std::string addr = d.remote_address.find(':') != std::string::npos
+                           ? "[" + d.remote_address + "]"
+                           : d.remote_address;
+    dests.Add({ProtocolName(d.protocol), addr + ":" + N(d.remote_port),
+               N(d.in_use), Percent(d.usage_ratio)});
+  }
+  out << "Top destinations\n" << dests.Render() << "\n";
+
+  std::map<std::pair<Protocol, SocketState>, std::uint64_t> states;
+  for (const StateCount& s : report.states) {
+    if (s.sockets > 0) states[{s.protocol, s.state}] += s.sockets;
+  }
+  Table st({"Protocol", "State", "Sockets"});
+  for (const auto& s : states) {
+    st.Add({ProtocolName(s.first.first), SocketStateName(s.first.second),
+            N(s.second)});
+  }
+  out << "Sockets by state\n" << st.Render();
+
+  for (const CollectorStatus& c : report.collectors) {
+    if (!c.success) {
+      out << "\nWARNING: collector " << c.name << " failed: " << c.error
+          << "\n";
+    }
+  }
+  return out.str();
+}
+
+}  // namespace epx

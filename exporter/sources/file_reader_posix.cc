@@ -1,0 +1,45 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "sources/file_reader.h"
+
+namespace epx {
+namespace {
+
+bool ReadAll(int fd, std::string* out) {
+  out->clear();
+  char buf[8192];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int saved = errno;
+      close(fd);
+      errno = saved;
+      return false;
+    }
+    if (n == 0) break;
+    out->append(buf, static_cast<std::size_t>(n));
+  }
+  close(fd);
+  return true;
+}
+
+}  // namespace
+
+bool ReadFile(const std::string& path, std::string* out) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  return ReadAll(fd, out);
+}
+
+bool ReadFileAt(int dir_fd, const std::string& relative_path,
+                std::string* out) {
+  int fd = openat(dir_fd, relative_path.c_str(),
+                  O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return false;
+  return ReadAll(fd, out);
+}
+
+}  // namespace epx

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/snapshot.h"
+
+namespace epx {
+
+/// What a host source collects and where from; filled from Config.
+struct SourceOptions {
+  /// "netlink" or "procfs" on Linux, "iphlpapi" on Windows.
+  std::string socket_source;
+  /// Root of procfs (Linux); tests point it at fixture trees.
+  std::string procfs_root = "/proc";
+  bool collect_processes = true;
+  bool collect_tcp_stats = true;
+  /// systemd units (Linux) or service names (Windows) to report always.
+  std::vector<std::string> watched_services;
+};
+
+/// Reads one OS's sockets, port range, processes and counters.
+class HostSource {
+ public:
+  virtual ~HostSource() = default;
+  /// Collects a fresh snapshot. Never throws: a failing collector is
+  /// recorded in Snapshot::collectors and the rest is still returned.
+  virtual Snapshot Collect() = 0;
+};
+
+/// Creates the source for this OS (chosen at build time).
+std::unique_ptr<HostSource> MakeHostSource(const SourceOptions& options);
+
+/// Name of the OS this binary was built for, e.g. "linux".
+const char* HostOsName();
+
+/// The socket source used when none is configured on this OS.
+const char* DefaultSocketSource();
+
+/// Socket sources this OS supports.
+std::vector<std::string> SupportedSocketSources();
+
+}  // namespace epx

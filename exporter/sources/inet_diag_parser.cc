@@ -1,0 +1,122 @@
+#include "sources/inet_diag_parser.h"
+
+#include <cstring>
+
+#include "sources/procfs_net_parser.h"
+
+namespace epx {
+namespace {
+
+using namespace netlink_abi;
+
+std::uint32_t LoadHost32(const std::uint8_t* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+std::uint16_t LoadHost16(const std::uint8_t* p) {
+  std::uint16_t v;
+  std::memcpy(&v, p, 2);
+  return v;
+}
+
+std::uint16_t LoadBigEndian16(const std::uint8_t* p) {
+  return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
+}
+
+void StoreHost32(std::uint8_t* p, std::uint32_t v) { std::memcpy(p, &v, 4); }
+void StoreHost16(std::uint8_t* p, std::uint16_t v) { std::memcpy(p, &v, 2); }
+
+constexpr std::uint16_t kNlmFRequest = 0x01;
+constexpr std::uint16_t kNlmFDump = 0x300;
+constexpr std::uint8_t kIpprotoTcp = 6;
+constexpr std::uint8_t kIpprotoUdp = 17;
+constexpr std::size_t kInetDiagReqV2Size = 56;
+
+// struct inet_diag_msg: family(1) state(1) timer(1) retrans(1)
+// id{sport(2) dport(2) src(16) dst(16) if(4) cookie(8)} expires(4)
+// rqueue(4) wqueue(4) uid(4) inode(4).
+constexpr std::size_t kOffState = 1;
+constexpr std::size_t kOffSport = 4;
+constexpr std::size_t kOffDport = 6;
+constexpr std::size_t kOffSrc = 8;
+constexpr std::size_t kOffDst = 24;
+constexpr std::size_t kOffInode = 68;
+
+bool ParseDiagMessage(const std::uint8_t* msg, Protocol protocol,
+                      SocketRecord* out) {
+  std::uint8_t family = msg[0];
+  SocketRecord s;
+  s.protocol = protocol;
+  if (family == kAfInet) {
+    s.family = Family::kIpv4;
+  } else if (family == kAfInet6) {
+    s.family = Family::kIpv6;
+  } else {
+    return false;
+  }
+  if (!LinuxStateFromNumber(msg[kOffState], protocol, &s.state)) return false;
+  std::size_t addr_len = s.family == Family::kIpv4 ? 4 : 16;
+  s.local_address.family = s.family;
+  s.remote_address.family = s.family;
+  std::memcpy(s.local_address.bytes.data(), msg + kOffSrc, addr_len);
+  std::memcpy(s.remote_address.bytes.data(), msg + kOffDst, addr_len);
+  s.local_port = LoadBigEndian16(msg + kOffSport);
+  s.remote_port = LoadBigEndian16(msg + kOffDport);
+  s.inode = LoadHost32(msg + kOffInode);
+  *out = s;
+  return true;
+}
+
+}  // namespace
+
+void ParseInetDiagBuffer(const std::uint8_t* data, std::size_t size,
+                         Protocol protocol, std::vector<SocketRecord>* out,
+                         InetDiagParseState* state) {
+  std::size_t offset = 0;
+  while (!state->done && size - offset >= kNlmsgHeaderSize) {
+    const std::uint8_t* hdr = data + offset;
+    std::uint32_t len = LoadHost32(hdr);
+    std::uint16_t type = LoadHost16(hdr + 4);
+    if (len < kNlmsgHeaderSize || len > size - offset) {
+      ++state->malformed_messages;
+      return;
+    }
+    const std::uint8_t* body = hdr + kNlmsgHeaderSize;
+    std::size_t body_len = len - kNlmsgHeaderSize;
+    if (type == kNlmsgDone) {
+      state->done = true;
+    } else if (type == kNlmsgError) {
+      std::int32_t err = 0;
+      if (body_len >= 4) std::memcpy(&err, body, 4);
+      state->error = err < 0 ? -err : err;
+      state->done = true;
+    } else if (type == kSockDiagByFamily) {
+      SocketRecord s;
+      if (body_len >= kInetDiagMsgSize && ParseDiagMessage(body, protocol, &s)) {
+        out->push_back(s);
+      } else {
+        ++state->malformed_messages;
+      }
+    }
+    offset += (len + 3u) & ~std::size_t{3};
+  }
+}
+
+std::vector<std::uint8_t> BuildInetDiagRequest(Protocol protocol,
+                                               Family family,
+                                               std::uint32_t sequence) {
+  std::vector<std::uint8_t> buf(kNlmsgHeaderSize + kInetDiagReqV2Size, 0);
+  StoreHost32(buf.data(), static_cast<std::uint32_t>(buf.size()));
+  StoreHost16(buf.data() + 4, kSockDiagByFamily);
+  StoreHost16(buf.data() + 6, kNlmFRequest | kNlmFDump);
+  StoreHost32(buf.data() + 8, sequence);
+  std::uint8_t* req = buf.data() + kNlmsgHeaderSize;
+  req[0] = family == Family::kIpv4 ? kAfInet : kAfInet6;
+  req[1] = protocol == Protocol::kTcp ? kIpprotoTcp : kIpprotoUdp;
+  StoreHost32(req + 4, 0xffffffffu);
+  return buf;
+}
+
+}  // namespace epx

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/socket_record.h"
+
+namespace epx {
+
+/// Linux ABI constants used by the sock_diag request and its replies
+/// (include/uapi/linux/netlink.h, sock_diag.h, inet_diag.h); kept here so
+/// the parser compiles and is tested on every OS.
+namespace netlink_abi {
+constexpr std::uint16_t kNlmsgError = 2;
+constexpr std::uint16_t kNlmsgDone = 3;
+constexpr std::uint16_t kSockDiagByFamily = 20;
+constexpr std::uint8_t kAfInet = 2;
+constexpr std::uint8_t kAfInet6 = 10;
+constexpr std::size_t kNlmsgHeaderSize = 16;
+/// sizeof(struct inet_diag_msg).
+constexpr std::size_t kInetDiagMsgSize = 72;
+}  // namespace netlink_abi
+
+/// Progress of parsing a netlink dump, one receive buffer at a time.
+struct InetDiagParseState {
+  bool done = false;
+  /// errno carried by an NLMSG_ERROR reply, 0 if none.
+  int error = 0;
+  std::size_t malformed_messages = 0;
+};
+
+/// Pure: appends the sockets found in one buffer of NETLINK_SOCK_DIAG
+/// replies (struct nlmsghdr + struct inet_diag_msg) to *out. Ports and
+/// addresses arrive in network byte order and are converted here.
+void ParseInetDiagBuffer(const std::uint8_t* data, std::size_t size,
+                         Protocol protocol, std::vector<SocketRecord>* out,
+                         InetDiagParseState* state);
+
+/// Builds the netlink request (nlmsghdr + struct inet_diag_req_v2) for a
+/// dump of every socket of the protocol and family, all states.
+std::vector<std::uint8_t> BuildInetDiagRequest(Protocol protocol,
+                                               Family family,
+                                               std::uint32_t sequence);
+
+}  // namespace epx

@@ -1,0 +1,206 @@
+#include "sources/linux_host_source.h"
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+#include "sources/file_reader.h"
+#include "sources/netlink_dump_linux.h"
+#include "sources/procfs_net_parser.h"
+#include "sources/process_scanner_linux.h"
+#include "sources/snmp_parser.h"
+#include "sources/sysctl_parser.h"
+
+namespace epx {
+namespace {
+
+template <typename Fn>
+void RunCollector(const char* name, Snapshot* snapshot, Fn fn) {
+  auto start = std::chrono::steady_clock::now();
+  CollectorStatus status;
+  status.name = name;
+  try {
+    status.success = fn(&status.error);
+  } catch (const std::exception& e) {
+    status.success = false;
+    status.error = e.what();
+  }
+  status.duration_seconds = std::chrono::duration<double>(
+                                std::chrono::steady_clock::now() - start)
+                                .count();
+  if (!status.success) {
+    std::fprintf(stderr, "level=error collector=%s msg=\"%s\"\n", name,
+                 status.error.c_str());
+  }
+  snapshot->collectors.push_back(std::move(status));
+}
+
+std::string Join(const std::string& root, const char* relative) {
+  return root + "/" + relative;
+}
+
+}  // namespace
+
+LinuxHostSource::LinuxHostSource(SourceOptions options)
+    : options_(std::move(options)) {}
+
+Snapshot LinuxHostSource::Collect() {
+  Snapshot snapshot;
+  snapshot.tcp_rule = ExhaustionRule::kPerDestination;
+  snapshot.udp_rule = ExhaustionRule::kHostWide;
+  RunCollector("sockets", &snapshot, [&](std::string* error) {
+    return CollectSockets(&snapshot, error);
+  });
+  RunCollector("port_range", &snapshot, [&](std::string* error) {
+    return CollectRange(&snapshot, error);
+  });
+  if (options_.collect_processes) {
+    RunCollector("processes", &snapshot, [&](std::string* error) {
+      return CollectProcesses(&snapshot, error);
+    });
+  }
+  if (options_.collect_tcp_stats) {
+    RunCollector("tcp_stats", &snapshot, [&](std::string* error) {
+      return CollectTcpStats(&snapshot, error);
+    });
+  }
+  return snapshot;
+}
+
+bool LinuxHostSource::CollectSockets(Snapshot* snapshot, std::string* error) {
+  struct File {
+    const char* path;
+    Protocol protocol;
+    Family family;
+  };
+  static const File kFiles[] = {
+      {"net/tcp", Protocol::kTcp, Family::kIpv4},
+      {"net/tcp6", Protocol::kTcp, Family::kIpv6},
+      {"net/udp", Protocol::kUdp, Family::kIpv4},
+      {"net/udp6", Protocol::kUdp, Family::kIpv6},
+  };
+  bool ok = true;
+  std::vector<std::string> errors;
+  for (const File& f : kFiles) {
+    std::string err;
+    if (options_.socket_source == "netlink") {
+      if (!DumpInetDiag(f.protocol, f.family, &snapshot->sockets, &err)) {
+        errors.push_back(std::string(ProtocolName(f.protocol)) + "/" +
+                         FamilyName(f.family) + ": " + err);
+        ok = false;
+      }
+      continue;
+    }
+    std::string path = Join(options_.procfs_root, f.path);
+    std::string text;
+    if (!ReadFile(path, &text)) {
+      int saved = errno;
+      if (f.family == Family::kIpv6 && saved == ENOENT) continue;
+      errors.push_back(path + ": " + std::strerror(saved));
+      ok = false;
+      continue;
+    }
+    ProcNetParseResult parsed = ParseProcNet(text, f.protocol, f.family);
+    snapshot->sockets.insert(snapshot->sockets.end(), parsed.sockets.begin(),
+                             parsed.sockets.end());
+    if (parsed.malformed_lines > 0) {
+      errors.push_back(path + ": " + std::to_string(parsed.malformed_lines) +
+                       " malformed lines skipped");
+      ok = false;
+    }
+  }
+  for (const std::string& e : errors) {
+    if (!error->empty()) *error += "; ";
+    *error += e;
+  }
+  return ok;
+}
+
+bool LinuxHostSource::CollectRange(Snapshot* snapshot, std::string* error) {
+  std::string range_path =
+      Join(options_.procfs_root, "sys/net/ipv4/ip_local_port_range");
+  std::string text;
+  if (!ReadFile(range_path, &text)) {
+    *error = range_path + ": " + std::strerror(errno);
+    return false;
+  }
+  std::uint16_t low, high;
+  std::string parse_error;
+  if (!ParseLocalPortRange(text, &low, &high, &parse_error)) {
+    *error = range_path + ": " + parse_error;
+    return false;
+  }
+  std::vector<std::pair<std::uint16_t, std::uint16_t>> reserved;
+  std::string reserved_path =
+      Join(options_.procfs_root, "sys/net/ipv4/ip_local_reserved_ports");
+  bool ok = true;
+  if (ReadFile(reserved_path, &text)) {
+    if (!ParseReservedPorts(text, &reserved, &parse_error)) {
+      *error = reserved_path + ": " + parse_error;
+      ok = false;
+    }
+  } else if (errno != ENOENT) {
+    *error = reserved_path + ": " + std::strerror(errno);
+    ok = false;
+  }
+  for (Protocol protocol : {Protocol::kTcp, Protocol::kUdp}) {
+    for (Family family : {Family::kIpv4, Family::kIpv6}) {
+      PortRange r;
+      r.protocol = protocol;
+      r.family = family;
+      r.start = low;
+      r.size = static_cast<std::uint32_t>(high) - low + 1;
+      r.reserved = reserved;
+      snapshot->ranges.push_back(r);
+    }
+  }
+  return ok;
+}
+
+bool LinuxHostSource::CollectProcesses(Snapshot* snapshot,
+                                       std::string* error) {
+  if (!ScanLinuxProcesses(options_.procfs_root, options_.watched_services,
+                          snapshot, error)) {
+    snapshot->services.clear();
+    for (const std::string& unit : options_.watched_services) {
+      ServiceInfo svc;
+      svc.name = unit;
+      snapshot->services.push_back(svc);
+    }
+    return false;
+  }
+  snapshot->processes_collected = true;
+  return true;
+}
+
+bool LinuxHostSource::CollectTcpStats(Snapshot* snapshot,
+                                      std::string* error) {
+  std::string path = Join(options_.procfs_root, "net/snmp");
+  std::string text;
+  if (!ReadFile(path, &text)) {
+    *error = path + ": " + std::strerror(errno);
+    return false;
+  }
+  std::string parse_error;
+  if (!ParseProcNetSnmp(text, &snapshot->tcp_counters, &parse_error)) {
+    *error = path + ": " + parse_error;
+    return false;
+  }
+  return true;
+}
+
+std::unique_ptr<HostSource> MakeHostSource(const SourceOptions& options) {
+  return std::make_unique<LinuxHostSource>(options);
+}
+
+const char* HostOsName() { return "linux"; }
+
+const char* DefaultSocketSource() { return "netlink"; }
+
+std::vector<std::string> SupportedSocketSources() {
+  return {"netlink", "procfs"};
+}
+
+}  // namespace epx

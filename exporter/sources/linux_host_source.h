@@ -1,0 +1,23 @@
+#pragma once
+
+#include "sources/host_source.h"
+
+namespace epx {
+
+/// Linux: sockets from inet_diag or /proc/net, range from sysctl files,
+/// owners from /proc/<pid>/fd, counters from /proc/net/snmp.
+class LinuxHostSource : public HostSource {
+ public:
+  explicit LinuxHostSource(SourceOptions options);
+  Snapshot Collect() override;
+
+ private:
+  bool CollectSockets(Snapshot* snapshot, std::string* error);
+  bool CollectRange(Snapshot* snapshot, std::string* error);
+  bool CollectProcesses(Snapshot* snapshot, std::string* error);
+  bool CollectTcpStats(Snapshot* snapshot, std::string* error);
+
+  SourceOptions options_;
+};
+
+}  // namespace epx

@@ -1,0 +1,55 @@
+#include "sources/proc_process_parser.h"
+
+#include <sstream>
+
+namespace epx {
+
+std::uint64_t ParseSocketLinkInode(const std::string& target) {
+  static const char kPrefix[] = "socket:[";
+  constexpr std::size_t kPrefixLen = sizeof(kPrefix) - 1;
+  if (target.size() < kPrefixLen + 2 ||
+      target.compare(0, kPrefixLen, kPrefix) != 0 || target.back() != ']')
+    return 0;
+  std::uint64_t v = 0;
+  for (std::size_t i = kPrefixLen; i + 1 < target.size(); ++i) {
+    char c = target[i];
+    if (c < '0' || c > '9') return 0;
+    if (v > (UINT64_MAX - 9) / 10) return 0;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return v;
+}
+
+std::string ParseSystemdUnit(const std::string& cgroup_text) {
+  std::istringstream lines(cgroup_text);
+  std::string line;
+  std::string path;
+  while (std::getline(lines, line)) {
+    if (line.rfind("0::", 0) == 0) {
+      path = line.substr(3);
+      break;
+    }
+    std::size_t pos = line.find(":name=systemd:");
+    if (pos != std::string::npos) path = line.substr(pos + 14);
+  }
+  std::string service, scope;
+  std::istringstream parts(path);
+  std::string part;
+  auto ends_with = [](const std::string& s, const std::string& suffix) {
+    return s.size() > suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  while (std::getline(parts, part, '/')) {
+    if (ends_with(part, ".service")) service = part;
+    if (ends_with(part, ".scope")) scope = part;
+  }
+  return service.empty() ? scope : service;
+}
+
+std::string ParseComm(const std::string& comm_text) {
+  std::string s = comm_text;
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+}  // namespace epx

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace epx {
+
+/// Pure: returns the inode of an fd link target "socket:[12345]", or 0 if
+/// the target is not a socket.
+std::uint64_t ParseSocketLinkInode(const std::string& target);
+
+/// Pure: the systemd unit of a process from /proc/<pid>/cgroup text: the
+/// deepest *.service component of the unified (0::) or name=systemd
+/// hierarchy, else the deepest *.scope, else "".
+std::string ParseSystemdUnit(const std::string& cgroup_text);
+
+/// Pure: /proc/<pid>/comm text without its trailing newline.
+std::string ParseComm(const std::string& comm_text);
+
+}  // namespace epx
