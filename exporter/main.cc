@@ -106,6 +106,7 @@ int main(int argc, char** argv) {
     std::printf("configuration OK\n%s", epx::DescribeConfig(config).c_str());
     return 0;
   }
+  if (!epx::CheckHostSource(config.source, &error)) return Fail(error);
   epx::BuildInfo build{EPX_VERSION, epx::HostOsName(),
                        config.source.socket_source};
   if (command_line.command == "report")

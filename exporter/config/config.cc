@@ -101,6 +101,8 @@ class YamlReader {
 
 constexpr std::size_t kMaxTop = 1000;
 
+}  // namespace
+
 bool CheckSocketSource(const std::string& source, std::string* problem) {
   std::vector<std::string> sources = SupportedSocketSources();
   if (std::find(sources.begin(), sources.end(), source) != sources.end())
@@ -111,8 +113,6 @@ bool CheckSocketSource(const std::string& source, std::string* problem) {
              HostOsName() + ": " + list + ")";
   return false;
 }
-
-}  // namespace
 
 bool ApplyConfigYaml(const std::string& yaml_text,
                      const std::string& file_name, Config* config,

@@ -32,6 +32,9 @@ bool ApplyConfigYaml(const std::string& yaml_text,
 bool ApplyConfigFile(const std::string& path, Config* config,
                      std::string* error);
 
+/// True if this OS supports the socket source; else false with *problem.
+bool CheckSocketSource(const std::string& source, std::string* problem);
+
 /// Checks values that no single key can judge alone (e.g. an unsupported
 /// socket source); false with *error set.
 bool ValidateConfig(const Config& config, std::string* error);

@@ -194,6 +194,8 @@ bool ApplyFlagOverrides(const CommandLine& command_line, Config* config,
       if (value.rfind('/', 0) != 0) return fail("must start with '/'");
       c.telemetry_path = value;
     } else if (name == "source") {
+      std::string problem;
+      if (!CheckSocketSource(value, &problem)) return fail(problem);
       c.source.socket_source = value;
     } else if (name == "path.procfs") {
       c.source.procfs_root = value;

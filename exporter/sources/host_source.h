@@ -32,6 +32,10 @@ class HostSource {
 /// Creates the source for this OS (chosen at build time).
 std::unique_ptr<HostSource> MakeHostSource(const SourceOptions& options);
 
+/// Checks at startup that the source can read what it needs (e.g. the
+/// procfs root exists); false with a one-line *error.
+bool CheckHostSource(const SourceOptions& options, std::string* error);
+
 /// Name of the OS this binary was built for, e.g. "linux".
 const char* HostOsName();
 

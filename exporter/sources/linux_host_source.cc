@@ -195,6 +195,26 @@ std::unique_ptr<HostSource> MakeHostSource(const SourceOptions& options) {
   return std::make_unique<LinuxHostSource>(options);
 }
 
+bool CheckHostSource(const SourceOptions& options, std::string* error) {
+  std::string probe =
+      Join(options.procfs_root, "sys/net/ipv4/ip_local_port_range");
+  std::string text;
+  if (!ReadFile(probe, &text)) {
+    *error = "procfs root " + options.procfs_root + " is not usable: " +
+             probe + ": " + std::strerror(errno);
+    return false;
+  }
+  if (options.socket_source == "procfs") {
+    probe = Join(options.procfs_root, "net/tcp");
+    if (!ReadFile(probe, &text)) {
+      *error = "procfs root " + options.procfs_root + " is not usable: " +
+               probe + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  return true;
+}
+
 const char* HostOsName() { return "linux"; }
 
 const char* DefaultSocketSource() { return "netlink"; }

@@ -82,7 +82,7 @@ bool LinuxStateFromNumber(int number, Protocol protocol, SocketState* out) {
       SocketState::kEstablished, SocketState::kSynSent,
       SocketState::kSynRecv,     SocketState::kFinWait1,
       SocketState::kFinWait2,    SocketState::kTimeWait,
-      SocketState::kClose,       SocketState::kCloseWait,
+      SocketState::kBound,       SocketState::kCloseWait,
       SocketState::kLastAck,     SocketState::kListen,
       SocketState::kClosing,     SocketState::kNewSynRecv,
       SocketState::kBound};

@@ -21,7 +21,9 @@ ProcNetParseResult ParseProcNet(const std::string& text, Protocol protocol,
                                 Family family);
 
 /// Maps a Linux TCP state number (include/net/tcp_states.h) to a state;
-/// UDP uses 1 (connected) and 7 (unconnected). False if unknown.
+/// TCP 7 (TCP_CLOSE) and 13 (TCP_BOUND_INACTIVE) mean bound but neither
+/// listening nor connected; UDP uses 1 (connected) and 7 (unconnected).
+/// False if unknown.
 bool LinuxStateFromNumber(int number, Protocol protocol, SocketState* out);
 
 }  // namespace epx

@@ -1,0 +1,363 @@
+// A process that holds real sockets on command, for the live tests.
+// Usage: port_holder [--name COMM]
+// Reads one command per line on stdin and answers one line on stdout:
+//   listen ADDR PORT               -> ok PORT        (accepts in background)
+//   connect ADDR PORT COUNT        -> ok OPENED ERR  (ERR: 0 or errno name)
+//   bindconnect BIND ADDR PORT N   -> ok OPENED ERR  (bind BIND:0 first)
+//   fill ADDR PORT                 -> ok OPENED ERR  (until connect fails)
+//   bind ADDR COUNT                -> ok BOUND ERR   (bound, unconnected TCP)
+//   udp ADDR PORT COUNT            -> ok OPENED ERR  (connected UDP)
+//   close PORT COUNT               -> ok CLOSED P... (client-first close of
+//                                     connections to PORT: TIME_WAIT here;
+//                                     lists the local ports closed)
+//   ports PORT|bound|udp           -> ok P...        (local ports held toward
+//                                     remote PORT, by bound-only TCP or UDP)
+//   release                        -> ok CLOSED      (RST every client socket)
+//   quit                           -> ok
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+struct Client {
+  int fd;
+  int remote_port;
+  int local_port;
+};
+
+struct Held {
+  int fd;
+  int local_port;
+};
+
+std::mutex g_mu;
+std::vector<int> g_listeners;
+std::vector<int> g_accepted;
+std::vector<Client> g_clients;
+std::vector<Held> g_bound;  // bound-only TCP sockets
+std::vector<Held> g_udp;
+int g_wake[2];
+
+std::string ErrName(int err) {
+  switch (err) {
+    case 0:
+      return "0";
+    case EADDRNOTAVAIL:
+      return "EADDRNOTAVAIL";
+    case EADDRINUSE:
+      return "EADDRINUSE";
+    case ECONNREFUSED:
+      return "ECONNREFUSED";
+    case EMFILE:
+      return "EMFILE";
+    case ENFILE:
+      return "ENFILE";
+    case ETIMEDOUT:
+      return "ETIMEDOUT";
+    default:
+      return "errno" + std::to_string(err);
+  }
+}
+
+bool MakeAddr(const std::string& host, int port, sockaddr_storage* ss,
+              socklen_t* len) {
+  std::memset(ss, 0, sizeof *ss);
+  auto* v4 = reinterpret_cast<sockaddr_in*>(ss);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(ss);
+  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<uint16_t>(port));
+    *len = sizeof *v4;
+    return true;
+  }
+  if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<uint16_t>(port));
+    *len = sizeof *v6;
+    return true;
+  }
+  return false;
+}
+
+int LocalPort(int fd) {
+  sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
+  if (ss.ss_family == AF_INET6)
+    return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+}
+
+void Wake() {
+  char c = 1;
+  (void)!write(g_wake[1], &c, 1);
+}
+
+// Accepts on every listener and closes accepted sockets when the peer
+// closes, so a client-first close ends in TIME_WAIT on the client.
+void ServeLoop() {
+  std::vector<pollfd> fds;
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(g_mu);
+      fds.clear();
+      fds.push_back({g_wake[0], POLLIN, 0});
+      for (int fd : g_listeners) fds.push_back({fd, POLLIN, 0});
+      for (int fd : g_accepted) fds.push_back({fd, POLLIN, 0});
+    }
+    if (poll(fds.data(), fds.size(), 1000) < 0 && errno != EINTR) return;
+    std::lock_guard<std::mutex> lock(g_mu);
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      int fd = fds[i].fd;
+      if (i == 0) {
+        char buf[64];
+        (void)!read(fd, buf, sizeof buf);
+      } else if (i <= g_listeners.size()) {
+        for (;;) {
+          int c = accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+          if (c < 0) break;
+          g_accepted.push_back(c);
+        }
+      } else {
+        char buf[256];
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) {
+          close(fd);
+          for (auto it = g_accepted.begin(); it != g_accepted.end(); ++it) {
+            if (*it == fd) {
+              g_accepted.erase(it);
+              break;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+int Listen(const std::string& host, int port, std::string* err) {
+  sockaddr_storage ss;
+  socklen_t len;
+  if (!MakeAddr(host, port, &ss, &len)) {
+    *err = "bad address";
+    return -1;
+  }
+  int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 ||
+      listen(fd, 4096) != 0) {
+    *err = ErrName(errno);
+    close(fd);
+    return -1;
+  }
+  sockaddr_storage bound;
+  socklen_t blen = sizeof bound;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &blen);
+  int actual = ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  std::lock_guard<std::mutex> lock(g_mu);
+  g_listeners.push_back(fd);
+  Wake();
+  return actual;
+}
+
+// Opens up to count connections; returns the number opened and sets *err.
+int Connect(const std::string& bind_host, const std::string& host, int port,
+            long count, int type, int* err) {
+  sockaddr_storage ss;
+  socklen_t len;
+  *err = 0;
+  if (!MakeAddr(host, port, &ss, &len)) {
+    *err = EINVAL;
+    return 0;
+  }
+  int opened = 0;
+  for (long i = 0; i < count; ++i) {
+    int fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      *err = errno;
+      break;
+    }
+    if (!bind_host.empty()) {
+      sockaddr_storage local;
+      socklen_t local_len;
+      MakeAddr(bind_host, 0, &local, &local_len);
+      if (bind(fd, reinterpret_cast<sockaddr*>(&local), local_len) != 0) {
+        *err = errno;
+        close(fd);
+        break;
+      }
+    }
+    if (connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+      *err = errno;
+      close(fd);
+      break;
+    }
+    std::lock_guard<std::mutex> lock(g_mu);
+    if (type == SOCK_STREAM) {
+      g_clients.push_back({fd, port, LocalPort(fd)});
+    } else {
+      g_udp.push_back({fd, LocalPort(fd)});
+    }
+    ++opened;
+  }
+  return opened;
+}
+
+int BindOnly(const std::string& host, long count, int* err) {
+  *err = 0;
+  int bound = 0;
+  for (long i = 0; i < count; ++i) {
+    sockaddr_storage ss;
+    socklen_t len;
+    MakeAddr(host, 0, &ss, &len);
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+      *err = errno;
+      close(fd);
+      break;
+    }
+    std::lock_guard<std::mutex> lock(g_mu);
+    g_bound.push_back({fd, LocalPort(fd)});
+    ++bound;
+  }
+  return bound;
+}
+
+int CloseClientFirst(int port, long count, std::string* ports) {
+  std::lock_guard<std::mutex> lock(g_mu);
+  int closed = 0;
+  for (auto it = g_clients.begin(); it != g_clients.end() && closed < count;) {
+    if (it->remote_port == port) {
+      *ports += " " + std::to_string(it->local_port);
+      close(it->fd);
+      it = g_clients.erase(it);
+      ++closed;
+    } else {
+      ++it;
+    }
+  }
+  return closed;
+}
+
+std::string Ports(const std::string& which) {
+  std::lock_guard<std::mutex> lock(g_mu);
+  std::string out;
+  if (which == "bound" || which == "udp") {
+    for (const Held& h : which == "bound" ? g_bound : g_udp)
+      out += " " + std::to_string(h.local_port);
+    return out;
+  }
+  int port = std::atoi(which.c_str());
+  for (const Client& c : g_clients) {
+    if (c.remote_port == port) out += " " + std::to_string(c.local_port);
+  }
+  return out;
+}
+
+int Release() {
+  std::lock_guard<std::mutex> lock(g_mu);
+  int closed = 0;
+  linger abort_close{1, 0};
+  for (const Client& c : g_clients) {
+    setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &abort_close, sizeof abort_close);
+    close(c.fd);
+    ++closed;
+  }
+  g_clients.clear();
+  return closed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == "--name") prctl(PR_SET_NAME, argv[i + 1]);
+  }
+  rlimit lim;
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  if (pipe2(g_wake, O_CLOEXEC | O_NONBLOCK) != 0) return 1;
+  std::thread(ServeLoop).detach();
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    std::istringstream in(line);
+    std::string cmd, a, b;
+    in >> cmd;
+    std::ostringstream reply;
+    int err = 0;
+    if (cmd == "listen") {
+      int port;
+      in >> a >> port;
+      std::string e;
+      int actual = Listen(a, port, &e);
+      if (actual < 0) {
+        reply << "error " << e;
+      } else {
+        reply << "ok " << actual;
+      }
+    } else if (cmd == "connect" || cmd == "udp") {
+      int port;
+      long count;
+      in >> a >> port >> count;
+      int n = Connect("", a, port, count,
+                      cmd == "udp" ? SOCK_DGRAM : SOCK_STREAM, &err);
+      reply << "ok " << n << " " << ErrName(err);
+    } else if (cmd == "bindconnect") {
+      int port;
+      long count;
+      in >> b >> a >> port >> count;
+      int n = Connect(b, a, port, count, SOCK_STREAM, &err);
+      reply << "ok " << n << " " << ErrName(err);
+    } else if (cmd == "fill") {
+      int port;
+      in >> a >> port;
+      int n = Connect("", a, port, 200000, SOCK_STREAM, &err);
+      reply << "ok " << n << " " << ErrName(err);
+    } else if (cmd == "bind") {
+      long count;
+      in >> a >> count;
+      int n = BindOnly(a, count, &err);
+      reply << "ok " << n << " " << ErrName(err);
+    } else if (cmd == "close") {
+      int port;
+      long count;
+      in >> port >> count;
+      std::string ports;
+      int n = CloseClientFirst(port, count, &ports);
+      reply << "ok " << n << ports;
+    } else if (cmd == "ports") {
+      in >> a;
+      reply << "ok" << Ports(a);
+    } else if (cmd == "release") {
+      reply << "ok " << Release();
+    } else if (cmd == "quit") {
+      std::cout << "ok" << std::endl;
+      return 0;
+    } else {
+      reply << "error unknown command";
+    }
+    std::cout << reply.str() << std::endl;
+  }
+  return 0;
+}

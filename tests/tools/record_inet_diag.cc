@@ -1,0 +1,60 @@
+// Writes the raw NETLINK_SOCK_DIAG reply bytes of one dump to a file, so
+// the parser can be tested on a recorded real dump:
+//   record_inet_diag tcp|udp 4|6 OUTPUT
+#include <linux/netlink.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "sources/inet_diag_parser.h"
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: record_inet_diag tcp|udp 4|6 OUTPUT\n");
+    return 2;
+  }
+  epx::Protocol protocol =
+      std::string(argv[1]) == "udp" ? epx::Protocol::kUdp : epx::Protocol::kTcp;
+  epx::Family family =
+      std::string(argv[2]) == "6" ? epx::Family::kIpv6 : epx::Family::kIpv4;
+  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0) {
+    std::perror("socket");
+    return 1;
+  }
+  std::vector<std::uint8_t> request =
+      epx::BuildInetDiagRequest(protocol, family, 1);
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (sendto(fd, request.data(), request.size(), 0,
+             reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
+    std::perror("sendto");
+    return 1;
+  }
+  FILE* out = std::fopen(argv[3], "wb");
+  if (out == nullptr) {
+    std::perror(argv[3]);
+    return 1;
+  }
+  std::vector<std::uint8_t> buffer(1 << 16);
+  std::vector<epx::SocketRecord> sockets;
+  epx::InetDiagParseState state;
+  while (!state.done) {
+    ssize_t n = recv(fd, buffer.data(), buffer.size(), 0);
+    if (n <= 0) {
+      std::perror("recv");
+      return 1;
+    }
+    std::fwrite(buffer.data(), 1, static_cast<std::size_t>(n), out);
+    epx::ParseInetDiagBuffer(buffer.data(), static_cast<std::size_t>(n),
+                             protocol, &sockets, &state);
+  }
+  std::fclose(out);
+  close(fd);
+  std::printf("%zu sockets recorded\n", sockets.size());
+  return 0;
+}
