@@ -19,6 +19,21 @@ void Send(mg_connection* conn, int status, const char* reason,
   mg_write(conn, body.data(), body.size());
 }
 
+// civetweb reports why it could not bind only through its log callback;
+// keep the first message of a failed start for the startup error.
+thread_local bool t_starting = false;
+thread_local std::string t_first_civetweb_message;
+
+int RememberLogMessage(const mg_connection*, const char* message) {
+  if (message == nullptr) return 1;
+  if (!t_starting) {
+    std::fprintf(stderr, "level=warn component=http msg=\"%s\"\n", message);
+  } else if (t_first_civetweb_message.empty()) {
+    t_first_civetweb_message = message;
+  }
+  return 1;
+}
+
 bool IsPort(const std::string& s) {
   if (s.empty() || s.size() > 5) return false;
   for (char c : s) {
@@ -65,6 +80,9 @@ bool HttpServer::Start(const std::string& listen_address, std::string* error) {
                            "request_timeout_ms", "30000",
                            nullptr};
   mg_callbacks callbacks{};
+  callbacks.log_message = &RememberLogMessage;
+  t_first_civetweb_message.clear();
+  t_starting = true;
   mg_init_data init{};
   init.callbacks = &callbacks;
   init.configuration_options = options;
@@ -75,9 +93,14 @@ bool HttpServer::Start(const std::string& listen_address, std::string* error) {
   err.text = text;
   err.text_buffer_size = sizeof text;
   context_ = mg_start2(&init, &err);
+  t_starting = false;
   if (context_ == nullptr) {
-    *error = "cannot listen on " + listen_address + ": " +
-             (text[0] ? std::string(text) : std::string("civetweb failed"));
+    std::string why = !t_first_civetweb_message.empty()
+                          ? t_first_civetweb_message
+                          : (text[0] ? std::string(text) : "civetweb failed");
+    while (!why.empty() && (why.back() == '\n' || why.back() == '\r'))
+      why.pop_back();
+    *error = "cannot listen on " + listen_address + ": " + why;
     return false;
   }
   mg_set_request_handler(context_, "/", &HttpServer::Dispatch, this);

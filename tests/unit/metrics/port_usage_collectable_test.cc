@@ -1,0 +1,82 @@
+#include "metrics/port_usage_collectable.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include "../../support/snapshot_builder.h"
+
+namespace epx {
+namespace {
+
+// Fault injection at the source interface: counts calls, can block until
+// released, and can throw.
+class ScriptedSource : public HostSource {
+ public:
+  Snapshot Collect() override {
+    ++calls;
+    while (hold.load()) std::this_thread::yield();
+    if (throw_error) throw std::runtime_error("netlink exploded");
+    testing::SnapshotBuilder b;
+    b.Range(40000, 10);
+    return b.Get();
+  }
+  std::atomic<int> calls{0};
+  std::atomic<bool> hold{false};
+  bool throw_error = false;
+};
+
+bool HasSuccess(const std::vector<prometheus::MetricFamily>& families,
+                const std::string& collector, double value) {
+  for (const auto& f : families) {
+    if (f.name != "ephemeral_port_collector_success") continue;
+    for (const auto& m : f.metric) {
+      if (m.label.size() == 1 && m.label[0].value == collector)
+        return m.gauge.value == value;
+    }
+  }
+  return false;
+}
+
+TEST(PortUsageCollectableTest, AThrowingSourceBecomesAFailedCollectorNotACrash) {
+  auto source = std::make_unique<ScriptedSource>();
+  source->throw_error = true;
+  PortUsageCollectable collectable(std::move(source), {}, {"v", "linux", "x"});
+  auto families = collectable.Collect();
+  EXPECT_TRUE(HasSuccess(families, "exporter", 0));
+}
+
+TEST(PortUsageCollectableTest, ConcurrentScrapesShareOneCollection) {
+  auto owned = std::make_unique<ScriptedSource>();
+  ScriptedSource* source = owned.get();
+  source->hold = true;
+  PortUsageCollectable collectable(std::move(owned), {}, {"v", "linux", "x"});
+  std::vector<std::thread> scrapers;
+  std::atomic<int> finished{0};
+  scrapers.emplace_back([&] {
+    collectable.Collect();
+    ++finished;
+  });
+  for (int i = 0; i < 200 && source->calls.load() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(source->calls.load(), 1);
+  for (int i = 0; i < 7; ++i) {
+    scrapers.emplace_back([&] {
+      collectable.Collect();
+      ++finished;
+    });
+  }
+  EXPECT_EQ(finished.load(), 0);
+  source->hold = false;
+  for (auto& t : scrapers) t.join();
+  EXPECT_EQ(finished.load(), 8);
+  // Without sharing every scrape would collect (8 calls); scrapers that
+  // arrive after the first collection ends may start one more.
+  EXPECT_LE(source->calls.load(), 2);
+}
+
+}  // namespace
+}  // namespace epx

@@ -1,0 +1,97 @@
+#include "metrics/report_families.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "../../support/exposition.h"
+#include "../../support/snapshot_builder.h"
+#include "analysis/port_usage.h"
+#include "prometheus/text_serializer.h"
+
+namespace epx {
+namespace {
+
+using testing::Find;
+using testing::ParseExposition;
+using testing::SnapshotBuilder;
+
+std::string Serialize(const Snapshot& snapshot) {
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(
+      out, BuildMetricFamilies(AnalyzePortUsage(snapshot, {}),
+                               BuildInfo{"1.2.3", "linux", "netlink"}));
+  return out.str();
+}
+
+TEST(ReportFamiliesTest, ExposesTheHeadlineAndPoolsPerProtocol) {
+  SnapshotBuilder b;
+  b.Range(40000, 10).Tcp("10.0.0.1", 40001, "10.0.0.9", 443);
+  auto samples = ParseExposition(Serialize(b.Get()));
+  EXPECT_EQ(Find(samples, "ephemeral_port_exhaustion_ratio", {{"protocol", "tcp"}}), 0.1);
+  EXPECT_EQ(Find(samples, "ephemeral_port_exhaustion_ratio", {{"protocol", "udp"}}), 0.0);
+  EXPECT_EQ(Find(samples, "ephemeral_port_range_start", {{"protocol", "udp"}, {"family", "ipv6"}}), 40000);
+  EXPECT_EQ(Find(samples, "ephemeral_port_capacity", {{"protocol", "tcp"}, {"family", "ipv4"}}), 10);
+  EXPECT_EQ(Find(samples, "ephemeral_port_build_info", {{"version", "1.2.3"}, {"os", "linux"}}), 1);
+}
+
+TEST(ReportFamiliesTest, CountersEndInTotalAndAreTypedAsCounters) {
+  SnapshotBuilder b;
+  b.Range(40000, 10);
+  b.Get().tcp_counters = TcpCounters{true, 10, 20, 3, 1};
+  std::string text = Serialize(b.Get());
+  EXPECT_NE(text.find("# TYPE ephemeral_port_tcp_active_opens_total counter"), std::string::npos);
+  EXPECT_NE(text.find("ephemeral_port_tcp_attempt_fails_total 3"), std::string::npos);
+  for (const auto& s : ParseExposition(text)) {
+    bool is_counter = text.find("# TYPE " + s.name + " counter") != std::string::npos;
+    EXPECT_EQ(is_counter, s.name.size() > 6 && s.name.substr(s.name.size() - 6) == "_total") << s.name;
+  }
+}
+
+TEST(ReportFamiliesTest, MissingCountersAreAbsentRatherThanZero) {
+  SnapshotBuilder b;
+  b.Range(40000, 10);
+  std::string text = Serialize(b.Get());
+  EXPECT_EQ(text.find("tcp_active_opens_total"), std::string::npos);
+  EXPECT_EQ(text.find("windows_events_total"), std::string::npos);
+}
+
+TEST(ReportFamiliesTest, EscapesHostileProcessNames) {
+  SnapshotBuilder b;
+  b.Range(40000, 10)
+      .Tcp("10.0.0.1", 40001, "10.0.0.9", 443, 7)
+      .Process(99, "evil\"name\\with\nnewline", {7});
+  std::string text = Serialize(b.Get());
+  EXPECT_NE(text.find("process=\"evil\\\"name\\\\with\\nnewline\""), std::string::npos) << text;
+  for (std::size_t pos = 0; (pos = text.find('\n', pos)) != std::string::npos; ++pos) {
+    std::size_t next = text.find('\n', pos + 1);
+    if (next == std::string::npos) break;
+    std::string line = text.substr(pos + 1, next - pos - 1);
+    EXPECT_TRUE(line.empty() || line[0] == '#' || line.rfind("ephemeral_port_", 0) == 0) << line;
+  }
+}
+
+TEST(ReportFamiliesTest, CollectorFailuresAreVisible) {
+  SnapshotBuilder b;
+  b.Range(40000, 10);
+  b.Get().collectors = {{"sockets", true, 0.01, ""}, {"processes", false, 0.2, "denied"}};
+  auto samples = ParseExposition(Serialize(b.Get()));
+  EXPECT_EQ(Find(samples, "ephemeral_port_collector_success", {{"collector", "sockets"}}), 1);
+  EXPECT_EQ(Find(samples, "ephemeral_port_collector_success", {{"collector", "processes"}}), 0);
+  EXPECT_EQ(Find(samples, "ephemeral_port_collector_duration_seconds", {{"collector", "processes"}}), 0.2);
+}
+
+TEST(ReportFamiliesTest, PerProcessSeriesOnlyWhenProcessesWereCollected) {
+  SnapshotBuilder b;
+  b.Range(40000, 10).Tcp("10.0.0.1", 40001, "10.0.0.9", 443, 7);
+  std::string text = Serialize(b.Get());
+  EXPECT_EQ(text.find("ephemeral_port_unattributed"), std::string::npos);
+  EXPECT_EQ(text.find("ephemeral_port_processes_unreadable"), std::string::npos);
+  b.Process(1, "x", {});
+  text = Serialize(b.Get());
+  EXPECT_NE(text.find("ephemeral_port_unattributed_sockets{protocol=\"tcp\",reason=\"unknown\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("ephemeral_port_processes_unreadable 0"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace epx

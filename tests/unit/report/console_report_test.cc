@@ -1,0 +1,37 @@
+#include "report/console_report.h"
+
+#include <gtest/gtest.h>
+
+#include "../../support/snapshot_builder.h"
+
+namespace epx {
+namespace {
+
+TEST(ConsoleReportTest, ShowsTheClassicPerAddressRowAndTheHeadline) {
+  testing::SnapshotBuilder b;
+  b.Range(49152, 16384)
+      .Tcp("192.168.1.2", 50000, "10.0.0.9", 443, 1)
+      .Tcp("192.168.1.2", 50001, "10.0.0.9", 443, 2)
+      .Tcp("192.168.1.2", 3389, "0.0.0.0", 0, 3, SocketState::kListen)
+      .Process(4242, "WAPCSvc-host", {1, 2, 3})
+      .Service("WAPCSvc", {4242});
+  std::string text = FormatConsoleReport(AnalyzePortUsage(b.Get(), {}), "TITLE");
+  EXPECT_EQ(text.rfind("TITLE\n", 0), 0u);
+  EXPECT_NE(text.find("Headline tcp: 0.0% (2 of 16384 ports"), std::string::npos) << text;
+  EXPECT_NE(text.find("192.168.1.2   tcp       2               16384"), std::string::npos) << text;
+  EXPECT_NE(text.find("4242  WAPCSvc-host  2"), std::string::npos) << text;
+  EXPECT_NE(text.find("WAPCSvc  yes"), std::string::npos) << text;
+  EXPECT_NE(text.find("10.0.0.9:443"), std::string::npos) << text;
+}
+
+TEST(ConsoleReportTest, WarnsAboutFailedCollectorsAndMissingProcessData) {
+  testing::SnapshotBuilder b;
+  b.Range(40000, 10);
+  b.Get().collectors = {{"sockets", false, 0, "netlink recv: boom"}};
+  std::string text = FormatConsoleReport(AnalyzePortUsage(b.Get(), {}), "T");
+  EXPECT_NE(text.find("Per-process data not collected."), std::string::npos);
+  EXPECT_NE(text.find("WARNING: collector sockets failed: netlink recv: boom"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace epx
