@@ -1,0 +1,29 @@
+#!/bin/bash
+# Installs what building (and, with --test, testing) the exporter needs,
+# from Debian 12's own packages. Safe to run again; needs root.
+set -euo pipefail
+
+packages=(cmake g++ make prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev
+          libgtest-dev libgmock-dev)
+if [ "${1:-}" = "--test" ]; then
+  packages+=(curl iproute2 util-linux python3 procps prometheus
+             prometheus-alertmanager)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps: missing ${missing[*]}; run as root to install them" >&2
+  exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
