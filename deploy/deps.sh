@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(cmake g++ make prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev
-          libgtest-dev libgmock-dev)
+          libgtest-dev libgmock-dev libssl-dev libcrypt-dev)
 if [ "${1:-}" = "--test" ]; then
   packages+=(curl iproute2 util-linux python3 procps prometheus
              prometheus-alertmanager)

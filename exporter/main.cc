@@ -17,6 +17,7 @@
 #include "prometheus/text_serializer.h"
 #include "report/console_report.h"
 #include "version.h"
+#include "web/web_config.h"
 
 namespace {
 
@@ -50,7 +51,8 @@ int RunReport(const Config& config, double watch_seconds) {
   return 0;
 }
 
-int RunServe(const Config& config, const epx::BuildInfo& build) {
+int RunServe(const Config& config, const epx::BuildInfo& build,
+             const std::string& web_config_file) {
   auto collectable = std::make_shared<epx::PortUsageCollectable>(
       epx::MakeHostSource(config.source), config.limits, build);
   epx::HttpContent content;
@@ -62,6 +64,7 @@ int RunServe(const Config& config, const epx::BuildInfo& build) {
   };
   std::string landing = epx::LandingPageHtml(config, build);
   content.landing_page = [landing] { return landing; };
+  content.web_config_file = web_config_file;
   epx::HttpServer server(content);
   std::string error;
   if (!server.Start(config.listen_address, &error)) return Fail(error);
@@ -102,6 +105,14 @@ int main(int argc, char** argv) {
   }
   if (!epx::ApplyFlagOverrides(command_line, &config, &error))
     return Fail(error);
+  std::string web_config_file;
+  for (const auto& [name, value] : command_line.overrides) {
+    if (name == "web.config.file") web_config_file = value;
+  }
+  epx::WebConfig web_config;
+  if (!web_config_file.empty() &&
+      !epx::LoadWebConfigFile(web_config_file, &web_config, &error))
+    return Fail(error);
   if (command_line.config_check) {
     std::printf("configuration OK\n%s", epx::DescribeConfig(config).c_str());
     return 0;
@@ -111,5 +122,5 @@ int main(int argc, char** argv) {
                        config.source.socket_source};
   if (command_line.command == "report")
     return RunReport(config, command_line.watch_seconds);
-  return RunServe(config, build);
+  return RunServe(config, build, web_config_file);
 }

@@ -1,29 +1,33 @@
 #include "analysis/port_usage.h"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <map>
-#include <set>
+#include <string>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace epx {
 namespace {
 
 constexpr int kProtocols = 2;
+constexpr int kFamilies = 2;
 
 int Index(Protocol protocol) { return protocol == Protocol::kTcp ? 0 : 1; }
+int Index(Family family) { return family == Family::kIpv4 ? 0 : 1; }
+Protocol ProtocolAt(int i) { return i == 0 ? Protocol::kTcp : Protocol::kUdp; }
 
-class PortSet {
+class PortBits {
  public:
-  PortSet() : bits_(1024, 0) {}
+  PortBits() : bits_(1024, 0) {}
   void Insert(std::uint16_t port) { bits_[port >> 6] |= Bit(port); }
   bool Has(std::uint16_t port) const { return bits_[port >> 6] & Bit(port); }
-  std::uint32_t CountCounted(const PortRange& range) const {
+  std::uint32_t CountAnd(const PortBits& other) const {
     std::uint32_t n = 0;
-    for (std::uint32_t p = range.start; p < range.start + range.size; ++p) {
-      auto port = static_cast<std::uint16_t>(p);
-      if (Has(port) && !range.IsReserved(port)) ++n;
-    }
+    for (std::size_t i = 0; i < bits_.size(); ++i)
+      n += static_cast<std::uint32_t>(__builtin_popcountll(bits_[i] & other.bits_[i]));
     return n;
   }
 
@@ -34,10 +38,117 @@ class PortSet {
   std::vector<std::uint64_t> bits_;
 };
 
-std::uint32_t CountDistinct(std::vector<std::uint16_t>* ports) {
-  std::sort(ports->begin(), ports->end());
-  return static_cast<std::uint32_t>(
-      std::unique(ports->begin(), ports->end()) - ports->begin());
+// An address as two big-endian 64-bit halves, IPv4 as ::ffff:a.b.c.d, so
+// IPv4 and IPv4-mapped IPv6 sockets group together and comparisons are
+// two integer compares in byte order.
+struct AddrKey {
+  std::uint64_t hi = 0;
+  std::uint64_t lo = 0;
+
+  static AddrKey From(const IpAddress& ip) {
+    std::array<std::uint8_t, 16> b{};
+    if (ip.family == Family::kIpv4) {
+      b[10] = 0xff;
+      b[11] = 0xff;
+      std::memcpy(&b[12], ip.bytes.data(), 4);
+    } else {
+      b = ip.bytes;
+    }
+    AddrKey k;
+    for (int i = 0; i < 8; ++i) k.hi = k.hi << 8 | b[i];
+    for (int i = 8; i < 16; ++i) k.lo = k.lo << 8 | b[i];
+    return k;
+  }
+  bool IsV4() const { return hi == 0 && (lo >> 32) == 0xffff; }
+  Family family() const { return IsV4() ? Family::kIpv4 : Family::kIpv6; }
+  std::string ToString() const {
+    IpAddress ip;
+    if (IsV4()) {
+      return IpAddress::V4(static_cast<std::uint8_t>(lo >> 24),
+                           static_cast<std::uint8_t>(lo >> 16),
+                           static_cast<std::uint8_t>(lo >> 8),
+                           static_cast<std::uint8_t>(lo))
+          .ToString();
+    }
+    ip.family = Family::kIpv6;
+    for (int i = 0; i < 8; ++i) {
+      ip.bytes[i] = static_cast<std::uint8_t>(hi >> (56 - 8 * i));
+      ip.bytes[8 + i] = static_cast<std::uint8_t>(lo >> (56 - 8 * i));
+    }
+    return ip.ToString();
+  }
+  bool operator==(const AddrKey& o) const { return hi == o.hi && lo == o.lo; }
+  bool operator<(const AddrKey& o) const {
+    return hi != o.hi ? hi < o.hi : lo < o.lo;
+  }
+};
+
+struct AddrKeyHash {
+  std::size_t operator()(const AddrKey& k) const {
+    return static_cast<std::size_t>((k.hi * 0x9E3779B97F4A7C15ull) ^ k.lo);
+  }
+};
+
+// A (remote address, remote port, local address) group of connected
+// sockets: the unit of the Linux per-destination rule.
+struct GroupKey {
+  AddrKey remote;
+  AddrKey local;
+  std::uint16_t remote_port;
+  bool operator==(const GroupKey& o) const {
+    return remote == o.remote && local == o.local &&
+           remote_port == o.remote_port;
+  }
+};
+
+struct GroupKeyHash {
+  std::size_t operator()(const GroupKey& k) const {
+    std::uint64_t h = k.remote.hi * 0x9E3779B97F4A7C15ull ^ k.remote.lo;
+    h = (h ^ k.local.hi) * 0xC2B2AE3D27D4EB4Full ^ k.local.lo;
+    return static_cast<std::size_t>((h ^ k.remote_port) * 0x165667B19E3779F9ull);
+  }
+};
+
+struct DestKey {
+  AddrKey remote;
+  std::uint16_t remote_port;
+  bool operator==(const DestKey& o) const {
+    return remote == o.remote && remote_port == o.remote_port;
+  }
+  bool operator<(const DestKey& o) const {
+    return remote == o.remote ? remote_port < o.remote_port
+                              : remote < o.remote;
+  }
+};
+
+struct DestKeyHash {
+  std::size_t operator()(const DestKey& k) const {
+    return static_cast<std::size_t>(
+        (k.remote.hi * 0x9E3779B97F4A7C15ull ^ k.remote.lo ^ k.remote_port) *
+        0xC2B2AE3D27D4EB4Full);
+  }
+};
+
+struct GroupInfo {
+  std::uint32_t dest;
+  Family local_family;
+};
+
+// Removes repeated ports in linear time with a reusable bitmap; the order
+// of what remains is the order of first appearance.
+std::uint32_t Dedupe(std::vector<std::uint16_t>* ports) {
+  static thread_local std::vector<std::uint64_t> seen(1024, 0);
+  std::size_t kept = 0;
+  for (std::uint16_t port : *ports) {
+    std::uint64_t bit = std::uint64_t{1} << (port & 63);
+    std::uint64_t& word = seen[port >> 6];
+    if (word & bit) continue;
+    word |= bit;
+    (*ports)[kept++] = port;
+  }
+  ports->resize(kept);
+  for (std::uint16_t port : *ports) seen[port >> 6] = 0;
+  return static_cast<std::uint32_t>(kept);
 }
 
 double Ratio(std::uint32_t used, std::uint32_t capacity) {
@@ -45,23 +156,22 @@ double Ratio(std::uint32_t used, std::uint32_t capacity) {
   return std::min(1.0, static_cast<double>(used) / capacity);
 }
 
-struct GroupKey {
-  IpAddress local;
-  IpAddress remote;
-  std::uint16_t remote_port;
-  bool operator==(const GroupKey& o) const {
-    return local == o.local && remote == o.remote &&
-           remote_port == o.remote_port;
-  }
+struct AddressAcc {
+  std::vector<std::uint16_t> ports;
+  std::vector<std::uint16_t> listening;
+  std::unordered_set<std::int64_t> pids;
+  std::int64_t last_pid = kUnknownPid;
 };
 
-struct GroupKeyHash {
-  std::size_t operator()(const GroupKey& k) const {
-    std::size_t h = k.remote_port;
-    for (std::uint8_t b : k.local.bytes) h = h * 131 + b;
-    for (std::uint8_t b : k.remote.bytes) h = h * 131 + b;
-    return h * 2 + (k.local.family == Family::kIpv6);
-  }
+struct ProcessAcc {
+  std::array<std::vector<std::uint16_t>, kProtocols> ports;
+  std::array<std::array<std::uint64_t, kSocketStateCount>, kProtocols> states{};
+  std::uint64_t sockets = 0;
+};
+
+struct UnattributedAcc {
+  std::vector<std::uint16_t> ports;
+  std::uint64_t sockets = 0;
 };
 
 class Analyzer {
@@ -77,350 +187,442 @@ class Analyzer {
     report_.tcp_counters = snap_.tcp_counters;
     report_.events = snap_.events;
     report_.collectors = snap_.collectors;
-    IndexSockets();
-    for (Protocol protocol : {Protocol::kTcp, Protocol::kUdp}) {
-      AnalyzePools(protocol);
-      AnalyzeDestinations(protocol);
-      AnalyzeLocalAddresses(protocol);
+    PrepareRanges();
+    PrepareServices();
+    ScanSockets();
+    for (int p = 0; p < kProtocols; ++p) {
+      Pools(p);
+      Groups(p);
+      LocalAddresses(p);
     }
-    AnalyzeStates();
+    States();
     if (snap_.processes_collected) {
-      AnalyzeProcesses();
-      AnalyzeUnattributed();
+      Processes();
+      Unattributed();
     }
-    AnalyzeServices();
-    return report_;
+    Services();
+    return std::move(report_);
   }
 
  private:
-  const PortRange* RangeFor(Protocol protocol, Family family) const {
-    const PortRange* fallback = nullptr;
-    for (const PortRange& r : snap_.ranges) {
-      if (r.protocol != protocol) continue;
-      if (r.family == family) return &r;
-      if (fallback == nullptr) fallback = &r;
-    }
-    return fallback;
-  }
-
-  bool Counts(const SocketRecord& s) const {
-    if (s.local_port == 0) return false;
-    const PortRange* r =
-        RangeFor(s.protocol, s.local_address.Canonical().family);
-    return r != nullptr && r->CountsPort(s.local_port);
-  }
-
-  ExhaustionRule RuleFor(Protocol protocol) const {
-    return protocol == Protocol::kTcp ? snap_.tcp_rule : snap_.udp_rule;
-  }
-
-  void OwnersOf(const SocketRecord& s, std::vector<std::int64_t>* out) const {
-    out->clear();
-    if (s.pid != kUnknownPid) {
-      out->push_back(s.pid);
-      return;
-    }
-    if (s.inode == 0) return;
-    auto it = snap_.inode_owners.find(s.inode);
-    if (it != snap_.inode_owners.end()) *out = it->second;
-  }
-
-  void IndexSockets() {
-    for (const SocketRecord& s : snap_.sockets) {
-      int p = Index(s.protocol);
-      if (s.local_port != 0) held_[p].Insert(s.local_port);
-      if (s.local_port == 0) continue;
-      if (IsExclusiveState(s.state)) {
-        exclusive_[p].Insert(s.local_port);
-      } else if (s.remote_port != 0) {
-        groups_[p][GroupKey{s.local_address.Canonical(),
-                            s.remote_address.Canonical(), s.remote_port}]
-            .push_back(s.local_port);
+  void PrepareRanges() {
+    for (int p = 0; p < kProtocols; ++p) {
+      for (int f = 0; f < kFamilies; ++f) range_[p][f] = nullptr;
+      for (const PortRange& r : snap_.ranges) {
+        if (Index(r.protocol) != p) continue;
+        int f = Index(r.family);
+        if (range_[p][f] == nullptr) range_[p][f] = &r;
+      }
+      for (int f = 0; f < kFamilies; ++f) {
+        if (range_[p][f] == nullptr) range_[p][f] = range_[p][1 - f];
+        if (range_[p][f] == nullptr) continue;
+        const PortRange& r = *range_[p][f];
+        for (std::uint32_t port = r.start; port < r.start + r.size; ++port) {
+          auto port16 = static_cast<std::uint16_t>(port);
+          if (!r.IsReserved(port16)) counted_[p][f].Insert(port16);
+        }
       }
     }
   }
 
-  std::uint32_t GroupUsed(int p, const std::vector<std::uint16_t>& ports,
-                          const PortRange& range,
-                          std::uint32_t exclusive) const {
-    std::vector<std::uint16_t> extra;
-    for (std::uint16_t port : ports) {
-      if (range.CountsPort(port) && !exclusive_[p].Has(port))
-        extra.push_back(port);
+  void PrepareServices() {
+    service_ports_.resize(snap_.services.size());
+    for (std::size_t i = 0; i < snap_.services.size(); ++i) {
+      for (std::int64_t pid : snap_.services[i].pids)
+        pid_services_[pid].push_back(i);
     }
-    return exclusive + CountDistinct(&extra);
   }
 
-  void AnalyzePools(Protocol protocol) {
-    int p = Index(protocol);
+  ExhaustionRule RuleFor(int p) const {
+    return p == 0 ? snap_.tcp_rule : snap_.udp_rule;
+  }
+
+  void ScanSockets() {
+    for (int p = 0; p < kProtocols; ++p) members_[p].reserve(snap_.sockets.size());
+    std::size_t extra = 0;
+    std::vector<std::int64_t> owners;
+    std::vector<std::size_t> touched_services;
+    for (std::size_t i = 0; i < snap_.sockets.size(); ++i) {
+      const SocketRecord& s = snap_.sockets[i];
+      int p = Index(s.protocol);
+      ++states_[p][Index(s.family)][static_cast<int>(s.state)];
+
+      owners.clear();
+      if (s.pid != kUnknownPid) owners.push_back(s.pid);
+      while (extra < snap_.extra_owners.size() &&
+             snap_.extra_owners[extra].socket_index <= i) {
+        if (snap_.extra_owners[extra].socket_index == i)
+          owners.push_back(snap_.extra_owners[extra].pid);
+        ++extra;
+      }
+
+      AddrKey local = AddrKey::From(s.local_address);
+      int f = Index(local.family());
+      bool counted = s.local_port != 0 && range_[p][f] != nullptr &&
+                     counted_[p][f].Has(s.local_port);
+
+      for (std::int64_t pid : owners) {
+        ProcessAcc& acc = processes_[pid];
+        if (counted) acc.ports[p].push_back(s.local_port);
+        ++acc.states[p][static_cast<int>(s.state)];
+        ++acc.sockets;
+      }
+      if (owners.empty() && snap_.processes_collected) {
+        const char* reason = "unknown";
+        if (s.state == SocketState::kTimeWait) {
+          reason = "time_wait";
+        } else if (s.inode == 0 && s.protocol == Protocol::kTcp) {
+          reason = "orphaned";
+        }
+        UnattributedAcc& acc = unattributed_[p][reason];
+        ++acc.sockets;
+        if (counted) acc.ports.push_back(s.local_port);
+      }
+      if (counted && !pid_services_.empty()) {
+        touched_services.clear();
+        for (std::int64_t pid : owners) {
+          auto it = pid_services_.find(pid);
+          if (it == pid_services_.end()) continue;
+          touched_services.insert(touched_services.end(), it->second.begin(),
+                                  it->second.end());
+        }
+        std::sort(touched_services.begin(), touched_services.end());
+        touched_services.erase(
+            std::unique(touched_services.begin(), touched_services.end()),
+            touched_services.end());
+        for (std::size_t svc : touched_services)
+          service_ports_[svc][p].push_back(s.local_port);
+      }
+
+      if (s.local_port == 0) continue;
+      held_[p].Insert(s.local_port);
+      bool exclusive = IsExclusiveState(s.state);
+      if (exclusive) {
+        exclusive_[p].Insert(s.local_port);
+      } else if (s.remote_port != 0) {
+        AddGroupMember(p, GroupKey{AddrKey::From(s.remote_address), local,
+                                   s.remote_port},
+                       s.local_port);
+      }
+
+      auto it = address_index_[p].find(local);
+      if (it == address_index_[p].end()) {
+        it = address_index_[p].emplace(local, addresses_[p].size()).first;
+        addresses_[p].emplace_back(local, AddressAcc{});
+      }
+      AddressAcc& addr = addresses_[p][it->second].second;
+      if (counted) addr.ports.push_back(s.local_port);
+      if (s.state == SocketState::kListen ||
+          s.state == SocketState::kUnconnected)
+        addr.listening.push_back(s.local_port);
+      for (std::int64_t pid : owners) {
+        if (pid != addr.last_pid && !addr.pids.count(pid)) addr.pids.insert(pid);
+        addr.last_pid = pid;
+      }
+    }
+  }
+
+  void Pools(int p) {
     ExhaustionSummary best;
     bool have = false;
     for (const PortRange& r : snap_.ranges) {
-      if (r.protocol != protocol) continue;
+      if (Index(r.protocol) != p) continue;
+      const PortBits& counted = counted_[p][Index(r.family)];
       PoolUsage pool;
-      pool.protocol = protocol;
+      pool.protocol = r.protocol;
       pool.family = r.family;
       pool.range_start = r.start;
       pool.range_size = r.size;
       pool.reserved = r.ReservedInRange();
       pool.capacity = r.Capacity();
-      pool.in_use = held_[p].CountCounted(r);
+      pool.in_use = held_[p].CountAnd(counted);
       pool.usage_ratio = Ratio(pool.in_use, pool.capacity);
       report_.pools.push_back(pool);
 
       ExhaustionSummary e;
-      e.protocol = protocol;
-      e.rule = RuleFor(protocol);
+      e.protocol = r.protocol;
+      e.rule = RuleFor(p);
       e.capacity = pool.capacity;
-      e.exclusive_in_use = exclusive_[p].CountCounted(r);
-      if (e.rule == ExhaustionRule::kHostWide) {
-        e.worst_in_use = pool.in_use;
-      } else {
-        e.worst_in_use = e.exclusive_in_use;
-        for (const auto& g : groups_[p]) {
-          e.worst_in_use = std::max(
-              e.worst_in_use, GroupUsed(p, g.second, r, e.exclusive_in_use));
-        }
-      }
-      e.ratio = Ratio(e.worst_in_use, e.capacity);
+      e.exclusive_in_use = exclusive_[p].CountAnd(counted);
+      e.worst_in_use = pool.in_use;
+      e.ratio = pool.usage_ratio;
       if (!have || e.ratio > best.ratio) best = e;
       have = true;
     }
-    if (have) report_.exhaustion.push_back(best);
+    if (have) {
+      exhaustion_[p] = report_.exhaustion.size();
+      report_.exhaustion.push_back(best);
+    }
   }
 
-  void AnalyzeDestinations(Protocol protocol) {
-    int p = Index(protocol);
-    struct Acc {
+  void AddGroupMember(int p, const GroupKey& key, std::uint16_t port) {
+    // find() before emplace(): emplace allocates a node even for old keys.
+    auto it = group_index_[p].find(key);
+    if (it == group_index_[p].end()) {
+      DestKey dest{key.remote, key.remote_port};
+      auto d = dest_index_[p].find(dest);
+      if (d == dest_index_[p].end()) {
+        d = dest_index_[p]
+                .emplace(dest, static_cast<std::uint32_t>(dests_[p].size()))
+                .first;
+        dests_[p].push_back(dest);
+      }
+      groups_[p].push_back(GroupInfo{d->second, key.local.family()});
+      it = group_index_[p]
+               .emplace(key, static_cast<std::uint32_t>(groups_[p].size() - 1))
+               .first;
+    }
+    members_[p].push_back(std::uint64_t{it->second} << 16 | port);
+  }
+
+  // The Linux TCP rule and the destination view. members_ holds
+  // (group << 16 | port); a counting sort by group puts each group's ports
+  // together in linear time.
+  void Groups(int p) {
+    const std::vector<std::uint64_t>& members = members_[p];
+    std::vector<std::uint32_t> start(groups_[p].size() + 1, 0);
+    for (std::uint64_t m : members) ++start[(m >> 16) + 1];
+    for (std::size_t g = 1; g < start.size(); ++g) start[g] += start[g - 1];
+    std::vector<std::uint16_t> ports(members.size());
+    {
+      std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
+      for (std::uint64_t m : members)
+        ports[next[m >> 16]++] = static_cast<std::uint16_t>(m & 0xffff);
+    }
+    static thread_local std::vector<std::uint64_t> seen(1024, 0);
+    bool per_destination = RuleFor(p) == ExhaustionRule::kPerDestination;
+    std::array<std::uint32_t, kFamilies> exclusive{};
+    std::array<std::uint32_t, kFamilies> worst{};
+    for (int f = 0; f < kFamilies; ++f) {
+      exclusive[f] = exclusive_[p].CountAnd(counted_[p][f]);
+      worst[f] = exclusive[f];
+    }
+    struct Dest {
       std::vector<std::uint16_t> ports;
       std::uint32_t worst = 0;
-      const PortRange* range = nullptr;
+      std::uint32_t capacity = 0;
     };
-    std::map<std::pair<IpAddress, std::uint16_t>, Acc> by_dest;
-    for (const auto& g : groups_[p]) {
-      const PortRange* r = RangeFor(protocol, g.first.local.family);
-      if (r == nullptr) continue;
-      Acc& acc = by_dest[{g.first.remote, g.first.remote_port}];
-      acc.range = r;
-      for (std::uint16_t port : g.second) {
-        if (r->CountsPort(port)) acc.ports.push_back(port);
+    std::vector<Dest> dests(dests_[p].size());
+    for (std::size_t group = 0; group < groups_[p].size(); ++group) {
+      const GroupInfo& info = groups_[p][group];
+      int f = Index(info.local_family);
+      const PortBits& counted = counted_[p][f];
+      Dest& dest = dests[info.dest];
+      std::uint32_t extra = 0;
+      for (std::uint32_t i = start[group]; i < start[group + 1]; ++i) {
+        std::uint16_t port = ports[i];
+        std::uint64_t bit = std::uint64_t{1} << (port & 63);
+        if ((seen[port >> 6] & bit) || !counted.Has(port)) continue;
+        seen[port >> 6] |= bit;
+        dest.ports.push_back(port);
+        if (!exclusive_[p].Has(port)) ++extra;
       }
-      if (RuleFor(protocol) == ExhaustionRule::kPerDestination) {
-        acc.worst = std::max(
-            acc.worst,
-            GroupUsed(p, g.second, *r, exclusive_[p].CountCounted(*r)));
-      }
+      for (std::uint32_t i = start[group]; i < start[group + 1]; ++i)
+        seen[ports[i] >> 6] = 0;
+      std::uint32_t used = exclusive[f] + extra;
+      worst[f] = std::max(worst[f], used);
+      dest.worst = std::max(dest.worst, used);
+      if (range_[p][f] != nullptr) dest.capacity = range_[p][f]->Capacity();
     }
-    std::vector<DestinationUsage> all;
-    for (auto& d : by_dest) {
+    if (per_destination && exhaustion_[p] != kNone)
+      ChooseWorstRange(p, worst, exclusive,
+                       &report_.exhaustion[exhaustion_[p]]);
+    struct Row {
+      std::uint32_t dest;
+      std::uint32_t in_use;
+    };
+    std::vector<Row> rows;
+    for (std::uint32_t d = 0; d < dests.size(); ++d) {
+      std::uint32_t in_use = Dedupe(&dests[d].ports);
+      if (in_use > 0) rows.push_back(Row{d, in_use});
+    }
+    std::size_t keep = std::min(options_.top_destinations, rows.size());
+    const std::vector<DestKey>& keys = dests_[p];
+    std::partial_sort(rows.begin(), rows.begin() + keep, rows.end(),
+                      [&](const Row& a, const Row& b) {
+                        if (a.in_use != b.in_use) return a.in_use > b.in_use;
+                        return keys[a.dest] < keys[b.dest];
+                      });
+    for (std::size_t k = 0; k < keep; ++k) {
+      const Dest& d = dests[rows[k].dest];
       DestinationUsage u;
-      u.protocol = protocol;
-      u.remote_address = d.first.first.ToString();
-      u.remote_port = d.first.second;
-      u.in_use = CountDistinct(&d.second.ports);
-      if (u.in_use == 0) continue;
-      std::uint32_t cap = d.second.range->Capacity();
-      u.usage_ratio = RuleFor(protocol) == ExhaustionRule::kPerDestination
-                          ? Ratio(d.second.worst, cap)
-                          : Ratio(u.in_use, cap);
-      all.push_back(u);
+      u.protocol = ProtocolAt(p);
+      u.remote_address = keys[rows[k].dest].remote.ToString();
+      u.remote_port = keys[rows[k].dest].remote_port;
+      u.in_use = rows[k].in_use;
+      u.usage_ratio = per_destination ? Ratio(d.worst, d.capacity)
+                                      : Ratio(u.in_use, d.capacity);
+      report_.destinations.push_back(u);
     }
-    std::sort(all.begin(), all.end(),
-              [](const DestinationUsage& a, const DestinationUsage& b) {
-                return std::tie(b.in_use, a.remote_address, a.remote_port) <
-                       std::tie(a.in_use, b.remote_address, b.remote_port);
-              });
-    if (all.size() > options_.top_destinations)
-      all.resize(options_.top_destinations);
-    report_.destinations.insert(report_.destinations.end(), all.begin(),
-                                all.end());
   }
 
-  void AnalyzeLocalAddresses(Protocol protocol) {
-    struct Acc {
-      std::vector<std::uint16_t> ports;
-      std::vector<std::uint16_t> listening;
-      std::set<std::int64_t> pids;
-    };
-    std::map<IpAddress, Acc> by_addr;
-    std::vector<std::int64_t> owners;
-    for (const SocketRecord& s : snap_.sockets) {
-      if (s.protocol != protocol || s.local_port == 0) continue;
-      Acc& acc = by_addr[s.local_address.Canonical()];
-      if (Counts(s)) acc.ports.push_back(s.local_port);
-      if (s.state == SocketState::kListen ||
-          s.state == SocketState::kUnconnected)
-        acc.listening.push_back(s.local_port);
-      OwnersOf(s, &owners);
-      acc.pids.insert(owners.begin(), owners.end());
+  void ChooseWorstRange(int p, const std::array<std::uint32_t, kFamilies>& worst,
+                        const std::array<std::uint32_t, kFamilies>& exclusive,
+                        ExhaustionSummary* e) {
+    bool have = false;
+    for (const PortRange& r : snap_.ranges) {
+      if (Index(r.protocol) != p) continue;
+      int f = Index(r.family);
+      double ratio = Ratio(worst[f], r.Capacity());
+      if (!have || ratio > e->ratio) {
+        e->capacity = r.Capacity();
+        e->exclusive_in_use = exclusive[f];
+        e->worst_in_use = worst[f];
+        e->ratio = ratio;
+        have = true;
+      }
     }
-    std::vector<LocalAddressUsage> all;
-    for (auto& a : by_addr) {
+  }
+
+  void LocalAddresses(int p) {
+    struct Row {
+      std::size_t index;
+      std::uint32_t in_use;
+    };
+    std::vector<Row> rows;
+    for (std::size_t i = 0; i < addresses_[p].size(); ++i) {
+      rows.push_back(
+          Row{i, Dedupe(&addresses_[p][i].second.ports)});
+    }
+    std::size_t keep = std::min(options_.top_local_addresses, rows.size());
+    std::partial_sort(rows.begin(), rows.begin() + keep, rows.end(),
+                      [&](const Row& a, const Row& b) {
+                        if (a.in_use != b.in_use) return a.in_use > b.in_use;
+                        return addresses_[p][a.index].first <
+                               addresses_[p][b.index].first;
+                      });
+    for (std::size_t k = 0; k < keep; ++k) {
+      auto& [addr, acc] = addresses_[p][rows[k].index];
       LocalAddressUsage u;
-      u.protocol = protocol;
-      u.address = a.first.ToString();
-      u.in_use = CountDistinct(&a.second.ports);
-      const PortRange* r = RangeFor(protocol, a.first.family);
+      u.protocol = ProtocolAt(p);
+      u.address = addr.ToString();
+      u.in_use = rows[k].in_use;
+      const PortRange* r = range_[p][Index(addr.family())];
       u.capacity = r ? r->Capacity() : 0;
       u.usage_ratio = Ratio(u.in_use, u.capacity);
-      u.listening_ports = CountDistinct(&a.second.listening);
-      u.processes = static_cast<std::uint32_t>(a.second.pids.size());
-      all.push_back(u);
-    }
-    std::sort(all.begin(), all.end(),
-              [](const LocalAddressUsage& a, const LocalAddressUsage& b) {
-                return std::tie(b.in_use, a.address) <
-                       std::tie(a.in_use, b.address);
-              });
-    if (all.size() > options_.top_local_addresses)
-      all.resize(options_.top_local_addresses);
-    report_.local_addresses.insert(report_.local_addresses.end(), all.begin(),
-                                   all.end());
-  }
-
-  void AnalyzeStates() {
-    std::map<std::tuple<Protocol, Family, SocketState>, std::uint64_t> counts;
-    for (Family f : {Family::kIpv4, Family::kIpv6}) {
-      for (SocketState st :
-           {SocketState::kEstablished, SocketState::kSynSent,
-            SocketState::kSynRecv, SocketState::kFinWait1,
-            SocketState::kFinWait2, SocketState::kTimeWait,
-            SocketState::kClose, SocketState::kCloseWait,
-            SocketState::kLastAck, SocketState::kListen,
-            SocketState::kClosing, SocketState::kBound}) {
-        counts[{Protocol::kTcp, f, st}] = 0;
-      }
-      counts[{Protocol::kUdp, f, SocketState::kEstablished}] = 0;
-      counts[{Protocol::kUdp, f, SocketState::kUnconnected}] = 0;
-    }
-    for (const SocketRecord& s : snap_.sockets) {
-      ++counts[{s.protocol, s.family, s.state}];
-    }
-    for (const auto& c : counts) {
-      report_.states.push_back(StateCount{std::get<0>(c.first),
-                                          std::get<1>(c.first),
-                                          std::get<2>(c.first), c.second});
+      u.listening_ports = Dedupe(&acc.listening);
+      u.processes = static_cast<std::uint32_t>(acc.pids.size());
+      report_.local_addresses.push_back(u);
     }
   }
 
-  void AnalyzeProcesses() {
-    struct Acc {
-      std::array<std::vector<std::uint16_t>, kProtocols> ports;
-      std::map<std::pair<Protocol, SocketState>, std::uint64_t> states;
-      std::uint64_t sockets = 0;
-    };
-    std::map<std::int64_t, Acc> by_pid;
-    std::vector<std::int64_t> owners;
-    for (const SocketRecord& s : snap_.sockets) {
-      OwnersOf(s, &owners);
-      for (std::int64_t pid : owners) {
-        Acc& acc = by_pid[pid];
-        if (Counts(s)) acc.ports[Index(s.protocol)].push_back(s.local_port);
-        ++acc.states[{s.protocol, s.state}];
-        ++acc.sockets;
+  void States() {
+    static const SocketState kTcpStates[] = {
+        SocketState::kEstablished, SocketState::kSynSent,
+        SocketState::kSynRecv,     SocketState::kFinWait1,
+        SocketState::kFinWait2,    SocketState::kTimeWait,
+        SocketState::kClose,       SocketState::kCloseWait,
+        SocketState::kLastAck,     SocketState::kListen,
+        SocketState::kClosing,     SocketState::kBound};
+    for (int p = 0; p < kProtocols; ++p) {
+      for (int f = 0; f < kFamilies; ++f) {
+        for (int st = 0; st < kSocketStateCount; ++st) {
+          auto state = static_cast<SocketState>(st);
+          bool always =
+              p == 0 ? std::find(std::begin(kTcpStates), std::end(kTcpStates),
+                                 state) != std::end(kTcpStates)
+                     : state == SocketState::kEstablished ||
+                           state == SocketState::kUnconnected;
+          std::uint64_t n = states_[p][f][st];
+          if (n == 0 && !always) continue;
+          report_.states.push_back(StateCount{
+              ProtocolAt(p), f == 0 ? Family::kIpv4 : Family::kIpv6, state, n});
+        }
       }
     }
-    struct Ranked {
+  }
+
+  void Processes() {
+    struct Row {
       std::uint32_t in_use;
       std::uint64_t sockets;
       std::int64_t pid;
-      ProcessUsage usage;
+      ProcessAcc* acc;
     };
-    std::vector<Ranked> ranked;
-    for (auto& entry : by_pid) {
+    std::vector<Row> rows;
+    rows.reserve(processes_.size());
+    for (auto& [pid, acc] : processes_) {
+      std::uint32_t in_use = 0;
+      for (int p = 0; p < kProtocols; ++p) in_use += Dedupe(&acc.ports[p]);
+      rows.push_back(Row{in_use, acc.sockets, pid, &acc});
+    }
+    std::size_t keep = std::min(options_.top_processes, rows.size());
+    std::partial_sort(rows.begin(), rows.begin() + keep, rows.end(),
+                      [](const Row& a, const Row& b) {
+                        return std::tie(b.in_use, b.sockets, a.pid) <
+                               std::tie(a.in_use, a.sockets, b.pid);
+                      });
+    for (std::size_t k = 0; k < keep; ++k) {
+      const Row& row = rows[k];
       ProcessUsage u;
-      u.pid = entry.first;
-      auto info = snap_.processes.find(entry.first);
-      u.name = info != snap_.processes.end() ? info->second.name : "";
-      for (int p = 0; p < kProtocols; ++p)
-        u.in_use[p] = CountDistinct(&entry.second.ports[p]);
-      for (const auto& st : entry.second.states) {
-        u.sockets.push_back(
-            ProcessStateCount{st.first.first, st.first.second, st.second});
+      u.pid = row.pid;
+      auto info = snap_.processes.find(row.pid);
+      if (info != snap_.processes.end()) u.name = info->second.name;
+      for (int p = 0; p < kProtocols; ++p) {
+        u.in_use[p] = static_cast<std::uint32_t>(row.acc->ports[p].size());
+        for (int st = 0; st < kSocketStateCount; ++st) {
+          if (row.acc->states[p][st] == 0) continue;
+          u.sockets.push_back(ProcessStateCount{
+              ProtocolAt(p), static_cast<SocketState>(st),
+              row.acc->states[p][st]});
+        }
       }
-      ranked.push_back(Ranked{u.in_use[0] + u.in_use[1], entry.second.sockets,
-                              entry.first, u});
-    }
-    std::sort(ranked.begin(), ranked.end(),
-              [](const Ranked& a, const Ranked& b) {
-                return std::tie(b.in_use, b.sockets, a.pid) <
-                       std::tie(a.in_use, a.sockets, b.pid);
-              });
-    if (ranked.size() > options_.top_processes)
-      ranked.resize(options_.top_processes);
-    for (auto& r : ranked) report_.processes.push_back(std::move(r.usage));
-  }
-
-  void AnalyzeUnattributed() {
-    std::map<std::pair<Protocol, std::string>, std::vector<std::uint16_t>>
-        ports;
-    std::map<std::pair<Protocol, std::string>, std::uint64_t> sockets;
-    for (const char* reason : {"time_wait", "orphaned", "unknown"}) {
-      ports[{Protocol::kTcp, reason}];
-      sockets[{Protocol::kTcp, reason}] = 0;
-    }
-    ports[{Protocol::kUdp, "unknown"}];
-    sockets[{Protocol::kUdp, "unknown"}] = 0;
-    std::vector<std::int64_t> owners;
-    for (const SocketRecord& s : snap_.sockets) {
-      OwnersOf(s, &owners);
-      if (!owners.empty()) continue;
-      std::string reason = "unknown";
-      if (s.state == SocketState::kTimeWait) {
-        reason = "time_wait";
-      } else if (s.inode == 0 && s.pid == kUnknownPid &&
-                 s.protocol == Protocol::kTcp) {
-        reason = "orphaned";
-      }
-      auto key = std::make_pair(s.protocol, reason);
-      ++sockets[key];
-      if (Counts(s)) ports[key].push_back(s.local_port);
-    }
-    for (auto& entry : ports) {
-      UnattributedUsage u;
-      u.protocol = entry.first.first;
-      u.reason = entry.first.second;
-      u.in_use = CountDistinct(&entry.second);
-      u.sockets = sockets[entry.first];
-      report_.unattributed.push_back(u);
+      report_.processes.push_back(std::move(u));
     }
   }
 
-  void AnalyzeServices() {
-    std::vector<std::int64_t> owners;
-    for (const ServiceInfo& svc : snap_.services) {
+  void Unattributed() {
+    for (const char* reason : {"orphaned", "time_wait", "unknown"})
+      unattributed_[0][reason];
+    unattributed_[1]["unknown"];
+    for (int p = 0; p < kProtocols; ++p) {
+      for (auto& [reason, acc] : unattributed_[p]) {
+        UnattributedUsage u;
+        u.protocol = ProtocolAt(p);
+        u.reason = reason;
+        u.in_use = Dedupe(&acc.ports);
+        u.sockets = acc.sockets;
+        report_.unattributed.push_back(u);
+      }
+    }
+  }
+
+  void Services() {
+    for (std::size_t i = 0; i < snap_.services.size(); ++i) {
+      const ServiceInfo& svc = snap_.services[i];
       ServiceUsage u;
       u.name = svc.name;
       u.running = svc.running;
       u.processes = static_cast<std::uint32_t>(svc.pids.size());
-      std::set<std::int64_t> pids(svc.pids.begin(), svc.pids.end());
-      std::array<std::vector<std::uint16_t>, kProtocols> ports;
-      if (!pids.empty()) {
-        for (const SocketRecord& s : snap_.sockets) {
-          if (!Counts(s)) continue;
-          OwnersOf(s, &owners);
-          for (std::int64_t pid : owners) {
-            if (pids.count(pid)) {
-              ports[Index(s.protocol)].push_back(s.local_port);
-              break;
-            }
-          }
-        }
-      }
-      for (int p = 0; p < kProtocols; ++p) u.in_use[p] = CountDistinct(&ports[p]);
+      for (int p = 0; p < kProtocols; ++p)
+        u.in_use[p] = Dedupe(&service_ports_[i][p]);
       report_.services.push_back(u);
     }
   }
 
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
   const Snapshot& snap_;
   const AnalysisOptions& options_;
   PortUsageReport report_;
-  std::array<PortSet, kProtocols> held_;
-  std::array<PortSet, kProtocols> exclusive_;
-  std::array<std::unordered_map<GroupKey, std::vector<std::uint16_t>,
-                                GroupKeyHash>,
-             kProtocols>
-      groups_;
+  const PortRange* range_[kProtocols][kFamilies] = {};
+  PortBits counted_[kProtocols][kFamilies];
+  PortBits held_[kProtocols];
+  PortBits exclusive_[kProtocols];
+  std::size_t exhaustion_[kProtocols] = {kNone, kNone};
+  std::uint64_t states_[kProtocols][kFamilies][kSocketStateCount] = {};
+  std::unordered_map<GroupKey, std::uint32_t, GroupKeyHash>
+      group_index_[kProtocols];
+  std::vector<GroupInfo> groups_[kProtocols];
+  std::unordered_map<DestKey, std::uint32_t, DestKeyHash> dest_index_[kProtocols];
+  std::vector<DestKey> dests_[kProtocols];
+  std::vector<std::uint64_t> members_[kProtocols];
+  std::unordered_map<AddrKey, std::size_t, AddrKeyHash> address_index_[kProtocols];
+  std::vector<std::pair<AddrKey, AddressAcc>> addresses_[kProtocols];
+  std::unordered_map<std::int64_t, ProcessAcc> processes_;
+  std::map<std::string, UnattributedAcc> unattributed_[kProtocols];
+  std::unordered_map<std::int64_t, std::vector<std::size_t>> pid_services_;
+  std::vector<std::array<std::vector<std::uint16_t>, kProtocols>> service_ports_;
 };
 
 }  // namespace

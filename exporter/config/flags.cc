@@ -19,6 +19,9 @@ const FlagSpec kFlags[] = {
      "Address to listen on, host:port or :port (default :19152)."},
     {"web.telemetry-path", Kind::kString,
      "Path of the metrics endpoint (default /metrics)."},
+    {"web.config.file", Kind::kString,
+     "exporter-toolkit web config file: TLS, mutual TLS, basic auth "
+     "(default none: plain HTTP)."},
     {"source", Kind::kString,
      "Socket source: netlink or procfs on Linux, iphlpapi on Windows."},
     {"path.procfs", Kind::kString, "procfs mount point (default /proc)."},
@@ -198,7 +201,10 @@ bool ApplyFlagOverrides(const CommandLine& command_line, Config* config,
       if (!CheckSocketSource(value, &problem)) return fail(problem);
       c.source.socket_source = value;
     } else if (name == "path.procfs") {
+      if (value.empty()) return fail("must not be empty");
       c.source.procfs_root = value;
+    } else if (name == "web.config.file") {
+      if (value.empty()) return fail("must not be empty");
     }
   }
   if (!ValidateConfig(c, error)) return false;

@@ -7,16 +7,25 @@
 #include <exception>
 #include <utility>
 
+#include "web/basic_auth.h"
+#include "web/web_security.h"
+
 namespace epx {
 namespace {
 
 void Send(mg_connection* conn, int status, const char* reason,
-          const char* content_type, const std::string& body) {
+          const char* content_type, const std::string& body,
+          const std::string& extra_headers = "") {
   mg_printf(conn,
             "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-            "Cache-Control: no-store\r\n\r\n",
-            status, reason, content_type, body.size());
+            "Cache-Control: no-store\r\n%s\r\n",
+            status, reason, content_type, body.size(), extra_headers.c_str());
   mg_write(conn, body.data(), body.size());
+}
+
+int InitTls(void* ssl_ctx, void* tls_configurator) {
+  return static_cast<TlsConfigurator*>(tls_configurator)
+      ->ConfigureContext(ssl_ctx);
 }
 
 // civetweb reports why it could not bind only through its log callback;
@@ -75,6 +84,21 @@ HttpServer::~HttpServer() { Stop(); }
 bool HttpServer::Start(const std::string& listen_address, std::string* error) {
   std::string ports;
   if (!ToCivetwebPorts(listen_address, &ports, error)) return false;
+  bool tls = false;
+  if (!content_.web_config_file.empty()) {
+    web_config_ = std::make_shared<WebConfigWatcher>(content_.web_config_file);
+    if (!web_config_->Load(error)) return false;
+    authenticator_ = std::make_unique<BasicAuthenticator>();
+    tls_ = std::make_unique<TlsConfigurator>(web_config_);
+    if (!tls_->Check(error)) return false;
+    tls = web_config_->Current()->tls_enabled;
+    if (tls && !mg_check_feature(MG_FEATURES_TLS)) {
+      *error = content_.web_config_file +
+               ": tls_server_config: this civetweb has no TLS support";
+      return false;
+    }
+    if (tls) ports += "s";
+  }
   const char* options[] = {"listening_ports", ports.c_str(),
                            "num_threads",     "8",
                            "request_timeout_ms", "30000",
@@ -83,8 +107,10 @@ bool HttpServer::Start(const std::string& listen_address, std::string* error) {
   callbacks.log_message = &RememberLogMessage;
   t_first_civetweb_message.clear();
   t_starting = true;
+  if (tls) callbacks.init_ssl = &InitTls;
   mg_init_data init{};
   init.callbacks = &callbacks;
+  init.user_data = tls_.get();
   init.configuration_options = options;
   char text[256] = {0};
   unsigned code = 0;
@@ -129,34 +155,57 @@ int HttpServer::Handle(mg_connection* conn) {
   const mg_request_info* info = mg_get_request_info(conn);
   std::string path = info->local_uri ? info->local_uri : "";
   std::string method = info->request_method ? info->request_method : "";
+  std::string headers;
+  if (web_config_ != nullptr) {
+    // Like exporter-toolkit: the web config guards every path.
+    std::shared_ptr<const WebConfig> web = web_config_->Current();
+    if (web == nullptr) {
+      Send(conn, 500, "Internal Server Error", "text/plain; charset=utf-8",
+           "web config invalid, see the exporter log\n");
+      return 500;
+    }
+    for (const auto& [name, value] : web->headers)
+      headers += name + ": " + value + "\r\n";
+    if (!web->basic_auth_users.empty() &&
+        !authenticator_->Check(web->basic_auth_users,
+                               mg_get_header(conn, "Authorization"))) {
+      Send(conn, 401, "Unauthorized", "text/plain; charset=utf-8",
+           "Unauthorized\n",
+           headers + "WWW-Authenticate: Basic realm=\"ephemeral_port_exporter\", "
+                     "charset=\"UTF-8\"\r\n");
+      return 401;
+    }
+  }
   if (method != "GET" && method != "HEAD") {
     Send(conn, 405, "Method Not Allowed", "text/plain; charset=utf-8",
-         "method not allowed\n");
+         "method not allowed\n", headers);
     return 405;
   }
   try {
     if (path == content_.telemetry_path) {
       Send(conn, 200, "OK", "text/plain; version=0.0.4; charset=utf-8",
-           content_.metrics());
+           content_.metrics(), headers);
       return 200;
     }
     if (path == "/-/healthy") {
-      Send(conn, 200, "OK", "text/plain; charset=utf-8", "Healthy\n");
+      Send(conn, 200, "OK", "text/plain; charset=utf-8", "Healthy\n",
+           headers);
       return 200;
     }
     if (path == "/") {
       Send(conn, 200, "OK", "text/html; charset=utf-8",
-           content_.landing_page());
+           content_.landing_page(), headers);
       return 200;
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "level=error msg=\"request failed\" path=%s err=\"%s\"\n",
                  path.c_str(), e.what());
     Send(conn, 500, "Internal Server Error", "text/plain; charset=utf-8",
-         "internal error\n");
+         "internal error\n", headers);
     return 500;
   }
-  Send(conn, 404, "Not Found", "text/plain; charset=utf-8", "not found\n");
+  Send(conn, 404, "Not Found", "text/plain; charset=utf-8", "not found\n",
+       headers);
   return 404;
 }
 

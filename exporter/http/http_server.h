@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 struct mg_context;
@@ -16,7 +17,14 @@ struct HttpContent {
   std::function<std::string()> metrics;
   /// Returns the HTML body of the landing page.
   std::function<std::string()> landing_page;
+  /// exporter-toolkit web config file (TLS, basic auth, headers); empty:
+  /// plain HTTP without authentication. Re-read when it changes.
+  std::string web_config_file;
 };
+
+class WebConfigWatcher;
+class BasicAuthenticator;
+class TlsConfigurator;
 
 /// civetweb server for /, the telemetry path and /-/healthy.
 class HttpServer {
@@ -26,8 +34,9 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  /// Starts listening on "host:port", ":port" or "[v6]:port"; false with
-  /// *error set (e.g. the port is taken).
+  /// Starts listening on "host:port", ":port" or "[v6]:port" (HTTPS when
+  /// the web config has tls_server_config); false with *error set (e.g.
+  /// the port is taken, the web config or its certificates are invalid).
   bool Start(const std::string& listen_address, std::string* error);
   /// Stops the server and waits for its threads; idempotent.
   void Stop();
@@ -39,6 +48,9 @@ class HttpServer {
   int Handle(mg_connection* conn);
 
   HttpContent content_;
+  std::shared_ptr<WebConfigWatcher> web_config_;
+  std::unique_ptr<BasicAuthenticator> authenticator_;
+  std::unique_ptr<TlsConfigurator> tls_;
   mg_context* context_ = nullptr;
 };
 

@@ -87,6 +87,13 @@ struct EventCounts {
   std::map<int, std::uint64_t> by_id;
 };
 
+/// A further owner of a socket shared by several processes (inherited or
+/// passed descriptors); the first owner is SocketRecord::pid.
+struct ExtraOwner {
+  std::uint32_t socket_index = 0;
+  std::int64_t pid = 0;
+};
+
 /// Everything one collection saw; the input of the analysis.
 struct Snapshot {
   std::vector<SocketRecord> sockets;
@@ -98,8 +105,8 @@ struct Snapshot {
   bool processes_collected = false;
   /// pid -> process, for every process seen.
   std::map<std::int64_t, ProcessInfo> processes;
-  /// Linux: socket inode -> owning pids (several when an fd is shared).
-  std::map<std::uint64_t, std::vector<std::int64_t>> inode_owners;
+  /// Owners beyond SocketRecord::pid, sorted by socket_index.
+  std::vector<ExtraOwner> extra_owners;
   /// Processes whose sockets could not be listed (permission, exited).
   std::uint32_t processes_unreadable = 0;
   std::vector<ServiceInfo> services;

@@ -55,8 +55,8 @@ struct SocketRecord {
   std::uint16_t remote_port = 0;
   /// Linux socket inode (0 when the kernel owns the socket, e.g. TIME_WAIT).
   std::uint64_t inode = 0;
-  /// Owning pid when the source reports it directly (Windows), else
-  /// kUnknownPid; Linux owners are resolved through the process table.
+  /// Owning pid (the first one if several processes share the socket), or
+  /// kUnknownPid when no owner could be seen.
   std::int64_t pid = kUnknownPid;
 };
 

@@ -75,7 +75,8 @@ void ParseInetDiagBuffer(const std::uint8_t* data, std::size_t size,
                          Protocol protocol, std::vector<SocketRecord>* out,
                          InetDiagParseState* state) {
   std::size_t offset = 0;
-  while (!state->done && size - offset >= kNlmsgHeaderSize) {
+  while (!state->done && offset < size &&
+         size - offset >= kNlmsgHeaderSize) {
     const std::uint8_t* hdr = data + offset;
     std::uint32_t len = LoadHost32(hdr);
     std::uint16_t type = LoadHost16(hdr + 4);

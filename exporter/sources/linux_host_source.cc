@@ -44,7 +44,7 @@ std::string Join(const std::string& root, const char* relative) {
 }  // namespace
 
 LinuxHostSource::LinuxHostSource(SourceOptions options)
-    : options_(std::move(options)) {}
+    : options_(std::move(options)), scanner_(options_.procfs_root) {}
 
 Snapshot LinuxHostSource::Collect() {
   Snapshot snapshot;
@@ -161,8 +161,7 @@ bool LinuxHostSource::CollectRange(Snapshot* snapshot, std::string* error) {
 
 bool LinuxHostSource::CollectProcesses(Snapshot* snapshot,
                                        std::string* error) {
-  if (!ScanLinuxProcesses(options_.procfs_root, options_.watched_services,
-                          snapshot, error)) {
+  if (!scanner_.Update(options_.watched_services, snapshot, error)) {
     snapshot->services.clear();
     for (const std::string& unit : options_.watched_services) {
       ServiceInfo svc;
@@ -213,14 +212,6 @@ bool CheckHostSource(const SourceOptions& options, std::string* error) {
     }
   }
   return true;
-}
-
-const char* HostOsName() { return "linux"; }
-
-const char* DefaultSocketSource() { return "netlink"; }
-
-std::vector<std::string> SupportedSocketSources() {
-  return {"netlink", "procfs"};
 }
 
 }  // namespace epx

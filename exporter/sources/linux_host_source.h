@@ -1,6 +1,7 @@
 #pragma once
 
 #include "sources/host_source.h"
+#include "sources/process_scanner_linux.h"
 
 namespace epx {
 
@@ -18,6 +19,7 @@ class LinuxHostSource : public HostSource {
   bool CollectTcpStats(Snapshot* snapshot, std::string* error);
 
   SourceOptions options_;
+  ProcessSocketScanner scanner_;
 };
 
 }  // namespace epx

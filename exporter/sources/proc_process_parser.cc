@@ -14,8 +14,9 @@ std::uint64_t ParseSocketLinkInode(const std::string& target) {
   for (std::size_t i = kPrefixLen; i + 1 < target.size(); ++i) {
     char c = target[i];
     if (c < '0' || c > '9') return 0;
-    if (v > (UINT64_MAX - 9) / 10) return 0;
-    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    auto digit = static_cast<std::uint64_t>(c - '0');
+    if (v > (UINT64_MAX - digit) / 10) return 0;
+    v = v * 10 + digit;
   }
   return v;
 }

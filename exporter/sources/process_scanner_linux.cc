@@ -3,56 +3,42 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "sources/file_reader.h"
 #include "sources/proc_process_parser.h"
+#include "sources/socket_attribution.h"
 
 namespace epx {
 namespace {
 
-bool IsPidName(const char* name) {
+bool ParsePid(const char* name, std::int64_t* pid) {
   if (*name == '\0') return false;
+  std::int64_t v = 0;
   for (const char* p = name; *p; ++p) {
-    if (*p < '0' || *p > '9') return false;
+    if (*p < '0' || *p > '9' || v > (INT64_MAX - 9) / 10) return false;
+    v = v * 10 + (*p - '0');
   }
+  *pid = v;
   return true;
 }
 
-enum class FdScan { kOk, kDenied, kGone };
+class DirCloser {
+ public:
+  explicit DirCloser(DIR* dir) : dir_(dir) {}
+  ~DirCloser() {
+    if (dir_ != nullptr) closedir(dir_);
+  }
+  DirCloser(const DirCloser&) = delete;
+  DirCloser& operator=(const DirCloser&) = delete;
 
-FdScan ScanFds(int proc_fd, const std::string& pid_name, std::int64_t pid,
-               Snapshot* snapshot) {
-  std::string fd_dir = pid_name + "/fd";
-  int dir_fd = openat(proc_fd, fd_dir.c_str(),
-                      O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-  if (dir_fd < 0) {
-    return (errno == EACCES || errno == EPERM) ? FdScan::kDenied
-                                               : FdScan::kGone;
-  }
-  DIR* dir = fdopendir(dir_fd);
-  if (dir == nullptr) {
-    close(dir_fd);
-    return FdScan::kGone;
-  }
-  char target[64];
-  while (dirent* entry = readdir(dir)) {
-    if (entry->d_name[0] == '.') continue;
-    ssize_t n = readlinkat(dir_fd, entry->d_name, target, sizeof target - 1);
-    if (n <= 0) continue;
-    if (static_cast<std::size_t>(n) < 9 || std::memcmp(target, "socket:[", 8) != 0)
-      continue;
-    std::uint64_t inode =
-        ParseSocketLinkInode(std::string(target, static_cast<std::size_t>(n)));
-    if (inode == 0) continue;
-    auto& owners = snapshot->inode_owners[inode];
-    if (owners.empty() || owners.back() != pid) owners.push_back(pid);
-  }
-  closedir(dir);
-  return FdScan::kOk;
-}
+ private:
+  DIR* dir_;
+};
 
 }  // namespace
 
@@ -60,56 +46,161 @@ bool UnitMatches(const std::string& watched, const std::string& unit) {
   return unit == watched || unit == watched + ".service";
 }
 
-bool ScanLinuxProcesses(const std::string& procfs_root,
-                        const std::vector<std::string>& watched_units,
-                        Snapshot* snapshot, std::string* error) {
+ProcessSocketScanner::ProcessSocketScanner(std::string procfs_root)
+    : procfs_root_(std::move(procfs_root)) {}
+
+void ProcessSocketScanner::ReadIdentity(int proc_fd,
+                                        const std::string& pid_name,
+                                        Entry* entry) {
+  std::string text;
+  entry->name.clear();
+  entry->unit.clear();
+  if (ReadFileAt(proc_fd, pid_name + "/comm", &text))
+    entry->name = ParseComm(text);
+  if (ReadFileAt(proc_fd, pid_name + "/cgroup", &text))
+    entry->unit = ParseSystemdUnit(text);
+}
+
+void ProcessSocketScanner::ScanFds(int proc_fd, const std::string& pid_name,
+                                   Entry* entry) {
+  entry->scanned = true;
+  entry->inodes.clear();
+  std::string fd_dir = pid_name + "/fd";
+  int dir_fd = openat(proc_fd, fd_dir.c_str(),
+                      O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (dir_fd < 0) {
+    entry->readable = !(errno == EACCES || errno == EPERM);
+    return;
+  }
+  DIR* dir = fdopendir(dir_fd);
+  if (dir == nullptr) {
+    close(dir_fd);
+    entry->readable = false;
+    return;
+  }
+  DirCloser closer(dir);
+  entry->readable = true;
+  char target[64];
+  while (dirent* d = readdir(dir)) {
+    if (d->d_name[0] == '.') continue;
+    ssize_t n = readlinkat(dir_fd, d->d_name, target, sizeof target - 1);
+    if (n < 9 || std::memcmp(target, "socket:[", 8) != 0) continue;
+    std::uint64_t inode =
+        ParseSocketLinkInode(std::string(target, static_cast<std::size_t>(n)));
+    if (inode != 0) entry->inodes.push_back(inode);
+  }
+}
+
+void ProcessSocketScanner::Attribute(Snapshot* snapshot) {
+  std::size_t total = 0;
+  for (const auto& e : entries_) total += e.second.inodes.size();
+  InodeOwners owners;
+  owners.Reserve(total);
+  for (const auto& [pid, entry] : entries_) {
+    for (std::uint64_t inode : entry.inodes) owners.Add(inode, pid);
+  }
+  owners.Attribute(snapshot);
+}
+
+bool ProcessSocketScanner::Update(
+    const std::vector<std::string>& watched_units, Snapshot* snapshot,
+    std::string* error) {
   int proc_fd =
-      open(procfs_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      open(procfs_root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (proc_fd < 0) {
-    *error = procfs_root + ": " + std::strerror(errno);
+    *error = procfs_root_ + ": " + std::strerror(errno);
     return false;
   }
   DIR* proc_dir = fdopendir(proc_fd);
   if (proc_dir == nullptr) {
-    *error = procfs_root + ": " + std::strerror(errno);
+    *error = procfs_root_ + ": " + std::strerror(errno);
     close(proc_fd);
     return false;
   }
-  std::vector<ServiceInfo> services;
+  DirCloser closer(proc_dir);
+  for (auto& e : entries_) {
+    e.second.seen = false;
+    e.second.scanned = false;
+  }
+  last_rescanned_ = 0;
+  while (dirent* d = readdir(proc_dir)) {
+    std::int64_t pid;
+    if (!ParsePid(d->d_name, &pid)) continue;
+    std::string pid_name = d->d_name;
+    struct stat st;
+    if (fstatat(proc_fd, (pid_name + "/fd").c_str(), &st, 0) != 0) {
+      if (errno == ENOENT) continue;
+      st.st_ino = 0;
+      st.st_size = 0;
+    }
+    Entry& entry = entries_[pid];
+    entry.seen = true;
+    bool fresh = entry.fd_count < 0 || entry.identity != st.st_ino;
+    if (fresh) {
+      entry.identity = st.st_ino;
+      ReadIdentity(proc_fd, pid_name, &entry);
+    }
+    if (fresh || st.st_size == 0 || st.st_size != entry.fd_count ||
+        !entry.readable) {
+      entry.fd_count = st.st_size;
+      ScanFds(proc_fd, pid_name, &entry);
+      ++last_rescanned_;
+    }
+  }
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    it = it->second.seen ? std::next(it) : entries_.erase(it);
+  }
+
+  Attribute(snapshot);
+  std::unordered_set<std::uint64_t> unresolved;
+  for (const SocketRecord& s : snapshot->sockets) {
+    if (s.inode != 0 && s.pid == kUnknownPid) unresolved.insert(s.inode);
+  }
+  bool needs_full_scan = false;
+  for (std::uint64_t inode : unresolved) {
+    if (!unresolvable_.count(inode)) {
+      needs_full_scan = true;
+      break;
+    }
+  }
+  if (needs_full_scan) {
+    for (auto& [pid, entry] : entries_) {
+      if (entry.scanned) continue;
+      ScanFds(proc_fd, std::to_string(pid), &entry);
+      ++last_rescanned_;
+    }
+    Attribute(snapshot);
+    unresolved.clear();
+    for (const SocketRecord& s : snapshot->sockets) {
+      if (s.inode != 0 && s.pid == kUnknownPid) unresolved.insert(s.inode);
+    }
+  }
+  unresolvable_ = std::move(unresolved);
+
+  snapshot->processes.clear();
+  snapshot->processes_unreadable = 0;
+  snapshot->services.clear();
   for (const std::string& unit : watched_units) {
     ServiceInfo svc;
     svc.name = unit;
-    services.push_back(svc);
+    snapshot->services.push_back(svc);
   }
-  while (dirent* entry = readdir(proc_dir)) {
-    if (!IsPidName(entry->d_name)) continue;
-    std::string pid_name = entry->d_name;
-    std::int64_t pid = std::stoll(pid_name);
-    FdScan scan = ScanFds(proc_fd, pid_name, pid, snapshot);
-    if (scan == FdScan::kGone) continue;
-    if (scan == FdScan::kDenied) ++snapshot->processes_unreadable;
+  for (const auto& [pid, entry] : entries_) {
+    if (!entry.readable) ++snapshot->processes_unreadable;
     ProcessInfo info;
     info.pid = pid;
-    std::string text;
-    if (ReadFileAt(proc_fd, pid_name + "/comm", &text)) {
-      info.name = ParseComm(text);
-    }
-    if (ReadFileAt(proc_fd, pid_name + "/cgroup", &text)) {
-      std::string unit = ParseSystemdUnit(text);
-      if (!unit.empty()) info.services.push_back(unit);
-    }
-    for (ServiceInfo& svc : services) {
-      for (const std::string& unit : info.services) {
-        if (UnitMatches(svc.name, unit)) {
-          svc.pids.push_back(pid);
-          svc.running = true;
-        }
+    info.name = entry.name;
+    if (!entry.unit.empty()) info.services.push_back(entry.unit);
+    for (ServiceInfo& svc : snapshot->services) {
+      if (!entry.unit.empty() && UnitMatches(svc.name, entry.unit)) {
+        svc.pids.push_back(pid);
+        svc.running = true;
       }
     }
-    snapshot->processes[pid] = std::move(info);
+    snapshot->processes.emplace(pid, std::move(info));
   }
-  closedir(proc_dir);
-  snapshot->services = std::move(services);
+  for (ServiceInfo& svc : snapshot->services)
+    std::sort(svc.pids.begin(), svc.pids.end());
   return true;
 }
 

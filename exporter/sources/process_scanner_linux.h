@@ -1,19 +1,54 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "model/snapshot.h"
 
 namespace epx {
 
-/// Walks <procfs_root>/<pid>/fd and fills snapshot->processes,
-/// inode_owners and processes_unreadable; resolves watched systemd units
-/// into snapshot->services. Returns false with *error set only when the
-/// procfs root itself cannot be listed.
-bool ScanLinuxProcesses(const std::string& procfs_root,
-                        const std::vector<std::string>& watched_units,
-                        Snapshot* snapshot, std::string* error);
+/// Finds the owners of sockets through <procfs>/<pid>/fd and remembers
+/// them between collections: a process is re-read only when it is new or
+/// its descriptor count (st_size of /proc/<pid>/fd, Linux >= 6.2) changed;
+/// if a socket is still unowned after that, every process is re-read once.
+/// Not thread-safe; one per source.
+class ProcessSocketScanner {
+ public:
+  explicit ProcessSocketScanner(std::string procfs_root);
+
+  /// Sets the owner of every socket in snapshot->sockets it can see and
+  /// fills processes, processes_unreadable and the watched services.
+  /// False with *error only when the procfs root cannot be listed.
+  bool Update(const std::vector<std::string>& watched_units,
+              Snapshot* snapshot, std::string* error);
+
+  /// Processes whose descriptors were read during the last Update().
+  std::size_t last_rescanned() const { return last_rescanned_; }
+
+ private:
+  struct Entry {
+    std::uint64_t identity = 0;
+    std::int64_t fd_count = -1;
+    bool readable = true;
+    bool seen = false;
+    bool scanned = false;
+    std::vector<std::uint64_t> inodes;
+    std::string name;
+    std::string unit;
+  };
+
+  void ReadIdentity(int proc_fd, const std::string& pid_name, Entry* entry);
+  void ScanFds(int proc_fd, const std::string& pid_name, Entry* entry);
+  void Attribute(Snapshot* snapshot);
+
+  std::string procfs_root_;
+  std::unordered_map<std::int64_t, Entry> entries_;
+  std::unordered_set<std::uint64_t> unresolvable_;
+  std::size_t last_rescanned_ = 0;
+};
 
 /// True if a process in `unit` belongs to the watched name; "nginx" matches
 /// the unit "nginx.service".

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "model/snapshot.h"
+#include "sources/socket_attribution.h"
 
 namespace epx::testing {
 
@@ -71,8 +72,7 @@ class SnapshotBuilder {
     info.name = name;
     if (!unit.empty()) info.services.push_back(unit);
     snapshot_.processes[pid] = info;
-    for (std::uint64_t inode : inodes)
-      snapshot_.inode_owners[inode].push_back(pid);
+    for (std::uint64_t inode : inodes) owners_.Add(inode, pid);
     return *this;
   }
 
@@ -93,10 +93,15 @@ class SnapshotBuilder {
     return *this;
   }
 
-  Snapshot& Get() { return snapshot_; }
+  /// The snapshot, with sockets attributed to the declared processes.
+  Snapshot& Get() {
+    owners_.Attribute(&snapshot_);
+    return snapshot_;
+  }
 
  private:
   Snapshot snapshot_;
+  InodeOwners owners_;
 };
 
 }  // namespace epx::testing

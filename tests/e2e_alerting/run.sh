@@ -1,0 +1,325 @@
+#!/usr/bin/env bash
+# End-to-end alerting test with real port exhaustion.
+#
+#   bash tests/e2e_alerting/run.sh EXPORTER PORT_HOLDER
+#   e.g. bash tests/e2e_alerting/run.sh build/exporter/ephemeral_port_exporter build/tests/port_holder
+#
+# In a private network namespace (unshare -n, as root) with the TCP/UDP port
+# range narrowed to 200 ports, it starts the real exporter, a real Prometheus
+# loaded with the shipped rules (deploy/prometheus/ephemeral-port-rules.yml,
+# with every `for:` shortened so the test takes seconds), a real Alertmanager
+# using the shipped inhibit rules and routing critical -> /pager and
+# warning -> /ticket of a local webhook receiver (the stand-in pager). Then it
+#   1. opens TCP connections with PORT_HOLDER until connect() fails
+#      (EADDRNOTAVAIL) and waits for the page: EphemeralPortExhaustionImminent,
+#      severity critical, this exporter's instance, summary/description/
+#      runbook_url annotations;
+#   2. checks Alertmanager inhibits EphemeralPortUsageHigh meanwhile;
+#   3. evaluates every dashboard query (tests/dashboards/extract_queries.py)
+#      against the live Prometheus: each must parse and return data;
+#   4. releases the connections and waits for the resolved notification.
+# Every wait is a bounded poll; every process started is stopped by its PID
+# on exit; the temporary directory is removed.
+#
+# Exit status: 0 passed, 1 failed, 2 usage, 77 skipped (no root, no
+# unshare, or Prometheus/Alertmanager not installed).
+# Environment: PROMETHEUS, ALERTMANAGER override the server binaries;
+# E2E_TIMEOUT (seconds, default 120) bounds each wait; E2E_KEEP=1 keeps the
+# temporary directory.
+set -u
+
+RANGE_LOW=40000
+RANGE_HIGH=40199
+EXPORTER_ADDR=127.0.0.1:19152
+PROM_ADDR=127.0.0.1:9090
+AM_ADDR=127.0.0.1:9093
+WEBHOOK_PORT=9095
+TARGET_PORT=20000 # port_holder's listener, outside the narrowed range
+ALERT=EphemeralPortExhaustionImminent
+INHIBITED_ALERT=EphemeralPortUsageHigh
+SHORT_FOR=5s
+TIMEOUT=${E2E_TIMEOUT:-120}
+PROMETHEUS=${PROMETHEUS:-prometheus}
+ALERTMANAGER=${ALERTMANAGER:-prometheus-alertmanager}
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+skip() {
+  echo "SKIPPED: $*"
+  exit 77
+}
+
+if (($# != 2)); then
+  echo "usage: $0 EXPORTER_BINARY PORT_HOLDER_BINARY" >&2
+  exit 2
+fi
+exporter=$(realpath -e "$1" 2>/dev/null) || {
+  echo "FAIL: exporter binary not found: $1" >&2
+  exit 1
+}
+holder=$(realpath -e "$2" 2>/dev/null) || {
+  echo "FAIL: port_holder binary not found: $2" >&2
+  exit 1
+}
+
+# ---------------------------------------------------------------- namespace
+if [[ -z "${EPX_E2E_IN_NETNS:-}" ]]; then
+  [[ $(id -u) == 0 ]] || skip "needs root for a private network namespace (unshare -n)"
+  for tool in unshare ip python3 "$PROMETHEUS" "$ALERTMANAGER"; do
+    command -v "$tool" >/dev/null 2>&1 || skip "$tool not found on PATH"
+  done
+  unshare -n true 2>/dev/null || skip "unshare -n is not permitted here"
+  EPX_E2E_IN_NETNS=1 exec unshare -n -- bash "$0" "$exporter" "$holder"
+fi
+
+# From here on we are alone in a fresh network namespace.
+ip link set lo up || skip "cannot bring up lo in the namespace"
+echo "$RANGE_LOW $RANGE_HIGH" >/proc/sys/net/ipv4/ip_local_port_range 2>/dev/null ||
+  skip "cannot set net.ipv4.ip_local_port_range in the namespace"
+echo "namespace: lo up, net.ipv4.ip_local_port_range = $(tr '\t' ' ' </proc/sys/net/ipv4/ip_local_port_range)"
+
+work=$(mktemp -d /tmp/epx-e2e.XXXXXX)
+pids=()
+names=()
+holder_pid=
+start_time=$(date +%s.%N)
+
+cleanup() {
+  local status=$?
+  local all=("${pids[@]}")
+  [[ -n "$holder_pid" ]] && all+=("$holder_pid")
+  local pid
+  for pid in "${all[@]}"; do
+    kill "$pid" 2>/dev/null
+  done
+  # Bounded wait for each to exit, then force.
+  local deadline=$((SECONDS + 10))
+  for pid in "${all[@]}"; do
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null
+  done
+  wait 2>/dev/null
+  if [[ -n "${E2E_KEEP:-}" ]]; then
+    echo "kept $work"
+  else
+    rm -rf "$work"
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+elapsed() { python3 -c "import time,sys; print('%.1f' % (time.time() - float(sys.argv[1])))" "$1"; }
+
+fail() {
+  echo
+  echo "FAIL: $*"
+  echo "--- notifications received:"
+  python3 "$here/e2e_check.py" summary "$work/webhook" 2>/dev/null
+  local n
+  for n in "${names[@]}"; do
+    echo "--- last lines of $n log:"
+    tail -n 15 "$work/$n.log" 2>/dev/null
+  done
+  exit 1
+}
+
+# start NAME COMMAND... : runs it in the background, logs to $work/NAME.log
+start() {
+  local name=$1
+  shift
+  "$@" >"$work/$name.log" 2>&1 &
+  pids+=($!)
+  names+=("$name")
+  echo "started $name (pid $!)"
+}
+
+# poll DESCRIPTION COMMAND... : retries every 0.5 s for up to $TIMEOUT s
+poll() {
+  local what=$1
+  shift
+  local deadline
+  deadline=$(python3 -c "import time; print(time.time() + $TIMEOUT)")
+  while true; do
+    if "$@"; then
+      return 0
+    fi
+    if python3 -c "import time,sys; sys.exit(0 if time.time() > $deadline else 1)"; then
+      fail "timed out after ${TIMEOUT}s waiting for: $what"
+    fi
+    local i
+    for i in "${!pids[@]}"; do
+      kill -0 "${pids[$i]}" 2>/dev/null || fail "${names[$i]} exited while waiting for: $what"
+    done
+    sleep 0.5
+  done
+}
+
+check() { python3 "$here/e2e_check.py" "$@"; }
+quiet_check() { python3 "$here/e2e_check.py" "$@" >/dev/null 2>&1; }
+
+# ---------------------------------------------------------------- configs
+rules="$work/ephemeral-port-rules.yml"
+sed -E "s/^([[:space:]]*for:[[:space:]]*).*/\1$SHORT_FOR/" \
+  "$root/deploy/prometheus/ephemeral-port-rules.yml" >"$rules"
+echo "rules: deploy/prometheus/ephemeral-port-rules.yml with every 'for:' shortened to $SHORT_FOR" \
+  "($(grep -c "for: $SHORT_FOR" "$rules") rules); thresholds and expressions unchanged"
+
+cat >"$work/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files:
+  - $rules
+alerting:
+  alertmanagers:
+    - static_configs:
+        - targets: ['$AM_ADDR']
+scrape_configs:
+  - job_name: ephemeral_port
+    static_configs:
+      - targets: ['$EXPORTER_ADDR']
+EOF
+
+# Same routing tree as deploy/alertmanager/alertmanager.yml, with the pager
+# and ticket receivers pointed at the local webhook and short timers; the
+# inhibit rules are copied from the shipped file unchanged.
+cat >"$work/alertmanager.yml" <<EOF
+route:
+  receiver: ticket
+  group_by: [alertname, job, instance]
+  group_wait: 1s
+  group_interval: 2s
+  repeat_interval: 1h
+  routes:
+    - receiver: pager
+      matchers: ['severity="critical"']
+    - receiver: ticket
+      matchers: ['severity="warning"']
+receivers:
+  - name: pager
+    webhook_configs:
+      - url: http://127.0.0.1:$WEBHOOK_PORT/pager
+        send_resolved: true
+  - name: ticket
+    webhook_configs:
+      - url: http://127.0.0.1:$WEBHOOK_PORT/ticket
+        send_resolved: true
+EOF
+sed -n '/^inhibit_rules:/,$p' "$root/deploy/alertmanager/alertmanager.yml" >>"$work/alertmanager.yml"
+grep -q '^inhibit_rules:' "$work/alertmanager.yml" ||
+  fail "no inhibit_rules block found in deploy/alertmanager/alertmanager.yml"
+
+cat >"$work/exporter.yml" <<EOF
+# Watch a service so that the service metrics and the connector dashboard
+# have series (on Linux it is not running: service_up 0, in_use 0).
+watched_services:
+  - WAPCSvc
+EOF
+
+# ---------------------------------------------------------------- servers
+mkdir -p "$work/webhook" "$work/prom-data" "$work/am-data"
+start webhook python3 "$here/webhook_receiver.py" 127.0.0.1 "$WEBHOOK_PORT" "$work/webhook"
+start exporter "$exporter" --web.listen-address="$EXPORTER_ADDR" --config.file="$work/exporter.yml"
+start alertmanager "$ALERTMANAGER" --config.file="$work/alertmanager.yml" \
+  --storage.path="$work/am-data" --web.listen-address="$AM_ADDR" --cluster.listen-address=
+start prometheus "$PROMETHEUS" --config.file="$work/prometheus.yml" \
+  --storage.tsdb.path="$work/prom-data" --web.listen-address="$PROM_ADDR"
+
+poll "webhook receiver ready" quiet_check http-ok "http://127.0.0.1:$WEBHOOK_PORT/"
+poll "exporter serving /metrics" quiet_check http-ok "http://$EXPORTER_ADDR/metrics"
+poll "alertmanager ready" quiet_check http-ok "http://$AM_ADDR/-/ready"
+poll "prometheus ready" quiet_check http-ok "http://$PROM_ADDR/-/ready"
+poll "prometheus scraped the exporter and recorded the headline" quiet_check prom-has \
+  "http://$PROM_ADDR" "instance_protocol:ephemeral_port_exhaustion_ratio:max{job=\"ephemeral_port\",protocol=\"tcp\"} < 0.5"
+echo "servers up after $(elapsed "$start_time") s; headline before the fill:"
+python3 - "http://$PROM_ADDR" <<'PY'
+import json, sys, urllib.parse, urllib.request
+q = "instance_protocol:ephemeral_port_exhaustion_ratio:max"
+u = sys.argv[1] + "/api/v1/query?" + urllib.parse.urlencode({"query": q})
+for r in json.load(urllib.request.urlopen(u, timeout=10))["data"]["result"]:
+    print("  %s %s = %s" % (r["metric"].get("instance"), r["metric"].get("protocol"), r["value"][1]))
+PY
+
+# A few seconds of quiet baseline before the fill.
+sleep 3
+
+# ---------------------------------------------------------------- exhaust
+coproc HOLDER { exec "$holder"; }
+# shellcheck disable=SC2153 # HOLDER_PID is set by coproc
+holder_pid=$HOLDER_PID
+holder_in=${HOLDER[1]}
+holder_out=${HOLDER[0]}
+echo "started port_holder (pid $holder_pid)"
+
+# send COMMAND: writes one command, reads one reply line into $reply
+send() {
+  echo "$1" >&"$holder_in" || fail "cannot write to port_holder"
+  IFS= read -r -t "$TIMEOUT" reply <&"$holder_out" || fail "no reply from port_holder to '$1'"
+  echo "port_holder: $1 -> $reply"
+}
+
+send "listen 127.0.0.1 $TARGET_PORT"
+[[ "$reply" == "ok $TARGET_PORT" ]] || fail "listen failed: $reply"
+
+fill_time=$(date +%s.%N)
+send "fill 127.0.0.1 $TARGET_PORT"
+read -r ok opened err <<<"$reply"
+[[ "$ok" == ok && "$err" == EADDRNOTAVAIL && "$opened" -gt 0 ]] ||
+  fail "expected the fill to stop with EADDRNOTAVAIL, got: $reply"
+echo "exhausted: $opened connections to 127.0.0.1:$TARGET_PORT, then connect() failed with $err"
+
+echo
+echo "=== waiting up to ${TIMEOUT}s for the page ($ALERT, severity critical, instance $EXPORTER_ADDR)"
+poll "page $ALERT at /pager" check notification "$work/webhook" /pager firing \
+  "$ALERT" critical "$EXPORTER_ADDR"
+page_after=$(elapsed "$fill_time")
+echo "PAGE arrived $page_after s after the fill began"
+check notification "$work/webhook" /pager firing "$ALERT" critical "$EXPORTER_ADDR" \
+  summary description runbook_url >"$work/page.txt"
+grep -q "runbook_url: .*docs/runbook.md#ephemeralportexhaustionimminent" "$work/page.txt" ||
+  fail "page's runbook_url does not point at the runbook section"
+grep -q "description: .*$EXPORTER_ADDR" "$work/page.txt" ||
+  fail "page's description does not name the instance"
+grep -q '"protocol": "tcp"' "$work/page.txt" || fail "page is not for protocol tcp"
+
+echo
+echo "=== Alertmanager inhibits $INHIBITED_ALERT while $ALERT fires"
+poll "$INHIBITED_ALERT shown as inhibited by Alertmanager" quiet_check suppressed \
+  "http://$AM_ADDR" "$INHIBITED_ALERT" "$EXPORTER_ADDR"
+check suppressed "http://$AM_ADDR" "$INHIBITED_ALERT" "$EXPORTER_ADDR"
+
+echo
+echo "=== every dashboard query against the live Prometheus"
+# Wait until the slowest-appearing series the dashboards use exist.
+poll "recorded hours-to-exhaustion series" quiet_check prom-has "http://$PROM_ADDR" \
+  "instance_protocol:ephemeral_port_hours_to_exhaustion:deriv1h"
+poll "ALERTS series for the firing page" quiet_check prom-has "http://$PROM_ADDR" \
+  "ALERTS{alertname=\"$ALERT\",alertstate=\"firing\"}"
+python3 "$root/tests/dashboards/extract_queries.py" --var job=ephemeral_port \
+  --var "instance=$EXPORTER_ADDR" --var service=WAPCSvc "$root/dashboards" >"$work/queries.txt" ||
+  fail "could not extract dashboard queries"
+echo "$(wc -l <"$work/queries.txt") queries, variables: job=ephemeral_port instance=$EXPORTER_ADDR service=WAPCSvc, \$__rate_interval=1m, \$__range=1h"
+check query-all "http://$PROM_ADDR" "$work/queries.txt" >"$work/queries.out"
+query_status=$?
+grep -v '^ok ' "$work/queries.out"
+((query_status == 0)) || fail "dashboard queries failed (see above)"
+
+# ---------------------------------------------------------------- release
+echo
+release_time=$(date +%s.%N)
+send "release"
+echo "=== waiting up to ${TIMEOUT}s for the resolved notification"
+poll "resolved $ALERT at /pager" quiet_check notification "$work/webhook" /pager resolved \
+  "$ALERT" critical "$EXPORTER_ADDR"
+echo "RESOLVED arrived $(elapsed "$release_time") s after the connections were released"
+send "quit"
+
+echo
+echo "notifications received:"
+check summary "$work/webhook"
+echo
+echo "PASSED: page after ${page_after} s of exhaustion, resolved after release," \
+  "all dashboard queries returned data (total $(elapsed "$start_time") s)"

@@ -1,0 +1,196 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace epx {
+
+namespace {
+
+TEST(ConfigTest, DefaultsFollowTheHostOs) {
+  Config c = DefaultConfig();
+  EXPECT_EQ(c.source.socket_source, DefaultSocketSource());
+  std::string problem;
+  EXPECT_TRUE(CheckSocketSource(DefaultSocketSource(), &problem)) << problem;
+  EXPECT_FALSE(CheckSocketSource("carrier-pigeon", &problem));
+  EXPECT_NE(problem.find(HostOsName()), std::string::npos) << problem;
+}
+
+const std::string kDir = std::string(EPX_FIXTURE_DIR) + "/config/";
+
+// Applies yaml over the defaults as file "cfg.yml"; returns the error.
+std::string ApplyError(const std::string& yaml) {
+  Config config = DefaultConfig();
+  std::string error;
+  EXPECT_FALSE(ApplyConfigYaml(yaml, "cfg.yml", &config, &error)) << yaml;
+  return error;
+}
+
+TEST(ConfigTest, DefaultsForLinux) {
+  Config c = DefaultConfig();
+  EXPECT_EQ(c.listen_address, ":19152");
+  EXPECT_EQ(c.telemetry_path, "/metrics");
+  EXPECT_EQ(c.source.socket_source, "netlink");
+  EXPECT_EQ(c.source.procfs_root, "/proc");
+  EXPECT_TRUE(c.source.collect_processes);
+  EXPECT_TRUE(c.source.collect_tcp_stats);
+  EXPECT_TRUE(c.source.watched_services.empty());
+  EXPECT_EQ(c.limits.top_processes, 10u);
+  EXPECT_EQ(c.limits.top_destinations, 10u);
+  EXPECT_EQ(c.limits.top_local_addresses, 20u);
+  std::string error;
+  EXPECT_TRUE(ValidateConfig(c, &error)) << error;
+}
+
+TEST(ConfigTest, AppliesFullFile) {
+  Config c = DefaultConfig();
+  std::string error;
+  ASSERT_TRUE(ApplyConfigFile(kDir + "full.yml", &c, &error)) << error;
+  EXPECT_EQ(c.listen_address, "127.0.0.1:9100");
+  EXPECT_EQ(c.telemetry_path, "/port-metrics");
+  EXPECT_EQ(c.source.socket_source, "procfs");
+  EXPECT_EQ(c.source.procfs_root, "/host/proc");
+  EXPECT_FALSE(c.source.collect_processes);
+  EXPECT_FALSE(c.source.collect_tcp_stats);
+  EXPECT_EQ(c.limits.top_processes, 5u);
+  EXPECT_EQ(c.limits.top_destinations, 0u);
+  EXPECT_EQ(c.limits.top_local_addresses, 1000u);
+  EXPECT_EQ(c.source.watched_services,
+            (std::vector<std::string>{"nginx", "postgresql.service"}));
+  EXPECT_TRUE(ValidateConfig(c, &error)) << error;
+}
+
+TEST(ConfigTest, EmptyFileKeepsDefaults) {
+  Config c = DefaultConfig();
+  c.limits.top_processes = 3;
+  std::string error;
+  ASSERT_TRUE(ApplyConfigFile(kDir + "empty.yml", &c, &error)) << error;
+  EXPECT_EQ(c.limits.top_processes, 3u);
+  EXPECT_EQ(c.listen_address, ":19152");
+  ASSERT_TRUE(ApplyConfigYaml("# only a comment\n", "cfg.yml", &c, &error));
+  ASSERT_TRUE(ApplyConfigYaml("limits:\n", "cfg.yml", &c, &error));
+  EXPECT_EQ(c.limits.top_processes, 3u);
+}
+
+TEST(ConfigTest, PartialFileMergesOverCurrentValues) {
+  Config c = DefaultConfig();
+  c.source.watched_services = {"old"};
+  std::string error;
+  ASSERT_TRUE(ApplyConfigYaml(
+      "collectors:\n  tcp_stats: off\nlimits:\n  top_destinations: 7\n",
+      "cfg.yml", &c, &error))
+      << error;
+  EXPECT_FALSE(c.source.collect_tcp_stats);
+  EXPECT_TRUE(c.source.collect_processes);
+  EXPECT_EQ(c.limits.top_destinations, 7u);
+  EXPECT_EQ(c.limits.top_processes, 10u);
+  EXPECT_EQ(c.source.watched_services, std::vector<std::string>{"old"});
+  ASSERT_TRUE(ApplyConfigYaml("watched_services: []\n", "cfg.yml", &c, &error));
+  EXPECT_TRUE(c.source.watched_services.empty());
+}
+
+TEST(ConfigTest, UnknownNestedKeyNamesFileLineAndDottedKey) {
+  Config c = DefaultConfig();
+  std::string error;
+  std::string path = kDir + "unknown_nested.yml";
+  ASSERT_FALSE(ApplyConfigFile(path, &c, &error));
+  EXPECT_EQ(error, path + ":4: limits.top_procs: unknown key");
+  // Nothing is applied from a file with an error.
+  EXPECT_EQ(c.limits.top_destinations, 10u);
+  EXPECT_EQ(ApplyError("web:\n  telemetry_path: /m\n\n  listen: x\n"),
+            "cfg.yml:4: web.listen: unknown key");
+}
+
+TEST(ConfigTest, UnknownTopLevelKey) {
+  EXPECT_EQ(ApplyError("# comment\nlimits:\n  top_processes: 2\nlimit: 1\n"),
+            "cfg.yml:4: limit: unknown key");
+  EXPECT_EQ(ApplyError("Web:\n  listen_address: x\n"),
+            "cfg.yml:1: Web: unknown key");
+}
+
+TEST(ConfigTest, WrongTypes) {
+  EXPECT_EQ(ApplyError("collectors:\n  processes: \"maybe\"\n"),
+            "cfg.yml:2: collectors.processes: expected true or false, got "
+            "'maybe'");
+  EXPECT_EQ(ApplyError("collectors:\n  tcp_stats: 1\n"),
+            "cfg.yml:2: collectors.tcp_stats: expected true or false, got "
+            "'1'");
+  EXPECT_EQ(ApplyError("limits: [1, 2]\n"),
+            "cfg.yml:1: limits: expected a mapping");
+  EXPECT_EQ(ApplyError("web:\n  - listen_address: x\n"),
+            "cfg.yml:2: web: expected a mapping");
+  EXPECT_EQ(ApplyError("- a\n- b\n"),
+            "cfg.yml:1: (top level): expected a mapping");
+  EXPECT_EQ(ApplyError("web:\n  listen_address: {host: x}\n"),
+            "cfg.yml:2: web.listen_address: expected a string");
+  EXPECT_EQ(ApplyError("watched_services: nginx\n"),
+            "cfg.yml:1: watched_services: expected a list");
+  EXPECT_EQ(ApplyError("watched_services:\n  - a\n  - [b]\n"),
+            "cfg.yml:3: watched_services: expected a string");
+  EXPECT_EQ(ApplyError("limits:\n  top_processes: ten\n"),
+            "cfg.yml:2: limits.top_processes: expected a whole number, got "
+            "'ten'");
+  EXPECT_EQ(ApplyError("limits:\n  top_processes: -1\n"),
+            "cfg.yml:2: limits.top_processes: expected a whole number, got "
+            "'-1'");
+}
+
+TEST(ConfigTest, ImpossibleValues) {
+  EXPECT_EQ(ApplyError("limits:\n  top_processes: 5000\n"),
+            "cfg.yml:2: limits.top_processes: must be at most 1000, got 5000");
+  EXPECT_EQ(ApplyError("limits:\n  top_local_addresses: 99999999999\n")
+                .rfind("cfg.yml:2: limits.top_local_addresses: ", 0),
+            0u);
+  EXPECT_EQ(ApplyError("web:\n  telemetry_path: metrics\n"),
+            "cfg.yml:2: web.telemetry_path: must start with '/'");
+  EXPECT_EQ(ApplyError("web:\n  listen_address: \"\"\n"),
+            "cfg.yml:2: web.listen_address: must not be empty");
+  EXPECT_EQ(ApplyError("source:\n  sockets: iphlpapi\n"),
+            "cfg.yml:2: source.sockets: unsupported socket source "
+            "'iphlpapi' (supported on linux: netlink, procfs)");
+  EXPECT_EQ(ApplyError("watched_services:\n  - nginx\n  - \"\"\n"),
+            "cfg.yml:3: watched_services: empty name");
+}
+
+TEST(ConfigTest, InvalidYamlSyntaxNamesFileAndLine) {
+  Config c = DefaultConfig();
+  std::string error;
+  std::string path = kDir + "bad_syntax.yml";
+  ASSERT_FALSE(ApplyConfigFile(path, &c, &error));
+  EXPECT_EQ(error, path + ":5: invalid YAML: illegal map value");
+  EXPECT_EQ(ApplyError("a: 1\n  b: 2\nc: 3\n"),
+            "cfg.yml:2: invalid YAML: illegal map value");
+  EXPECT_EQ(ApplyError("web: {listen_address: x\n"),
+            "cfg.yml:2: invalid YAML: end of map flow not found");
+  EXPECT_EQ(ApplyError("limits:\n  top_processes: *nope\n"),
+            "cfg.yml:2: invalid YAML: the referenced anchor is not defined");
+}
+
+TEST(ConfigTest, MissingFile) {
+  Config c = DefaultConfig();
+  std::string error;
+  ASSERT_FALSE(ApplyConfigFile(kDir + "no_such.yml", &c, &error));
+  EXPECT_EQ(error, kDir + "no_such.yml: cannot read config file");
+}
+
+TEST(ConfigTest, ValidateRejectsUnsupportedSourceAndEmptyRoot) {
+  Config c = DefaultConfig();
+  std::string error;
+  c.source.socket_source = "iphlpapi";
+  ASSERT_FALSE(ValidateConfig(c, &error));
+  EXPECT_EQ(error.rfind("source.sockets: unsupported socket source", 0), 0u)
+      << error;
+  c = DefaultConfig();
+  c.source.procfs_root = "";
+  ASSERT_FALSE(ValidateConfig(c, &error));
+  EXPECT_EQ(error, "source.procfs_root: must not be empty");
+  std::string problem;
+  EXPECT_TRUE(CheckSocketSource("procfs", &problem));
+  EXPECT_TRUE(CheckSocketSource("netlink", &problem));
+  EXPECT_FALSE(CheckSocketSource("", &problem));
+}
+
+}  // namespace
+}  // namespace epx

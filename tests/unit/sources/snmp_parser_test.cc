@@ -1,0 +1,94 @@
+#include "sources/snmp_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace epx {
+namespace {
+
+std::string ReadFixture(const std::string& relative) {
+  std::ifstream in(std::string(EPX_FIXTURE_DIR) + "/" + relative,
+                   std::ios::binary);
+  EXPECT_TRUE(in.good()) << relative;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+const char kHeader[] =
+    "Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens "
+    "AttemptFails EstabResets CurrEstab InSegs\n";
+
+TEST(SnmpParserTest, ParsesRecordedSnmp) {
+  TcpCounters c;
+  std::string error;
+  ASSERT_TRUE(ParseProcNetSnmp(ReadFixture("procfs/net/snmp"), &c, &error))
+      << error;
+  EXPECT_TRUE(c.valid);
+  // 5 + 2 client connections, each accepted once in the namespace.
+  EXPECT_EQ(c.active_opens, 7u);
+  EXPECT_EQ(c.passive_opens, 7u);
+  EXPECT_EQ(c.attempt_fails, 0u);
+  EXPECT_EQ(c.estab_resets, 0u);
+}
+
+TEST(SnmpParserTest, ReadsColumnsByHeaderNameNotPosition) {
+  std::string text =
+      "Ip: Forwarding DefaultTTL\nIp: 1 64\n"
+      "Tcp: EstabResets AttemptFails MaxConn PassiveOpens ActiveOpens\n"
+      "Tcp: 4 3 -1 2 18446744073709551615\n"
+      "Udp: InDatagrams\nUdp: 9\n";
+  TcpCounters c;
+  std::string error;
+  ASSERT_TRUE(ParseProcNetSnmp(text, &c, &error)) << error;
+  EXPECT_EQ(c.active_opens, 18446744073709551615u);
+  EXPECT_EQ(c.passive_opens, 2u);
+  EXPECT_EQ(c.attempt_fails, 3u);
+  EXPECT_EQ(c.estab_resets, 4u);
+}
+
+TEST(SnmpParserTest, EstabResetsIsOptional) {
+  std::string text = "Tcp: ActiveOpens PassiveOpens AttemptFails\nTcp: 1 2 3\n";
+  TcpCounters c;
+  std::string error;
+  ASSERT_TRUE(ParseProcNetSnmp(text, &c, &error)) << error;
+  EXPECT_TRUE(c.valid);
+  EXPECT_EQ(c.estab_resets, 0u);
+  EXPECT_EQ(c.attempt_fails, 3u);
+}
+
+struct BadCase {
+  std::string text;
+  std::string error_part;
+};
+
+TEST(SnmpParserTest, RejectsMissingOrMalformedTcpLines) {
+  const BadCase kCases[] = {
+      {"", "no Tcp: lines"},
+      {"Ip: Forwarding\nIp: 1\n", "no Tcp: lines"},
+      {kHeader, "no Tcp: lines"},  // header without values
+      {std::string(kHeader) + "Tcp: 1 200 120000 -1 5 6\n",
+       "6 fields, header has 10"},
+      {std::string(kHeader) + "Tcp: 1 200 120000 -1 x 6 7 8 9 10\n",
+       "ActiveOpens is not a number: x"},
+      {std::string(kHeader) + "Tcp: 1 200 120000 -1 5 -6 7 8 9 10\n",
+       "PassiveOpens is not a number: -6"},
+      {std::string(kHeader) + "Tcp: 1 200 120000 -1 5 6 7z 8 9 10\n",
+       "AttemptFails is not a number: 7z"},
+      {"Tcp: RtoMin ActiveOpens\nTcp: 1 2\n", "lack ActiveOpens"},
+  };
+  for (const BadCase& bad : kCases) {
+    TcpCounters c;
+    std::string error;
+    EXPECT_FALSE(ParseProcNetSnmp(bad.text, &c, &error)) << bad.text;
+    EXPECT_NE(error.find(bad.error_part), std::string::npos)
+        << bad.text << " -> " << error;
+    EXPECT_FALSE(c.valid);
+  }
+}
+
+}  // namespace
+}  // namespace epx
