@@ -17,7 +17,9 @@ std::vector<prometheus::MetricFamily> PortUsageCollectable::Collect() const {
   std::unique_lock<std::mutex> lock(mu_);
   if (in_flight_) {
     std::uint64_t waiting_for = generation_;
+    ++waiting_;
     done_.wait(lock, [&] { return generation_ != waiting_for; });
+    --waiting_;
     return last_;
   }
   in_flight_ = true;
@@ -29,6 +31,11 @@ std::vector<prometheus::MetricFamily> PortUsageCollectable::Collect() const {
   ++generation_;
   done_.notify_all();
   return result;
+}
+
+std::size_t PortUsageCollectable::WaitingScrapes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return waiting_;
 }
 
 std::vector<prometheus::MetricFamily> PortUsageCollectable::CollectOnce()

@@ -26,6 +26,9 @@ class PortUsageCollectable : public prometheus::Collectable {
   /// ephemeral_port_collector_success{collector="exporter"} 0.
   std::vector<prometheus::MetricFamily> Collect() const override;
 
+  /// Scrapes currently waiting for a running collection to finish.
+  std::size_t WaitingScrapes() const;
+
  private:
   std::vector<prometheus::MetricFamily> CollectOnce() const;
 
@@ -36,6 +39,7 @@ class PortUsageCollectable : public prometheus::Collectable {
   mutable std::condition_variable done_;
   mutable bool in_flight_ = false;
   mutable std::uint64_t generation_ = 0;
+  mutable std::size_t waiting_ = 0;
   mutable std::vector<prometheus::MetricFamily> last_;
 };
 

@@ -63,6 +63,15 @@ ClientMetric::Label L(std::string name, std::string value) {
 
 std::string Pid(std::int64_t pid) { return std::to_string(pid); }
 
+// A failed socket dump would make usage look lower than it is; such numbers
+// are left out so that alerts see "absent", not "healthy".
+bool SocketsComplete(const PortUsageReport& r) {
+  for (const CollectorStatus& c : r.collectors) {
+    if (c.name == "sockets" && !c.success) return false;
+  }
+  return true;
+}
+
 void AddPools(const PortUsageReport& r, FamilyBuilder& b) {
   const char* names[] = {"range_start", "range_size", "reserved_ports",
                          "capacity", "in_use", "usage_ratio"};
@@ -76,6 +85,7 @@ void AddPools(const PortUsageReport& r, FamilyBuilder& b) {
       "in_use / capacity for the protocol and family."};
   MetricFamily* families[6];
   for (int i = 0; i < 6; ++i) families[i] = &b.Gauge(names[i], helps[i]);
+  int shown = SocketsComplete(r) ? 6 : 4;
   for (const PoolUsage& p : r.pools) {
     Labels labels{L("protocol", ProtocolName(p.protocol)),
                   L("family", FamilyName(p.family))};
@@ -84,7 +94,7 @@ void AddPools(const PortUsageReport& r, FamilyBuilder& b) {
                        static_cast<double>(p.reserved),
                        static_cast<double>(p.capacity),
                        static_cast<double>(p.in_use), p.usage_ratio};
-    for (int i = 0; i < 6; ++i)
+    for (int i = 0; i < shown; ++i)
       FamilyBuilder::Set(*families[i], labels, values[i]);
   }
 }
@@ -102,6 +112,7 @@ void AddExhaustion(const PortUsageReport& r, FamilyBuilder& b) {
       "exclusive_in_use",
       "Ports in the range held for every destination: listeners and bound or "
       "unconnected sockets.");
+  if (!SocketsComplete(r)) return;
   for (const ExhaustionSummary& e : r.exhaustion) {
     Labels labels{L("protocol", ProtocolName(e.protocol))};
     FamilyBuilder::Set(ratio, labels, e.ratio);

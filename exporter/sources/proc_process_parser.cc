@@ -53,4 +53,15 @@ std::string ParseComm(const std::string& comm_text) {
   return s;
 }
 
+std::string FullProcessName(const std::string& comm,
+                            const std::string& cmdline) {
+  if (comm.size() != kCommMaxLength) return comm;
+  std::string argv0 = cmdline.substr(0, cmdline.find('\0'));
+  std::size_t slash = argv0.rfind('/');
+  std::string base = slash == std::string::npos ? argv0 : argv0.substr(slash + 1);
+  if (base.size() > comm.size() && base.compare(0, comm.size(), comm) == 0)
+    return base;
+  return comm;
+}
+
 }  // namespace epx

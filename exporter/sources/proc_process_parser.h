@@ -17,4 +17,13 @@ std::string ParseSystemdUnit(const std::string& cgroup_text);
 /// Pure: /proc/<pid>/comm text without its trailing newline.
 std::string ParseComm(const std::string& comm_text);
 
+/// Length at which the kernel cuts comm (TASK_COMM_LEN - 1).
+constexpr std::size_t kCommMaxLength = 15;
+
+/// Pure: the process name to show. comm is cut to 15 bytes, so when it is
+/// that long and the basename of argv[0] (NUL-separated /proc/<pid>/cmdline)
+/// starts with it, that basename is the full name; otherwise comm.
+std::string FullProcessName(const std::string& comm,
+                            const std::string& cmdline);
+
 }  // namespace epx

@@ -11,7 +11,6 @@
 
 #include "sources/file_reader.h"
 #include "sources/proc_process_parser.h"
-#include "sources/socket_attribution.h"
 
 namespace epx {
 namespace {
@@ -57,15 +56,31 @@ void ProcessSocketScanner::ReadIdentity(int proc_fd,
   entry->unit.clear();
   if (ReadFileAt(proc_fd, pid_name + "/comm", &text))
     entry->name = ParseComm(text);
+  if (entry->name.size() == kCommMaxLength &&
+      ReadFileAt(proc_fd, pid_name + "/cmdline", &text))
+    entry->name = FullProcessName(entry->name, text);
   if (ReadFileAt(proc_fd, pid_name + "/cgroup", &text))
     entry->unit = ParseSystemdUnit(text);
 }
 
-void ProcessSocketScanner::ScanFds(int proc_fd, const std::string& pid_name,
+void ProcessSocketScanner::Forget(std::int64_t pid, const Entry& entry) {
+  for (std::uint64_t inode : entry.inodes) {
+    auto range = owners_.equal_range(inode);
+    for (auto it = range.first; it != range.second; ++it) {
+      if (it->second == pid) {
+        owners_.erase(it);
+        break;
+      }
+    }
+  }
+}
+
+void ProcessSocketScanner::ScanFds(int proc_fd, std::int64_t pid,
                                    Entry* entry) {
+  Forget(pid, *entry);
   entry->scanned = true;
   entry->inodes.clear();
-  std::string fd_dir = pid_name + "/fd";
+  std::string fd_dir = std::to_string(pid) + "/fd";
   int dir_fd = openat(proc_fd, fd_dir.c_str(),
                       O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (dir_fd < 0) {
@@ -87,19 +102,29 @@ void ProcessSocketScanner::ScanFds(int proc_fd, const std::string& pid_name,
     if (n < 9 || std::memcmp(target, "socket:[", 8) != 0) continue;
     std::uint64_t inode =
         ParseSocketLinkInode(std::string(target, static_cast<std::size_t>(n)));
-    if (inode != 0) entry->inodes.push_back(inode);
+    if (inode == 0) continue;
+    entry->inodes.push_back(inode);
+    owners_.emplace(inode, pid);
   }
 }
 
-void ProcessSocketScanner::Attribute(Snapshot* snapshot) {
-  std::size_t total = 0;
-  for (const auto& e : entries_) total += e.second.inodes.size();
-  InodeOwners owners;
-  owners.Reserve(total);
-  for (const auto& [pid, entry] : entries_) {
-    for (std::uint64_t inode : entry.inodes) owners.Add(inode, pid);
+void ProcessSocketScanner::Attribute(Snapshot* snapshot) const {
+  snapshot->extra_owners.clear();
+  for (std::size_t i = 0; i < snapshot->sockets.size(); ++i) {
+    SocketRecord& s = snapshot->sockets[i];
+    if (s.inode == 0) continue;
+    auto range = owners_.equal_range(s.inode);
+    if (range.first == range.second) continue;
+    std::int64_t first = range.first->second;
+    for (auto it = std::next(range.first); it != range.second; ++it)
+      first = std::min(first, it->second);
+    s.pid = first;
+    for (auto it = range.first; it != range.second; ++it) {
+      if (it->second != first)
+        snapshot->extra_owners.push_back(
+            ExtraOwner{static_cast<std::uint32_t>(i), it->second});
+    }
   }
-  owners.Attribute(snapshot);
 }
 
 bool ProcessSocketScanner::Update(
@@ -143,12 +168,17 @@ bool ProcessSocketScanner::Update(
     if (fresh || st.st_size == 0 || st.st_size != entry.fd_count ||
         !entry.readable) {
       entry.fd_count = st.st_size;
-      ScanFds(proc_fd, pid_name, &entry);
+      ScanFds(proc_fd, pid, &entry);
       ++last_rescanned_;
     }
   }
   for (auto it = entries_.begin(); it != entries_.end();) {
-    it = it->second.seen ? std::next(it) : entries_.erase(it);
+    if (it->second.seen) {
+      ++it;
+    } else {
+      Forget(it->first, it->second);
+      it = entries_.erase(it);
+    }
   }
 
   Attribute(snapshot);
@@ -166,7 +196,7 @@ bool ProcessSocketScanner::Update(
   if (needs_full_scan) {
     for (auto& [pid, entry] : entries_) {
       if (entry.scanned) continue;
-      ScanFds(proc_fd, std::to_string(pid), &entry);
+      ScanFds(proc_fd, pid, &entry);
       ++last_rescanned_;
     }
     Attribute(snapshot);

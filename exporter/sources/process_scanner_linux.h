@@ -41,11 +41,14 @@ class ProcessSocketScanner {
   };
 
   void ReadIdentity(int proc_fd, const std::string& pid_name, Entry* entry);
-  void ScanFds(int proc_fd, const std::string& pid_name, Entry* entry);
-  void Attribute(Snapshot* snapshot);
+  void ScanFds(int proc_fd, std::int64_t pid, Entry* entry);
+  void Forget(std::int64_t pid, const Entry& entry);
+  void Attribute(Snapshot* snapshot) const;
 
   std::string procfs_root_;
   std::unordered_map<std::int64_t, Entry> entries_;
+  /// inode -> owning pids, kept in step with entries_.
+  std::unordered_multimap<std::uint64_t, std::int64_t> owners_;
   std::unordered_set<std::uint64_t> unresolvable_;
   std::size_t last_rescanned_ = 0;
 };

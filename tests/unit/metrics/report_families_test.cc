@@ -81,6 +81,17 @@ TEST(ReportFamiliesTest, CollectorFailuresAreVisible) {
   EXPECT_EQ(Find(samples, "ephemeral_port_collector_duration_seconds", {{"collector", "processes"}}), 0.2);
 }
 
+TEST(ReportFamiliesTest, AFailedSocketDumpHidesTheHeadlineInsteadOfLowering) {
+  SnapshotBuilder b;
+  b.Range(40000, 10).Tcp("10.0.0.1", 40001, "10.0.0.9", 443);
+  b.Get().collectors = {{"sockets", false, 0.1, "netlink recv: ENOBUFS"}};
+  auto samples = ParseExposition(Serialize(b.Get()));
+  EXPECT_FALSE(Find(samples, "ephemeral_port_exhaustion_ratio", {{"protocol", "tcp"}}));
+  EXPECT_FALSE(Find(samples, "ephemeral_port_in_use", {{"protocol", "tcp"}, {"family", "ipv4"}}));
+  EXPECT_EQ(Find(samples, "ephemeral_port_capacity", {{"protocol", "tcp"}, {"family", "ipv4"}}), 10);
+  EXPECT_EQ(Find(samples, "ephemeral_port_collector_success", {{"collector", "sockets"}}), 0);
+}
+
 TEST(ReportFamiliesTest, PerProcessSeriesOnlyWhenProcessesWereCollected) {
   SnapshotBuilder b;
   b.Range(40000, 10).Tcp("10.0.0.1", 40001, "10.0.0.9", 443, 7);
