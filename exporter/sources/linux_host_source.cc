@@ -48,6 +48,7 @@ LinuxHostSource::LinuxHostSource(SourceOptions options)
 
 Snapshot LinuxHostSource::Collect() {
   Snapshot snapshot;
+  snapshot.sockets.reserve(last_socket_count_ + last_socket_count_ / 8 + 64);
   snapshot.tcp_rule = ExhaustionRule::kPerDestination;
   snapshot.udp_rule = ExhaustionRule::kHostWide;
   RunCollector("sockets", &snapshot, [&](std::string* error) {
@@ -66,6 +67,7 @@ Snapshot LinuxHostSource::Collect() {
       return CollectTcpStats(&snapshot, error);
     });
   }
+  last_socket_count_ = snapshot.sockets.size();
   return snapshot;
 }
 

@@ -148,6 +148,7 @@ bool ProcessSocketScanner::Update(
     e.second.scanned = false;
   }
   last_rescanned_ = 0;
+  ++generation_;
   while (dirent* d = readdir(proc_dir)) {
     std::int64_t pid;
     if (!ParsePid(d->d_name, &pid)) continue;
@@ -165,10 +166,12 @@ bool ProcessSocketScanner::Update(
       entry.identity = st.st_ino;
       ReadIdentity(proc_fd, pid_name, &entry);
     }
-    if (fresh || st.st_size == 0 || st.st_size != entry.fd_count ||
+    if (st.st_size > 0) fd_counts_reported_ = true;
+    if (fresh || !fd_counts_reported_ || st.st_size != entry.fd_count ||
         !entry.readable) {
       entry.fd_count = st.st_size;
       ScanFds(proc_fd, pid, &entry);
+      entry.changed_at = generation_;
       ++last_rescanned_;
     }
   }
@@ -186,18 +189,24 @@ bool ProcessSocketScanner::Update(
   for (const SocketRecord& s : snapshot->sockets) {
     if (s.inode != 0 && s.pid == kUnknownPid) unresolved.insert(s.inode);
   }
-  bool needs_full_scan = false;
+  std::unordered_set<std::uint64_t> pending;
   for (std::uint64_t inode : unresolved) {
-    if (!unresolvable_.count(inode)) {
-      needs_full_scan = true;
-      break;
-    }
+    if (!unresolvable_.count(inode)) pending.insert(inode);
   }
-  if (needs_full_scan) {
-    for (auto& [pid, entry] : entries_) {
-      if (entry.scanned) continue;
+  if (!pending.empty()) {
+    std::vector<std::pair<std::uint64_t, std::int64_t>> order;
+    for (const auto& [pid, entry] : entries_) {
+      if (!entry.scanned) order.emplace_back(entry.changed_at, pid);
+    }
+    std::sort(order.rbegin(), order.rend());
+    for (const auto& [changed_at, pid] : order) {
+      Entry& entry = entries_[pid];
+      std::vector<std::uint64_t> before = entry.inodes;
       ScanFds(proc_fd, pid, &entry);
       ++last_rescanned_;
+      if (entry.inodes != before) entry.changed_at = generation_;
+      for (std::uint64_t inode : entry.inodes) pending.erase(inode);
+      if (pending.empty()) break;
     }
     Attribute(snapshot);
     unresolved.clear();

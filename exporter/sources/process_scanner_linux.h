@@ -12,8 +12,11 @@ namespace epx {
 
 /// Finds the owners of sockets through <procfs>/<pid>/fd and remembers
 /// them between collections: a process is re-read only when it is new or
-/// its descriptor count (st_size of /proc/<pid>/fd, Linux >= 6.2) changed;
-/// if a socket is still unowned after that, every process is re-read once.
+/// its descriptor count (st_size of /proc/<pid>/fd, Linux >= 6.2) changed.
+/// If a socket is still unowned after that (a process closed one socket and
+/// opened another), the other processes are re-read, most recently changed
+/// first, until every such socket is found or all were read; sockets that
+/// no readable process owns are remembered and do not trigger that again.
 /// Not thread-safe; one per source.
 class ProcessSocketScanner {
  public:
@@ -35,6 +38,8 @@ class ProcessSocketScanner {
     bool readable = true;
     bool seen = false;
     bool scanned = false;
+    /// Update() count when this process's sockets last changed.
+    std::uint64_t changed_at = 0;
     std::vector<std::uint64_t> inodes;
     std::string name;
     std::string unit;
@@ -51,6 +56,10 @@ class ProcessSocketScanner {
   std::unordered_multimap<std::uint64_t, std::int64_t> owners_;
   std::unordered_set<std::uint64_t> unresolvable_;
   std::size_t last_rescanned_ = 0;
+  std::uint64_t generation_ = 0;
+  /// True once any process showed a non-zero fd count: the kernel reports
+  /// counts, so a count of 0 really means no descriptors.
+  bool fd_counts_reported_ = false;
 };
 
 /// True if a process in `unit` belongs to the watched name; "nginx" matches

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include "model/snapshot.h"
+#include "sources/windows/event_parser.h"
+
+namespace epx {
+
+/// Counts Tcpip events 4227/4231 in the System log through the Windows
+/// event log API (EvtQuery/EvtNext/EvtRender): the first Read() counts
+/// those within the look-back, later calls add the records written since.
+/// Thread-safe.
+class TcpipEventReader {
+ public:
+  explicit TcpipEventReader(std::uint64_t lookback_seconds)
+      : lookback_ms_(lookback_seconds * 1000) {}
+
+  /// Updates the counts; false with *error when the log cannot be queried
+  /// (then *out is left invalid).
+  bool Read(EventCounts* out, std::string* error);
+
+ private:
+  std::mutex mutex_;
+  std::uint64_t lookback_ms_;
+  TcpipEventTally tally_;
+};
+
+}  // namespace epx

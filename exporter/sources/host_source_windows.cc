@@ -1,0 +1,140 @@
+#include "sources/host_source_windows.h"
+
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <utility>
+
+#include "sources/iphlpapi_windows.h"
+#include "sources/port_range_windows.h"
+#include "sources/services_windows.h"
+
+namespace epx {
+namespace {
+
+template <typename Fn>
+void RunCollector(const char* name, Snapshot* snapshot, Fn fn) {
+  auto start = std::chrono::steady_clock::now();
+  CollectorStatus status;
+  status.name = name;
+  try {
+    status.success = fn(&status.error);
+  } catch (const std::exception& e) {
+    status.success = false;
+    status.error = e.what();
+  }
+  status.duration_seconds = std::chrono::duration<double>(
+                                std::chrono::steady_clock::now() - start)
+                                .count();
+  if (!status.success) {
+    std::fprintf(stderr, "level=error collector=%s msg=\"%s\"\n", name,
+                 status.error.c_str());
+  }
+  snapshot->collectors.push_back(std::move(status));
+}
+
+}  // namespace
+
+WindowsHostSource::WindowsHostSource(SourceOptions options)
+    : options_(std::move(options)), events_(kDefaultEventLookbackSeconds) {
+  std::uint32_t delay = 0;
+  if (ReadTcpTimedWaitDelay(&delay)) {
+    std::fprintf(stderr,
+                 "level=info msg=\"TcpTimedWaitDelay is set\" seconds=%u\n",
+                 delay);
+  }
+}
+
+Snapshot WindowsHostSource::Collect() {
+  Snapshot snapshot;
+  snapshot.tcp_rule = ExhaustionRule::kHostWide;
+  snapshot.udp_rule = ExhaustionRule::kHostWide;
+  RunCollector("sockets", &snapshot, [&](std::string* error) {
+    return CollectSockets(&snapshot, error);
+  });
+  RunCollector("port_range", &snapshot, [&](std::string* error) {
+    return CollectRange(&snapshot, error);
+  });
+  if (options_.collect_processes) {
+    RunCollector("processes", &snapshot, [&](std::string* error) {
+      return CollectProcesses(&snapshot, error);
+    });
+  }
+  RunCollector("events", &snapshot, [&](std::string* error) {
+    return CollectEvents(&snapshot, error);
+  });
+  if (options_.collect_tcp_stats) {
+    RunCollector("tcp_stats", &snapshot, [&](std::string* error) {
+      return CollectTcpStats(&snapshot, error);
+    });
+  }
+  return snapshot;
+}
+
+bool WindowsHostSource::CollectSockets(Snapshot* snapshot,
+                                       std::string* error) {
+  bool ok = ReadIphlpapiSockets(&snapshot->sockets, error);
+  std::string bound_error;
+  switch (ReadBoundTcpSockets(&snapshot->sockets, &bound_error)) {
+    case BoundEndpoints::kRead:
+      break;
+    case BoundEndpoints::kUnavailable:
+      if (!bound_notice_logged_.exchange(true)) {
+        std::fprintf(stderr,
+                     "level=warn collector=sockets msg=\"bound TCP sockets "
+                     "are not visible: iphlpapi.dll has no "
+                     "InternalGetBoundTcpEndpointTable; ports held by bound, "
+                     "unconnected sockets are not counted\"\n");
+      }
+      break;
+    case BoundEndpoints::kFailed:
+      if (!error->empty()) *error += "; ";
+      *error += bound_error;
+      ok = false;
+      break;
+  }
+  return ok;
+}
+
+bool WindowsHostSource::CollectRange(Snapshot* snapshot, std::string* error) {
+  std::string source;
+  return ReadWindowsPortRanges(&snapshot->ranges, &source, error);
+}
+
+bool WindowsHostSource::CollectProcesses(Snapshot* snapshot,
+                                         std::string* error) {
+  bool ok = ReadProcessTable(&snapshot->processes, error);
+  std::string service_error;
+  if (!ResolveWatchedServices(options_.watched_services, &snapshot->services,
+                              &service_error)) {
+    if (!error->empty()) *error += "; ";
+    *error += service_error;
+    ok = false;
+  }
+  snapshot->processes_collected = !snapshot->processes.empty();
+  return ok;
+}
+
+bool WindowsHostSource::CollectEvents(Snapshot* snapshot, std::string* error) {
+  return events_.Read(&snapshot->events, error);
+}
+
+bool WindowsHostSource::CollectTcpStats(Snapshot* snapshot,
+                                        std::string* error) {
+  return ReadTcpStatistics(&snapshot->tcp_counters, error);
+}
+
+std::unique_ptr<HostSource> MakeHostSource(const SourceOptions& options) {
+  return std::make_unique<WindowsHostSource>(options);
+}
+
+bool CheckHostSource(const SourceOptions& options, std::string* error) {
+  if (options.socket_source != "iphlpapi") {
+    *error = "socket source '" + options.socket_source +
+             "' is not available on Windows (use iphlpapi)";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace epx

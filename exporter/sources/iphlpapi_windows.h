@@ -1,0 +1,38 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "model/snapshot.h"
+
+namespace epx {
+
+/// Appends every TCP and UDP socket (IPv4 and IPv6) from
+/// GetExtendedTcpTable(TCP_TABLE_OWNER_PID_ALL) and
+/// GetExtendedUdpTable(UDP_TABLE_OWNER_PID). A table that keeps growing
+/// between the size call and the fill call is retried a bounded number of
+/// times. False with *error naming the failed tables; the tables that were
+/// read are still appended.
+bool ReadIphlpapiSockets(std::vector<SocketRecord>* out, std::string* error);
+
+/// Outcome of reading the bound (bound, not connected) TCP endpoints.
+enum class BoundEndpoints {
+  kRead,
+  /// iphlpapi.dll lacks InternalGetBoundTcpEndpointTable (older Windows,
+  /// Wine): bound sockets are not visible.
+  kUnavailable,
+  kFailed,
+};
+
+/// Appends TCP sockets that are bound but not connected, read through the
+/// undocumented InternalGetBoundTcp(6)EndpointTable exports (what
+/// `netstat -q` uses), looked up at run time.
+BoundEndpoints ReadBoundTcpSockets(std::vector<SocketRecord>* out,
+                                   std::string* error);
+
+/// TCP counters from GetTcpStatisticsEx, IPv4 and IPv6 summed. An address
+/// family the host does not run is skipped; false with *error when no
+/// family could be read.
+bool ReadTcpStatistics(TcpCounters* out, std::string* error);
+
+}  // namespace epx

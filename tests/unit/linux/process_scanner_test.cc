@@ -1,0 +1,148 @@
+#include "sources/process_scanner_linux.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace epx {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A throwaway procfs tree: <root>/<pid>/{comm,cgroup,fd/<n> -> socket:[i]}.
+class FakeProc {
+ public:
+  FakeProc() {
+    char tmpl[] = "/tmp/epx_proc_XXXXXX";
+    root_ = mkdtemp(tmpl);
+  }
+  ~FakeProc() { fs::remove_all(root_); }
+
+  void AddProcess(int pid, const std::string& comm, const std::string& unit) {
+    fs::create_directories(Dir(pid) / "fd");
+    std::ofstream(Dir(pid) / "comm") << comm << "\n";
+    std::ofstream(Dir(pid) / "cgroup") << "0::/system.slice/" << unit << "\n";
+  }
+  void SetFd(int pid, int fd, std::uint64_t inode) {
+    fs::path link = Dir(pid) / "fd" / std::to_string(fd);
+    fs::remove(link);
+    fs::create_symlink("socket:[" + std::to_string(inode) + "]", link);
+  }
+  void RemoveProcess(int pid) { fs::remove_all(Dir(pid)); }
+  const std::string& root() const { return root_; }
+
+ private:
+  fs::path Dir(int pid) const { return fs::path(root_) / std::to_string(pid); }
+  std::string root_;
+};
+
+Snapshot SocketsWithInodes(std::initializer_list<std::uint64_t> inodes) {
+  Snapshot s;
+  for (std::uint64_t inode : inodes) {
+    SocketRecord r;
+    r.inode = inode;
+    r.local_port = 40000;
+    s.sockets.push_back(r);
+  }
+  return s;
+}
+
+TEST(ProcessSocketScannerTest, AttributesSocketsAndResolvesWatchedUnits) {
+  FakeProc proc;
+  proc.AddProcess(100, "porthog", "porthog.service");
+  proc.SetFd(100, 3, 5001);
+  proc.SetFd(100, 4, 5002);
+  proc.AddProcess(200, "other", "other.service");
+  proc.SetFd(200, 3, 6001);
+  ProcessSocketScanner scanner(proc.root());
+  Snapshot s = SocketsWithInodes({5001, 5002, 6001, 7777});
+  std::string error;
+  ASSERT_TRUE(scanner.Update({"porthog", "absent.service"}, &s, &error)) << error;
+  EXPECT_EQ(s.sockets[0].pid, 100);
+  EXPECT_EQ(s.sockets[1].pid, 100);
+  EXPECT_EQ(s.sockets[2].pid, 200);
+  EXPECT_EQ(s.sockets[3].pid, kUnknownPid);
+  ASSERT_EQ(s.services.size(), 2u);
+  EXPECT_TRUE(s.services[0].running);
+  EXPECT_EQ(s.services[0].pids, std::vector<std::int64_t>{100});
+  EXPECT_FALSE(s.services[1].running);
+  EXPECT_EQ(s.processes.at(100).name, "porthog");
+}
+
+TEST(ProcessSocketScannerTest, FindsASwappedSocketWhenTheFdCountDidNotChange) {
+  FakeProc proc;
+  proc.AddProcess(100, "server", "server.service");
+  proc.SetFd(100, 3, 5001);
+  for (int pid = 200; pid < 210; ++pid) proc.AddProcess(pid, "idle", "idle.service");
+  ProcessSocketScanner scanner(proc.root());
+  Snapshot first = SocketsWithInodes({5001});
+  std::string error;
+  ASSERT_TRUE(scanner.Update({}, &first, &error));
+  EXPECT_EQ(first.sockets[0].pid, 100);
+
+  proc.SetFd(100, 3, 5002);  // closed one connection, accepted another
+  Snapshot second = SocketsWithInodes({5002});
+  ASSERT_TRUE(scanner.Update({}, &second, &error));
+  EXPECT_EQ(second.sockets[0].pid, 100);
+}
+
+TEST(ProcessSocketScannerTest, UnownedSocketsDoNotForceRescansForever) {
+  FakeProc proc;
+  for (int pid = 100; pid < 120; ++pid) proc.AddProcess(pid, "p", "p.service");
+  ProcessSocketScanner scanner(proc.root());
+  std::string error;
+  Snapshot first = SocketsWithInodes({9999});
+  ASSERT_TRUE(scanner.Update({}, &first, &error));
+  Snapshot second = SocketsWithInodes({9999});
+  ASSERT_TRUE(scanner.Update({}, &second, &error));
+  EXPECT_EQ(second.sockets[0].pid, kUnknownPid);
+  EXPECT_EQ(scanner.last_rescanned(), 0u);
+}
+
+TEST(ProcessSocketScannerTest, ForgetsExitedProcessesAndSeesNewOnes) {
+  FakeProc proc;
+  proc.AddProcess(100, "old", "old.service");
+  proc.SetFd(100, 3, 5001);
+  ProcessSocketScanner scanner(proc.root());
+  std::string error;
+  Snapshot first = SocketsWithInodes({5001});
+  ASSERT_TRUE(scanner.Update({}, &first, &error));
+  EXPECT_EQ(first.sockets[0].pid, 100);
+  proc.RemoveProcess(100);
+  proc.AddProcess(300, "new", "new.service");
+  proc.SetFd(300, 7, 5001);  // the socket was passed on
+  Snapshot second = SocketsWithInodes({5001});
+  ASSERT_TRUE(scanner.Update({}, &second, &error));
+  EXPECT_EQ(second.sockets[0].pid, 300);
+  EXPECT_EQ(second.processes.count(100), 0u);
+  EXPECT_TRUE(second.extra_owners.empty());
+}
+
+TEST(ProcessSocketScannerTest, SharedSocketsListEveryOwner) {
+  FakeProc proc;
+  proc.AddProcess(100, "parent", "a.service");
+  proc.AddProcess(101, "child", "a.service");
+  proc.SetFd(100, 3, 5001);
+  proc.SetFd(101, 3, 5001);
+  ProcessSocketScanner scanner(proc.root());
+  std::string error;
+  Snapshot s = SocketsWithInodes({5001});
+  ASSERT_TRUE(scanner.Update({}, &s, &error));
+  EXPECT_EQ(s.sockets[0].pid, 100);
+  ASSERT_EQ(s.extra_owners.size(), 1u);
+  EXPECT_EQ(s.extra_owners[0].pid, 101);
+}
+
+TEST(ProcessSocketScannerTest, MissingRootIsAnError) {
+  ProcessSocketScanner scanner("/nonexistent/proc");
+  Snapshot s;
+  std::string error;
+  EXPECT_FALSE(scanner.Update({}, &s, &error));
+  EXPECT_NE(error.find("/nonexistent/proc"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace epx
