@@ -6,8 +6,8 @@ set -euo pipefail
 packages=(cmake g++ make prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev
           libgtest-dev libgmock-dev libssl-dev libcrypt-dev)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(curl iproute2 util-linux python3 procps prometheus
-             prometheus-alertmanager)
+  packages+=(curl iproute2 util-linux python3 python3-yaml procps prometheus
+             prometheus-alertmanager dpkg-dev podman libcap2-bin)
 fi
 
 missing=()
