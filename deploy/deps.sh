@@ -7,7 +7,9 @@ packages=(cmake g++ make prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev
           libgtest-dev libgmock-dev libssl-dev libcrypt-dev)
 if [ "${1:-}" = "--test" ]; then
   packages+=(curl iproute2 util-linux python3 python3-yaml procps prometheus
-             prometheus-alertmanager dpkg-dev podman libcap2-bin)
+             prometheus-alertmanager prometheus-node-exporter dpkg-dev podman
+             libcap2-bin binutils systemd clang-14 libclang-rt-14-dev
+             libfuzzer-14-dev wrk openssl wixl)
 fi
 
 missing=()

@@ -60,6 +60,7 @@ int RunServe(const Config& config, const epx::BuildInfo& build,
   content.metrics = [collectable] {
     std::ostringstream out;
     prometheus::TextSerializer().Serialize(out, collectable->Collect());
+    epx::ReturnFreedMemory();
     return out.str();
   };
   std::string landing = epx::LandingPageHtml(config, build);
@@ -80,11 +81,7 @@ int RunServe(const Config& config, const epx::BuildInfo& build,
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  epx::PrepareStopSignals();
-  std::vector<std::string> args(argv + 1, argv + argc);
+int Run(const std::vector<std::string>& args) {
   epx::CommandLine command_line;
   std::string error;
   if (!epx::ParseCommandLine(args, &command_line, &error)) return Fail(error);
@@ -123,4 +120,15 @@ int main(int argc, char** argv) {
   if (command_line.command == "report")
     return RunReport(config, command_line.watch_seconds);
   return RunServe(config, build, web_config_file);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  epx::PrepareStopSignals();
+  epx::ShareAllocatorArena();
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (epx::TakeServiceCommand(&args))
+    return epx::RunAsService([&args] { return Run(args); });
+  return Run(args);
 }

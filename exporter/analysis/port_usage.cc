@@ -185,6 +185,7 @@ class Analyzer {
         static_cast<std::uint32_t>(snap_.processes.size());
     report_.processes_unreadable = snap_.processes_unreadable;
     report_.tcp_counters = snap_.tcp_counters;
+    report_.tcp_time_wait_delay_seconds = snap_.tcp_time_wait_delay_seconds;
     report_.events = snap_.events;
     report_.collectors = snap_.collectors;
     PrepareRanges();
@@ -271,7 +272,8 @@ class Analyzer {
         const char* reason = "unknown";
         if (s.state == SocketState::kTimeWait) {
           reason = "time_wait";
-        } else if (s.inode == 0 && s.protocol == Protocol::kTcp) {
+        } else if (snap_.owners_from_inodes && s.inode == 0 &&
+                   s.protocol == Protocol::kTcp) {
           reason = "orphaned";
         }
         UnattributedAcc& acc = unattributed_[p][reason];

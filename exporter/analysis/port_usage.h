@@ -121,6 +121,8 @@ struct PortUsageReport {
   bool processes_collected = false;
   std::uint32_t processes_seen = 0;
   std::uint32_t processes_unreadable = 0;
+  /// Windows TcpTimedWaitDelay in seconds when configured, else -1.
+  std::int64_t tcp_time_wait_delay_seconds = -1;
   TcpCounters tcp_counters;
   EventCounts events;
   std::vector<CollectorStatus> collectors;

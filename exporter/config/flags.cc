@@ -167,7 +167,10 @@ bool ApplyFlagOverrides(const CommandLine& command_line, Config* config,
                         std::string* error) {
   Config c = *config;
   bool services_reset = false;
-  for (const auto& [name, value] : command_line.overrides) {
+  for (const auto& flag : command_line.overrides) {
+    // Not a structured binding: clang 14 cannot capture one in a lambda.
+    const std::string& name = flag.first;
+    const std::string& value = flag.second;
     const FlagSpec* spec = FindFlag(name);
     auto fail = [&](const std::string& problem) {
       *error = "--" + name + ": " + problem;

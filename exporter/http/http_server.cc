@@ -17,9 +17,10 @@ void Send(mg_connection* conn, int status, const char* reason,
           const char* content_type, const std::string& body,
           const std::string& extra_headers = "") {
   mg_printf(conn,
-            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %s\r\n"
             "Cache-Control: no-store\r\n%s\r\n",
-            status, reason, content_type, body.size(), extra_headers.c_str());
+            status, reason, content_type, std::to_string(body.size()).c_str(),
+            extra_headers.c_str());
   mg_write(conn, body.data(), body.size());
 }
 
@@ -102,6 +103,11 @@ bool HttpServer::Start(const std::string& listen_address, std::string* error) {
   const char* options[] = {"listening_ports", ports.c_str(),
                            "num_threads",     "8",
                            "request_timeout_ms", "30000",
+                           // Prometheus reuses connections; every answer
+                           // carries Content-Length. Idle ones are closed
+                           // after civetweb's default 500 ms so they cannot
+                           // pin the worker threads.
+                           "enable_keep_alive", "yes",
                            nullptr};
   mg_callbacks callbacks{};
   callbacks.log_message = &RememberLogMessage;

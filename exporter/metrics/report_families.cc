@@ -57,8 +57,39 @@ class FamilyBuilder {
   std::deque<MetricFamily> families_;
 };
 
-ClientMetric::Label L(std::string name, std::string value) {
-  return ClientMetric::Label{std::move(name), std::move(value)};
+// Label values must be UTF-8; process names come from the OS byte for
+// byte, so invalid sequences become U+FFFD.
+std::string ValidUtf8(const std::string& in) {
+  std::string out;
+  out.reserve(in.size());
+  std::size_t i = 0;
+  while (i < in.size()) {
+    auto c = static_cast<unsigned char>(in[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
+                                : (c >> 3) == 30 ? 4 : 0;
+    bool ok = len > 0 && i + len <= in.size();
+    for (std::size_t k = 1; ok && k < len; ++k)
+      ok = (static_cast<unsigned char>(in[i + k]) & 0xC0) == 0x80;
+    if (ok && len > 1) {
+      std::uint32_t cp = c & (0xFF >> (len + 1));
+      for (std::size_t k = 1; k < len; ++k)
+        cp = cp << 6 | (static_cast<unsigned char>(in[i + k]) & 0x3F);
+      static const std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+      ok = cp >= kMin[len] && cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF);
+    }
+    if (ok) {
+      out.append(in, i, len);
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
+ClientMetric::Label L(std::string name, const std::string& value) {
+  return ClientMetric::Label{std::move(name), ValidUtf8(value)};
 }
 
 std::string Pid(std::int64_t pid) { return std::to_string(pid); }
@@ -252,6 +283,13 @@ void AddCounters(const PortUsageReport& r, FamilyBuilder& b) {
                                  "TCP connection attempts that failed since "
                                  "boot (AttemptFails)."),
                        {}, static_cast<double>(r.tcp_counters.attempt_fails));
+  }
+  if (r.tcp_time_wait_delay_seconds >= 0) {
+    FamilyBuilder::Set(
+        b.Gauge("tcp_time_wait_delay_seconds",
+                "Configured TIME_WAIT duration (Windows TcpTimedWaitDelay); "
+                "absent when the OS default applies."),
+        {}, static_cast<double>(r.tcp_time_wait_delay_seconds));
   }
   if (r.events.valid) {
     auto& events = b.Counter(

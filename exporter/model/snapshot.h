@@ -111,6 +111,12 @@ struct Snapshot {
   std::uint32_t processes_unreadable = 0;
   std::vector<ServiceInfo> services;
 
+  /// True when owners come from socket inodes (Linux): a TCP socket with
+  /// inode 0 then belongs to the kernel (closed by its process, "orphaned").
+  bool owners_from_inodes = false;
+  /// Windows TcpTimedWaitDelay in seconds when configured, else -1.
+  std::int64_t tcp_time_wait_delay_seconds = -1;
+
   TcpCounters tcp_counters;
   EventCounts events;
   std::vector<CollectorStatus> collectors;

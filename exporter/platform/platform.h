@@ -1,6 +1,8 @@
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace epx {
 
@@ -16,5 +18,25 @@ bool SleepUnlessStopped(double seconds);
 
 /// This machine's host name, or "localhost" if unknown.
 std::string HostName();
+
+/// Makes all threads share one heap arena, so memory freed after a scrape
+/// on one server thread is reused by the next scrape on another. Call once
+/// before threads start.
+void ShareAllocatorArena();
+
+/// Returns freed heap memory to the OS (after a scrape's snapshot is gone).
+void ReturnFreedMemory();
+
+/// Windows: true when args start with "service", the form the installer
+/// registers with the service control manager; removes that word. Always
+/// false elsewhere.
+bool TakeServiceCommand(std::vector<std::string>* args);
+
+/// Windows: runs `body` (the serve command) as the service
+/// "ephemeral_port_exporter" under the service control manager; a Stop or
+/// Shutdown request ends WaitForStopSignal(), and stderr goes to
+/// %ProgramData%\ephemeral_port_exporter\exporter.log. Returns body's exit
+/// status. Elsewhere: runs body.
+int RunAsService(const std::function<int()>& body);
 
 }  // namespace epx

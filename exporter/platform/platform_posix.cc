@@ -1,3 +1,4 @@
+#include <malloc.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,5 +53,13 @@ std::string HostName() {
     return "localhost";
   return buf;
 }
+
+void ShareAllocatorArena() { mallopt(M_ARENA_MAX, 1); }
+
+void ReturnFreedMemory() { malloc_trim(0); }
+
+bool TakeServiceCommand(std::vector<std::string>*) { return false; }
+
+int RunAsService(const std::function<int()>& body) { return body(); }
 
 }  // namespace epx

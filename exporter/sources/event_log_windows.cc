@@ -57,8 +57,12 @@ bool TcpipEventReader::Read(EventCounts* out, std::string* error) {
                                   EvtQueryChannelPath |
                                       EvtQueryForwardDirection));
   if (results.get() == nullptr) {
+    DWORD err = GetLastError();
     *error = "EvtQuery(System, Tcpip 4227/4231): " +
-             WindowsErrorText(GetLastError());
+             (err != ERROR_SUCCESS
+                  ? WindowsErrorText(err)
+                  : std::string("no result handle (event log service "
+                                "unavailable)"));
     return false;
   }
   for (;;) {

@@ -36,17 +36,12 @@ void RunCollector(const char* name, Snapshot* snapshot, Fn fn) {
 }  // namespace
 
 WindowsHostSource::WindowsHostSource(SourceOptions options)
-    : options_(std::move(options)), events_(kDefaultEventLookbackSeconds) {
-  std::uint32_t delay = 0;
-  if (ReadTcpTimedWaitDelay(&delay)) {
-    std::fprintf(stderr,
-                 "level=info msg=\"TcpTimedWaitDelay is set\" seconds=%u\n",
-                 delay);
-  }
-}
+    : options_(std::move(options)), events_(kDefaultEventLookbackSeconds) {}
 
 Snapshot WindowsHostSource::Collect() {
   Snapshot snapshot;
+  std::uint32_t delay = 0;
+  if (ReadTcpTimedWaitDelay(&delay)) snapshot.tcp_time_wait_delay_seconds = delay;
   snapshot.tcp_rule = ExhaustionRule::kHostWide;
   snapshot.udp_rule = ExhaustionRule::kHostWide;
   RunCollector("sockets", &snapshot, [&](std::string* error) {

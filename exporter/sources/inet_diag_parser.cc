@@ -91,7 +91,17 @@ void ParseInetDiagBuffer(const std::uint8_t* data, std::size_t size,
     } else if (type == kNlmsgError) {
       std::int32_t err = 0;
       if (body_len >= 4) std::memcpy(&err, body, 4);
-      state->error = err < 0 ? -err : err;
+      // Kernel errnos are small negatives (a positive one is taken as is);
+      // anything out of range is EINVAL (INT32_MIN has no positive).
+      constexpr std::int32_t kMaxErrno = 4095;
+      constexpr int kEinval = 22;
+      if (err < 0 && err >= -kMaxErrno) {
+        state->error = -err;
+      } else if (err >= 0 && err <= kMaxErrno) {
+        state->error = err;
+      } else {
+        state->error = kEinval;
+      }
       state->done = true;
     } else if (type == kSockDiagByFamily) {
       SocketRecord s;

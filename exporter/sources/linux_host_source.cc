@@ -50,6 +50,7 @@ Snapshot LinuxHostSource::Collect() {
   Snapshot snapshot;
   snapshot.sockets.reserve(last_socket_count_ + last_socket_count_ / 8 + 64);
   snapshot.tcp_rule = ExhaustionRule::kPerDestination;
+  snapshot.owners_from_inodes = true;
   snapshot.udp_rule = ExhaustionRule::kHostWide;
   RunCollector("sockets", &snapshot, [&](std::string* error) {
     return CollectSockets(&snapshot, error);

@@ -79,6 +79,7 @@ void ProcessSocketScanner::ScanFds(int proc_fd, std::int64_t pid,
                                    Entry* entry) {
   Forget(pid, *entry);
   entry->scanned = true;
+  entry->scanned_at = generation_;
   entry->inodes.clear();
   std::string fd_dir = std::to_string(pid) + "/fd";
   int dir_fd = openat(proc_fd, fd_dir.c_str(),
@@ -108,9 +109,12 @@ void ProcessSocketScanner::ScanFds(int proc_fd, std::int64_t pid,
   }
 }
 
-void ProcessSocketScanner::Attribute(Snapshot* snapshot) const {
-  snapshot->extra_owners.clear();
-  for (std::size_t i = 0; i < snapshot->sockets.size(); ++i) {
+void ProcessSocketScanner::Attribute(
+    Snapshot* snapshot, const std::vector<std::size_t>* only) const {
+  if (only == nullptr) snapshot->extra_owners.clear();
+  std::size_t n = only ? only->size() : snapshot->sockets.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    std::size_t i = only ? (*only)[k] : k;
     SocketRecord& s = snapshot->sockets[i];
     if (s.inode == 0) continue;
     auto range = owners_.equal_range(s.inode);
@@ -186,32 +190,69 @@ bool ProcessSocketScanner::Update(
 
   Attribute(snapshot);
   std::unordered_set<std::uint64_t> unresolved;
-  for (const SocketRecord& s : snapshot->sockets) {
-    if (s.inode != 0 && s.pid == kUnknownPid) unresolved.insert(s.inode);
+  std::vector<std::size_t> unowned;
+  for (std::size_t i = 0; i < snapshot->sockets.size(); ++i) {
+    const SocketRecord& s = snapshot->sockets[i];
+    if (s.inode != 0 && s.pid == kUnknownPid) {
+      unresolved.insert(s.inode);
+      unowned.push_back(i);
+    }
   }
   std::unordered_set<std::uint64_t> pending;
   for (std::uint64_t inode : unresolved) {
     if (!unresolvable_.count(inode)) pending.insert(inode);
   }
+  bool searched_all = true;
   if (!pending.empty()) {
-    std::vector<std::pair<std::uint64_t, std::int64_t>> order;
+    std::vector<std::int64_t> order;
     for (const auto& [pid, entry] : entries_) {
-      if (!entry.scanned) order.emplace_back(entry.changed_at, pid);
+      if (!entry.scanned) order.push_back(pid);
     }
-    std::sort(order.rbegin(), order.rend());
-    for (const auto& [changed_at, pid] : order) {
-      Entry& entry = entries_[pid];
+    std::sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
+      const Entry& x = entries_[a];
+      const Entry& y = entries_[b];
+      return x.changed_at != y.changed_at ? x.changed_at > y.changed_at : a < b;
+    });
+    std::size_t recent = 0;
+    while (recent < order.size() && recent < kSearchRecentProcesses &&
+           entries_[order[recent]].changed_at + 2 >= generation_)
+      ++recent;
+    std::sort(order.begin() + static_cast<std::ptrdiff_t>(recent), order.end(),
+              [&](std::int64_t a, std::int64_t b) {
+                const Entry& x = entries_[a];
+                const Entry& y = entries_[b];
+                return x.scanned_at != y.scanned_at ? x.scanned_at < y.scanned_at
+                                                    : a < b;
+              });
+    std::int64_t budget = kSearchBudgetFds;
+    std::size_t k = 0;
+    for (; k < order.size() && !pending.empty(); ++k) {
+      Entry& entry = entries_[order[k]];
+      if (k >= recent && budget <= 0) break;
       std::vector<std::uint64_t> before = entry.inodes;
-      ScanFds(proc_fd, pid, &entry);
+      ScanFds(proc_fd, order[k], &entry);
       ++last_rescanned_;
+      budget -= std::max<std::int64_t>(entry.fd_count, 1);
       if (entry.inodes != before) entry.changed_at = generation_;
       for (std::uint64_t inode : entry.inodes) pending.erase(inode);
-      if (pending.empty()) break;
     }
-    Attribute(snapshot);
+    searched_all = pending.empty() || k == order.size();
+    Attribute(snapshot, &unowned);
+    std::sort(snapshot->extra_owners.begin(), snapshot->extra_owners.end(),
+              [](const ExtraOwner& a, const ExtraOwner& b) {
+                return a.socket_index < b.socket_index;
+              });
     unresolved.clear();
-    for (const SocketRecord& s : snapshot->sockets) {
-      if (s.inode != 0 && s.pid == kUnknownPid) unresolved.insert(s.inode);
+    for (std::size_t i : unowned) {
+      const SocketRecord& s = snapshot->sockets[i];
+      if (s.pid == kUnknownPid) unresolved.insert(s.inode);
+    }
+  }
+  if (!searched_all) {
+    // Not every process was read: only sockets already known to have no
+    // readable owner stay exempt; the rest are searched for again next time.
+    for (auto it = unresolved.begin(); it != unresolved.end();) {
+      it = unresolvable_.count(*it) ? std::next(it) : unresolved.erase(it);
     }
   }
   unresolvable_ = std::move(unresolved);

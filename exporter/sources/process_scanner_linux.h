@@ -14,12 +14,22 @@ namespace epx {
 /// them between collections: a process is re-read only when it is new or
 /// its descriptor count (st_size of /proc/<pid>/fd, Linux >= 6.2) changed.
 /// If a socket is still unowned after that (a process closed one socket and
-/// opened another), the other processes are re-read, most recently changed
-/// first, until every such socket is found or all were read; sockets that
-/// no readable process owns are remembered and do not trigger that again.
-/// Not thread-safe; one per source.
+/// opened another), other processes are re-read until every such socket is
+/// found: first the few that changed most recently, then the ones read
+/// longest ago, within a budget of kSearchBudgetFds descriptors per call, so
+/// a socket that closed before it could be found (connection churn) costs
+/// a bounded amount. Such a socket can therefore show as unowned for a few
+/// collections on a host with many descriptors. Sockets that no readable
+/// process owns after every process was read are remembered and do not
+/// start a search again. Not thread-safe; one per source.
 class ProcessSocketScanner {
  public:
+  /// Descriptors the search for unowned sockets may read per Update().
+  static constexpr std::int64_t kSearchBudgetFds = 5000;
+  /// Processes that changed in the last two collections are searched
+  /// first, whatever their size, up to this many.
+  static constexpr std::size_t kSearchRecentProcesses = 8;
+
   explicit ProcessSocketScanner(std::string procfs_root);
 
   /// Sets the owner of every socket in snapshot->sockets it can see and
@@ -40,6 +50,8 @@ class ProcessSocketScanner {
     bool scanned = false;
     /// Update() count when this process's sockets last changed.
     std::uint64_t changed_at = 0;
+    /// Update() count when its descriptors were last read.
+    std::uint64_t scanned_at = 0;
     std::vector<std::uint64_t> inodes;
     std::string name;
     std::string unit;
@@ -48,7 +60,9 @@ class ProcessSocketScanner {
   void ReadIdentity(int proc_fd, const std::string& pid_name, Entry* entry);
   void ScanFds(int proc_fd, std::int64_t pid, Entry* entry);
   void Forget(std::int64_t pid, const Entry& entry);
-  void Attribute(Snapshot* snapshot) const;
+  /// Sets owners of the given sockets (all when `only` is null).
+  void Attribute(Snapshot* snapshot,
+                 const std::vector<std::size_t>* only = nullptr) const;
 
   std::string procfs_root_;
   std::unordered_map<std::int64_t, Entry> entries_;

@@ -4,6 +4,7 @@
 // sample per line).
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <sstream>
 #include <string>
 

@@ -99,10 +99,12 @@ got=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' \
 [ "$got" = 000 ] || fail "plain HTTP to the TLS port answered $got"
 echo "ok: plain HTTP to the TLS port refused ($(tr -d '\n' <"$TMP_DIR/plain.err"))"
 # Raw garbage instead of a ClientHello.
-exec 3<>"/dev/tcp/127.0.0.1/$EXPORTER_PORT"
-printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3
-timeout 10 cat <&3 >/dev/null || true
-exec 3<&- 3>&-
+(
+  trap '' PIPE  # the server may close first; a failed write is fine
+  exec 3<>"/dev/tcp/127.0.0.1/$EXPORTER_PORT"
+  printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3
+  timeout 10 cat <&3 >/dev/null
+) 2>/dev/null || true
 alive "$TMP_DIR/auth.log"
 expect_status 200 "still serving after plain HTTP" "$BASE/metrics" -u 'alice:alice secret'
 
@@ -118,6 +120,27 @@ grep -q 'web config reload failed' "$TMP_DIR/auth.log" || fail "reload failure n
 sed -i '$d' auth.yml
 expect_status 200 "fixed web config serves again" "$BASE/metrics" -u 'bob:bob secret'
 alive "$TMP_DIR/auth.log"
+
+# Certificate rotation: new files are used from the next handshake on.
+served_serial() {
+  timeout 10 openssl s_client -connect "127.0.0.1:$EXPORTER_PORT" \
+    -CAfile "$TMP_DIR/ca.crt" </dev/null 2>/dev/null |
+    openssl x509 -noout -serial 2>/dev/null || true
+}
+OLD_SERIAL=$(served_serial)
+[ "$OLD_SERIAL" = "$(openssl x509 -noout -serial -in server.crt)" ] ||
+  fail "served certificate '$OLD_SERIAL' is not server.crt"
+openssl_quiet req -newkey rsa:2048 -nodes -subj /CN=localhost \
+  -keyout server2.key -out server2.csr
+openssl_quiet x509 -req -in server2.csr -CA ca.crt -CAkey ca.key \
+  -CAcreateserial -days 2 -extfile server.ext -out server2.crt
+cp server2.key server.key
+cp server2.crt server.crt
+NEW_SERIAL=$(served_serial)
+[ -n "$NEW_SERIAL" ] && [ "$NEW_SERIAL" != "$OLD_SERIAL" ] ||
+  fail "certificate not reloaded: before $OLD_SERIAL, after $NEW_SERIAL"
+echo "ok: rotated certificate served without restart ($OLD_SERIAL -> $NEW_SERIAL)"
+expect_status 200 "scrape after certificate rotation" "$BASE/metrics" -u 'bob:bob secret'
 
 # --- basic auth over plain HTTP (no tls_server_config).
 printf 'basic_auth_users:\n  carol: %s\n' "$ALICE_HASH" >plain.yml

@@ -42,8 +42,4 @@ std::map<std::int64_t, ProcessInfo> BuildProcessTable(
 ServiceInfo WatchedServiceFromStatus(const std::string& name,
                                      const ServiceStatusEntry* status);
 
-/// Pure: case-insensitive ASCII comparison, as Windows compares service
-/// names.
-bool SameServiceName(const std::string& a, const std::string& b);
-
 }  // namespace epx

@@ -153,6 +153,7 @@ TEST(PortUsageTest, UdpUsesTheHostWideRule) {
 
 TEST(PortUsageTest, AttributesSocketsToProcessesAndCountsTheRestHonestly) {
   SnapshotBuilder b;
+  b.Get().owners_from_inodes = true;
   b.Range(40000, 100)
       .Tcp("10.0.0.1", 40001, "10.0.0.9", 443, 101)
       .Tcp("10.0.0.1", 40002, "10.0.0.9", 443, 102)
@@ -258,6 +259,23 @@ TEST(PortUsageTest, WatchedServicesAreReportedEvenWhenStopped) {
   EXPECT_EQ(r.services[1].name, "WAPCSvc");
   EXPECT_FALSE(r.services[1].running);
   EXPECT_EQ(r.services[1].in_use[0], 0u);
+}
+
+TEST(PortUsageTest, PidSourcesNeverCallAnUnownedSocketOrphaned) {
+  SnapshotBuilder b;
+  b.Range(49152, 16384).Rules(ExhaustionRule::kHostWide,
+                              ExhaustionRule::kHostWide);
+  b.Tcp("10.0.0.1", 50000, "10.0.0.9", 443);
+  b.Tcp("10.0.0.1", 50001, "10.0.0.9", 443, 0, SocketState::kTimeWait);
+  b.Get().processes_collected = true;
+  PortUsageReport r = AnalyzePortUsage(b.Get(), {});
+  std::map<std::string, std::uint64_t> reasons;
+  for (const auto& u : r.unattributed) {
+    if (u.protocol == Protocol::kTcp) reasons[u.reason] = u.sockets;
+  }
+  EXPECT_EQ(reasons["unknown"], 1u);
+  EXPECT_EQ(reasons["time_wait"], 1u);
+  EXPECT_EQ(reasons["orphaned"], 0u);
 }
 
 TEST(PortUsageTest, WindowsPidsNeedNoProcessScan) {

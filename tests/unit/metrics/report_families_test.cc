@@ -71,6 +71,16 @@ TEST(ReportFamiliesTest, EscapesHostileProcessNames) {
   }
 }
 
+TEST(ReportFamiliesTest, InvalidUtf8InProcessNamesBecomesReplacementChars) {
+  SnapshotBuilder b;
+  b.Range(40000, 10)
+      .Tcp("10.0.0.1", 40001, "10.0.0.9", 443, 7)
+      .Process(99, std::string("bad\xff\xc3(\xe2\x82\xacok"), {7});
+  std::string text = Serialize(b.Get());
+  EXPECT_NE(text.find("process=\"bad\xEF\xBF\xBD\xEF\xBF\xBD(\xe2\x82\xacok\""),
+            std::string::npos);
+}
+
 TEST(ReportFamiliesTest, CollectorFailuresAreVisible) {
   SnapshotBuilder b;
   b.Range(40000, 10);

@@ -1,0 +1,162 @@
+#include "sources/windows/iphlpapi_table_parser.h"
+
+#include <gtest/gtest.h>
+
+#include "fixture_util.h"
+
+namespace epx {
+namespace {
+
+IphlpapiParseResult Parse(const std::vector<std::uint8_t>& bytes,
+                          IphlpapiTableKind kind) {
+  IphlpapiParseResult result;
+  std::string error;
+  EXPECT_TRUE(ParseIphlpapiTable(bytes.data(), bytes.size(), kind, &result,
+                                 &error))
+      << error;
+  return result;
+}
+
+std::string Text(const IpAddress& a) { return a.ToString(); }
+
+TEST(IphlpapiTableParserTest, RowSizesMatchTheMibStructs) {
+  EXPECT_EQ(IphlpapiRowSize(IphlpapiTableKind::kTcp4OwnerPid), 24u);
+  EXPECT_EQ(IphlpapiRowSize(IphlpapiTableKind::kTcp6OwnerPid), 56u);
+  EXPECT_EQ(IphlpapiRowSize(IphlpapiTableKind::kUdp4OwnerPid), 12u);
+  EXPECT_EQ(IphlpapiRowSize(IphlpapiTableKind::kUdp6OwnerPid), 28u);
+  EXPECT_EQ(IphlpapiRowSize(IphlpapiTableKind::kTcp4Bound), 28u);
+  EXPECT_EQ(IphlpapiRowSize(IphlpapiTableKind::kTcp6Bound), 60u);
+}
+
+TEST(IphlpapiTableParserTest, ConvertsTcp4RowsPortsToHostOrder) {
+  auto r = Parse(ReadHexFixture("tcp4_owner_pid.hex"),
+                 IphlpapiTableKind::kTcp4OwnerPid);
+  ASSERT_EQ(r.sockets.size(), 4u);
+  EXPECT_EQ(r.bad_rows, 0u);
+  const SocketRecord& listen = r.sockets[0];
+  EXPECT_EQ(listen.protocol, Protocol::kTcp);
+  EXPECT_EQ(listen.family, Family::kIpv4);
+  EXPECT_EQ(listen.state, SocketState::kListen);
+  EXPECT_EQ(Text(listen.local_address), "0.0.0.0");
+  EXPECT_EQ(listen.local_port, 135);
+  EXPECT_EQ(listen.pid, 1024);
+
+  const SocketRecord& est = r.sockets[1];
+  EXPECT_EQ(est.state, SocketState::kEstablished);
+  EXPECT_EQ(Text(est.local_address), "10.0.0.5");
+  EXPECT_EQ(est.local_port, 49712);
+  EXPECT_EQ(Text(est.remote_address), "52.1.2.3");
+  EXPECT_EQ(est.remote_port, 443);
+  EXPECT_EQ(est.pid, 4242);
+
+  const SocketRecord& tw = r.sockets[2];
+  EXPECT_EQ(tw.state, SocketState::kTimeWait);
+  EXPECT_EQ(tw.local_port, 65535);
+  EXPECT_EQ(tw.remote_port, 445);
+  EXPECT_EQ(tw.pid, kUnknownPid) << "pid 0 means no owner";
+
+  EXPECT_EQ(r.sockets[3].state, SocketState::kSynRecv);
+  EXPECT_EQ(r.sockets[3].remote_port, 50001);
+  EXPECT_EQ(r.sockets[3].pid, 4);
+}
+
+TEST(IphlpapiTableParserTest, ConvertsTcp6Rows) {
+  auto r = Parse(ReadHexFixture("tcp6_owner_pid.hex"),
+                 IphlpapiTableKind::kTcp6OwnerPid);
+  ASSERT_EQ(r.sockets.size(), 2u);
+  EXPECT_EQ(r.sockets[0].family, Family::kIpv6);
+  EXPECT_EQ(Text(r.sockets[0].local_address), "2001:db8::5");
+  EXPECT_EQ(r.sockets[0].local_port, 50123);
+  EXPECT_EQ(Text(r.sockets[0].remote_address), "2001:db8::443");
+  EXPECT_EQ(r.sockets[0].remote_port, 443);
+  EXPECT_EQ(r.sockets[0].state, SocketState::kEstablished);
+  EXPECT_EQ(r.sockets[0].pid, 4242);
+  EXPECT_EQ(r.sockets[1].state, SocketState::kDeleteTcb);
+  EXPECT_EQ(r.sockets[1].pid, kUnknownPid);
+}
+
+TEST(IphlpapiTableParserTest, UdpRowsAreUnconnected) {
+  auto r = Parse(ReadHexFixture("udp_owner_pid.hex"),
+                 IphlpapiTableKind::kUdp4OwnerPid);
+  ASSERT_EQ(r.sockets.size(), 2u);
+  EXPECT_EQ(r.sockets[0].protocol, Protocol::kUdp);
+  EXPECT_EQ(r.sockets[0].state, SocketState::kUnconnected);
+  EXPECT_EQ(r.sockets[0].local_port, 123);
+  EXPECT_EQ(r.sockets[0].pid, 1337);
+  EXPECT_EQ(Text(r.sockets[1].local_address), "10.0.0.5");
+  EXPECT_EQ(r.sockets[1].local_port, 58000);
+  EXPECT_EQ(r.sockets[1].remote_port, 0);
+
+  auto r6 = Parse(ReadHexFixture("udp6_owner_pid.hex"),
+                  IphlpapiTableKind::kUdp6OwnerPid);
+  ASSERT_EQ(r6.sockets.size(), 1u);
+  EXPECT_EQ(r6.sockets[0].family, Family::kIpv6);
+  EXPECT_EQ(Text(r6.sockets[0].local_address), "fe80::1");
+  EXPECT_EQ(r6.sockets[0].local_port, 5353);
+  EXPECT_EQ(r6.sockets[0].pid, 2020);
+  EXPECT_EQ(r6.sockets[0].state, SocketState::kUnconnected);
+}
+
+TEST(IphlpapiTableParserTest, BoundTableRowsAreBound) {
+  auto r = Parse(ReadHexFixture("tcp4_bound.hex"),
+                 IphlpapiTableKind::kTcp4Bound);
+  ASSERT_EQ(r.sockets.size(), 1u);
+  EXPECT_EQ(r.sockets[0].state, SocketState::kBound);
+  EXPECT_EQ(r.sockets[0].local_port, 61000);
+  EXPECT_EQ(r.sockets[0].pid, 4242);
+  EXPECT_TRUE(IsExclusiveState(r.sockets[0].state));
+}
+
+TEST(IphlpapiTableParserTest, MapsEveryMibTcpState) {
+  const SocketState expected[] = {
+      SocketState::kClose,     SocketState::kListen,   SocketState::kSynSent,
+      SocketState::kSynRecv,   SocketState::kEstablished,
+      SocketState::kFinWait1,  SocketState::kFinWait2, SocketState::kCloseWait,
+      SocketState::kClosing,   SocketState::kLastAck,  SocketState::kTimeWait,
+      SocketState::kDeleteTcb};
+  for (std::uint32_t v = 1; v <= 12; ++v) {
+    SocketState s;
+    ASSERT_TRUE(MapMibTcpState(v, &s)) << v;
+    EXPECT_EQ(s, expected[v - 1]) << v;
+  }
+  SocketState s;
+  EXPECT_TRUE(MapMibTcpState(100, &s));
+  EXPECT_EQ(s, SocketState::kBound);
+  EXPECT_FALSE(MapMibTcpState(0, &s));
+  EXPECT_FALSE(MapMibTcpState(13, &s));
+}
+
+TEST(IphlpapiTableParserTest, SkipsAndCountsRowsWithUnknownState) {
+  auto bytes = ReadHexFixture("tcp4_owner_pid.hex");
+  bytes[4] = 0x2a;  // first row's state: 42
+  auto r = Parse(bytes, IphlpapiTableKind::kTcp4OwnerPid);
+  EXPECT_EQ(r.sockets.size(), 3u);
+  EXPECT_EQ(r.bad_rows, 1u);
+}
+
+TEST(IphlpapiTableParserTest, RejectsTruncatedTables) {
+  auto bytes = ReadHexFixture("tcp4_owner_pid.hex");
+  IphlpapiParseResult r;
+  std::string error;
+  EXPECT_FALSE(ParseIphlpapiTable(bytes.data(), 4 + 3 * 24 + 10,
+                                  IphlpapiTableKind::kTcp4OwnerPid, &r, &error));
+  EXPECT_NE(error.find("claims 4 rows"), std::string::npos) << error;
+  EXPECT_FALSE(ParseIphlpapiTable(bytes.data(), 3,
+                                  IphlpapiTableKind::kTcp4OwnerPid, &r, &error));
+  const std::uint8_t huge[] = {0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0};
+  EXPECT_FALSE(ParseIphlpapiTable(huge, sizeof huge,
+                                  IphlpapiTableKind::kTcp6OwnerPid, &r, &error));
+  EXPECT_TRUE(r.sockets.empty());
+}
+
+TEST(IphlpapiTableParserTest, EmptyTableIsFine) {
+  const std::uint8_t empty[] = {0, 0, 0, 0};
+  IphlpapiParseResult r;
+  std::string error;
+  EXPECT_TRUE(ParseIphlpapiTable(empty, sizeof empty,
+                                 IphlpapiTableKind::kUdp6OwnerPid, &r, &error));
+  EXPECT_TRUE(r.sockets.empty());
+}
+
+}  // namespace
+}  // namespace epx

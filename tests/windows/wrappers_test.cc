@@ -1,0 +1,249 @@
+// The Win32 wrappers against the APIs of the system they run on (Wine in
+// CI). Expectations hold on real Windows too; where Wine differs (pid 0 for
+// every socket, no netsh/WMI/event log), both outcomes are named.
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "platform/platform.h"
+#include "sources/event_log_windows.h"
+#include "sources/host_source_windows.h"
+#include "sources/iphlpapi_windows.h"
+#include "sources/port_range_windows.h"
+#include "sources/services_windows.h"
+
+namespace epx {
+namespace {
+
+class WinsockTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WSADATA wsa;
+    ASSERT_EQ(WSAStartup(MAKEWORD(2, 2), &wsa), 0);
+  }
+  void TearDown() override { WSACleanup(); }
+};
+
+std::uint16_t LocalPort(SOCKET s) {
+  sockaddr_in a{};
+  int len = sizeof a;
+  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  return ntohs(a.sin_port);
+}
+
+bool OwnedByMeOrUnknown(const SocketRecord& s) {
+  return s.pid == kUnknownPid ||
+         s.pid == static_cast<std::int64_t>(GetCurrentProcessId());
+}
+
+TEST_F(WinsockTest, IphlpapiSeesOwnListenerConnectionAndUdpSocket) {
+  SOCKET listener = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener, 4), 0);
+  addr.sin_port = htons(LocalPort(listener));
+  SOCKET client = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  ASSERT_EQ(connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  SOCKET accepted = accept(listener, nullptr, nullptr);
+  ASSERT_NE(accepted, INVALID_SOCKET);
+  SOCKET udp = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+  sockaddr_in uaddr{};
+  uaddr.sin_family = AF_INET;
+  uaddr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(udp, reinterpret_cast<sockaddr*>(&uaddr), sizeof uaddr), 0);
+  const std::uint16_t server_port = LocalPort(listener);
+  const std::uint16_t client_port = LocalPort(client);
+  const std::uint16_t udp_port = LocalPort(udp);
+
+  std::vector<SocketRecord> sockets;
+  std::string error;
+  EXPECT_TRUE(ReadIphlpapiSockets(&sockets, &error)) << error;
+  int listening = 0, outbound = 0, inbound = 0, udp_rows = 0;
+  for (const SocketRecord& s : sockets) {
+    if (s.protocol == Protocol::kTcp && s.local_port == server_port &&
+        s.state == SocketState::kListen) {
+      ++listening;
+      EXPECT_TRUE(OwnedByMeOrUnknown(s));
+    }
+    if (s.protocol == Protocol::kTcp && s.local_port == client_port &&
+        s.remote_port == server_port && s.state == SocketState::kEstablished) {
+      ++outbound;
+      EXPECT_EQ(s.local_address.ToString(), "127.0.0.1");
+      EXPECT_TRUE(OwnedByMeOrUnknown(s));
+    }
+    if (s.protocol == Protocol::kTcp && s.local_port == server_port &&
+        s.remote_port == client_port && s.state == SocketState::kEstablished) {
+      ++inbound;
+    }
+    if (s.protocol == Protocol::kUdp && s.local_port == udp_port) {
+      ++udp_rows;
+      EXPECT_EQ(s.state, SocketState::kUnconnected);
+    }
+  }
+  EXPECT_EQ(listening, 1);
+  EXPECT_EQ(outbound, 1);
+  EXPECT_EQ(inbound, 1);
+  EXPECT_EQ(udp_rows, 1);
+  closesocket(udp);
+  closesocket(accepted);
+  closesocket(client);
+  closesocket(listener);
+}
+
+TEST(WrappersTest, BoundEndpointsAreReadOrReportedUnavailable) {
+  std::vector<SocketRecord> sockets;
+  std::string error;
+  BoundEndpoints result = ReadBoundTcpSockets(&sockets, &error);
+  EXPECT_NE(result, BoundEndpoints::kFailed) << error;
+  if (result == BoundEndpoints::kUnavailable) {
+    EXPECT_TRUE(sockets.empty());
+  }
+}
+
+TEST(WrappersTest, TcpStatisticsAreRead) {
+  TcpCounters c;
+  std::string error;
+  ASSERT_TRUE(ReadTcpStatistics(&c, &error)) << error;
+  EXPECT_TRUE(c.valid);
+}
+
+TEST(WrappersTest, RunSystemProgramCapturesOutputAndExitStatus) {
+  std::string out, error;
+  ASSERT_TRUE(RunSystemProgram(L"cmd.exe", L"/c echo epx-hello", 10000, &out,
+                               &error))
+      << error;
+  EXPECT_NE(out.find("epx-hello"), std::string::npos) << out;
+  EXPECT_FALSE(RunSystemProgram(L"cmd.exe", L"/c exit 3", 10000, &out, &error));
+  EXPECT_NE(error.find("exit status 3"), std::string::npos) << error;
+  EXPECT_FALSE(RunSystemProgram(L"no_such_program_epx.exe", L"", 10000, &out,
+                                &error));
+  EXPECT_NE(error.find("no_such_program_epx.exe"), std::string::npos) << error;
+}
+
+TEST(WrappersTest, PortRangesAlwaysCoverFourPools) {
+  std::vector<PortRange> ranges;
+  std::string source, error;
+  bool ok = ReadWindowsPortRanges(&ranges, &source, &error);
+  ASSERT_EQ(ranges.size(), 4u);
+  for (const PortRange& r : ranges) {
+    EXPECT_GT(r.size, 0u);
+    EXPECT_LE(r.start + r.size - 1, 65535u);
+  }
+  if (ok) {
+    EXPECT_TRUE(source == "wmi" || source == "netsh") << source;
+  } else {
+    EXPECT_NE(error.find("WMI"), std::string::npos) << error;
+    if (source == "default") {
+      EXPECT_EQ(ranges[0].start, 49152);
+      EXPECT_EQ(ranges[0].size, 16384u);
+      EXPECT_NE(error.find("49152-65535"), std::string::npos) << error;
+    }
+  }
+  std::printf("port ranges from %s%s%s\n", source.c_str(),
+              ok ? "" : ": ", ok ? "" : error.c_str());
+}
+
+TEST(WrappersTest, EventReaderCountsOrFailsWithAReason) {
+  TcpipEventReader reader(3600);
+  EventCounts counts;
+  std::string error;
+  if (reader.Read(&counts, &error)) {
+    EXPECT_TRUE(counts.valid);
+    EXPECT_EQ(counts.by_id.count(4227), 1u);
+    EXPECT_EQ(counts.by_id.count(4231), 1u);
+  } else {
+    EXPECT_FALSE(counts.valid);
+    EXPECT_FALSE(error.empty());
+    std::printf("event log: %s\n", error.c_str());
+  }
+}
+
+TEST(WrappersTest, MissingWatchedServiceIsNotRunning) {
+  std::vector<ServiceInfo> services;
+  std::string error;
+  ASSERT_TRUE(ResolveWatchedServices({"EpxNoSuchService"}, &services, &error))
+      << error;
+  ASSERT_EQ(services.size(), 1u);
+  EXPECT_EQ(services[0].name, "EpxNoSuchService");
+  EXPECT_FALSE(services[0].running);
+  EXPECT_TRUE(services[0].pids.empty());
+}
+
+TEST(WrappersTest, ProcessTableHasThisProcess) {
+  std::map<std::int64_t, ProcessInfo> table;
+  std::string error;
+  EXPECT_TRUE(ReadProcessTable(&table, &error)) << error;
+  auto it = table.find(GetCurrentProcessId());
+  ASSERT_NE(it, table.end());
+  EXPECT_EQ(it->second.name, "epx_windows_wrappers_test.exe");
+}
+
+// Run by run_wine_tests.sh while the fake WAPCSvc is running; the service
+// wrote its own pid to EPX_FAKE_SERVICE_PIDFILE.
+TEST(WrappersTest, FakeWapcsvcResolvesToItsPid) {
+  const char* pid_file = std::getenv("EPX_FAKE_SERVICE_PIDFILE");
+  if (pid_file == nullptr) GTEST_SKIP() << "no fake service running";
+  std::ifstream in(pid_file);
+  std::int64_t pid = 0;
+  ASSERT_TRUE(in >> pid) << pid_file;
+
+  std::vector<ServiceInfo> services;
+  std::string error;
+  ASSERT_TRUE(ResolveWatchedServices({"WAPCSvc", "wapcsvc"}, &services, &error))
+      << error;
+  ASSERT_EQ(services.size(), 2u);
+  for (const ServiceInfo& s : services) {
+    EXPECT_TRUE(s.running) << s.name;
+    EXPECT_EQ(s.pids, (std::vector<std::int64_t>{pid})) << s.name;
+  }
+  std::map<std::int64_t, ProcessInfo> table;
+  EXPECT_TRUE(ReadProcessTable(&table, &error)) << error;
+  ASSERT_EQ(table.count(pid), 1u);
+  EXPECT_EQ(table.at(pid).name, "fake_wapcsvc.exe");
+  EXPECT_EQ(table.at(pid).services, (std::vector<std::string>{"WAPCSvc"}));
+}
+
+TEST(WrappersTest, HostSourceRunsEveryWindowsCollector) {
+  SourceOptions options;
+  options.socket_source = "iphlpapi";
+  options.watched_services = {"WAPCSvc"};
+  std::string error;
+  ASSERT_TRUE(CheckHostSource(options, &error)) << error;
+  options.socket_source = "netlink";
+  EXPECT_FALSE(CheckHostSource(options, &error));
+  options.socket_source = "iphlpapi";
+  auto source = MakeHostSource(options);
+  Snapshot s = source->Collect();
+  std::vector<std::string> names;
+  for (const CollectorStatus& c : s.collectors) names.push_back(c.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"sockets", "port_range",
+                                             "processes", "events",
+                                             "tcp_stats"}));
+  EXPECT_EQ(s.tcp_rule, ExhaustionRule::kHostWide);
+  EXPECT_EQ(s.ranges.size(), 4u);
+  ASSERT_EQ(s.services.size(), 1u);
+  EXPECT_EQ(s.services[0].name, "WAPCSvc");
+  EXPECT_FALSE(s.sockets.empty());
+}
+
+TEST(PlatformTest, SleepsWithoutStopAndKnowsTheHostName) {
+  PrepareStopSignals();
+  EXPECT_FALSE(SleepUnlessStopped(0.05));
+  EXPECT_FALSE(HostName().empty());
+  std::vector<std::string> args = {"service", "--web.listen-address=:1"};
+  EXPECT_TRUE(TakeServiceCommand(&args));
+  EXPECT_EQ(args, (std::vector<std::string>{"--web.listen-address=:1"}));
+  EXPECT_FALSE(TakeServiceCommand(&args));
+}
+
+}  // namespace
+}  // namespace epx
