@@ -54,7 +54,8 @@ int RunReport(const Config& config, double watch_seconds) {
 int RunServe(const Config& config, const epx::BuildInfo& build,
              const std::string& web_config_file) {
   auto collectable = std::make_shared<epx::PortUsageCollectable>(
-      epx::MakeHostSource(config.source), config.limits, build);
+      epx::MakeHostSource(config.source), config.limits, build,
+      std::chrono::seconds(config.scrape_wait_seconds));
   epx::HttpContent content;
   content.telemetry_path = config.telemetry_path;
   content.metrics = [collectable] {

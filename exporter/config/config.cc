@@ -185,9 +185,15 @@ bool ApplyConfigYaml(const std::string& yaml_text,
                 [&](N v, K kk) {
                   return r.Count(v, kk, kMaxTop, &c.limits.top_destinations);
                 }},
-               {"top_local_addresses", [&](N v, K kk) {
+               {"top_local_addresses",
+                [&](N v, K kk) {
                   return r.Count(v, kk, kMaxTop,
                                  &c.limits.top_local_addresses);
+                }},
+               {"scrape_wait_seconds", [&](N v, K kk) {
+                  return r.Count(v, kk, 3600, &c.scrape_wait_seconds) &&
+                         (c.scrape_wait_seconds > 0 ||
+                          r.Fail(v, kk, "must be at least 1"));
                 }}});
         }},
        {"watched_services", [&](N n, K k) {

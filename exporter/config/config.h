@@ -16,6 +16,9 @@ struct Config {
   std::string config_file;
   SourceOptions source;
   AnalysisOptions limits;
+  /// Longest a scrape waits for a collection another scrape started; after
+  /// that it answers with the previous result, marked stale.
+  std::size_t scrape_wait_seconds = 10;
 };
 
 /// Returns the built-in defaults for this OS (socket source, watched

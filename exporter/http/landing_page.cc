@@ -45,6 +45,7 @@ std::string DescribeConfig(const Config& c) {
       << "\nlimits:\n  top_processes: " << c.limits.top_processes
       << "\n  top_destinations: " << c.limits.top_destinations
       << "\n  top_local_addresses: " << c.limits.top_local_addresses
+      << "\n  scrape_wait_seconds: " << c.scrape_wait_seconds
       << "\nwatched_services: [";
   for (std::size_t i = 0; i < c.source.watched_services.size(); ++i) {
     out << (i ? ", " : "") << c.source.watched_services[i];

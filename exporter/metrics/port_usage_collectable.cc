@@ -8,19 +8,23 @@ namespace epx {
 
 PortUsageCollectable::PortUsageCollectable(std::unique_ptr<HostSource> source,
                                            AnalysisOptions options,
-                                           BuildInfo build)
+                                           BuildInfo build,
+                                           std::chrono::milliseconds max_wait)
     : source_(std::move(source)),
       options_(options),
-      build_(std::move(build)) {}
+      build_(std::move(build)),
+      max_wait_(max_wait) {}
 
 std::vector<prometheus::MetricFamily> PortUsageCollectable::Collect() const {
   std::unique_lock<std::mutex> lock(mu_);
   if (in_flight_) {
     std::uint64_t waiting_for = generation_;
     ++waiting_;
-    done_.wait(lock, [&] { return generation_ != waiting_for; });
+    bool done = done_.wait_for(lock, max_wait_,
+                               [&] { return generation_ != waiting_for; });
     --waiting_;
-    return last_;
+    if (done) return last_;
+    return Stale(last_);
   }
   in_flight_ = true;
   lock.unlock();
@@ -31,6 +35,25 @@ std::vector<prometheus::MetricFamily> PortUsageCollectable::Collect() const {
   ++generation_;
   done_.notify_all();
   return result;
+}
+
+std::vector<prometheus::MetricFamily> PortUsageCollectable::Stale(
+    std::vector<prometheus::MetricFamily> previous) const {
+  std::fprintf(stderr,
+               "level=warn msg=\"collection still running; answering with the "
+               "previous result\"\n");
+  prometheus::ClientMetric stale;
+  stale.label.push_back({"collector", "exporter"});
+  stale.gauge.value = 0;
+  for (auto& family : previous) {
+    if (family.name == "ephemeral_port_collector_success") {
+      family.metric.push_back(stale);
+      return previous;
+    }
+  }
+  PortUsageReport failed;
+  failed.collectors.push_back(CollectorStatus{"exporter", false, 0, "busy"});
+  return BuildMetricFamilies(failed, build_);
 }
 
 std::size_t PortUsageCollectable::WaitingScrapes() const {

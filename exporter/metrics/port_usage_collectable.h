@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -15,12 +16,16 @@
 namespace epx {
 
 /// The /metrics pipeline: source -> snapshot -> analysis -> families.
-/// Thread-safe; scrapes that arrive while a collection runs wait for it and
-/// share its result instead of starting another.
+/// Thread-safe; scrapes that arrive while a collection runs wait for it (at
+/// most max_wait) and share its result instead of starting another.
 class PortUsageCollectable : public prometheus::Collectable {
  public:
+  /// max_wait: how long a scrape waits for a collection started by another
+  /// scrape before answering with the previous result, marked stale.
   PortUsageCollectable(std::unique_ptr<HostSource> source,
-                       AnalysisOptions options, BuildInfo build);
+                       AnalysisOptions options, BuildInfo build,
+                       std::chrono::milliseconds max_wait =
+                           std::chrono::seconds(10));
 
   /// Never throws; an unexpected failure yields
   /// ephemeral_port_collector_success{collector="exporter"} 0.
@@ -31,10 +36,14 @@ class PortUsageCollectable : public prometheus::Collectable {
 
  private:
   std::vector<prometheus::MetricFamily> CollectOnce() const;
+  /// The previous result plus collector_success{collector="exporter"} 0.
+  std::vector<prometheus::MetricFamily> Stale(
+      std::vector<prometheus::MetricFamily> previous) const;
 
   std::unique_ptr<HostSource> source_;
   AnalysisOptions options_;
   BuildInfo build_;
+  std::chrono::milliseconds max_wait_;
   mutable std::mutex mu_;
   mutable std::condition_variable done_;
   mutable bool in_flight_ = false;

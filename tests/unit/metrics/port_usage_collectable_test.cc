@@ -80,5 +80,24 @@ TEST(PortUsageCollectableTest, ConcurrentScrapesShareOneCollection) {
   EXPECT_EQ(collectable.WaitingScrapes(), 0u);
 }
 
+TEST(PortUsageCollectableTest, AWaitingScrapeGivesUpAfterMaxWaitWithStaleData) {
+  auto owned = std::make_unique<ScriptedSource>();
+  ScriptedSource* source = owned.get();
+  PortUsageCollectable collectable(std::move(owned), {}, {"v", "linux", "x"},
+                                   std::chrono::milliseconds(50));
+  auto first = collectable.Collect();
+  EXPECT_TRUE(HasSuccess(first, "exporter", 0) == false);
+  source->hold = true;
+  std::thread slow([&] { collectable.Collect(); });
+  for (int i = 0; i < 1000 && source->calls.load() < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(source->calls.load(), 2);
+  auto stale = collectable.Collect();
+  EXPECT_TRUE(HasSuccess(stale, "exporter", 0));
+  EXPECT_EQ(source->calls.load(), 2);
+  source->hold = false;
+  slow.join();
+}
+
 }  // namespace
 }  // namespace epx
