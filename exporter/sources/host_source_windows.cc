@@ -5,35 +5,12 @@
 #include <exception>
 #include <utility>
 
+#include "sources/collector_runner.h"
 #include "sources/iphlpapi_windows.h"
 #include "sources/port_range_windows.h"
 #include "sources/services_windows.h"
 
 namespace epx {
-namespace {
-
-template <typename Fn>
-void RunCollector(const char* name, Snapshot* snapshot, Fn fn) {
-  auto start = std::chrono::steady_clock::now();
-  CollectorStatus status;
-  status.name = name;
-  try {
-    status.success = fn(&status.error);
-  } catch (const std::exception& e) {
-    status.success = false;
-    status.error = e.what();
-  }
-  status.duration_seconds = std::chrono::duration<double>(
-                                std::chrono::steady_clock::now() - start)
-                                .count();
-  if (!status.success) {
-    std::fprintf(stderr, "level=error collector=%s msg=\"%s\"\n", name,
-                 status.error.c_str());
-  }
-  snapshot->collectors.push_back(std::move(status));
-}
-
-}  // namespace
 
 WindowsHostSource::WindowsHostSource(SourceOptions options)
     : options_(std::move(options)), events_(kDefaultEventLookbackSeconds) {}

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <utility>
 
+#include "sources/collector_runner.h"
 #include "sources/file_reader.h"
 #include "sources/netlink_dump_linux.h"
 #include "sources/procfs_net_parser.h"
@@ -15,27 +16,6 @@
 
 namespace epx {
 namespace {
-
-template <typename Fn>
-void RunCollector(const char* name, Snapshot* snapshot, Fn fn) {
-  auto start = std::chrono::steady_clock::now();
-  CollectorStatus status;
-  status.name = name;
-  try {
-    status.success = fn(&status.error);
-  } catch (const std::exception& e) {
-    status.success = false;
-    status.error = e.what();
-  }
-  status.duration_seconds = std::chrono::duration<double>(
-                                std::chrono::steady_clock::now() - start)
-                                .count();
-  if (!status.success) {
-    std::fprintf(stderr, "level=error collector=%s msg=\"%s\"\n", name,
-                 status.error.c_str());
-  }
-  snapshot->collectors.push_back(std::move(status));
-}
 
 std::string Join(const std::string& root, const char* relative) {
   return root + "/" + relative;

@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <gtest/gtest.h>
+
+#include "../../support/fixture.h"
 #include <unistd.h>
 
 #include <fstream>
@@ -14,14 +16,7 @@
 namespace epx {
 namespace {
 
-std::string ReadFixture(const std::string& relative) {
-  std::ifstream in(std::string(EPX_FIXTURE_DIR) + "/" + relative,
-                   std::ios::binary);
-  EXPECT_TRUE(in.good()) << relative;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using testing::ReadFixture;
 
 std::string ReadFixtureLink(const std::string& relative) {
   std::string path = std::string(EPX_FIXTURE_DIR) + "/" + relative;

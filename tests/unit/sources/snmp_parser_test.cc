@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../../support/fixture.h"
+
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -9,14 +11,7 @@
 namespace epx {
 namespace {
 
-std::string ReadFixture(const std::string& relative) {
-  std::ifstream in(std::string(EPX_FIXTURE_DIR) + "/" + relative,
-                   std::ios::binary);
-  EXPECT_TRUE(in.good()) << relative;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using testing::ReadFixture;
 
 const char kHeader[] =
     "Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens "

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../../support/fixture.h"
+
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -11,14 +13,7 @@ namespace {
 
 using Intervals = std::vector<std::pair<std::uint16_t, std::uint16_t>>;
 
-std::string ReadFixture(const std::string& relative) {
-  std::ifstream in(std::string(EPX_FIXTURE_DIR) + "/" + relative,
-                   std::ios::binary);
-  EXPECT_TRUE(in.good()) << relative;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using testing::ReadFixture;
 
 TEST(SysctlParserTest, ParsesRecordedPortRange) {
   std::uint16_t low = 0, high = 0;

@@ -8,16 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "../../support/fixture.h"
+
 namespace epx {
 
 /// Reads tests/fixtures/windows/<name> as bytes.
 inline std::string ReadWindowsFixture(const std::string& name) {
-  std::ifstream in(std::string(EPX_FIXTURE_DIR) + "/windows/" + name,
-                   std::ios::binary);
-  EXPECT_TRUE(in.good()) << name;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return testing::ReadFixture("windows/" + name);
 }
 
 /// Reads a .hex fixture: whitespace-separated byte pairs, '#' comments.
