@@ -1,5 +1,7 @@
 #include "analysis/port_usage.h"
 
+#include "analysis/flat_index.h"
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -55,8 +57,10 @@ struct AddrKey {
       b = ip.bytes;
     }
     AddrKey k;
-    for (int i = 0; i < 8; ++i) k.hi = k.hi << 8 | b[i];
-    for (int i = 8; i < 16; ++i) k.lo = k.lo << 8 | b[i];
+    std::memcpy(&k.hi, b.data(), 8);
+    std::memcpy(&k.lo, b.data() + 8, 8);
+    k.hi = __builtin_bswap64(k.hi);
+    k.lo = __builtin_bswap64(k.lo);
     return k;
   }
   bool IsV4() const { return hi == 0 && (lo >> 32) == 0xffff; }
@@ -85,7 +89,19 @@ struct AddrKey {
 
 struct AddrKeyHash {
   std::size_t operator()(const AddrKey& k) const {
-    return static_cast<std::size_t>((k.hi * 0x9E3779B97F4A7C15ull) ^ k.lo);
+    return static_cast<std::size_t>(MixBits(k.hi * 0x9E3779B97F4A7C15ull ^ k.lo));
+  }
+};
+
+struct PidHash {
+  std::size_t operator()(std::int64_t pid) const {
+    return static_cast<std::size_t>(MixBits(static_cast<std::uint64_t>(pid)));
+  }
+};
+
+struct PairHash {
+  std::size_t operator()(std::uint64_t v) const {
+    return static_cast<std::size_t>(MixBits(v));
   }
 };
 
@@ -105,7 +121,7 @@ struct GroupKeyHash {
   std::size_t operator()(const GroupKey& k) const {
     std::uint64_t h = k.remote.hi * 0x9E3779B97F4A7C15ull ^ k.remote.lo;
     h = (h ^ k.local.hi) * 0xC2B2AE3D27D4EB4Full ^ k.local.lo;
-    return static_cast<std::size_t>((h ^ k.remote_port) * 0x165667B19E3779F9ull);
+    return static_cast<std::size_t>(MixBits(h ^ k.remote_port));
   }
 };
 
@@ -123,9 +139,8 @@ struct DestKey {
 
 struct DestKeyHash {
   std::size_t operator()(const DestKey& k) const {
-    return static_cast<std::size_t>(
-        (k.remote.hi * 0x9E3779B97F4A7C15ull ^ k.remote.lo ^ k.remote_port) *
-        0xC2B2AE3D27D4EB4Full);
+    return static_cast<std::size_t>(MixBits(
+        k.remote.hi * 0x9E3779B97F4A7C15ull ^ k.remote.lo ^ k.remote_port));
   }
 };
 
@@ -159,7 +174,7 @@ double Ratio(std::uint32_t used, std::uint32_t capacity) {
 struct AddressAcc {
   std::vector<std::uint16_t> ports;
   std::vector<std::uint16_t> listening;
-  std::unordered_set<std::int64_t> pids;
+  std::uint32_t processes = 0;
   std::int64_t last_pid = kUnknownPid;
 };
 
@@ -263,7 +278,9 @@ class Analyzer {
                      counted_[p][f].Has(s.local_port);
 
       for (std::int64_t pid : owners) {
-        ProcessAcc& acc = processes_[pid];
+        std::uint32_t slot = process_index_.SlotOf(pid);
+        if (slot == processes_.size()) processes_.emplace_back();
+        ProcessAcc& acc = processes_[slot];
         if (counted) acc.ports[p].push_back(s.local_port);
         ++acc.states[p][static_cast<int>(s.state)];
         ++acc.sockets;
@@ -307,19 +324,22 @@ class Analyzer {
                        s.local_port);
       }
 
-      auto it = address_index_[p].find(local);
-      if (it == address_index_[p].end()) {
-        it = address_index_[p].emplace(local, addresses_[p].size()).first;
+      std::uint32_t addr_slot = address_index_[p].SlotOf(local);
+      if (addr_slot == addresses_[p].size())
         addresses_[p].emplace_back(local, AddressAcc{});
-      }
-      AddressAcc& addr = addresses_[p][it->second].second;
+      AddressAcc& addr = addresses_[p][addr_slot].second;
       if (counted) addr.ports.push_back(s.local_port);
       if (s.state == SocketState::kListen ||
           s.state == SocketState::kUnconnected)
         addr.listening.push_back(s.local_port);
       for (std::int64_t pid : owners) {
-        if (pid != addr.last_pid && !addr.pids.count(pid)) addr.pids.insert(pid);
+        if (pid == addr.last_pid) continue;
         addr.last_pid = pid;
+        std::uint32_t before = static_cast<std::uint32_t>(address_pids_.size());
+        if (address_pids_.SlotOf(std::uint64_t{addr_slot} << 40 ^
+                                 (static_cast<std::uint64_t>(pid) & 0xffffffffffull) ^
+                                 (std::uint64_t{static_cast<std::uint32_t>(p)} << 63)) == before)
+          ++addr.processes;
       }
     }
   }
@@ -358,23 +378,13 @@ class Analyzer {
   }
 
   void AddGroupMember(int p, const GroupKey& key, std::uint16_t port) {
-    // find() before emplace(): emplace allocates a node even for old keys.
-    auto it = group_index_[p].find(key);
-    if (it == group_index_[p].end()) {
-      DestKey dest{key.remote, key.remote_port};
-      auto d = dest_index_[p].find(dest);
-      if (d == dest_index_[p].end()) {
-        d = dest_index_[p]
-                .emplace(dest, static_cast<std::uint32_t>(dests_[p].size()))
-                .first;
-        dests_[p].push_back(dest);
-      }
-      groups_[p].push_back(GroupInfo{d->second, key.local.family()});
-      it = group_index_[p]
-               .emplace(key, static_cast<std::uint32_t>(groups_[p].size() - 1))
-               .first;
+    std::uint32_t group = group_index_[p].SlotOf(key);
+    if (group == groups_[p].size()) {
+      std::uint32_t dest =
+          dest_index_[p].SlotOf(DestKey{key.remote, key.remote_port});
+      groups_[p].push_back(GroupInfo{dest, key.local.family()});
     }
-    members_[p].push_back(std::uint64_t{it->second} << 16 | port);
+    members_[p].push_back(std::uint64_t{group} << 16 | port);
   }
 
   // The Linux TCP rule and the destination view. members_ holds
@@ -404,7 +414,7 @@ class Analyzer {
       std::uint32_t worst = 0;
       std::uint32_t capacity = 0;
     };
-    std::vector<Dest> dests(dests_[p].size());
+    std::vector<Dest> dests(dest_index_[p].size());
     for (std::size_t group = 0; group < groups_[p].size(); ++group) {
       const GroupInfo& info = groups_[p][group];
       int f = Index(info.local_family);
@@ -439,18 +449,18 @@ class Analyzer {
       if (in_use > 0) rows.push_back(Row{d, in_use});
     }
     std::size_t keep = std::min(options_.top_destinations, rows.size());
-    const std::vector<DestKey>& keys = dests_[p];
+    const FlatIndex<DestKey, DestKeyHash>& keys = dest_index_[p];
     std::partial_sort(rows.begin(), rows.begin() + keep, rows.end(),
                       [&](const Row& a, const Row& b) {
                         if (a.in_use != b.in_use) return a.in_use > b.in_use;
-                        return keys[a.dest] < keys[b.dest];
+                        return keys.key(a.dest) < keys.key(b.dest);
                       });
     for (std::size_t k = 0; k < keep; ++k) {
       const Dest& d = dests[rows[k].dest];
       DestinationUsage u;
       u.protocol = ProtocolAt(p);
-      u.remote_address = keys[rows[k].dest].remote.ToString();
-      u.remote_port = keys[rows[k].dest].remote_port;
+      u.remote_address = keys.key(rows[k].dest).remote.ToString();
+      u.remote_port = keys.key(rows[k].dest).remote_port;
       u.in_use = rows[k].in_use;
       u.usage_ratio = per_destination ? Ratio(d.worst, d.capacity)
                                       : Ratio(u.in_use, d.capacity);
@@ -503,7 +513,7 @@ class Analyzer {
       u.capacity = r ? r->Capacity() : 0;
       u.usage_ratio = Ratio(u.in_use, u.capacity);
       u.listening_ports = Dedupe(&acc.listening);
-      u.processes = static_cast<std::uint32_t>(acc.pids.size());
+      u.processes = acc.processes;
       report_.local_addresses.push_back(u);
     }
   }
@@ -543,7 +553,9 @@ class Analyzer {
     };
     std::vector<Row> rows;
     rows.reserve(processes_.size());
-    for (auto& [pid, acc] : processes_) {
+    for (std::uint32_t slot = 0; slot < processes_.size(); ++slot) {
+      std::int64_t pid = process_index_.key(slot);
+      ProcessAcc& acc = processes_[slot];
       std::uint32_t in_use = 0;
       for (int p = 0; p < kProtocols; ++p) in_use += Dedupe(&acc.ports[p]);
       rows.push_back(Row{in_use, acc.sockets, pid, &acc});
@@ -613,15 +625,16 @@ class Analyzer {
   PortBits exclusive_[kProtocols];
   std::size_t exhaustion_[kProtocols] = {kNone, kNone};
   std::uint64_t states_[kProtocols][kFamilies][kSocketStateCount] = {};
-  std::unordered_map<GroupKey, std::uint32_t, GroupKeyHash>
-      group_index_[kProtocols];
+  FlatIndex<GroupKey, GroupKeyHash> group_index_[kProtocols];
   std::vector<GroupInfo> groups_[kProtocols];
-  std::unordered_map<DestKey, std::uint32_t, DestKeyHash> dest_index_[kProtocols];
-  std::vector<DestKey> dests_[kProtocols];
+  FlatIndex<DestKey, DestKeyHash> dest_index_[kProtocols];
   std::vector<std::uint64_t> members_[kProtocols];
-  std::unordered_map<AddrKey, std::size_t, AddrKeyHash> address_index_[kProtocols];
+  FlatIndex<AddrKey, AddrKeyHash> address_index_[kProtocols];
+  /// (protocol, address slot, pid) triples seen, to count distinct pids.
+  FlatIndex<std::uint64_t, PairHash> address_pids_;
   std::vector<std::pair<AddrKey, AddressAcc>> addresses_[kProtocols];
-  std::unordered_map<std::int64_t, ProcessAcc> processes_;
+  FlatIndex<std::int64_t, PidHash> process_index_;
+  std::vector<ProcessAcc> processes_;
   std::map<std::string, UnattributedAcc> unattributed_[kProtocols];
   std::unordered_map<std::int64_t, std::vector<std::size_t>> pid_services_;
   std::vector<std::array<std::vector<std::uint16_t>, kProtocols>> service_ports_;
