@@ -254,7 +254,10 @@ class Analyzer {
   }
 
   void ScanSockets() {
-    for (int p = 0; p < kProtocols; ++p) members_[p].reserve(snap_.sockets.size());
+    std::size_t tcp = 0;
+    for (const SocketRecord& s : snap_.sockets) tcp += s.protocol == Protocol::kTcp;
+    members_[0].reserve(tcp);
+    members_[1].reserve(snap_.sockets.size() - tcp);
     std::size_t extra = 0;
     std::vector<std::int64_t> owners;
     std::vector<std::size_t> touched_services;

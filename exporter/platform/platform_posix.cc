@@ -56,7 +56,10 @@ std::string HostName() {
 
 void ShareAllocatorArena() { mallopt(M_ARENA_MAX, 1); }
 
-void ReturnFreedMemory() { malloc_trim(0); }
+void ReturnFreedMemory() {
+  constexpr std::size_t kWorthTrimming = 8 << 20;
+  if (mallinfo2().fordblks > kWorthTrimming) malloc_trim(0);
+}
 
 bool TakeServiceCommand(std::vector<std::string>*) { return false; }
 

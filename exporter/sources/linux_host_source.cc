@@ -28,6 +28,12 @@ LinuxHostSource::LinuxHostSource(SourceOptions options)
 
 Snapshot LinuxHostSource::Collect() {
   Snapshot snapshot;
+  if (last_socket_count_ == 0) {
+    std::string v4, v6;
+    ReadFile(Join(options_.procfs_root, "net/sockstat"), &v4);
+    ReadFile(Join(options_.procfs_root, "net/sockstat6"), &v6);
+    last_socket_count_ = SocketCountHint(v4, v6);
+  }
   snapshot.sockets.reserve(last_socket_count_ + last_socket_count_ / 8 + 64);
   snapshot.tcp_rule = ExhaustionRule::kPerDestination;
   snapshot.owners_from_inodes = true;

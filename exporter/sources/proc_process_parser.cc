@@ -4,7 +4,7 @@
 
 namespace epx {
 
-std::uint64_t ParseSocketLinkInode(const std::string& target) {
+std::uint64_t ParseSocketLinkInode(std::string_view target) {
   static const char kPrefix[] = "socket:[";
   constexpr std::size_t kPrefixLen = sizeof(kPrefix) - 1;
   if (target.size() < kPrefixLen + 2 ||

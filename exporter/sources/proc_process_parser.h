@@ -2,12 +2,13 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace epx {
 
 /// Pure: returns the inode of an fd link target "socket:[12345]", or 0 if
 /// the target is not a socket.
-std::uint64_t ParseSocketLinkInode(const std::string& target);
+std::uint64_t ParseSocketLinkInode(std::string_view target);
 
 /// Pure: the systemd unit of a process from /proc/<pid>/cgroup text: the
 /// deepest *.service component of the unified (0::) or name=systemd

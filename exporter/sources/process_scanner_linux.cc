@@ -63,24 +63,20 @@ void ProcessSocketScanner::ReadIdentity(int proc_fd,
     entry->unit = ParseSystemdUnit(text);
 }
 
-void ProcessSocketScanner::Forget(std::int64_t pid, const Entry& entry) {
-  for (std::uint64_t inode : entry.inodes) {
-    auto range = owners_.equal_range(inode);
-    for (auto it = range.first; it != range.second; ++it) {
-      if (it->second == pid) {
-        owners_.erase(it);
-        break;
-      }
-    }
-  }
-}
-
-void ProcessSocketScanner::ScanFds(int proc_fd, std::int64_t pid,
+bool ProcessSocketScanner::ScanFds(int proc_fd, std::int64_t pid,
                                    Entry* entry) {
-  Forget(pid, *entry);
   entry->scanned = true;
   entry->scanned_at = generation_;
-  entry->inodes.clear();
+  std::vector<std::uint64_t> previous;
+  previous.swap(entry->inodes);
+  ReadSocketInodes(proc_fd, pid, entry);
+  if (entry->inodes == previous) return false;
+  owners_dirty_ = true;
+  return true;
+}
+
+void ProcessSocketScanner::ReadSocketInodes(int proc_fd, std::int64_t pid,
+                                            Entry* entry) {
   std::string fd_dir = std::to_string(pid) + "/fd";
   int dir_fd = openat(proc_fd, fd_dir.c_str(),
                       O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -102,11 +98,23 @@ void ProcessSocketScanner::ScanFds(int proc_fd, std::int64_t pid,
     ssize_t n = readlinkat(dir_fd, d->d_name, target, sizeof target - 1);
     if (n < 9 || std::memcmp(target, "socket:[", 8) != 0) continue;
     std::uint64_t inode =
-        ParseSocketLinkInode(std::string(target, static_cast<std::size_t>(n)));
-    if (inode == 0) continue;
-    entry->inodes.push_back(inode);
-    owners_.emplace(inode, pid);
+        ParseSocketLinkInode(std::string_view(target, static_cast<std::size_t>(n)));
+    if (inode != 0) entry->inodes.push_back(inode);
   }
+}
+
+void ProcessSocketScanner::RebuildOwners() {
+  if (!owners_dirty_) return;
+  owners_.clear();
+  std::size_t total = 0;
+  for (const auto& e : entries_) total += e.second.inodes.size();
+  owners_.reserve(total);
+  for (const auto& [pid, entry] : entries_) {
+    for (std::uint64_t inode : entry.inodes) owners_.emplace_back(inode, pid);
+  }
+  std::sort(owners_.begin(), owners_.end());
+  owners_.erase(std::unique(owners_.begin(), owners_.end()), owners_.end());
+  owners_dirty_ = false;
 }
 
 void ProcessSocketScanner::Attribute(
@@ -117,16 +125,13 @@ void ProcessSocketScanner::Attribute(
     std::size_t i = only ? (*only)[k] : k;
     SocketRecord& s = snapshot->sockets[i];
     if (s.inode == 0) continue;
-    auto range = owners_.equal_range(s.inode);
-    if (range.first == range.second) continue;
-    std::int64_t first = range.first->second;
-    for (auto it = std::next(range.first); it != range.second; ++it)
-      first = std::min(first, it->second);
-    s.pid = first;
-    for (auto it = range.first; it != range.second; ++it) {
-      if (it->second != first)
-        snapshot->extra_owners.push_back(
-            ExtraOwner{static_cast<std::uint32_t>(i), it->second});
+    auto it = std::lower_bound(owners_.begin(), owners_.end(),
+                               std::make_pair(s.inode, INT64_MIN));
+    if (it == owners_.end() || it->first != s.inode) continue;
+    s.pid = it->second;
+    for (++it; it != owners_.end() && it->first == s.inode; ++it) {
+      snapshot->extra_owners.push_back(
+          ExtraOwner{static_cast<std::uint32_t>(i), it->second});
     }
   }
 }
@@ -174,8 +179,7 @@ bool ProcessSocketScanner::Update(
     if (fresh || !fd_counts_reported_ || st.st_size != entry.fd_count ||
         !entry.readable) {
       entry.fd_count = st.st_size;
-      ScanFds(proc_fd, pid, &entry);
-      entry.changed_at = generation_;
+      if (ScanFds(proc_fd, pid, &entry)) entry.changed_at = generation_;
       ++last_rescanned_;
     }
   }
@@ -183,11 +187,12 @@ bool ProcessSocketScanner::Update(
     if (it->second.seen) {
       ++it;
     } else {
-      Forget(it->first, it->second);
+      owners_dirty_ = true;
       it = entries_.erase(it);
     }
   }
 
+  RebuildOwners();
   Attribute(snapshot);
   std::unordered_set<std::uint64_t> unresolved;
   std::vector<std::size_t> unowned;
@@ -229,14 +234,14 @@ bool ProcessSocketScanner::Update(
     for (; k < order.size() && !pending.empty(); ++k) {
       Entry& entry = entries_[order[k]];
       if (k >= recent && budget <= 0) break;
-      std::vector<std::uint64_t> before = entry.inodes;
-      ScanFds(proc_fd, order[k], &entry);
+      bool changed = ScanFds(proc_fd, order[k], &entry);
       ++last_rescanned_;
       budget -= std::max<std::int64_t>(entry.fd_count, 1);
-      if (entry.inodes != before) entry.changed_at = generation_;
+      if (changed) entry.changed_at = generation_;
       for (std::uint64_t inode : entry.inodes) pending.erase(inode);
     }
     searched_all = pending.empty() || k == order.size();
+    RebuildOwners();
     Attribute(snapshot, &unowned);
     std::sort(snapshot->extra_owners.begin(), snapshot->extra_owners.end(),
               [](const ExtraOwner& a, const ExtraOwner& b) {

@@ -58,16 +58,21 @@ class ProcessSocketScanner {
   };
 
   void ReadIdentity(int proc_fd, const std::string& pid_name, Entry* entry);
-  void ScanFds(int proc_fd, std::int64_t pid, Entry* entry);
-  void Forget(std::int64_t pid, const Entry& entry);
+  /// Re-reads the process's socket descriptors; true if they changed.
+  bool ScanFds(int proc_fd, std::int64_t pid, Entry* entry);
   /// Sets owners of the given sockets (all when `only` is null).
   void Attribute(Snapshot* snapshot,
                  const std::vector<std::size_t>* only = nullptr) const;
 
   std::string procfs_root_;
   std::unordered_map<std::int64_t, Entry> entries_;
-  /// inode -> owning pids, kept in step with entries_.
-  std::unordered_multimap<std::uint64_t, std::int64_t> owners_;
+  void ReadSocketInodes(int proc_fd, std::int64_t pid, Entry* entry);
+  /// Rebuilds owners_ from entries_ if any entry changed since.
+  void RebuildOwners();
+
+  /// (inode, pid) of every socket descriptor, sorted: 16 bytes a socket.
+  std::vector<std::pair<std::uint64_t, std::int64_t>> owners_;
+  bool owners_dirty_ = true;
   std::unordered_set<std::uint64_t> unresolvable_;
   std::size_t last_rescanned_ = 0;
   std::uint64_t generation_ = 0;

@@ -57,4 +57,29 @@ bool ParseProcNetSnmp(const std::string& text, TcpCounters* out,
   return false;
 }
 
+std::uint64_t SocketCountHint(const std::string& sockstat,
+                              const std::string& sockstat6) {
+  std::uint64_t total = 0;
+  for (const std::string* text : {&sockstat, &sockstat6}) {
+    std::istringstream lines(*text);
+    std::string line;
+    while (std::getline(lines, line)) {
+      std::istringstream words(line);
+      std::string proto;
+      words >> proto;
+      if (proto != "TCP:" && proto != "UDP:" && proto != "TCP6:" &&
+          proto != "UDP6:")
+        continue;
+      std::string key, value;
+      while (words >> key >> value) {
+        if (key != "inuse" && key != "tw") continue;
+        char* end = nullptr;
+        unsigned long long v = std::strtoull(value.c_str(), &end, 10);
+        if (end != nullptr && *end == '\0') total += v;
+      }
+    }
+  }
+  return total;
+}
+
 }  // namespace epx

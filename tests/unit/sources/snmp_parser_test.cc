@@ -85,5 +85,15 @@ TEST(SnmpParserTest, RejectsMissingOrMalformedTcpLines) {
   }
 }
 
+TEST(SocketCountHintTest, SumsInuseAndTimeWaitOfTcpAndUdp) {
+  std::string v4 =
+      "sockets: used 300\nTCP: inuse 120 orphan 2 tw 30 alloc 125 mem 9\n"
+      "UDP: inuse 7 mem 1\nUDPLITE: inuse 99\nRAW: inuse 5\n";
+  std::string v6 = "TCP6: inuse 40\nUDP6: inuse 3\nRAW6: inuse 1\n";
+  EXPECT_EQ(SocketCountHint(v4, v6), 120u + 30u + 7u + 40u + 3u);
+  EXPECT_EQ(SocketCountHint("", ""), 0u);
+  EXPECT_EQ(SocketCountHint("TCP: inuse x tw 5\n", ""), 5u);
+}
+
 }  // namespace
 }  // namespace epx
