@@ -177,8 +177,8 @@ void ServerWorker(int status, int port, long expect) {
         int c = accept4(events[i].data.fd, nullptr, nullptr, SOCK_CLOEXEC);
         if (c < 0) {
           if (errno == EMFILE || errno == ENFILE) {
-            Report(status, std::string("error accept: ") +
-                               std::strerror(errno));
+            Report(status,
+                   std::string("error accept: ") + std::strerror(errno));
             full = true;
           }
           break;

@@ -184,7 +184,9 @@ inner() {
     sleep 0.2
   done
   emit curr_estab "$have"
-  emit load_mem_mb $(( (mem0 - $(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)) / 1024 ))
+  # Rough: other processes' memory moves MemAvailable too.
+  local mem_mb=$(( (mem0 - $(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)) / 1024 ))
+  [ "$mem_mb" -ge 0 ] && emit load_mem_mb "$mem_mb"
 
   # Warm-up: every tool once, unmeasured; the exporter's answer tells what
   # it saw.

@@ -24,8 +24,7 @@ namespace {
 using epx::Config;
 
 int Fail(const std::string& message) {
-  std::fprintf(stderr, "ephemeral_port_exporter: error: %s\n",
-               message.c_str());
+  std::fprintf(stderr, "ephemeral_port_exporter: error: %s\n", message.c_str());
   return 2;
 }
 

@@ -29,7 +29,8 @@ class PortBits {
   std::uint32_t CountAnd(const PortBits& other) const {
     std::uint32_t n = 0;
     for (std::size_t i = 0; i < bits_.size(); ++i)
-      n += static_cast<std::uint32_t>(__builtin_popcountll(bits_[i] & other.bits_[i]));
+      n += static_cast<std::uint32_t>(
+          __builtin_popcountll(bits_[i] & other.bits_[i]));
     return n;
   }
 
@@ -89,7 +90,8 @@ struct AddrKey {
 
 struct AddrKeyHash {
   std::size_t operator()(const AddrKey& k) const {
-    return static_cast<std::size_t>(MixBits(k.hi * 0x9E3779B97F4A7C15ull ^ k.lo));
+    return static_cast<std::size_t>(
+        MixBits(k.hi * 0x9E3779B97F4A7C15ull ^ k.lo));
   }
 };
 
@@ -132,8 +134,7 @@ struct DestKey {
     return remote == o.remote && remote_port == o.remote_port;
   }
   bool operator<(const DestKey& o) const {
-    return remote == o.remote ? remote_port < o.remote_port
-                              : remote < o.remote;
+    return remote == o.remote ? remote_port < o.remote_port : remote < o.remote;
   }
 };
 
@@ -196,8 +197,7 @@ class Analyzer {
 
   PortUsageReport Run() {
     report_.processes_collected = snap_.processes_collected;
-    report_.processes_seen =
-        static_cast<std::uint32_t>(snap_.processes.size());
+    report_.processes_seen = static_cast<std::uint32_t>(snap_.processes.size());
     report_.processes_unreadable = snap_.processes_unreadable;
     report_.tcp_counters = snap_.tcp_counters;
     report_.tcp_time_wait_delay_seconds = snap_.tcp_time_wait_delay_seconds;
@@ -255,7 +255,8 @@ class Analyzer {
 
   void ScanSockets() {
     std::size_t tcp = 0;
-    for (const SocketRecord& s : snap_.sockets) tcp += s.protocol == Protocol::kTcp;
+    for (const SocketRecord& s : snap_.sockets)
+      tcp += s.protocol == Protocol::kTcp;
     members_[0].reserve(tcp);
     members_[1].reserve(snap_.sockets.size() - tcp);
     std::size_t extra = 0;
@@ -322,9 +323,9 @@ class Analyzer {
       if (exclusive) {
         exclusive_[p].Insert(s.local_port);
       } else if (s.remote_port != 0) {
-        AddGroupMember(p, GroupKey{AddrKey::From(s.remote_address), local,
-                                   s.remote_port},
-                       s.local_port);
+        AddGroupMember(
+            p, GroupKey{AddrKey::From(s.remote_address), local, s.remote_port},
+            s.local_port);
       }
 
       std::uint32_t addr_slot = address_index_[p].SlotOf(local);
@@ -339,9 +340,10 @@ class Analyzer {
         if (pid == addr.last_pid) continue;
         addr.last_pid = pid;
         std::uint32_t before = static_cast<std::uint32_t>(address_pids_.size());
-        if (address_pids_.SlotOf(std::uint64_t{addr_slot} << 40 ^
-                                 (static_cast<std::uint64_t>(pid) & 0xffffffffffull) ^
-                                 (std::uint64_t{static_cast<std::uint32_t>(p)} << 63)) == before)
+        if (address_pids_.SlotOf(
+                std::uint64_t{addr_slot} << 40 ^
+                (static_cast<std::uint64_t>(pid) & 0xffffffffffull) ^
+                (std::uint64_t{static_cast<std::uint32_t>(p)} << 63)) == before)
           ++addr.processes;
       }
     }
@@ -471,7 +473,8 @@ class Analyzer {
     }
   }
 
-  void ChooseWorstRange(int p, const std::array<std::uint32_t, kFamilies>& worst,
+  void ChooseWorstRange(int p,
+                        const std::array<std::uint32_t, kFamilies>& worst,
                         const std::array<std::uint32_t, kFamilies>& exclusive,
                         ExhaustionSummary* e) {
     bool have = false;
@@ -496,8 +499,7 @@ class Analyzer {
     };
     std::vector<Row> rows;
     for (std::size_t i = 0; i < addresses_[p].size(); ++i) {
-      rows.push_back(
-          Row{i, Dedupe(&addresses_[p][i].second.ports)});
+      rows.push_back(Row{i, Dedupe(&addresses_[p][i].second.ports)});
     }
     std::size_t keep = std::min(options_.top_local_addresses, rows.size());
     std::partial_sort(rows.begin(), rows.begin() + keep, rows.end(),
@@ -579,9 +581,9 @@ class Analyzer {
         u.in_use[p] = static_cast<std::uint32_t>(row.acc->ports[p].size());
         for (int st = 0; st < kSocketStateCount; ++st) {
           if (row.acc->states[p][st] == 0) continue;
-          u.sockets.push_back(ProcessStateCount{
-              ProtocolAt(p), static_cast<SocketState>(st),
-              row.acc->states[p][st]});
+          u.sockets.push_back(ProcessStateCount{ProtocolAt(p),
+                                                static_cast<SocketState>(st),
+                                                row.acc->states[p][st]});
         }
       }
       report_.processes.push_back(std::move(u));
@@ -640,7 +642,8 @@ class Analyzer {
   std::vector<ProcessAcc> processes_;
   std::map<std::string, UnattributedAcc> unattributed_[kProtocols];
   std::unordered_map<std::int64_t, std::vector<std::size_t>> pid_services_;
-  std::vector<std::array<std::vector<std::uint16_t>, kProtocols>> service_ports_;
+  std::vector<std::array<std::vector<std::uint16_t>, kProtocols>>
+      service_ports_;
 };
 
 }  // namespace

@@ -45,8 +45,8 @@ class YamlReader {
     return true;
   }
 
-  bool Count(const YAML::Node& node, const std::string& key,
-             std::size_t max, std::size_t* out) {
+  bool Count(const YAML::Node& node, const std::string& key, std::size_t max,
+             std::size_t* out) {
     std::string s = node.IsScalar() ? node.Scalar() : "";
     if (s.empty() || s.size() > 9 ||
         !std::all_of(s.begin(), s.end(),
@@ -114,9 +114,8 @@ bool CheckSocketSource(const std::string& source, std::string* problem) {
   return false;
 }
 
-bool ApplyConfigYaml(const std::string& yaml_text,
-                     const std::string& file_name, Config* config,
-                     std::string* error) {
+bool ApplyConfigYaml(const std::string& yaml_text, const std::string& file_name,
+                     Config* config, std::string* error) {
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
@@ -133,34 +132,33 @@ bool ApplyConfigYaml(const std::string& yaml_text,
       root, "",
       {{"web",
         [&](N n, K k) {
-          return r.Map(
-              n, k,
-              {{"listen_address",
-                [&](N v, K kk) {
-                  return r.String(v, kk, &c.listen_address) &&
-                         (!c.listen_address.empty() ||
-                          r.Fail(v, kk, "must not be empty"));
-                }},
-               {"telemetry_path", [&](N v, K kk) {
-                  return r.String(v, kk, &c.telemetry_path) &&
-                         (c.telemetry_path.rfind('/', 0) == 0 ||
-                          r.Fail(v, kk, "must start with '/'"));
-                }}});
+          return r.Map(n, k,
+                       {{"listen_address",
+                         [&](N v, K kk) {
+                           return r.String(v, kk, &c.listen_address) &&
+                                  (!c.listen_address.empty() ||
+                                   r.Fail(v, kk, "must not be empty"));
+                         }},
+                        {"telemetry_path", [&](N v, K kk) {
+                           return r.String(v, kk, &c.telemetry_path) &&
+                                  (c.telemetry_path.rfind('/', 0) == 0 ||
+                                   r.Fail(v, kk, "must start with '/'"));
+                         }}});
         }},
        {"source",
         [&](N n, K k) {
-          return r.Map(n, k,
-                       {{"sockets",
-                         [&](N v, K kk) {
-                           std::string problem;
-                           return r.String(v, kk, &c.source.socket_source) &&
-                                  (CheckSocketSource(c.source.socket_source,
-                                                     &problem) ||
-                                   r.Fail(v, kk, problem));
-                         }},
-                        {"procfs_root", [&](N v, K kk) {
-                           return r.String(v, kk, &c.source.procfs_root);
-                         }}});
+          return r.Map(
+              n, k,
+              {{"sockets",
+                [&](N v, K kk) {
+                  std::string problem;
+                  return r.String(v, kk, &c.source.socket_source) &&
+                         (CheckSocketSource(c.source.socket_source, &problem) ||
+                          r.Fail(v, kk, problem));
+                }},
+               {"procfs_root", [&](N v, K kk) {
+                  return r.String(v, kk, &c.source.procfs_root);
+                }}});
         }},
        {"collectors",
         [&](N n, K k) {
@@ -187,8 +185,7 @@ bool ApplyConfigYaml(const std::string& yaml_text,
                 }},
                {"top_local_addresses",
                 [&](N v, K kk) {
-                  return r.Count(v, kk, kMaxTop,
-                                 &c.limits.top_local_addresses);
+                  return r.Count(v, kk, kMaxTop, &c.limits.top_local_addresses);
                 }},
                {"scrape_wait_seconds", [&](N v, K kk) {
                   return r.Count(v, kk, 3600, &c.scrape_wait_seconds) &&

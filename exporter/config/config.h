@@ -27,9 +27,8 @@ Config DefaultConfig();
 
 /// Pure: applies YAML text over *config. file_name is used in messages.
 /// On error returns false and sets *error to "file:line: key: problem".
-bool ApplyConfigYaml(const std::string& yaml_text,
-                     const std::string& file_name, Config* config,
-                     std::string* error);
+bool ApplyConfigYaml(const std::string& yaml_text, const std::string& file_name,
+                     Config* config, std::string* error);
 
 /// Reads the file and applies it like ApplyConfigYaml.
 bool ApplyConfigFile(const std::string& path, Config* config,

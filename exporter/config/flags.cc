@@ -30,8 +30,7 @@ const FlagSpec kFlags[] = {
     {"collector.tcp_stats", Kind::kBool,
      "Export TCP open/fail counters (default true)."},
     {"top.processes", Kind::kCount, "Processes to report (default 10)."},
-    {"top.destinations", Kind::kCount,
-     "Destinations to report (default 10)."},
+    {"top.destinations", Kind::kCount, "Destinations to report (default 10)."},
     {"top.local-addresses", Kind::kCount,
      "Local addresses to report (default 20)."},
     {"service", Kind::kList,
@@ -59,9 +58,9 @@ bool ParseBoolText(const std::string& s, bool* out) {
 }
 
 bool ParseCountText(const std::string& s, std::size_t* out) {
-  if (s.empty() || s.size() > 4 ||
-      !std::all_of(s.begin(), s.end(),
-                   [](char c) { return c >= '0' && c <= '9'; }))
+  if (s.empty() || s.size() > 4 || !std::all_of(s.begin(), s.end(), [](char c) {
+        return c >= '0' && c <= '9';
+      }))
     return false;
   *out = std::stoul(s);
   return *out <= 1000;
@@ -179,8 +178,7 @@ bool ApplyFlagOverrides(const CommandLine& command_line, Config* config,
     if (spec->kind == Kind::kCount) {
       std::size_t n;
       if (!ParseCountText(value, &n))
-        return fail("expected a whole number up to 1000, got '" + value +
-                    "'");
+        return fail("expected a whole number up to 1000, got '" + value + "'");
       if (name == "top.processes") c.limits.top_processes = n;
       if (name == "top.destinations") c.limits.top_destinations = n;
       if (name == "top.local-addresses") c.limits.top_local_addresses = n;

@@ -100,15 +100,13 @@ bool HttpServer::Start(const std::string& listen_address, std::string* error) {
     }
     if (tls) ports += "s";
   }
-  const char* options[] = {"listening_ports", ports.c_str(),
-                           "num_threads",     "8",
+  const char* options[] = {"listening_ports", ports.c_str(), "num_threads", "8",
                            "request_timeout_ms", "30000",
                            // Prometheus reuses connections; every answer
                            // carries Content-Length. Idle ones are closed
                            // after civetweb's default 500 ms so they cannot
                            // pin the worker threads.
-                           "enable_keep_alive", "yes",
-                           nullptr};
+                           "enable_keep_alive", "yes", nullptr};
   mg_callbacks callbacks{};
   callbacks.log_message = &RememberLogMessage;
   t_first_civetweb_message.clear();
@@ -177,8 +175,9 @@ int HttpServer::Handle(mg_connection* conn) {
                                mg_get_header(conn, "Authorization"))) {
       Send(conn, 401, "Unauthorized", "text/plain; charset=utf-8",
            "Unauthorized\n",
-           headers + "WWW-Authenticate: Basic realm=\"ephemeral_port_exporter\", "
-                     "charset=\"UTF-8\"\r\n");
+           headers +
+               "WWW-Authenticate: Basic realm=\"ephemeral_port_exporter\", "
+               "charset=\"UTF-8\"\r\n");
       return 401;
     }
   }
@@ -194,17 +193,17 @@ int HttpServer::Handle(mg_connection* conn) {
       return 200;
     }
     if (path == "/-/healthy") {
-      Send(conn, 200, "OK", "text/plain; charset=utf-8", "Healthy\n",
-           headers);
+      Send(conn, 200, "OK", "text/plain; charset=utf-8", "Healthy\n", headers);
       return 200;
     }
     if (path == "/") {
-      Send(conn, 200, "OK", "text/html; charset=utf-8",
-           content_.landing_page(), headers);
+      Send(conn, 200, "OK", "text/html; charset=utf-8", content_.landing_page(),
+           headers);
       return 200;
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "level=error msg=\"request failed\" path=%s err=\"%s\"\n",
+    std::fprintf(stderr,
+                 "level=error msg=\"request failed\" path=%s err=\"%s\"\n",
                  path.c_str(), e.what());
     Send(conn, 500, "Internal Server Error", "text/plain; charset=utf-8",
          "internal error\n", headers);

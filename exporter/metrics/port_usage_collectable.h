@@ -22,10 +22,10 @@ class PortUsageCollectable : public prometheus::Collectable {
  public:
   /// max_wait: how long a scrape waits for a collection started by another
   /// scrape before answering with the previous result, marked stale.
-  PortUsageCollectable(std::unique_ptr<HostSource> source,
-                       AnalysisOptions options, BuildInfo build,
-                       std::chrono::milliseconds max_wait =
-                           std::chrono::seconds(10));
+  PortUsageCollectable(
+      std::unique_ptr<HostSource> source, AnalysisOptions options,
+      BuildInfo build,
+      std::chrono::milliseconds max_wait = std::chrono::seconds(10));
 
   /// Never throws; an unexpected failure yields
   /// ephemeral_port_collector_success{collector="exporter"} 0.

@@ -14,7 +14,6 @@ using Labels = std::vector<ClientMetric::Label>;
 
 class FamilyBuilder {
  public:
-
   MetricFamily& Gauge(const std::string& name, const std::string& help) {
     return Add(name, help, MetricType::Gauge);
   }
@@ -65,8 +64,11 @@ std::string ValidUtf8(const std::string& in) {
   std::size_t i = 0;
   while (i < in.size()) {
     auto c = static_cast<unsigned char>(in[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
-                                : (c >> 3) == 30 ? 4 : 0;
+    std::size_t len = c < 0x80         ? 1
+                      : (c >> 5) == 6  ? 2
+                      : (c >> 4) == 14 ? 3
+                      : (c >> 3) == 30 ? 4
+                                       : 0;
     bool ok = len > 0 && i + len <= in.size();
     for (std::size_t k = 1; ok && k < len; ++k)
       ok = (static_cast<unsigned char>(in[i + k]) & 0xC0) == 0x80;
@@ -105,7 +107,7 @@ bool SocketsComplete(const PortUsageReport& r) {
 
 void AddPools(const PortUsageReport& r, FamilyBuilder& b) {
   const char* names[] = {"range_start", "range_size", "reserved_ports",
-                         "capacity", "in_use", "usage_ratio"};
+                         "capacity",    "in_use",     "usage_ratio"};
   const char* helps[] = {
       "First port of the dynamic (ephemeral) port range.",
       "Number of ports in the dynamic port range.",
@@ -120,11 +122,10 @@ void AddPools(const PortUsageReport& r, FamilyBuilder& b) {
   for (const PoolUsage& p : r.pools) {
     Labels labels{L("protocol", ProtocolName(p.protocol)),
                   L("family", FamilyName(p.family))};
-    double values[] = {static_cast<double>(p.range_start),
-                       static_cast<double>(p.range_size),
-                       static_cast<double>(p.reserved),
-                       static_cast<double>(p.capacity),
-                       static_cast<double>(p.in_use), p.usage_ratio};
+    double values[] = {
+        static_cast<double>(p.range_start), static_cast<double>(p.range_size),
+        static_cast<double>(p.reserved),    static_cast<double>(p.capacity),
+        static_cast<double>(p.in_use),      p.usage_ratio};
     for (int i = 0; i < shown; ++i)
       FamilyBuilder::Set(*families[i], labels, values[i]);
   }
@@ -167,8 +168,8 @@ void AddLocalAddresses(const PortUsageReport& r, FamilyBuilder& b) {
   auto& in_use = b.Gauge("local_address_in_use",
                          "Distinct ports in the range held on a local "
                          "address (top N addresses).");
-  auto& ratio = b.Gauge("local_address_usage_ratio",
-                        "local_address_in_use / capacity.");
+  auto& ratio =
+      b.Gauge("local_address_usage_ratio", "local_address_in_use / capacity.");
   auto& listening = b.Gauge(
       "local_address_listening_ports",
       "Listening TCP ports (unconnected UDP ports) on a local address.");
@@ -181,8 +182,7 @@ void AddLocalAddresses(const PortUsageReport& r, FamilyBuilder& b) {
     FamilyBuilder::Set(in_use, labels, a.in_use);
     FamilyBuilder::Set(ratio, labels, a.usage_ratio);
     FamilyBuilder::Set(listening, labels, a.listening_ports);
-    if (r.processes_collected)
-      FamilyBuilder::Set(procs, labels, a.processes);
+    if (r.processes_collected) FamilyBuilder::Set(procs, labels, a.processes);
   }
 }
 
@@ -195,25 +195,24 @@ void AddProcesses(const PortUsageReport& r, FamilyBuilder& b) {
                           "processes).");
   for (const ProcessUsage& p : r.processes) {
     for (Protocol proto : {Protocol::kTcp, Protocol::kUdp}) {
-      FamilyBuilder::Set(
-          in_use,
-          {L("protocol", ProtocolName(proto)), L("process", p.name),
-           L("pid", Pid(p.pid))},
-          p.in_use[proto == Protocol::kTcp ? 0 : 1]);
+      FamilyBuilder::Set(in_use,
+                         {L("protocol", ProtocolName(proto)),
+                          L("process", p.name), L("pid", Pid(p.pid))},
+                         p.in_use[proto == Protocol::kTcp ? 0 : 1]);
     }
     for (const ProcessStateCount& s : p.sockets) {
-      FamilyBuilder::Set(sockets,
-                         {L("protocol", ProtocolName(s.protocol)),
-                          L("process", p.name), L("pid", Pid(p.pid)),
-                          L("state", SocketStateName(s.state))},
-                         static_cast<double>(s.sockets));
+      FamilyBuilder::Set(
+          sockets,
+          {L("protocol", ProtocolName(s.protocol)), L("process", p.name),
+           L("pid", Pid(p.pid)), L("state", SocketStateName(s.state))},
+          static_cast<double>(s.sockets));
     }
   }
   auto& un_ports = b.Gauge(
       "unattributed_in_use",
       "Ports in the range held by sockets with no known owning process.");
-  auto& un_sockets = b.Gauge("unattributed_sockets",
-                             "Sockets with no known owning process.");
+  auto& un_sockets =
+      b.Gauge("unattributed_sockets", "Sockets with no known owning process.");
   for (const UnattributedUsage& u : r.unattributed) {
     Labels labels{L("protocol", ProtocolName(u.protocol)),
                   L("reason", u.reason)};
@@ -221,9 +220,9 @@ void AddProcesses(const PortUsageReport& r, FamilyBuilder& b) {
     FamilyBuilder::Set(un_sockets, labels, static_cast<double>(u.sockets));
   }
   if (r.processes_collected) {
-    FamilyBuilder::Set(b.Gauge("processes_scanned",
-                               "Processes whose sockets were listed."),
-                       {}, r.processes_seen);
+    FamilyBuilder::Set(
+        b.Gauge("processes_scanned", "Processes whose sockets were listed."),
+        {}, r.processes_seen);
     FamilyBuilder::Set(
         b.Gauge("processes_unreadable",
                 "Processes whose sockets could not be listed (permission or "
@@ -236,8 +235,8 @@ void AddServices(const PortUsageReport& r, FamilyBuilder& b) {
   auto& in_use = b.Gauge("service_in_use",
                          "Distinct ports in the range held by a watched "
                          "service's processes (0 when idle or stopped).");
-  auto& up = b.Gauge("service_up",
-                     "1 if the watched service has a running process.");
+  auto& up =
+      b.Gauge("service_up", "1 if the watched service has a running process.");
   auto& procs = b.Gauge("service_processes",
                         "Processes belonging to the watched service.");
   for (const ServiceUsage& s : r.services) {
@@ -255,11 +254,11 @@ void AddDestinations(const PortUsageReport& r, FamilyBuilder& b) {
   auto& in_use = b.Gauge("destination_in_use",
                          "Distinct local ports in the range connected to a "
                          "remote address and port (top N destinations).");
-  auto& ratio = b.Gauge(
-      "destination_usage_ratio",
-      "How close connects to this destination are to failing: "
-      "(ports toward it + exclusive ports) / capacity on Linux TCP, "
-      "in_use / capacity elsewhere.");
+  auto& ratio =
+      b.Gauge("destination_usage_ratio",
+              "How close connects to this destination are to failing: "
+              "(ports toward it + exclusive ports) / capacity on Linux TCP, "
+              "in_use / capacity elsewhere.");
   for (const DestinationUsage& d : r.destinations) {
     Labels labels{L("protocol", ProtocolName(d.protocol)),
                   L("remote_address", d.remote_address),
@@ -313,12 +312,12 @@ void AddExporterInfo(const PortUsageReport& r, const BuildInfo& build,
     FamilyBuilder::Set(success, {L("collector", c.name)}, c.success ? 1 : 0);
     FamilyBuilder::Set(duration, {L("collector", c.name)}, c.duration_seconds);
   }
-  FamilyBuilder::Set(
-      b.Gauge("build_info", "Constant 1, labelled with version, OS and "
-                            "socket source."),
-      {L("version", build.version), L("os", build.os),
-       L("source", build.source)},
-      1);
+  FamilyBuilder::Set(b.Gauge("build_info",
+                             "Constant 1, labelled with version, OS and "
+                             "socket source."),
+                     {L("version", build.version), L("os", build.os),
+                      L("source", build.source)},
+                     1);
 }
 
 }  // namespace

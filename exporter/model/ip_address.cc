@@ -55,9 +55,8 @@ bool ParseGroups(const std::string& text, std::vector<std::uint16_t>* groups,
   std::size_t pos = 0;
   while (pos < text.size()) {
     std::size_t end = text.find(':', pos);
-    std::string piece = text.substr(pos, end == std::string::npos
-                                             ? std::string::npos
-                                             : end - pos);
+    std::string piece = text.substr(
+        pos, end == std::string::npos ? std::string::npos : end - pos);
     if (end == std::string::npos && allow_v4_tail &&
         piece.find('.') != std::string::npos) {
       std::uint8_t v4[4];
@@ -142,8 +141,8 @@ IpAddress IpAddress::Canonical() const {
 std::string IpAddress::ToString() const {
   char buf[64];
   if (family == Family::kIpv4) {
-    std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", bytes[0], bytes[1],
-                  bytes[2], bytes[3]);
+    std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", bytes[0], bytes[1], bytes[2],
+                  bytes[3]);
     return buf;
   }
   if (IsV4Mapped()) {
@@ -152,7 +151,8 @@ std::string IpAddress::ToString() const {
     return buf;
   }
   std::uint16_t g[8];
-  for (int i = 0; i < 8; ++i) g[i] = static_cast<std::uint16_t>(bytes[2 * i] << 8 | bytes[2 * i + 1]);
+  for (int i = 0; i < 8; ++i)
+    g[i] = static_cast<std::uint16_t>(bytes[2 * i] << 8 | bytes[2 * i + 1]);
   int best_start = -1;
   int best_len = 1;
   for (int i = 0; i < 8;) {

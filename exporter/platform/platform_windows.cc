@@ -118,8 +118,8 @@ std::string HostName() {
   DWORD size = 256;
   if (!GetComputerNameExW(ComputerNameDnsHostname, name, &size) || size == 0)
     return "localhost";
-  int n = WideCharToMultiByte(CP_UTF8, 0, name, static_cast<int>(size),
-                              nullptr, 0, nullptr, nullptr);
+  int n = WideCharToMultiByte(CP_UTF8, 0, name, static_cast<int>(size), nullptr,
+                              0, nullptr, nullptr);
   std::string out(static_cast<std::size_t>(n), '\0');
   WideCharToMultiByte(CP_UTF8, 0, name, static_cast<int>(size), &out[0], n,
                       nullptr, nullptr);

@@ -26,7 +26,8 @@ class Table {
       std::string line;
       for (std::size_t i = 0; i < row.size(); ++i) {
         line += row[i];
-        if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+        if (i + 1 < row.size())
+          line += std::string(width[i] - row[i].size() + 2, ' ');
       }
       out += line + "\n";
     }
@@ -53,8 +54,8 @@ std::string FormatConsoleReport(const PortUsageReport& report,
   out << title << "\n\n";
 
   for (const ExhaustionSummary& e : report.exhaustion) {
-    out << "Headline " << ProtocolName(e.protocol) << ": "
-        << Percent(e.ratio) << " (" << e.worst_in_use << " of " << e.capacity
+    out << "Headline " << ProtocolName(e.protocol) << ": " << Percent(e.ratio)
+        << " (" << e.worst_in_use << " of " << e.capacity
         << " ports unavailable to a new connect; rule: "
         << (e.rule == ExhaustionRule::kHostWide ? "host-wide"
                                                 : "per destination")
@@ -75,14 +76,15 @@ std::string FormatConsoleReport(const PortUsageReport& report,
   Table local({"LocalAddress", "Protocol", "#OfEPortsInUse", "Max#OfEPorts",
                "%EPortUsage", "#OfListeningPorts", "#OfPids"});
   for (const LocalAddressUsage& a : report.local_addresses) {
-    local.Add({a.address, ProtocolName(a.protocol), N(a.in_use),
-               N(a.capacity), Percent(a.usage_ratio), N(a.listening_ports),
+    local.Add({a.address, ProtocolName(a.protocol), N(a.in_use), N(a.capacity),
+               Percent(a.usage_ratio), N(a.listening_ports),
                report.processes_collected ? N(a.processes) : "-"});
   }
   out << local.Render() << "\n";
 
   if (report.processes_collected) {
-    Table procs({"PID", "Process", "TCP ports", "UDP ports", "Sockets by state"});
+    Table procs(
+        {"PID", "Process", "TCP ports", "UDP ports", "Sockets by state"});
     for (const ProcessUsage& p : report.processes) {
       std::string states;
       for (const ProcessStateCount& s : p.sockets) {

@@ -27,9 +27,9 @@ void RunCollector(const char* name, Snapshot* snapshot, Fn fn) {
     status.success = false;
     status.error = "unknown exception";
   }
-  status.duration_seconds = std::chrono::duration<double>(
-                                std::chrono::steady_clock::now() - start)
-                                .count();
+  status.duration_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   if (!status.success) {
     std::fprintf(stderr, "level=error collector=%s msg=\"%s\"\n", name,
                  status.error.c_str());

@@ -53,9 +53,9 @@ bool TcpipEventReader::Read(EventCounts* out, std::string* error) {
   std::lock_guard<std::mutex> lock(mutex_);
   std::wstring query =
       WideFromUtf8(TcpipEventQuery(lookback_ms_, tally_.last_record_id()));
-  EvtHandleOwner results(EvtQuery(nullptr, L"System", query.c_str(),
-                                  EvtQueryChannelPath |
-                                      EvtQueryForwardDirection));
+  EvtHandleOwner results(
+      EvtQuery(nullptr, L"System", query.c_str(),
+               EvtQueryChannelPath | EvtQueryForwardDirection));
   if (results.get() == nullptr) {
     DWORD err = GetLastError();
     *error = "EvtQuery(System, Tcpip 4227/4231): " +
@@ -80,7 +80,8 @@ bool TcpipEventReader::Read(EventCounts* out, std::string* error) {
       if (!ok) continue;
       std::string xml, e;
       LoggedEvent parsed;
-      if (!RenderXml(event.get(), &xml, &e) || !ParseEventXml(xml, &parsed, &e)) {
+      if (!RenderXml(event.get(), &xml, &e) ||
+          !ParseEventXml(xml, &parsed, &e)) {
         *error = e;
         ok = false;
         continue;

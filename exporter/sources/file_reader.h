@@ -9,7 +9,6 @@ bool ReadFile(const std::string& path, std::string* out);
 
 /// Reads a whole file relative to a directory fd, without following a
 /// symlink in its last component; false if it cannot.
-bool ReadFileAt(int dir_fd, const std::string& relative_path,
-                std::string* out);
+bool ReadFileAt(int dir_fd, const std::string& relative_path, std::string* out);
 
 }  // namespace epx

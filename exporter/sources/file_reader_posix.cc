@@ -36,8 +36,8 @@ bool ReadFile(const std::string& path, std::string* out) {
 
 bool ReadFileAt(int dir_fd, const std::string& relative_path,
                 std::string* out) {
-  int fd = openat(dir_fd, relative_path.c_str(),
-                  O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  int fd =
+      openat(dir_fd, relative_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return false;
   return ReadAll(fd, out);
 }

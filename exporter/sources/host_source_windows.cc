@@ -18,7 +18,8 @@ WindowsHostSource::WindowsHostSource(SourceOptions options)
 Snapshot WindowsHostSource::Collect() {
   Snapshot snapshot;
   std::uint32_t delay = 0;
-  if (ReadTcpTimedWaitDelay(&delay)) snapshot.tcp_time_wait_delay_seconds = delay;
+  if (ReadTcpTimedWaitDelay(&delay))
+    snapshot.tcp_time_wait_delay_seconds = delay;
   snapshot.tcp_rule = ExhaustionRule::kHostWide;
   snapshot.udp_rule = ExhaustionRule::kHostWide;
   RunCollector("sockets", &snapshot, [&](std::string* error) {
@@ -43,8 +44,7 @@ Snapshot WindowsHostSource::Collect() {
   return snapshot;
 }
 
-bool WindowsHostSource::CollectSockets(Snapshot* snapshot,
-                                       std::string* error) {
+bool WindowsHostSource::CollectSockets(Snapshot* snapshot, std::string* error) {
   bool ok = ReadIphlpapiSockets(&snapshot->sockets, error);
   std::string bound_error;
   switch (ReadBoundTcpSockets(&snapshot->sockets, &bound_error)) {

@@ -75,8 +75,7 @@ void ParseInetDiagBuffer(const std::uint8_t* data, std::size_t size,
                          Protocol protocol, std::vector<SocketRecord>* out,
                          InetDiagParseState* state) {
   std::size_t offset = 0;
-  while (!state->done && offset < size &&
-         size - offset >= kNlmsgHeaderSize) {
+  while (!state->done && offset < size && size - offset >= kNlmsgHeaderSize) {
     const std::uint8_t* hdr = data + offset;
     std::uint32_t len = LoadHost32(hdr);
     std::uint16_t type = LoadHost16(hdr + 4);
@@ -105,7 +104,8 @@ void ParseInetDiagBuffer(const std::uint8_t* data, std::size_t size,
       state->done = true;
     } else if (type == kSockDiagByFamily) {
       SocketRecord s;
-      if (body_len >= kInetDiagMsgSize && ParseDiagMessage(body, protocol, &s)) {
+      if (body_len >= kInetDiagMsgSize &&
+          ParseDiagMessage(body, protocol, &s)) {
         out->push_back(s);
       } else {
         ++state->malformed_messages;
@@ -115,8 +115,7 @@ void ParseInetDiagBuffer(const std::uint8_t* data, std::size_t size,
   }
 }
 
-std::vector<std::uint8_t> BuildInetDiagRequest(Protocol protocol,
-                                               Family family,
+std::vector<std::uint8_t> BuildInetDiagRequest(Protocol protocol, Family family,
                                                std::uint32_t sequence) {
   std::vector<std::uint8_t> buf(kNlmsgHeaderSize + kInetDiagReqV2Size, 0);
   StoreHost32(buf.data(), static_cast<std::uint32_t>(buf.size()));

@@ -40,8 +40,7 @@ void ParseInetDiagBuffer(const std::uint8_t* data, std::size_t size,
 
 /// Builds the netlink request (nlmsghdr + struct inet_diag_req_v2) for a
 /// dump of every socket of the protocol and family, all states.
-std::vector<std::uint8_t> BuildInetDiagRequest(Protocol protocol,
-                                               Family family,
+std::vector<std::uint8_t> BuildInetDiagRequest(Protocol protocol, Family family,
                                                std::uint32_t sequence);
 
 }  // namespace epx

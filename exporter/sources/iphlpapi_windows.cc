@@ -57,16 +57,15 @@ bool ReadTable(const TableSpec& spec, std::vector<SocketRecord>* out,
     }
     IphlpapiParseResult parsed;
     std::string parse_error;
-    if (!ParseIphlpapiTable(reinterpret_cast<const std::uint8_t*>(buffer.data()),
-                            buffer.size() * 4, spec.kind, &parsed,
-                            &parse_error)) {
+    if (!ParseIphlpapiTable(
+            reinterpret_cast<const std::uint8_t*>(buffer.data()),
+            buffer.size() * 4, spec.kind, &parsed, &parse_error)) {
       *error = std::string(spec.name) + ": " + parse_error;
       return false;
     }
     out->insert(out->end(), parsed.sockets.begin(), parsed.sockets.end());
     if (parsed.bad_rows > 0) {
-      *error = std::string(spec.name) + ": " +
-               std::to_string(parsed.bad_rows) +
+      *error = std::string(spec.name) + ": " + std::to_string(parsed.bad_rows) +
                " rows with an unknown state skipped";
       return false;
     }
@@ -136,8 +135,8 @@ BoundEndpoints ReadBoundTcpSockets(std::vector<SocketRecord>* out,
     IphlpapiParseResult parsed;
     std::string parse_error;
     bool ok = size != static_cast<SIZE_T>(-1) &&
-              ParseIphlpapiTable(static_cast<const std::uint8_t*>(table),
-                                 size, e.kind, &parsed, &parse_error);
+              ParseIphlpapiTable(static_cast<const std::uint8_t*>(table), size,
+                                 e.kind, &parsed, &parse_error);
     HeapFree(heap, 0, table);
     if (!ok) {
       *error = std::string(e.name) + ": " + parse_error;

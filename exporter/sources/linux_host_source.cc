@@ -148,8 +148,7 @@ bool LinuxHostSource::CollectRange(Snapshot* snapshot, std::string* error) {
   return ok;
 }
 
-bool LinuxHostSource::CollectProcesses(Snapshot* snapshot,
-                                       std::string* error) {
+bool LinuxHostSource::CollectProcesses(Snapshot* snapshot, std::string* error) {
   if (!scanner_.Update(options_.watched_services, snapshot, error)) {
     snapshot->services.clear();
     for (const std::string& unit : options_.watched_services) {
@@ -163,8 +162,7 @@ bool LinuxHostSource::CollectProcesses(Snapshot* snapshot,
   return true;
 }
 
-bool LinuxHostSource::CollectTcpStats(Snapshot* snapshot,
-                                      std::string* error) {
+bool LinuxHostSource::CollectTcpStats(Snapshot* snapshot, std::string* error) {
   std::string path = Join(options_.procfs_root, "net/snmp");
   std::string text;
   if (!ReadFile(path, &text)) {
@@ -188,15 +186,15 @@ bool CheckHostSource(const SourceOptions& options, std::string* error) {
       Join(options.procfs_root, "sys/net/ipv4/ip_local_port_range");
   std::string text;
   if (!ReadFile(probe, &text)) {
-    *error = "procfs root " + options.procfs_root + " is not usable: " +
-             probe + ": " + std::strerror(errno);
+    *error = "procfs root " + options.procfs_root + " is not usable: " + probe +
+             ": " + std::strerror(errno);
     return false;
   }
   if (options.socket_source == "procfs") {
     probe = Join(options.procfs_root, "net/tcp");
     if (!ReadFile(probe, &text)) {
-      *error = "procfs root " + options.procfs_root + " is not usable: " +
-               probe + ": " + std::strerror(errno);
+      *error = "procfs root " + options.procfs_root +
+               " is not usable: " + probe + ": " + std::strerror(errno);
       return false;
     }
   }

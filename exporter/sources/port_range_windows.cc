@@ -56,11 +56,20 @@ std::string HrText(const char* what, HRESULT hr) {
 
 bool VariantNumber(const VARIANT& v, std::uint32_t* out) {
   switch (v.vt) {
-    case VT_I4: *out = static_cast<std::uint32_t>(v.lVal); return v.lVal >= 0;
-    case VT_UI4: *out = v.ulVal; return true;
-    case VT_I2: *out = static_cast<std::uint32_t>(v.iVal); return v.iVal >= 0;
-    case VT_UI2: *out = v.uiVal; return true;
-    default: return false;
+    case VT_I4:
+      *out = static_cast<std::uint32_t>(v.lVal);
+      return v.lVal >= 0;
+    case VT_UI4:
+      *out = v.ulVal;
+      return true;
+    case VT_I2:
+      *out = static_cast<std::uint32_t>(v.iVal);
+      return v.iVal >= 0;
+    case VT_UI2:
+      *out = v.uiVal;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -68,9 +77,10 @@ bool VariantNumber(const VARIANT& v, std::uint32_t* out) {
 bool QueryWmiSettings(IWbemServices* services, const wchar_t* wmi_class,
                       std::vector<WmiPortSettingInstance>* out,
                       std::string* error) {
-  std::wstring query =
-      std::wstring(L"SELECT SettingName, DynamicPortRangeStartPort, "
-                   L"DynamicPortRangeNumberOfPorts FROM ") + wmi_class;
+  std::wstring query = std::wstring(
+                           L"SELECT SettingName, DynamicPortRangeStartPort, "
+                           L"DynamicPortRangeNumberOfPorts FROM ") +
+                       wmi_class;
   BSTR language = SysAllocString(L"WQL");
   BSTR text = SysAllocString(query.c_str());
   ComPtr<IEnumWbemClassObject> rows;
@@ -102,8 +112,8 @@ bool QueryWmiSettings(IWbemServices* services, const wchar_t* wmi_class,
     VariantClear(&v);
     std::uint32_t start = 0, count = 0;
     bool has_start = false, has_count = false;
-    if (SUCCEEDED(row->Get(L"DynamicPortRangeStartPort", 0, &v, nullptr,
-                           nullptr))) {
+    if (SUCCEEDED(
+            row->Get(L"DynamicPortRangeStartPort", 0, &v, nullptr, nullptr))) {
       has_start = VariantNumber(v, &start);
     }
     VariantClear(&v);
@@ -215,9 +225,9 @@ bool RunSystemProgram(const std::wstring& program,
   startup.hStdError = write_end;
   PROCESS_INFORMATION process{};
   std::wstring mutable_line = command_line;
-  BOOL started = CreateProcessW(path.c_str(), &mutable_line[0], nullptr,
-                                nullptr, TRUE, CREATE_NO_WINDOW, nullptr,
-                                system_dir, &startup, &process);
+  BOOL started =
+      CreateProcessW(path.c_str(), &mutable_line[0], nullptr, nullptr, TRUE,
+                     CREATE_NO_WINDOW, nullptr, system_dir, &startup, &process);
   DWORD start_error = GetLastError();
   CloseHandle(write_end);
   if (null_in != INVALID_HANDLE_VALUE) CloseHandle(null_in);
@@ -258,9 +268,10 @@ bool RunSystemProgram(const std::wstring& program,
   CloseHandle(read_end);
   DWORD wait = WaitForSingleObject(
       process.hProcess,
-      timed_out ? 0 : static_cast<DWORD>(deadline > GetTickCount64()
-                                             ? deadline - GetTickCount64()
-                                             : 0));
+      timed_out
+          ? 0
+          : static_cast<DWORD>(
+                deadline > GetTickCount64() ? deadline - GetTickCount64() : 0));
   DWORD exit_code = 0;
   bool ok = true;
   if (timed_out || wait != WAIT_OBJECT_0) {
@@ -362,7 +373,8 @@ bool ReadTcpTimedWaitDelay(std::uint32_t* seconds) {
   DWORD value = 0;
   DWORD size = sizeof value;
   LSTATUS rc = RegGetValueW(
-      HKEY_LOCAL_MACHINE, L"SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters",
+      HKEY_LOCAL_MACHINE,
+      L"SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters",
       L"TcpTimedWaitDelay", RRF_RT_REG_DWORD, nullptr, &value, &size);
   if (rc != ERROR_SUCCESS) return false;
   *seconds = value;

@@ -58,7 +58,8 @@ std::string FullProcessName(const std::string& comm,
   if (comm.size() != kCommMaxLength) return comm;
   std::string argv0 = cmdline.substr(0, cmdline.find('\0'));
   std::size_t slash = argv0.rfind('/');
-  std::string base = slash == std::string::npos ? argv0 : argv0.substr(slash + 1);
+  std::string base =
+      slash == std::string::npos ? argv0 : argv0.substr(slash + 1);
   if (base.size() > comm.size() && base.compare(0, comm.size(), comm) == 0)
     return base;
   return comm;

@@ -97,8 +97,8 @@ void ProcessSocketScanner::ReadSocketInodes(int proc_fd, std::int64_t pid,
     if (d->d_name[0] == '.') continue;
     ssize_t n = readlinkat(dir_fd, d->d_name, target, sizeof target - 1);
     if (n < 9 || std::memcmp(target, "socket:[", 8) != 0) continue;
-    std::uint64_t inode =
-        ParseSocketLinkInode(std::string_view(target, static_cast<std::size_t>(n)));
+    std::uint64_t inode = ParseSocketLinkInode(
+        std::string_view(target, static_cast<std::size_t>(n)));
     if (inode != 0) entry->inodes.push_back(inode);
   }
 }
@@ -136,11 +136,9 @@ void ProcessSocketScanner::Attribute(
   }
 }
 
-bool ProcessSocketScanner::Update(
-    const std::vector<std::string>& watched_units, Snapshot* snapshot,
-    std::string* error) {
-  int proc_fd =
-      open(procfs_root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
+                                  Snapshot* snapshot, std::string* error) {
+  int proc_fd = open(procfs_root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (proc_fd < 0) {
     *error = procfs_root_ + ": " + std::strerror(errno);
     return false;
@@ -226,8 +224,9 @@ bool ProcessSocketScanner::Update(
               [&](std::int64_t a, std::int64_t b) {
                 const Entry& x = entries_[a];
                 const Entry& y = entries_[b];
-                return x.scanned_at != y.scanned_at ? x.scanned_at < y.scanned_at
-                                                    : a < b;
+                return x.scanned_at != y.scanned_at
+                           ? x.scanned_at < y.scanned_at
+                           : a < b;
               });
     std::int64_t budget = kSearchBudgetFds;
     std::size_t k = 0;

@@ -35,8 +35,8 @@ class ProcessSocketScanner {
   /// Sets the owner of every socket in snapshot->sockets it can see and
   /// fills processes, processes_unreadable and the watched services.
   /// False with *error only when the procfs root cannot be listed.
-  bool Update(const std::vector<std::string>& watched_units,
-              Snapshot* snapshot, std::string* error);
+  bool Update(const std::vector<std::string>& watched_units, Snapshot* snapshot,
+              std::string* error);
 
   /// Processes whose descriptors were read during the last Update().
   std::size_t last_rescanned() const { return last_rescanned_; }

@@ -7,8 +7,7 @@
 namespace epx {
 namespace {
 
-bool ParseHex(const std::string& text, std::uint64_t max,
-              std::uint64_t* out) {
+bool ParseHex(const std::string& text, std::uint64_t max, std::uint64_t* out) {
   if (text.empty() || text.size() > 16) return false;
   std::uint64_t v = 0;
   for (char c : text) {
@@ -104,8 +103,7 @@ ProcNetParseResult ParseProcNet(const std::string& text, Protocol protocol,
     }
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     std::istringstream fields(line);
-    std::string sl, local, remote, st, queues, timer, retr, uid, timeout,
-        inode;
+    std::string sl, local, remote, st, queues, timer, retr, uid, timeout, inode;
     if (!(fields >> sl >> local >> remote >> st >> queues >> timer >> retr >>
           uid >> timeout >> inode) ||
         sl.empty() || sl.back() != ':') {

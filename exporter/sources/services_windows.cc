@@ -124,8 +124,8 @@ bool ResolveWatchedServices(const std::vector<std::string>& names,
                               reinterpret_cast<LPBYTE>(&status), sizeof status,
                               &needed)) {
       if (!error->empty()) *error += "; ";
-      *error += "QueryServiceStatusEx(" + name + "): " +
-                WindowsErrorText(GetLastError());
+      *error += "QueryServiceStatusEx(" + name +
+                "): " + WindowsErrorText(GetLastError());
       ok = false;
       out->push_back(WatchedServiceFromStatus(name, nullptr));
       continue;

@@ -14,8 +14,8 @@ void InodeOwners::Attribute(Snapshot* snapshot) {
   for (std::size_t i = 0; i < snapshot->sockets.size(); ++i) {
     SocketRecord& s = snapshot->sockets[i];
     if (s.inode == 0) continue;
-    auto it = std::lower_bound(
-        pairs_.begin(), pairs_.end(), std::make_pair(s.inode, INT64_MIN));
+    auto it = std::lower_bound(pairs_.begin(), pairs_.end(),
+                               std::make_pair(s.inode, INT64_MIN));
     if (it == pairs_.end() || it->first != s.inode) continue;
     s.pid = it->second;
     for (++it; it != pairs_.end() && it->first == s.inode; ++it) {

@@ -34,8 +34,7 @@ bool ParseLocalPortRange(const std::string& text, std::uint16_t* low,
     *error = "expected two port numbers, got \"" + Trim(text) + "\"";
     return false;
   }
-  if (!ParsePort(a, low) || !ParsePort(b, high) || *low == 0 ||
-      *low > *high) {
+  if (!ParsePort(a, low) || !ParsePort(b, high) || *low == 0 || *low > *high) {
     *error = "not a valid port range: \"" + Trim(text) + "\"";
     return false;
   }

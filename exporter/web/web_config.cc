@@ -67,8 +67,7 @@ class Problems {
       if (!seen.insert(name).second)
         return At(entry.first, key, "repeated key");
       auto handler = handlers.find(name);
-      if (handler == handlers.end())
-        return At(entry.first, key, "unknown key");
+      if (handler == handlers.end()) return At(entry.first, key, "unknown key");
       if (!handler->second(entry.second, key)) return false;
     }
     return true;
@@ -90,8 +89,7 @@ bool IsBcryptHash(const std::string& hash) {
   int cost = (hash[4] - '0') * 10 + (hash[5] - '0');
   if (cost < 4 || cost > 31) return false;
   return std::all_of(hash.begin() + 7, hash.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
-           c == '/';
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '/';
   });
 }
 
@@ -114,11 +112,16 @@ bool ParseClientAuthType(const std::string& text, ClientAuthType* out) {
 }
 
 bool ParseTlsVersion(const std::string& text, TlsVersion* out) {
-  if (text == "TLS10") *out = TlsVersion::kTls10;
-  else if (text == "TLS11") *out = TlsVersion::kTls11;
-  else if (text == "TLS12") *out = TlsVersion::kTls12;
-  else if (text == "TLS13") *out = TlsVersion::kTls13;
-  else return false;
+  if (text == "TLS10")
+    *out = TlsVersion::kTls10;
+  else if (text == "TLS11")
+    *out = TlsVersion::kTls11;
+  else if (text == "TLS12")
+    *out = TlsVersion::kTls12;
+  else if (text == "TLS13")
+    *out = TlsVersion::kTls13;
+  else
+    return false;
   return true;
 }
 
@@ -149,9 +152,12 @@ const char kUnsupported[] =
 
 const char* ClientAuthTypeName(ClientAuthType type) {
   switch (type) {
-    case ClientAuthType::kNoClientCert: return "NoClientCert";
-    case ClientAuthType::kRequestClientCert: return "RequestClientCert";
-    case ClientAuthType::kRequireAnyClientCert: return "RequireAnyClientCert";
+    case ClientAuthType::kNoClientCert:
+      return "NoClientCert";
+    case ClientAuthType::kRequestClientCert:
+      return "RequestClientCert";
+    case ClientAuthType::kRequireAnyClientCert:
+      return "RequireAnyClientCert";
     case ClientAuthType::kVerifyClientCertIfGiven:
       return "VerifyClientCertIfGiven";
     case ClientAuthType::kRequireAndVerifyClientCert:
@@ -202,16 +208,18 @@ bool ParseWebConfigYaml(const std::string& yaml_text,
          std::string text;
          return p.Scalar(v, k, &text) &&
                 (ParseTlsVersion(text, &c.tls.min_version) ||
-                 p.At(v, k, "unknown TLS version '" + text +
-                                "' (TLS10, TLS11, TLS12, TLS13)"));
+                 p.At(v, k,
+                      "unknown TLS version '" + text +
+                          "' (TLS10, TLS11, TLS12, TLS13)"));
        }},
       {"max_version",
        [&](N v, K k) {
          std::string text;
          return p.Scalar(v, k, &text) &&
                 (ParseTlsVersion(text, &c.tls.max_version) ||
-                 p.At(v, k, "unknown TLS version '" + text +
-                                "' (TLS10, TLS11, TLS12, TLS13)"));
+                 p.At(v, k,
+                      "unknown TLS version '" + text +
+                          "' (TLS10, TLS11, TLS12, TLS13)"));
        }},
       {"prefer_server_cipher_suites",
        [&](N v, K k) {
@@ -236,8 +244,9 @@ bool ParseWebConfigYaml(const std::string& yaml_text,
         return p.At(v, k, "control characters are not allowed");
       if (value.empty()) return true;
       if (!allowed(value))
-        return p.At(v, k, std::string("expected ") + allowed_text +
-                              ", got '" + value + "'");
+        return p.At(
+            v, k,
+            std::string("expected ") + allowed_text + ", got '" + value + "'");
       c.headers.emplace_back(header, value);
       return true;
     };
@@ -259,41 +268,40 @@ bool ParseWebConfigYaml(const std::string& yaml_text,
         }},
        {"http_server_config",
         [&](N n, K k) {
-          return p.Mapping(
-              n, k,
-              {{"http2",
-                [&](N v, K kk) {
-                  bool ignored;  // civetweb speaks HTTP/1.1 only.
-                  return p.Bool(v, kk, &ignored);
-                }},
-               {"headers", [&](N h, K kk) {
-                  return p.Mapping(
-                      h, kk,
-                      {{"Content-Security-Policy",
-                        header_handler("Content-Security-Policy", any_value,
-                                       "a policy")},
-                       {"X-Frame-Options",
-                        header_handler(
-                            "X-Frame-Options",
-                            [&](const std::string& s) {
-                              return lower(s) == "deny" ||
-                                     lower(s) == "sameorigin";
-                            },
-                            "deny or sameorigin")},
-                       {"X-Content-Type-Options",
-                        header_handler(
-                            "X-Content-Type-Options",
-                            [&](const std::string& s) {
-                              return lower(s) == "nosniff";
-                            },
-                            "nosniff")},
-                       {"X-XSS-Protection",
-                        header_handler("X-XSS-Protection", any_value,
-                                       "a value")},
-                       {"Strict-Transport-Security",
-                        header_handler("Strict-Transport-Security", any_value,
-                                       "a value")}});
-                }}});
+          return p.Mapping(n, k,
+                           {{"http2",
+                             [&](N v, K kk) {
+                               bool ignored;  // civetweb speaks HTTP/1.1 only.
+                               return p.Bool(v, kk, &ignored);
+                             }},
+                            {"headers", [&](N h, K kk) {
+                               return p.Mapping(
+                                   h, kk,
+                                   {{"Content-Security-Policy",
+                                     header_handler("Content-Security-Policy",
+                                                    any_value, "a policy")},
+                                    {"X-Frame-Options",
+                                     header_handler(
+                                         "X-Frame-Options",
+                                         [&](const std::string& s) {
+                                           return lower(s) == "deny" ||
+                                                  lower(s) == "sameorigin";
+                                         },
+                                         "deny or sameorigin")},
+                                    {"X-Content-Type-Options",
+                                     header_handler(
+                                         "X-Content-Type-Options",
+                                         [&](const std::string& s) {
+                                           return lower(s) == "nosniff";
+                                         },
+                                         "nosniff")},
+                                    {"X-XSS-Protection",
+                                     header_handler("X-XSS-Protection",
+                                                    any_value, "a value")},
+                                    {"Strict-Transport-Security",
+                                     header_handler("Strict-Transport-Security",
+                                                    any_value, "a value")}});
+                             }}});
         }},
        {"basic_auth_users",
         [&](N n, K k) {
@@ -303,8 +311,7 @@ bool ParseWebConfigYaml(const std::string& yaml_text,
             std::string user;
             if (!p.Scalar(entry.first, k, &user)) return false;
             std::string key = k + "." + user;
-            if (user.empty())
-              return p.At(entry.first, k, "empty user name");
+            if (user.empty()) return p.At(entry.first, k, "empty user name");
             if (user.find(':') != std::string::npos ||
                 HasControlCharacter(user))
               return p.At(entry.first, key,
@@ -335,10 +342,9 @@ bool ParseWebConfigYaml(const std::string& yaml_text,
     if (!t.client_ca_file.empty() &&
         t.client_auth_type == ClientAuthType::kNoClientCert)
       return p.At(tls_node, "tls_server_config.client_ca_file",
-                  has_client_auth
-                      ? "set but client_auth_type is NoClientCert"
-                      : "set without client_auth_type (use "
-                        "RequireAndVerifyClientCert)");
+                  has_client_auth ? "set but client_auth_type is NoClientCert"
+                                  : "set without client_auth_type (use "
+                                    "RequireAndVerifyClientCert)");
     if (t.client_ca_file.empty() &&
         (t.client_auth_type == ClientAuthType::kVerifyClientCertIfGiven ||
          t.client_auth_type == ClientAuthType::kRequireAndVerifyClientCert))

@@ -36,8 +36,7 @@ FileStamp StampOf(const std::string& path) {
   return stamp;
 }
 
-WebConfigWatcher::WebConfigWatcher(std::string path)
-    : path_(std::move(path)) {}
+WebConfigWatcher::WebConfigWatcher(std::string path) : path_(std::move(path)) {}
 
 bool WebConfigWatcher::Load(std::string* error) {
   FileStamp stamp = StampOf(path_);
@@ -78,10 +77,10 @@ struct TlsConfigurator::Material {
   std::string cert_file, key_file, ca_file;
   FileStamp cert_stamp, key_stamp, ca_stamp;
   X509* leaf = nullptr;
-  STACK_OF(X509)* chain = nullptr;
+  STACK_OF(X509) * chain = nullptr;
   EVP_PKEY* key = nullptr;
   X509_STORE* ca_store = nullptr;
-  STACK_OF(X509_NAME)* ca_names = nullptr;
+  STACK_OF(X509_NAME) * ca_names = nullptr;
 
   Material() = default;
   Material(const Material&) = delete;
@@ -111,8 +110,7 @@ std::string OpenSslReason() {
 
 using Material = TlsConfigurator::Material;
 
-bool LoadMaterial(const TlsServerConfig& tls, Material* m,
-                  std::string* error) {
+bool LoadMaterial(const TlsServerConfig& tls, Material* m, std::string* error) {
   m->cert_file = tls.cert_file;
   m->key_file = tls.key_file;
   m->ca_file = tls.client_ca_file;
@@ -151,13 +149,13 @@ bool LoadMaterial(const TlsServerConfig& tls, Material* m,
   m->key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, kNoPassword);
   BIO_free(bio);
   if (m->key == nullptr) {
-    *error = tls.key_file + ": key_file holds no usable PEM private key: " +
-             OpenSslReason();
+    *error = tls.key_file +
+             ": key_file holds no usable PEM private key: " + OpenSslReason();
     return false;
   }
   if (X509_check_private_key(m->leaf, m->key) != 1) {
-    *error = tls.key_file + ": key_file does not match cert_file " +
-             tls.cert_file;
+    *error =
+        tls.key_file + ": key_file does not match cert_file " + tls.cert_file;
     ERR_clear_error();
     return false;
   }
@@ -172,8 +170,7 @@ bool LoadMaterial(const TlsServerConfig& tls, Material* m,
     }
     m->ca_names = SSL_load_client_CA_file(tls.client_ca_file.c_str());
     if (m->ca_names == nullptr) {
-      *error = tls.client_ca_file +
-               ": client_ca_file holds no PEM certificate";
+      *error = tls.client_ca_file + ": client_ca_file holds no PEM certificate";
       ERR_clear_error();
       return false;
     }
@@ -183,10 +180,14 @@ bool LoadMaterial(const TlsServerConfig& tls, Material* m,
 
 int ProtocolVersion(TlsVersion v) {
   switch (v) {
-    case TlsVersion::kTls10: return TLS1_VERSION;
-    case TlsVersion::kTls11: return TLS1_1_VERSION;
-    case TlsVersion::kTls12: return TLS1_2_VERSION;
-    case TlsVersion::kTls13: return TLS1_3_VERSION;
+    case TlsVersion::kTls10:
+      return TLS1_VERSION;
+    case TlsVersion::kTls11:
+      return TLS1_1_VERSION;
+    case TlsVersion::kTls12:
+      return TLS1_2_VERSION;
+    case TlsVersion::kTls13:
+      return TLS1_3_VERSION;
   }
   return TLS1_2_VERSION;
 }

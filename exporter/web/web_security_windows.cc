@@ -15,9 +15,7 @@ bool WebConfigWatcher::Load(std::string* error) {
   return false;
 }
 
-std::shared_ptr<const WebConfig> WebConfigWatcher::Current() {
-  return nullptr;
-}
+std::shared_ptr<const WebConfig> WebConfigWatcher::Current() { return nullptr; }
 
 bool BasicAuthenticator::Check(const std::map<std::string, std::string>&,
                                const char*) {

@@ -64,19 +64,18 @@ void CheckSample(const std::string& line) {
     while (i < line.size() && line[i] != '}') {
       EPX_FUZZ_CHECK(IsNameStart(line[i]), line);
       while (i < line.size() && IsNameChar(line[i])) ++i;
-      EPX_FUZZ_CHECK(i + 1 < line.size() && line[i] == '=' &&
-                         line[i + 1] == '"',
-                     line);
+      EPX_FUZZ_CHECK(
+          i + 1 < line.size() && line[i] == '=' && line[i + 1] == '"', line);
       i += 2;
       for (;;) {
         EPX_FUZZ_CHECK(i < line.size(), line);  // unterminated value
         char c = line[i];
         if (c == '"') break;
         if (c == '\\') {
-          EPX_FUZZ_CHECK(i + 1 < line.size() &&
-                             (line[i + 1] == '\\' || line[i + 1] == '"' ||
-                              line[i + 1] == 'n'),
-                         line);
+          EPX_FUZZ_CHECK(
+              i + 1 < line.size() && (line[i + 1] == '\\' ||
+                                      line[i + 1] == '"' || line[i + 1] == 'n'),
+              line);
           i += 2;
           continue;
         }
@@ -139,8 +138,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   epx::BuildInfo build{piece(5), piece(6), piece(7)};
 
   std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out,
-                                         epx::BuildMetricFamilies(report, build));
+  prometheus::TextSerializer().Serialize(
+      out, epx::BuildMetricFamilies(report, build));
   std::string text = out.str();
   EPX_FUZZ_CHECK(text.empty() || text.back() == '\n', "no final newline");
   EPX_FUZZ_CHECK(IsValidUtf8(text), "exposition is not valid UTF-8");

@@ -25,8 +25,8 @@ inline std::vector<std::string> SplitAtNul(const std::uint8_t* data,
 /// and the replay driver both report the abort as a failure.
 [[noreturn]] void Fail(const char* what, const std::string& detail);
 
-#define EPX_FUZZ_CHECK(cond, detail) \
-  do {                               \
+#define EPX_FUZZ_CHECK(cond, detail)                \
+  do {                                              \
     if (!(cond)) ::epx_fuzz::Fail(#cond, (detail)); \
   } while (0)
 

@@ -9,8 +9,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
   if (size < 2) return 0;
-  epx::Protocol protocol = (data[0] & 1) ? epx::Protocol::kUdp
-                                         : epx::Protocol::kTcp;
+  epx::Protocol protocol =
+      (data[0] & 1) ? epx::Protocol::kUdp : epx::Protocol::kTcp;
   std::size_t split = data[1] % 2 == 0 ? size : 2 + (size - 2) / 2;
   std::vector<epx::SocketRecord> sockets;
   epx::InetDiagParseState state;

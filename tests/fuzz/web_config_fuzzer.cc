@@ -24,8 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     EPX_FUZZ_CHECK(hash.size() == 60, hash);
   }
   if (config.tls_enabled)
-    EPX_FUZZ_CHECK(!config.tls.cert_file.empty() &&
-                       !config.tls.key_file.empty(),
-                   text);
+    EPX_FUZZ_CHECK(
+        !config.tls.cert_file.empty() && !config.tls.key_file.empty(), text);
   return 0;
 }

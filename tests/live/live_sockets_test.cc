@@ -106,7 +106,9 @@ class LiveSocketsTest : public ::testing::Test {
     return samples;
   }
 
-  static std::string Pid(const Subprocess& p) { return std::to_string(p.pid()); }
+  static std::string Pid(const Subprocess& p) {
+    return std::to_string(p.pid());
+  }
 
   static std::unique_ptr<Subprocess> server_;
   static std::unique_ptr<Subprocess> client_;
@@ -175,43 +177,54 @@ TEST_F(LiveSocketsTest, ReportsExactlyTheSocketsTheHelpersOpened) {
   const PortSet exclusive = Union({bound, {40050}});
   const PortSet held =
       Union({to5000, to6000, time_wait, to7000, bound, {40050}});
-  const double worst =
-      std::max({Size(Union({to5000, exclusive})),
-                Size(Union({to6000, time_wait, exclusive})),
-                Size(Union({to7000, exclusive}))});
+  const double worst = std::max({Size(Union({to5000, exclusive})),
+                                 Size(Union({to6000, time_wait, exclusive})),
+                                 Size(Union({to7000, exclusive}))});
 
   const std::map<std::string, std::string> tcp{{"protocol", "tcp"}};
   auto s = ScrapeUntil([&](const std::vector<Sample>& x) {
     return Find(x, "ephemeral_port_unattributed_sockets",
                 {{"protocol", "tcp"}, {"reason", "time_wait"}}) == 2.0 &&
            Find(x, "ephemeral_port_sockets",
-                {{"protocol", "tcp"}, {"family", "ipv4"},
+                {{"protocol", "tcp"},
+                 {"family", "ipv4"},
                  {"state", "established"}}) == 24.0;
   });
 
   // Ports: 10 to :5000, 3 to :6000 (2 in TIME_WAIT), 2 over IPv6 to :7000,
   // 1 bound-only socket and the listener on 40050.
-  EXPECT_EQ(V(s, "ephemeral_port_capacity", {{"protocol", "tcp"}, {"family", "ipv4"}}), 100);
-  EXPECT_EQ(V(s, "ephemeral_port_in_use", {{"protocol", "tcp"}, {"family", "ipv4"}}), Size(held));
+  EXPECT_EQ(V(s, "ephemeral_port_capacity",
+              {{"protocol", "tcp"}, {"family", "ipv4"}}),
+            100);
+  EXPECT_EQ(
+      V(s, "ephemeral_port_in_use", {{"protocol", "tcp"}, {"family", "ipv4"}}),
+      Size(held));
   EXPECT_EQ(V(s, "ephemeral_port_exclusive_in_use", tcp), 2);
   EXPECT_EQ(worst, 12);
   EXPECT_EQ(V(s, "ephemeral_port_exhaustion_in_use", tcp), worst);
   EXPECT_DOUBLE_EQ(V(s, "ephemeral_port_exhaustion_ratio", tcp), worst / 100);
 
-  EXPECT_EQ(V(s, "ephemeral_port_process_in_use",
-              {{"protocol", "tcp"}, {"process", "porthog"}, {"pid", Pid(*client_)}}),
-            Size(Union({to5000, to6000, to7000, bound})));
-  EXPECT_EQ(V(s, "ephemeral_port_process_in_use",
-              {{"protocol", "udp"}, {"process", "porthog"}, {"pid", Pid(*client_)}}),
-            Size(udp));
+  EXPECT_EQ(
+      V(s, "ephemeral_port_process_in_use",
+        {{"protocol", "tcp"}, {"process", "porthog"}, {"pid", Pid(*client_)}}),
+      Size(Union({to5000, to6000, to7000, bound})));
+  EXPECT_EQ(
+      V(s, "ephemeral_port_process_in_use",
+        {{"protocol", "udp"}, {"process", "porthog"}, {"pid", Pid(*client_)}}),
+      Size(udp));
   EXPECT_EQ(V(s, "ephemeral_port_process_sockets",
-              {{"protocol", "tcp"}, {"process", "porthog"}, {"state", "established"}}),
+              {{"protocol", "tcp"},
+               {"process", "porthog"},
+               {"state", "established"}}),
             13);
-  EXPECT_EQ(V(s, "ephemeral_port_process_sockets",
-              {{"protocol", "tcp"}, {"process", "porthog"}, {"state", "bound"}}),
-            1);
+  EXPECT_EQ(
+      V(s, "ephemeral_port_process_sockets",
+        {{"protocol", "tcp"}, {"process", "porthog"}, {"state", "bound"}}),
+      1);
   EXPECT_EQ(V(s, "ephemeral_port_process_in_use",
-              {{"protocol", "tcp"}, {"process", "portserver"}, {"pid", Pid(*server_)}}),
+              {{"protocol", "tcp"},
+               {"process", "portserver"},
+               {"pid", Pid(*server_)}}),
             1);
   EXPECT_EQ(V(s, "ephemeral_port_unattributed_in_use",
               {{"protocol", "tcp"}, {"reason", "time_wait"}}),
@@ -221,27 +234,53 @@ TEST_F(LiveSocketsTest, ReportsExactlyTheSocketsTheHelpersOpened) {
             0);
 
   EXPECT_EQ(V(s, "ephemeral_port_destination_in_use",
-              {{"protocol", "tcp"}, {"remote_address", "127.0.0.1"}, {"remote_port", "5000"}}),
+              {{"protocol", "tcp"},
+               {"remote_address", "127.0.0.1"},
+               {"remote_port", "5000"}}),
             10);
   EXPECT_DOUBLE_EQ(V(s, "ephemeral_port_destination_usage_ratio",
-                     {{"protocol", "tcp"}, {"remote_address", "127.0.0.1"}, {"remote_port", "5000"}}),
+                     {{"protocol", "tcp"},
+                      {"remote_address", "127.0.0.1"},
+                      {"remote_port", "5000"}}),
                    0.12);
   EXPECT_EQ(V(s, "ephemeral_port_destination_in_use",
-              {{"protocol", "tcp"}, {"remote_address", "127.0.0.1"}, {"remote_port", "6000"}}),
+              {{"protocol", "tcp"},
+               {"remote_address", "127.0.0.1"},
+               {"remote_port", "6000"}}),
             3);
   EXPECT_EQ(V(s, "ephemeral_port_destination_in_use",
-              {{"protocol", "tcp"}, {"remote_address", "::1"}, {"remote_port", "7000"}}),
+              {{"protocol", "tcp"},
+               {"remote_address", "::1"},
+               {"remote_port", "7000"}}),
             2);
 
   // Client and server ends; the scrape's own connection adds one of each.
-  EXPECT_EQ(V(s, "ephemeral_port_sockets", {{"protocol", "tcp"}, {"family", "ipv4"}, {"state", "established"}}), 24);
-  EXPECT_EQ(V(s, "ephemeral_port_sockets", {{"protocol", "tcp"}, {"family", "ipv6"}, {"state", "established"}}), 4);
-  EXPECT_EQ(V(s, "ephemeral_port_sockets", {{"protocol", "tcp"}, {"family", "ipv4"}, {"state", "time_wait"}}), 2);
-  EXPECT_EQ(V(s, "ephemeral_port_sockets", {{"protocol", "tcp"}, {"family", "ipv4"}, {"state", "bound"}}), 1);
+  EXPECT_EQ(
+      V(s, "ephemeral_port_sockets",
+        {{"protocol", "tcp"}, {"family", "ipv4"}, {"state", "established"}}),
+      24);
+  EXPECT_EQ(
+      V(s, "ephemeral_port_sockets",
+        {{"protocol", "tcp"}, {"family", "ipv6"}, {"state", "established"}}),
+      4);
+  EXPECT_EQ(
+      V(s, "ephemeral_port_sockets",
+        {{"protocol", "tcp"}, {"family", "ipv4"}, {"state", "time_wait"}}),
+      2);
+  EXPECT_EQ(V(s, "ephemeral_port_sockets",
+              {{"protocol", "tcp"}, {"family", "ipv4"}, {"state", "bound"}}),
+            1);
   // 5000, 6000, 40050 and the exporter's own 19152.
-  EXPECT_EQ(V(s, "ephemeral_port_sockets", {{"protocol", "tcp"}, {"family", "ipv4"}, {"state", "listen"}}), 4);
-  EXPECT_EQ(V(s, "ephemeral_port_sockets", {{"protocol", "udp"}, {"family", "ipv4"}, {"state", "established"}}), 2);
-  EXPECT_EQ(V(s, "ephemeral_port_in_use", {{"protocol", "udp"}, {"family", "ipv4"}}), Size(udp));
+  EXPECT_EQ(V(s, "ephemeral_port_sockets",
+              {{"protocol", "tcp"}, {"family", "ipv4"}, {"state", "listen"}}),
+            4);
+  EXPECT_EQ(
+      V(s, "ephemeral_port_sockets",
+        {{"protocol", "udp"}, {"family", "ipv4"}, {"state", "established"}}),
+      2);
+  EXPECT_EQ(
+      V(s, "ephemeral_port_in_use", {{"protocol", "udp"}, {"family", "ipv4"}}),
+      Size(udp));
 
   EXPECT_EQ(V(s, "ephemeral_port_local_address_in_use",
               {{"protocol", "tcp"}, {"local_address", "127.0.0.1"}}),
@@ -252,12 +291,15 @@ TEST_F(LiveSocketsTest, ReportsExactlyTheSocketsTheHelpersOpened) {
   EXPECT_EQ(V(s, "ephemeral_port_local_address_listening_ports",
               {{"protocol", "tcp"}, {"local_address", "127.0.0.1"}}),
             4);
-  EXPECT_EQ(V(s, "ephemeral_port_service_up", {{"service", "absent-test.service"}}), 0);
+  EXPECT_EQ(
+      V(s, "ephemeral_port_service_up", {{"service", "absent-test.service"}}),
+      0);
   EXPECT_EQ(V(s, "ephemeral_port_service_in_use",
               {{"protocol", "tcp"}, {"service", "absent-test.service"}}),
             0);
   for (const char* c : {"sockets", "port_range", "processes", "tcp_stats"}) {
-    EXPECT_EQ(V(s, "ephemeral_port_collector_success", {{"collector", c}}), 1) << c;
+    EXPECT_EQ(V(s, "ephemeral_port_collector_success", {{"collector", c}}), 1)
+        << c;
   }
   EXPECT_GE(V(s, "ephemeral_port_tcp_active_opens_total"), 15);
 }
@@ -271,23 +313,29 @@ TEST_F(LiveSocketsTest, HeadlineReadsOneWhenConnectsFailWithEaddrnotavail) {
   const std::map<std::string, std::string> tcp{{"protocol", "tcp"}};
   EXPECT_DOUBLE_EQ(V(s, "ephemeral_port_exhaustion_ratio", tcp), 1.0);
   EXPECT_EQ(V(s, "ephemeral_port_exhaustion_in_use", tcp), 100);
-  EXPECT_EQ(V(s, "ephemeral_port_in_use", {{"protocol", "tcp"}, {"family", "ipv4"}}), 100);
+  EXPECT_EQ(
+      V(s, "ephemeral_port_in_use", {{"protocol", "tcp"}, {"family", "ipv4"}}),
+      100);
   EXPECT_EQ(V(s, "ephemeral_port_destination_in_use",
-              {{"protocol", "tcp"}, {"remote_address", "127.0.0.1"}, {"remote_port", "5000"}}),
+              {{"protocol", "tcp"},
+               {"remote_address", "127.0.0.1"},
+               {"remote_port", "5000"}}),
             98);
   EXPECT_DOUBLE_EQ(V(s, "ephemeral_port_destination_usage_ratio",
-                     {{"protocol", "tcp"}, {"remote_address", "127.0.0.1"}, {"remote_port", "5000"}}),
+                     {{"protocol", "tcp"},
+                      {"remote_address", "127.0.0.1"},
+                      {"remote_port", "5000"}}),
                    1.0);
   // Every port but the server's listener and the ports still in TIME_WAIT
   // toward :6000 (the kernel may reuse those for :5000, so ask the helper).
-  const PortSet mine = Union(
-      {PortsOf(client_->Command("ports 5000"), false),
-       PortsOf(client_->Command("ports 6000"), false),
-       PortsOf(client_->Command("ports 7000"), false),
-       PortsOf(client_->Command("ports bound"), false)});
-  EXPECT_EQ(V(s, "ephemeral_port_process_in_use",
-              {{"protocol", "tcp"}, {"process", "porthog"}, {"pid", Pid(*client_)}}),
-            Size(mine));
+  const PortSet mine = Union({PortsOf(client_->Command("ports 5000"), false),
+                              PortsOf(client_->Command("ports 6000"), false),
+                              PortsOf(client_->Command("ports 7000"), false),
+                              PortsOf(client_->Command("ports bound"), false)});
+  EXPECT_EQ(
+      V(s, "ephemeral_port_process_in_use",
+        {{"protocol", "tcp"}, {"process", "porthog"}, {"pid", Pid(*client_)}}),
+      Size(mine));
   EXPECT_GE(V(s, "ephemeral_port_tcp_active_opens_total") - opens_before, 88);
 }
 
@@ -296,11 +344,14 @@ TEST_F(LiveSocketsTest, ReleasingTheConnectionsBringsTheHeadlineDown) {
   const std::map<std::string, std::string> tcp{{"protocol", "tcp"}};
   auto s = ScrapeUntil([&](const std::vector<Sample>& x) {
     return Find(x, "ephemeral_port_destination_in_use",
-                {{"protocol", "tcp"}, {"remote_address", "127.0.0.1"},
+                {{"protocol", "tcp"},
+                 {"remote_address", "127.0.0.1"},
                  {"remote_port", "5000"}}) == std::nullopt;
   });
   // Left: the listener, the bound socket and the two TIME_WAIT ports.
-  EXPECT_EQ(V(s, "ephemeral_port_in_use", {{"protocol", "tcp"}, {"family", "ipv4"}}), 4);
+  EXPECT_EQ(
+      V(s, "ephemeral_port_in_use", {{"protocol", "tcp"}, {"family", "ipv4"}}),
+      4);
   EXPECT_EQ(V(s, "ephemeral_port_exhaustion_in_use", tcp), 4);
   EXPECT_DOUBLE_EQ(V(s, "ephemeral_port_exhaustion_ratio", tcp), 0.04);
 }
@@ -311,8 +362,9 @@ TEST_F(LiveSocketsTest, ReleasingTheConnectionsBringsTheHeadlineDown) {
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   if (geteuid() != 0) {
-    std::printf("SKIPPED: the live test needs root to create a network "
-                "namespace (unshare -n)\n");
+    std::printf(
+        "SKIPPED: the live test needs root to create a network "
+        "namespace (unshare -n)\n");
     return epx::testing::kSkipExitCode;
   }
   std::string why;

@@ -18,9 +18,9 @@ class SnapshotBuilder {
   }
 
   /// Adds the same range for TCP and UDP, IPv4 and IPv6.
-  SnapshotBuilder& Range(std::uint16_t start, std::uint32_t size,
-                         std::vector<std::pair<std::uint16_t, std::uint16_t>>
-                             reserved = {}) {
+  SnapshotBuilder& Range(
+      std::uint16_t start, std::uint32_t size,
+      std::vector<std::pair<std::uint16_t, std::uint16_t>> reserved = {}) {
     for (Protocol p : {Protocol::kTcp, Protocol::kUdp}) {
       for (Family f : {Family::kIpv4, Family::kIpv6}) {
         PortRange r;
@@ -58,8 +58,8 @@ class SnapshotBuilder {
                        const std::string& remote, std::uint16_t remote_port,
                        std::uint64_t inode = 0,
                        SocketState state = SocketState::kEstablished) {
-    return Socket(Protocol::kTcp, state, local, local_port, remote,
-                  remote_port, inode);
+    return Socket(Protocol::kTcp, state, local, local_port, remote, remote_port,
+                  inode);
   }
 
   /// Declares a process owning the given socket inodes.

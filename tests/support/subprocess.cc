@@ -28,7 +28,8 @@ Subprocess::Subprocess(const std::vector<std::string>& argv,
     int err = open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (err >= 0) dup2(err, 2);
     std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const std::string& a : argv)
+      args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     execv(args[0], args.data());
     _exit(127);
@@ -51,8 +52,8 @@ std::string Subprocess::Command(const std::string& line, int timeout_ms) {
   if (write(to_child_, out.data(), out.size()) !=
       static_cast<ssize_t>(out.size()))
     return "";
-  auto deadline = std::chrono::steady_clock::now() +
-                  std::chrono::milliseconds(timeout_ms);
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
     std::size_t nl = buffered_.find('\n');
     if (nl != std::string::npos) {

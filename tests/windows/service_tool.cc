@@ -36,7 +36,9 @@ bool WaitFor(SC_HANDLE service, DWORD state, SERVICE_STATUS_PROCESS* status) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: service_tool create|start|stop|delete NAME [BINPATH]\n");
+    std::fprintf(
+        stderr,
+        "usage: service_tool create|start|stop|delete NAME [BINPATH]\n");
     return 2;
   }
   const char* verb = argv[1];
@@ -45,10 +47,10 @@ int main(int argc, char** argv) {
   if (scm == nullptr) return Fail("OpenSCManager");
   if (std::strcmp(verb, "create") == 0) {
     if (argc < 4) return 2;
-    SC_HANDLE s = CreateServiceA(scm, name, name, SERVICE_ALL_ACCESS,
-                                 SERVICE_WIN32_OWN_PROCESS, SERVICE_DEMAND_START,
-                                 SERVICE_ERROR_NORMAL, argv[3], nullptr, nullptr,
-                                 nullptr, nullptr, nullptr);
+    SC_HANDLE s = CreateServiceA(
+        scm, name, name, SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS,
+        SERVICE_DEMAND_START, SERVICE_ERROR_NORMAL, argv[3], nullptr, nullptr,
+        nullptr, nullptr, nullptr);
     if (s == nullptr) return Fail("CreateService");
     CloseServiceHandle(s);
     return 0;
@@ -71,7 +73,8 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(verb, "stop") == 0) {
     SERVICE_STATUS plain{};
-    if (!ControlService(s, SERVICE_CONTROL_STOP, &plain)) return Fail("ControlService(STOP)");
+    if (!ControlService(s, SERVICE_CONTROL_STOP, &plain))
+      return Fail("ControlService(STOP)");
     if (!WaitFor(s, SERVICE_STOPPED, &status)) return Fail("wait for STOPPED");
     return 0;
   }

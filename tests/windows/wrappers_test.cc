@@ -52,7 +52,8 @@ TEST_F(WinsockTest, IphlpapiSeesOwnListenerConnectionAndUdpSocket) {
   ASSERT_EQ(listen(listener, 4), 0);
   addr.sin_port = htons(LocalPort(listener));
   SOCKET client = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-  ASSERT_EQ(connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof addr),
+            0);
   SOCKET accepted = accept(listener, nullptr, nullptr);
   ASSERT_NE(accepted, INVALID_SOCKET);
   SOCKET udp = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
@@ -118,14 +119,14 @@ TEST(WrappersTest, TcpStatisticsAreRead) {
 
 TEST(WrappersTest, RunSystemProgramCapturesOutputAndExitStatus) {
   std::string out, error;
-  ASSERT_TRUE(RunSystemProgram(L"cmd.exe", L"/c echo epx-hello", 10000, &out,
-                               &error))
+  ASSERT_TRUE(
+      RunSystemProgram(L"cmd.exe", L"/c echo epx-hello", 10000, &out, &error))
       << error;
   EXPECT_NE(out.find("epx-hello"), std::string::npos) << out;
   EXPECT_FALSE(RunSystemProgram(L"cmd.exe", L"/c exit 3", 10000, &out, &error));
   EXPECT_NE(error.find("exit status 3"), std::string::npos) << error;
-  EXPECT_FALSE(RunSystemProgram(L"no_such_program_epx.exe", L"", 10000, &out,
-                                &error));
+  EXPECT_FALSE(
+      RunSystemProgram(L"no_such_program_epx.exe", L"", 10000, &out, &error));
   EXPECT_NE(error.find("no_such_program_epx.exe"), std::string::npos) << error;
 }
 
@@ -148,8 +149,8 @@ TEST(WrappersTest, PortRangesAlwaysCoverFourPools) {
       EXPECT_NE(error.find("49152-65535"), std::string::npos) << error;
     }
   }
-  std::printf("port ranges from %s%s%s\n", source.c_str(),
-              ok ? "" : ": ", ok ? "" : error.c_str());
+  std::printf("port ranges from %s%s%s\n", source.c_str(), ok ? "" : ": ",
+              ok ? "" : error.c_str());
 }
 
 TEST(WrappersTest, EventReaderCountsOrFailsWithAReason) {
@@ -225,9 +226,9 @@ TEST(WrappersTest, HostSourceRunsEveryWindowsCollector) {
   Snapshot s = source->Collect();
   std::vector<std::string> names;
   for (const CollectorStatus& c : s.collectors) names.push_back(c.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"sockets", "port_range",
-                                             "processes", "events",
-                                             "tcp_stats"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"sockets", "port_range", "processes",
+                                      "events", "tcp_stats"}));
   EXPECT_EQ(s.tcp_rule, ExhaustionRule::kHostWide);
   EXPECT_EQ(s.ranges.size(), 4u);
   ASSERT_EQ(s.services.size(), 1u);

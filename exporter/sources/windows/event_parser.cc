@@ -10,7 +10,8 @@ bool ElementText(const std::string& xml, const std::string& tag,
   for (;;) {
     pos = xml.find("<" + tag, pos);
     if (pos == std::string::npos) return false;
-    char next = pos + 1 + tag.size() < xml.size() ? xml[pos + 1 + tag.size()] : '\0';
+    char next =
+        pos + 1 + tag.size() < xml.size() ? xml[pos + 1 + tag.size()] : '\0';
     if (next == '>' || next == ' ' || next == '\t' || next == '\r' ||
         next == '\n') {
       break;

@@ -17,7 +17,9 @@ std::uint16_t Port(const std::uint8_t* p) {
   return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
 }
 
-IpAddress V4(const std::uint8_t* p) { return IpAddress::V4(p[0], p[1], p[2], p[3]); }
+IpAddress V4(const std::uint8_t* p) {
+  return IpAddress::V4(p[0], p[1], p[2], p[3]);
+}
 
 IpAddress V6(const std::uint8_t* p) {
   IpAddress a;
@@ -52,20 +54,47 @@ std::size_t IphlpapiRowSize(IphlpapiTableKind kind) {
 
 bool MapMibTcpState(std::uint32_t mib_state, SocketState* out) {
   switch (mib_state) {
-    case 1: *out = SocketState::kClose; return true;
-    case 2: *out = SocketState::kListen; return true;
-    case 3: *out = SocketState::kSynSent; return true;
-    case 4: *out = SocketState::kSynRecv; return true;
-    case 5: *out = SocketState::kEstablished; return true;
-    case 6: *out = SocketState::kFinWait1; return true;
-    case 7: *out = SocketState::kFinWait2; return true;
-    case 8: *out = SocketState::kCloseWait; return true;
-    case 9: *out = SocketState::kClosing; return true;
-    case 10: *out = SocketState::kLastAck; return true;
-    case 11: *out = SocketState::kTimeWait; return true;
-    case 12: *out = SocketState::kDeleteTcb; return true;
-    case 100: *out = SocketState::kBound; return true;
-    default: return false;
+    case 1:
+      *out = SocketState::kClose;
+      return true;
+    case 2:
+      *out = SocketState::kListen;
+      return true;
+    case 3:
+      *out = SocketState::kSynSent;
+      return true;
+    case 4:
+      *out = SocketState::kSynRecv;
+      return true;
+    case 5:
+      *out = SocketState::kEstablished;
+      return true;
+    case 6:
+      *out = SocketState::kFinWait1;
+      return true;
+    case 7:
+      *out = SocketState::kFinWait2;
+      return true;
+    case 8:
+      *out = SocketState::kCloseWait;
+      return true;
+    case 9:
+      *out = SocketState::kClosing;
+      return true;
+    case 10:
+      *out = SocketState::kLastAck;
+      return true;
+    case 11:
+      *out = SocketState::kTimeWait;
+      return true;
+    case 12:
+      *out = SocketState::kDeleteTcb;
+      return true;
+    case 100:
+      *out = SocketState::kBound;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -73,8 +102,8 @@ bool ParseIphlpapiTable(const std::uint8_t* data, std::size_t size,
                         IphlpapiTableKind kind, IphlpapiParseResult* out,
                         std::string* error) {
   if (size < 4) {
-    *error = "table buffer of " + std::to_string(size) +
-             " bytes has no row count";
+    *error =
+        "table buffer of " + std::to_string(size) + " bytes has no row count";
     return false;
   }
   const std::uint32_t rows = Dword(data);

@@ -59,8 +59,10 @@ bool ParseNetshDynamicPortRange(const std::string& text,
     if (Number(Trim(line.substr(colon + 1)), &v)) values.push_back(v);
   }
   if (values.size() != 2) {
-    *error = "expected two 'name : number' lines (start port, number of "
-             "ports), found " + std::to_string(values.size());
+    *error =
+        "expected two 'name : number' lines (start port, number of "
+        "ports), found " +
+        std::to_string(values.size());
     return false;
   }
   if (!CheckDynamicPortSetting(values[0], values[1], error)) return false;
@@ -76,7 +78,8 @@ bool ParseNetshExcludedPortRanges(
   out->clear();
   for (const std::string& raw : Lines(text)) {
     std::string line = Trim(raw);
-    if (!line.empty() && line.back() == '*') line = Trim(line.substr(0, line.size() - 1));
+    if (!line.empty() && line.back() == '*')
+      line = Trim(line.substr(0, line.size() - 1));
     std::size_t gap = line.find_first_of(" \t");
     if (gap == std::string::npos) continue;
     std::uint32_t first, last;
@@ -85,7 +88,8 @@ bool ParseNetshExcludedPortRanges(
       continue;
     }
     if (first > last || last > 65535) {
-      *error = "excluded port range '" + Trim(raw) + "' is not start <= end <= 65535";
+      *error = "excluded port range '" + Trim(raw) +
+               "' is not start <= end <= 65535";
       return false;
     }
     out->emplace_back(static_cast<std::uint16_t>(first),
@@ -102,8 +106,8 @@ bool ChooseWmiDynamicPortRange(
     if (!i.has_range) continue;
     std::string ignored;
     if (!CheckDynamicPortSetting(i.start, i.count, &ignored)) continue;
-    if (chosen == nullptr || (i.setting_name == "Internet" &&
-                              chosen->setting_name != "Internet")) {
+    if (chosen == nullptr ||
+        (i.setting_name == "Internet" && chosen->setting_name != "Internet")) {
       chosen = &i;
     }
   }

@@ -40,8 +40,8 @@ TEST(PortUsageTest, CountsDistinctPortsInsideTheRangeOnly) {
   b.Range(40000, 100)
       .Tcp("10.0.0.1", 40001, "10.0.0.9", 443)
       .Tcp("10.0.0.1", 40002, "10.0.0.9", 443)
-      .Tcp("10.0.0.1", 40002, "10.0.0.8", 443)  // same port, other dest
-      .Tcp("10.0.0.1", 39999, "10.0.0.9", 443)  // below the range
+      .Tcp("10.0.0.1", 40002, "10.0.0.8", 443)   // same port, other dest
+      .Tcp("10.0.0.1", 39999, "10.0.0.9", 443)   // below the range
       .Tcp("10.0.0.1", 40100, "10.0.0.9", 443);  // just past the end
   PortUsageReport r = AnalyzePortUsage(b.Get(), {});
   EXPECT_EQ(Pool(r, Protocol::kTcp, Family::kIpv4).in_use, 2u);
@@ -214,11 +214,13 @@ TEST(PortUsageTest, TopNLimitsProcessesDestinationsAndAddresses) {
   EXPECT_EQ(r.processes[0].pid, 5);
   EXPECT_EQ(r.processes[1].pid, 4);
   std::size_t tcp_destinations = 0;
-  for (const auto& d : r.destinations) tcp_destinations += d.protocol == Protocol::kTcp;
+  for (const auto& d : r.destinations)
+    tcp_destinations += d.protocol == Protocol::kTcp;
   EXPECT_EQ(tcp_destinations, 3u);
   EXPECT_EQ(r.destinations[0].remote_address, "10.1.0.5");
   std::size_t tcp_addresses = 0;
-  for (const auto& a : r.local_addresses) tcp_addresses += a.protocol == Protocol::kTcp;
+  for (const auto& a : r.local_addresses)
+    tcp_addresses += a.protocol == Protocol::kTcp;
   EXPECT_EQ(tcp_addresses, 1u);
   EXPECT_EQ(r.local_addresses[0].address, "10.0.0.5");
 }
@@ -263,8 +265,8 @@ TEST(PortUsageTest, WatchedServicesAreReportedEvenWhenStopped) {
 
 TEST(PortUsageTest, PidSourcesNeverCallAnUnownedSocketOrphaned) {
   SnapshotBuilder b;
-  b.Range(49152, 16384).Rules(ExhaustionRule::kHostWide,
-                              ExhaustionRule::kHostWide);
+  b.Range(49152, 16384)
+      .Rules(ExhaustionRule::kHostWide, ExhaustionRule::kHostWide);
   b.Tcp("10.0.0.1", 50000, "10.0.0.9", 443);
   b.Tcp("10.0.0.1", 50001, "10.0.0.9", 443, 0, SocketState::kTimeWait);
   b.Get().processes_collected = true;
@@ -280,12 +282,13 @@ TEST(PortUsageTest, PidSourcesNeverCallAnUnownedSocketOrphaned) {
 
 TEST(PortUsageTest, WindowsPidsNeedNoProcessScan) {
   SnapshotBuilder b;
-  b.Range(49152, 16384).Rules(ExhaustionRule::kHostWide,
-                              ExhaustionRule::kHostWide);
+  b.Range(49152, 16384)
+      .Rules(ExhaustionRule::kHostWide, ExhaustionRule::kHostWide);
   b.Tcp("10.0.0.1", 50000, "10.0.0.9", 443);
   b.Get().sockets.back().pid = 4242;
   b.Get().processes_collected = true;
-  b.Get().processes[4242] = ProcessInfo{4242, "ApplicationProxyConnectorService.exe", {"WAPCSvc"}};
+  b.Get().processes[4242] =
+      ProcessInfo{4242, "ApplicationProxyConnectorService.exe", {"WAPCSvc"}};
   b.Service("WAPCSvc", {4242});
   PortUsageReport r = AnalyzePortUsage(b.Get(), {});
   ASSERT_EQ(r.processes.size(), 1u);

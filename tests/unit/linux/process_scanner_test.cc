@@ -60,7 +60,8 @@ TEST(ProcessSocketScannerTest, AttributesSocketsAndResolvesWatchedUnits) {
   ProcessSocketScanner scanner(proc.root());
   Snapshot s = SocketsWithInodes({5001, 5002, 6001, 7777});
   std::string error;
-  ASSERT_TRUE(scanner.Update({"porthog", "absent.service"}, &s, &error)) << error;
+  ASSERT_TRUE(scanner.Update({"porthog", "absent.service"}, &s, &error))
+      << error;
   EXPECT_EQ(s.sockets[0].pid, 100);
   EXPECT_EQ(s.sockets[1].pid, 100);
   EXPECT_EQ(s.sockets[2].pid, 200);
@@ -76,7 +77,8 @@ TEST(ProcessSocketScannerTest, FindsASwappedSocketWhenTheFdCountDidNotChange) {
   FakeProc proc;
   proc.AddProcess(100, "server", "server.service");
   proc.SetFd(100, 3, 5001);
-  for (int pid = 200; pid < 210; ++pid) proc.AddProcess(pid, "idle", "idle.service");
+  for (int pid = 200; pid < 210; ++pid)
+    proc.AddProcess(pid, "idle", "idle.service");
   ProcessSocketScanner scanner(proc.root());
   Snapshot first = SocketsWithInodes({5001});
   std::string error;

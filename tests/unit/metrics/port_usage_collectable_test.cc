@@ -41,7 +41,8 @@ bool HasSuccess(const std::vector<prometheus::MetricFamily>& families,
   return false;
 }
 
-TEST(PortUsageCollectableTest, AThrowingSourceBecomesAFailedCollectorNotACrash) {
+TEST(PortUsageCollectableTest,
+     AThrowingSourceBecomesAFailedCollectorNotACrash) {
   auto source = std::make_unique<ScriptedSource>();
   source->throw_error = true;
   PortUsageCollectable collectable(std::move(source), {}, {"v", "linux", "x"});

@@ -28,11 +28,21 @@ TEST(ReportFamiliesTest, ExposesTheHeadlineAndPoolsPerProtocol) {
   SnapshotBuilder b;
   b.Range(40000, 10).Tcp("10.0.0.1", 40001, "10.0.0.9", 443);
   auto samples = ParseExposition(Serialize(b.Get()));
-  EXPECT_EQ(Find(samples, "ephemeral_port_exhaustion_ratio", {{"protocol", "tcp"}}), 0.1);
-  EXPECT_EQ(Find(samples, "ephemeral_port_exhaustion_ratio", {{"protocol", "udp"}}), 0.0);
-  EXPECT_EQ(Find(samples, "ephemeral_port_range_start", {{"protocol", "udp"}, {"family", "ipv6"}}), 40000);
-  EXPECT_EQ(Find(samples, "ephemeral_port_capacity", {{"protocol", "tcp"}, {"family", "ipv4"}}), 10);
-  EXPECT_EQ(Find(samples, "ephemeral_port_build_info", {{"version", "1.2.3"}, {"os", "linux"}}), 1);
+  EXPECT_EQ(
+      Find(samples, "ephemeral_port_exhaustion_ratio", {{"protocol", "tcp"}}),
+      0.1);
+  EXPECT_EQ(
+      Find(samples, "ephemeral_port_exhaustion_ratio", {{"protocol", "udp"}}),
+      0.0);
+  EXPECT_EQ(Find(samples, "ephemeral_port_range_start",
+                 {{"protocol", "udp"}, {"family", "ipv6"}}),
+            40000);
+  EXPECT_EQ(Find(samples, "ephemeral_port_capacity",
+                 {{"protocol", "tcp"}, {"family", "ipv4"}}),
+            10);
+  EXPECT_EQ(Find(samples, "ephemeral_port_build_info",
+                 {{"version", "1.2.3"}, {"os", "linux"}}),
+            1);
 }
 
 TEST(ReportFamiliesTest, CountersEndInTotalAndAreTypedAsCounters) {
@@ -40,11 +50,16 @@ TEST(ReportFamiliesTest, CountersEndInTotalAndAreTypedAsCounters) {
   b.Range(40000, 10);
   b.Get().tcp_counters = TcpCounters{true, 10, 20, 3, 1};
   std::string text = Serialize(b.Get());
-  EXPECT_NE(text.find("# TYPE ephemeral_port_tcp_active_opens_total counter"), std::string::npos);
-  EXPECT_NE(text.find("ephemeral_port_tcp_attempt_fails_total 3"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE ephemeral_port_tcp_active_opens_total counter"),
+            std::string::npos);
+  EXPECT_NE(text.find("ephemeral_port_tcp_attempt_fails_total 3"),
+            std::string::npos);
   for (const auto& s : ParseExposition(text)) {
-    bool is_counter = text.find("# TYPE " + s.name + " counter") != std::string::npos;
-    EXPECT_EQ(is_counter, s.name.size() > 6 && s.name.substr(s.name.size() - 6) == "_total") << s.name;
+    bool is_counter =
+        text.find("# TYPE " + s.name + " counter") != std::string::npos;
+    EXPECT_EQ(is_counter,
+              s.name.size() > 6 && s.name.substr(s.name.size() - 6) == "_total")
+        << s.name;
   }
 }
 
@@ -62,12 +77,17 @@ TEST(ReportFamiliesTest, EscapesHostileProcessNames) {
       .Tcp("10.0.0.1", 40001, "10.0.0.9", 443, 7)
       .Process(99, "evil\"name\\with\nnewline", {7});
   std::string text = Serialize(b.Get());
-  EXPECT_NE(text.find("process=\"evil\\\"name\\\\with\\nnewline\""), std::string::npos) << text;
-  for (std::size_t pos = 0; (pos = text.find('\n', pos)) != std::string::npos; ++pos) {
+  EXPECT_NE(text.find("process=\"evil\\\"name\\\\with\\nnewline\""),
+            std::string::npos)
+      << text;
+  for (std::size_t pos = 0; (pos = text.find('\n', pos)) != std::string::npos;
+       ++pos) {
     std::size_t next = text.find('\n', pos + 1);
     if (next == std::string::npos) break;
     std::string line = text.substr(pos + 1, next - pos - 1);
-    EXPECT_TRUE(line.empty() || line[0] == '#' || line.rfind("ephemeral_port_", 0) == 0) << line;
+    EXPECT_TRUE(line.empty() || line[0] == '#' ||
+                line.rfind("ephemeral_port_", 0) == 0)
+        << line;
   }
 }
 
@@ -84,11 +104,18 @@ TEST(ReportFamiliesTest, InvalidUtf8InProcessNamesBecomesReplacementChars) {
 TEST(ReportFamiliesTest, CollectorFailuresAreVisible) {
   SnapshotBuilder b;
   b.Range(40000, 10);
-  b.Get().collectors = {{"sockets", true, 0.01, ""}, {"processes", false, 0.2, "denied"}};
+  b.Get().collectors = {{"sockets", true, 0.01, ""},
+                        {"processes", false, 0.2, "denied"}};
   auto samples = ParseExposition(Serialize(b.Get()));
-  EXPECT_EQ(Find(samples, "ephemeral_port_collector_success", {{"collector", "sockets"}}), 1);
-  EXPECT_EQ(Find(samples, "ephemeral_port_collector_success", {{"collector", "processes"}}), 0);
-  EXPECT_EQ(Find(samples, "ephemeral_port_collector_duration_seconds", {{"collector", "processes"}}), 0.2);
+  EXPECT_EQ(Find(samples, "ephemeral_port_collector_success",
+                 {{"collector", "sockets"}}),
+            1);
+  EXPECT_EQ(Find(samples, "ephemeral_port_collector_success",
+                 {{"collector", "processes"}}),
+            0);
+  EXPECT_EQ(Find(samples, "ephemeral_port_collector_duration_seconds",
+                 {{"collector", "processes"}}),
+            0.2);
 }
 
 TEST(ReportFamiliesTest, AFailedSocketDumpHidesTheHeadlineInsteadOfLowering) {
@@ -96,10 +123,16 @@ TEST(ReportFamiliesTest, AFailedSocketDumpHidesTheHeadlineInsteadOfLowering) {
   b.Range(40000, 10).Tcp("10.0.0.1", 40001, "10.0.0.9", 443);
   b.Get().collectors = {{"sockets", false, 0.1, "netlink recv: ENOBUFS"}};
   auto samples = ParseExposition(Serialize(b.Get()));
-  EXPECT_FALSE(Find(samples, "ephemeral_port_exhaustion_ratio", {{"protocol", "tcp"}}));
-  EXPECT_FALSE(Find(samples, "ephemeral_port_in_use", {{"protocol", "tcp"}, {"family", "ipv4"}}));
-  EXPECT_EQ(Find(samples, "ephemeral_port_capacity", {{"protocol", "tcp"}, {"family", "ipv4"}}), 10);
-  EXPECT_EQ(Find(samples, "ephemeral_port_collector_success", {{"collector", "sockets"}}), 0);
+  EXPECT_FALSE(
+      Find(samples, "ephemeral_port_exhaustion_ratio", {{"protocol", "tcp"}}));
+  EXPECT_FALSE(Find(samples, "ephemeral_port_in_use",
+                    {{"protocol", "tcp"}, {"family", "ipv4"}}));
+  EXPECT_EQ(Find(samples, "ephemeral_port_capacity",
+                 {{"protocol", "tcp"}, {"family", "ipv4"}}),
+            10);
+  EXPECT_EQ(Find(samples, "ephemeral_port_collector_success",
+                 {{"collector", "sockets"}}),
+            0);
 }
 
 TEST(ReportFamiliesTest, PerProcessSeriesOnlyWhenProcessesWereCollected) {
@@ -107,11 +140,15 @@ TEST(ReportFamiliesTest, PerProcessSeriesOnlyWhenProcessesWereCollected) {
   b.Range(40000, 10).Tcp("10.0.0.1", 40001, "10.0.0.9", 443, 7);
   std::string text = Serialize(b.Get());
   EXPECT_EQ(text.find("ephemeral_port_unattributed"), std::string::npos);
-  EXPECT_EQ(text.find("ephemeral_port_processes_unreadable"), std::string::npos);
+  EXPECT_EQ(text.find("ephemeral_port_processes_unreadable"),
+            std::string::npos);
   b.Process(1, "x", {});
   text = Serialize(b.Get());
-  EXPECT_NE(text.find("ephemeral_port_unattributed_sockets{protocol=\"tcp\",reason=\"unknown\"} 1"), std::string::npos);
-  EXPECT_NE(text.find("ephemeral_port_processes_unreadable 0"), std::string::npos);
+  EXPECT_NE(text.find("ephemeral_port_unattributed_sockets{protocol=\"tcp\","
+                      "reason=\"unknown\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("ephemeral_port_processes_unreadable 0"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -15,10 +15,15 @@ TEST(ConsoleReportTest, ShowsTheClassicPerAddressRowAndTheHeadline) {
       .Tcp("192.168.1.2", 3389, "0.0.0.0", 0, 3, SocketState::kListen)
       .Process(4242, "WAPCSvc-host", {1, 2, 3})
       .Service("WAPCSvc", {4242});
-  std::string text = FormatConsoleReport(AnalyzePortUsage(b.Get(), {}), "TITLE");
+  std::string text =
+      FormatConsoleReport(AnalyzePortUsage(b.Get(), {}), "TITLE");
   EXPECT_EQ(text.rfind("TITLE\n", 0), 0u);
-  EXPECT_NE(text.find("Headline tcp: 0.0% (2 of 16384 ports"), std::string::npos) << text;
-  EXPECT_NE(text.find("192.168.1.2   tcp       2               16384"), std::string::npos) << text;
+  EXPECT_NE(text.find("Headline tcp: 0.0% (2 of 16384 ports"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("192.168.1.2   tcp       2               16384"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("4242  WAPCSvc-host  2"), std::string::npos) << text;
   EXPECT_NE(text.find("WAPCSvc  yes"), std::string::npos) << text;
   EXPECT_NE(text.find("10.0.0.9:443"), std::string::npos) << text;
@@ -30,7 +35,8 @@ TEST(ConsoleReportTest, WarnsAboutFailedCollectorsAndMissingProcessData) {
   b.Get().collectors = {{"sockets", false, 0, "netlink recv: boom"}};
   std::string text = FormatConsoleReport(AnalyzePortUsage(b.Get(), {}), "T");
   EXPECT_NE(text.find("Per-process data not collected."), std::string::npos);
-  EXPECT_NE(text.find("WARNING: collector sockets failed: netlink recv: boom"), std::string::npos);
+  EXPECT_NE(text.find("WARNING: collector sockets failed: netlink recv: boom"),
+            std::string::npos);
 }
 
 }  // namespace

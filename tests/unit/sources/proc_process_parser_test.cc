@@ -186,12 +186,15 @@ namespace epx {
 namespace {
 
 TEST(FullProcessNameTest, UsesArgv0WhenCommWasCut) {
-  std::string cmdline("/usr/bin/ephemeral_port_exporter\0--web.listen-address=:1\0", 55);
-  EXPECT_EQ(FullProcessName("ephemeral_port_", cmdline), "ephemeral_port_exporter");
+  std::string cmdline(
+      "/usr/bin/ephemeral_port_exporter\0--web.listen-address=:1\0", 55);
+  EXPECT_EQ(FullProcessName("ephemeral_port_", cmdline),
+            "ephemeral_port_exporter");
 }
 
 TEST(FullProcessNameTest, KeepsCommWhenShortOrUnrelated) {
-  EXPECT_EQ(FullProcessName("nginx", std::string("nginx: worker\0", 14)), "nginx");
+  EXPECT_EQ(FullProcessName("nginx", std::string("nginx: worker\0", 14)),
+            "nginx");
   EXPECT_EQ(FullProcessName("abcdefghijklmno", std::string("/bin/other\0", 11)),
             "abcdefghijklmno");
   EXPECT_EQ(FullProcessName("abcdefghijklmno", ""), "abcdefghijklmno");

@@ -12,8 +12,8 @@ const char kHash[] =
 TEST(BasicAuthTest, DecodesBasicCredentials) {
   std::string user, password;
   // base64("alice:pa:ss") -- the password may contain ':'.
-  ASSERT_TRUE(DecodeBasicAuthorization("Basic YWxpY2U6cGE6c3M=", &user,
-                                       &password));
+  ASSERT_TRUE(
+      DecodeBasicAuthorization("Basic YWxpY2U6cGE6c3M=", &user, &password));
   EXPECT_EQ(user, "alice");
   EXPECT_EQ(password, "pa:ss");
   ASSERT_TRUE(DecodeBasicAuthorization("basic   YTo=", &user, &password));
@@ -27,8 +27,7 @@ TEST(BasicAuthTest, RejectsMalformedHeaders) {
        {"", "Basic", "Basic ", "Bearer YWxpY2U6cGFzcw==", "Basic YWxpY2U",
         "Basic !!!!", "Basic YW=xpY2U6", "Basic YWxpY2U=",  // no colon
         "Basic YWxp Y2U6"}) {
-    EXPECT_FALSE(DecodeBasicAuthorization(header, &user, &password))
-        << header;
+    EXPECT_FALSE(DecodeBasicAuthorization(header, &user, &password)) << header;
   }
 }
 
@@ -56,7 +55,8 @@ TEST(BasicAuthTest, ChecksUsersAndCachesVerdicts) {
     EXPECT_FALSE(auth.Check(users, nullptr));
   }
   // A cached verdict for one hash does not carry over to a changed hash.
-  users["alice"] = "$2b$04$iHbP7LuFsKK9EXc4HJ4UCuoq5cCaU4rRr6QW0FCUmiDqGcRvPPyWX";
+  users["alice"] =
+      "$2b$04$iHbP7LuFsKK9EXc4HJ4UCuoq5cCaU4rRr6QW0FCUmiDqGcRvPPyWX";
   EXPECT_FALSE(auth.Check(users, good));
 }
 

@@ -22,8 +22,8 @@ TEST(WebConfigTest, EmptyFileMeansPlainHttpWithoutAuth) {
   ASSERT_TRUE(ParseWebConfigYaml("", "web.yml", &config, &error)) << error;
   EXPECT_FALSE(config.tls_enabled);
   EXPECT_TRUE(config.basic_auth_users.empty());
-  ASSERT_TRUE(ParseWebConfigYaml("tls_server_config: {}\n", "web.yml",
-                                 &config, &error))
+  ASSERT_TRUE(
+      ParseWebConfigYaml("tls_server_config: {}\n", "web.yml", &config, &error))
       << error;
   EXPECT_FALSE(config.tls_enabled);
 }
@@ -104,11 +104,10 @@ TEST(WebConfigTest, RejectsInconsistentTls) {
 }
 
 TEST(WebConfigTest, RejectsKeysItCannotHonour) {
-  for (const char* yaml :
-       {"tls_server_config:\n  cert: inline\n",
-        "tls_server_config:\n  cipher_suites: [a]\n",
-        "tls_server_config:\n  client_allowed_sans: [a]\n",
-        "rate_limit:\n  burst: 1\n"}) {
+  for (const char* yaml : {"tls_server_config:\n  cert: inline\n",
+                           "tls_server_config:\n  cipher_suites: [a]\n",
+                           "tls_server_config:\n  client_allowed_sans: [a]\n",
+                           "rate_limit:\n  burst: 1\n"}) {
     EXPECT_NE(ParseError(yaml).find("not supported"), std::string::npos)
         << yaml;
   }
@@ -123,10 +122,10 @@ TEST(WebConfigTest, RejectsHeaderInjectionAndBadUsers) {
                        "    X-Frame-Options: allow\n")
                 .find("deny or sameorigin"),
             std::string::npos);
-  EXPECT_NE(ParseError(std::string("basic_auth_users:\n  \"a:b\": ") + kHash +
-                       "\n")
-                .find("must not contain ':'"),
-            std::string::npos);
+  EXPECT_NE(
+      ParseError(std::string("basic_auth_users:\n  \"a:b\": ") + kHash + "\n")
+          .find("must not contain ':'"),
+      std::string::npos);
   EXPECT_NE(ParseError(std::string("basic_auth_users:\n  a: ") + kHash +
                        "\n  a: " + kHash + "\n")
                 .find("repeated"),

@@ -11,8 +11,8 @@ IphlpapiParseResult Parse(const std::vector<std::uint8_t>& bytes,
                           IphlpapiTableKind kind) {
   IphlpapiParseResult result;
   std::string error;
-  EXPECT_TRUE(ParseIphlpapiTable(bytes.data(), bytes.size(), kind, &result,
-                                 &error))
+  EXPECT_TRUE(
+      ParseIphlpapiTable(bytes.data(), bytes.size(), kind, &result, &error))
       << error;
   return result;
 }
@@ -98,8 +98,8 @@ TEST(IphlpapiTableParserTest, UdpRowsAreUnconnected) {
 }
 
 TEST(IphlpapiTableParserTest, BoundTableRowsAreBound) {
-  auto r = Parse(ReadHexFixture("tcp4_bound.hex"),
-                 IphlpapiTableKind::kTcp4Bound);
+  auto r =
+      Parse(ReadHexFixture("tcp4_bound.hex"), IphlpapiTableKind::kTcp4Bound);
   ASSERT_EQ(r.sockets.size(), 1u);
   EXPECT_EQ(r.sockets[0].state, SocketState::kBound);
   EXPECT_EQ(r.sockets[0].local_port, 61000);
@@ -109,11 +109,12 @@ TEST(IphlpapiTableParserTest, BoundTableRowsAreBound) {
 
 TEST(IphlpapiTableParserTest, MapsEveryMibTcpState) {
   const SocketState expected[] = {
-      SocketState::kClose,     SocketState::kListen,   SocketState::kSynSent,
-      SocketState::kSynRecv,   SocketState::kEstablished,
-      SocketState::kFinWait1,  SocketState::kFinWait2, SocketState::kCloseWait,
-      SocketState::kClosing,   SocketState::kLastAck,  SocketState::kTimeWait,
-      SocketState::kDeleteTcb};
+      SocketState::kClose,       SocketState::kListen,
+      SocketState::kSynSent,     SocketState::kSynRecv,
+      SocketState::kEstablished, SocketState::kFinWait1,
+      SocketState::kFinWait2,    SocketState::kCloseWait,
+      SocketState::kClosing,     SocketState::kLastAck,
+      SocketState::kTimeWait,    SocketState::kDeleteTcb};
   for (std::uint32_t v = 1; v <= 12; ++v) {
     SocketState s;
     ASSERT_TRUE(MapMibTcpState(v, &s)) << v;
@@ -139,13 +140,14 @@ TEST(IphlpapiTableParserTest, RejectsTruncatedTables) {
   IphlpapiParseResult r;
   std::string error;
   EXPECT_FALSE(ParseIphlpapiTable(bytes.data(), 4 + 3 * 24 + 10,
-                                  IphlpapiTableKind::kTcp4OwnerPid, &r, &error));
+                                  IphlpapiTableKind::kTcp4OwnerPid, &r,
+                                  &error));
   EXPECT_NE(error.find("claims 4 rows"), std::string::npos) << error;
-  EXPECT_FALSE(ParseIphlpapiTable(bytes.data(), 3,
-                                  IphlpapiTableKind::kTcp4OwnerPid, &r, &error));
+  EXPECT_FALSE(ParseIphlpapiTable(
+      bytes.data(), 3, IphlpapiTableKind::kTcp4OwnerPid, &r, &error));
   const std::uint8_t huge[] = {0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0};
-  EXPECT_FALSE(ParseIphlpapiTable(huge, sizeof huge,
-                                  IphlpapiTableKind::kTcp6OwnerPid, &r, &error));
+  EXPECT_FALSE(ParseIphlpapiTable(
+      huge, sizeof huge, IphlpapiTableKind::kTcp6OwnerPid, &r, &error));
   EXPECT_TRUE(r.sockets.empty());
 }
 

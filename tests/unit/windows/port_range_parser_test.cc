@@ -47,8 +47,7 @@ TEST(NetshDynamicPortTest, RejectsOutputWithoutTwoNumbers) {
   EXPECT_FALSE(ParseNetshDynamicPortRange(
       "The following command was not found: int ipv4 show dynamicport tcp.\r\n",
       &s, &error));
-  EXPECT_FALSE(
-      ParseNetshDynamicPortRange("A : 1\nB : 2\nC : 3\n", &s, &error));
+  EXPECT_FALSE(ParseNetshDynamicPortRange("A : 1\nB : 2\nC : 3\n", &s, &error));
   EXPECT_NE(error.find("found 3"), std::string::npos) << error;
 }
 

@@ -7,8 +7,11 @@ namespace {
 
 TEST(ServiceListTest, NamesEveryServiceOfASharedSvchost) {
   std::vector<ProcessEntry> processes = {
-      {0, "[System Process]"}, {4, "System"}, {1024, "svchost.exe"},
-      {4242, "ApplicationProxyConnectorService.exe"}, {5000, "notepad.exe"}};
+      {0, "[System Process]"},
+      {4, "System"},
+      {1024, "svchost.exe"},
+      {4242, "ApplicationProxyConnectorService.exe"},
+      {5000, "notepad.exe"}};
   std::vector<ServiceStatusEntry> services = {
       {"RpcSs", kServiceRunning, 1024},
       {"RpcEptMapper", kServiceRunning, 1024},
