@@ -57,6 +57,7 @@ int RunServe(const Config& config, const epx::BuildInfo& build,
       std::chrono::seconds(config.scrape_wait_seconds));
   epx::HttpContent content;
   content.telemetry_path = config.telemetry_path;
+  content.max_requests = static_cast<int>(config.max_requests);
   content.metrics = [collectable] {
     std::ostringstream out;
     prometheus::TextSerializer().Serialize(out, collectable->Collect());

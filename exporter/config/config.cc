@@ -139,10 +139,16 @@ bool ApplyConfigYaml(const std::string& yaml_text, const std::string& file_name,
                                   (!c.listen_address.empty() ||
                                    r.Fail(v, kk, "must not be empty"));
                          }},
-                        {"telemetry_path", [&](N v, K kk) {
+                        {"telemetry_path",
+                         [&](N v, K kk) {
                            return r.String(v, kk, &c.telemetry_path) &&
                                   (c.telemetry_path.rfind('/', 0) == 0 ||
                                    r.Fail(v, kk, "must start with '/'"));
+                         }},
+                        {"max_requests", [&](N v, K kk) {
+                           return r.Count(v, kk, 256, &c.max_requests) &&
+                                  (c.max_requests > 0 ||
+                                   r.Fail(v, kk, "must be at least 1"));
                          }}});
         }},
        {"source",

@@ -19,6 +19,8 @@ struct Config {
   /// Longest a scrape waits for a collection another scrape started; after
   /// that it answers with the previous result, marked stale.
   std::size_t scrape_wait_seconds = 10;
+  /// HTTP requests served in parallel.
+  std::size_t max_requests = 8;
 };
 
 /// Returns the built-in defaults for this OS (socket source, watched

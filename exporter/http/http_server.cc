@@ -100,7 +100,9 @@ bool HttpServer::Start(const std::string& listen_address, std::string* error) {
     }
     if (tls) ports += "s";
   }
-  const char* options[] = {"listening_ports", ports.c_str(), "num_threads", "8",
+  std::string threads = std::to_string(content_.max_requests);
+  const char* options[] = {"listening_ports", ports.c_str(), "num_threads",
+                           threads.c_str(),
                            "request_timeout_ms", "30000",
                            // Prometheus reuses connections; every answer
                            // carries Content-Length. Idle ones are closed

@@ -20,6 +20,9 @@ struct HttpContent {
   /// exporter-toolkit web config file (TLS, basic auth, headers); empty:
   /// plain HTTP without authentication. Re-read when it changes.
   std::string web_config_file;
+  /// Requests served at the same time (civetweb worker threads); more
+  /// connections wait in the listen queue.
+  int max_requests = 8;
 };
 
 class WebConfigWatcher;

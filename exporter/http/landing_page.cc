@@ -37,6 +37,7 @@ std::string DescribeConfig(const Config& c) {
   std::ostringstream out;
   out << "web:\n  listen_address: " << c.listen_address
       << "\n  telemetry_path: " << c.telemetry_path
+      << "\n  max_requests: " << c.max_requests
       << "\nsource:\n  sockets: " << c.source.socket_source
       << "\n  procfs_root: " << c.source.procfs_root
       << "\ncollectors:\n  processes: "

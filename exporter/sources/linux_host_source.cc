@@ -159,6 +159,16 @@ bool LinuxHostSource::CollectProcesses(Snapshot* snapshot, std::string* error) {
     return false;
   }
   snapshot->processes_collected = true;
+  if (snapshot->processes_unreadable != last_unreadable_) {
+    if (snapshot->processes_unreadable > 0) {
+      std::fprintf(stderr,
+                   "level=warn collector=processes msg=\"per-process data is "
+                   "incomplete: %u processes cannot be read; run as root or "
+                   "grant CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH\"\n",
+                   snapshot->processes_unreadable);
+    }
+    last_unreadable_ = snapshot->processes_unreadable;
+  }
   return true;
 }
 

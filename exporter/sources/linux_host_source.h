@@ -21,6 +21,7 @@ class LinuxHostSource : public HostSource {
   SourceOptions options_;
   ProcessSocketScanner scanner_;
   std::size_t last_socket_count_ = 0;
+  std::uint32_t last_unreadable_ = 0;
 };
 
 }  // namespace epx

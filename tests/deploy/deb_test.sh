@@ -194,7 +194,9 @@ unreadable=$(value nocaps ephemeral_port_processes_unreadable)
 unknown=$(value nocaps 'ephemeral_port_unattributed_in_use{protocol="tcp",reason="unknown"}')
 [ "$unreadable" -gt 0 ] || fail "processes_unreadable=$unreadable without capabilities"
 [ "$unknown" -ge 6 ] || fail "unattributed unknown=$unknown, want >= 6"
-ok "holder not attributed; processes_unreadable $unreadable; unattributed unknown tcp ports $unknown"
+grep -q 'per-process data is incomplete' "$work/nocaps.log" \
+  || fail "no log line saying per-process data is incomplete: $(cat "$work/nocaps.log")"
+ok "holder not attributed; processes_unreadable $unreadable; unattributed unknown tcp ports $unknown; logged"
 
 step "dpkg --purge"
 dpkg --purge "$pkg" >"$work/purge.log" 2>&1 || { cat "$work/purge.log"; fail "purge"; }
