@@ -135,20 +135,7 @@ ok "ExecStart command line passes --config.check as $svc_user"
 # A root-owned process holding 6 ports in the range: a listener on an
 # ephemeral port and 5 loopback connections to it.
 step "root-owned socket holder"
-cat >"$work/holder.py" <<'EOF'
-import socket, time
-srv = socket.socket()
-srv.bind(("127.0.0.1", 0))
-srv.listen(16)
-held = []
-for _ in range(5):
-    c = socket.create_connection(("127.0.0.1", srv.getsockname()[1]))
-    a, _ = srv.accept()
-    held += [c, a]
-print("ready", flush=True)
-time.sleep(120)
-EOF
-python3 "$work/holder.py" >"$work/holder.out" & holder=$!
+python3 "$repo/tests/deploy/socket_holder.py" >"$work/holder.out" & holder=$!
 pids+=("$holder")
 for _ in $(seq 50); do grep -q ready "$work/holder.out" 2>/dev/null && break; sleep 0.1; done
 grep -q ready "$work/holder.out" || fail "holder did not start"
