@@ -105,35 +105,14 @@ void ProcessSocketScanner::ReadSocketInodes(int proc_fd, std::int64_t pid,
 
 void ProcessSocketScanner::RebuildOwners() {
   if (!owners_dirty_) return;
-  owners_.clear();
+  owners_.Clear();
   std::size_t total = 0;
   for (const auto& e : entries_) total += e.second.inodes.size();
-  owners_.reserve(total);
+  owners_.Reserve(total);
   for (const auto& [pid, entry] : entries_) {
-    for (std::uint64_t inode : entry.inodes) owners_.emplace_back(inode, pid);
+    for (std::uint64_t inode : entry.inodes) owners_.Add(inode, pid);
   }
-  std::sort(owners_.begin(), owners_.end());
-  owners_.erase(std::unique(owners_.begin(), owners_.end()), owners_.end());
   owners_dirty_ = false;
-}
-
-void ProcessSocketScanner::Attribute(
-    Snapshot* snapshot, const std::vector<std::size_t>* only) const {
-  if (only == nullptr) snapshot->extra_owners.clear();
-  std::size_t n = only ? only->size() : snapshot->sockets.size();
-  for (std::size_t k = 0; k < n; ++k) {
-    std::size_t i = only ? (*only)[k] : k;
-    SocketRecord& s = snapshot->sockets[i];
-    if (s.inode == 0) continue;
-    auto it = std::lower_bound(owners_.begin(), owners_.end(),
-                               std::make_pair(s.inode, INT64_MIN));
-    if (it == owners_.end() || it->first != s.inode) continue;
-    s.pid = it->second;
-    for (++it; it != owners_.end() && it->first == s.inode; ++it) {
-      snapshot->extra_owners.push_back(
-          ExtraOwner{static_cast<std::uint32_t>(i), it->second});
-    }
-  }
 }
 
 bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
@@ -191,7 +170,7 @@ bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
   }
 
   RebuildOwners();
-  Attribute(snapshot);
+  owners_.Attribute(snapshot);
   std::unordered_set<std::uint64_t> unresolved;
   std::vector<std::size_t> unowned;
   for (std::size_t i = 0; i < snapshot->sockets.size(); ++i) {
@@ -241,11 +220,7 @@ bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
     }
     searched_all = pending.empty() || k == order.size();
     RebuildOwners();
-    Attribute(snapshot, &unowned);
-    std::sort(snapshot->extra_owners.begin(), snapshot->extra_owners.end(),
-              [](const ExtraOwner& a, const ExtraOwner& b) {
-                return a.socket_index < b.socket_index;
-              });
+    owners_.Attribute(snapshot, &unowned);
     unresolved.clear();
     for (std::size_t i : unowned) {
       const SocketRecord& s = snapshot->sockets[i];

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/snapshot.h"
+#include "sources/socket_attribution.h"
 
 namespace epx {
 
@@ -60,9 +61,6 @@ class ProcessSocketScanner {
   void ReadIdentity(int proc_fd, const std::string& pid_name, Entry* entry);
   /// Re-reads the process's socket descriptors; true if they changed.
   bool ScanFds(int proc_fd, std::int64_t pid, Entry* entry);
-  /// Sets owners of the given sockets (all when `only` is null).
-  void Attribute(Snapshot* snapshot,
-                 const std::vector<std::size_t>* only = nullptr) const;
 
   std::string procfs_root_;
   std::unordered_map<std::int64_t, Entry> entries_;
@@ -70,8 +68,8 @@ class ProcessSocketScanner {
   /// Rebuilds owners_ from entries_ if any entry changed since.
   void RebuildOwners();
 
-  /// (inode, pid) of every socket descriptor, sorted: 16 bytes a socket.
-  std::vector<std::pair<std::uint64_t, std::int64_t>> owners_;
+  /// (inode, pid) of every socket descriptor: 16 bytes a socket.
+  InodeOwners owners_;
   bool owners_dirty_ = true;
   std::unordered_set<std::uint64_t> unresolvable_;
   std::size_t last_rescanned_ = 0;

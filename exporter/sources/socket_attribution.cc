@@ -4,14 +4,17 @@
 
 namespace epx {
 
-void InodeOwners::Attribute(Snapshot* snapshot) {
+void InodeOwners::Attribute(Snapshot* snapshot,
+                            const std::vector<std::size_t>* only) {
   if (!sorted_) {
     std::sort(pairs_.begin(), pairs_.end());
     pairs_.erase(std::unique(pairs_.begin(), pairs_.end()), pairs_.end());
     sorted_ = true;
   }
-  snapshot->extra_owners.clear();
-  for (std::size_t i = 0; i < snapshot->sockets.size(); ++i) {
+  if (only == nullptr) snapshot->extra_owners.clear();
+  std::size_t n = only ? only->size() : snapshot->sockets.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    std::size_t i = only ? (*only)[k] : k;
     SocketRecord& s = snapshot->sockets[i];
     if (s.inode == 0) continue;
     auto it = std::lower_bound(pairs_.begin(), pairs_.end(),
@@ -22,6 +25,13 @@ void InodeOwners::Attribute(Snapshot* snapshot) {
       snapshot->extra_owners.push_back(
           ExtraOwner{static_cast<std::uint32_t>(i), it->second});
     }
+  }
+  if (only != nullptr) {
+    std::stable_sort(snapshot->extra_owners.begin(),
+                     snapshot->extra_owners.end(),
+                     [](const ExtraOwner& a, const ExtraOwner& b) {
+                       return a.socket_index < b.socket_index;
+                     });
   }
 }
 

@@ -11,6 +11,11 @@ namespace epx {
 /// Socket inode -> owning pids, as found in /proc/<pid>/fd.
 class InodeOwners {
  public:
+  /// Forgets every entry.
+  void Clear() {
+    pairs_.clear();
+    sorted_ = true;
+  }
   /// Prepares for about `entries` (inode, pid) pairs.
   void Reserve(std::size_t entries) { pairs_.reserve(entries); }
   /// Records that pid holds the socket inode.
@@ -19,10 +24,13 @@ class InodeOwners {
     sorted_ = false;
   }
 
-  /// Sets SocketRecord::pid of every socket whose inode has an owner and
-  /// fills snapshot->extra_owners for shared sockets. Sockets without a
+  /// Sets SocketRecord::pid (the lowest owning pid) of every socket whose
+  /// inode has an owner and lists further owners in snapshot->extra_owners,
+  /// kept sorted by socket index. With `only`, just those socket indexes
+  /// are looked at and earlier extra owners are kept. Sockets without a
   /// known owner keep their pid.
-  void Attribute(Snapshot* snapshot);
+  void Attribute(Snapshot* snapshot,
+                 const std::vector<std::size_t>* only = nullptr);
 
  private:
   std::vector<std::pair<std::uint64_t, std::int64_t>> pairs_;
