@@ -1,5 +1,8 @@
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "sources/host_source.h"
 #include "sources/process_scanner_linux.h"
 
@@ -14,6 +17,12 @@ class LinuxHostSource : public HostSource {
 
  private:
   bool CollectSockets(Snapshot* snapshot, std::string* error);
+  /// inet_diag dumps of TCP and UDP, both families, two at a time.
+  bool DumpSockets(std::vector<SocketRecord>* sockets,
+                   std::vector<std::string>* errors);
+  /// The procfs fallback: <root>/net/{tcp,tcp6,udp,udp6}.
+  bool ReadProcNetFiles(std::vector<SocketRecord>* sockets,
+                        std::vector<std::string>* errors);
   bool CollectRange(Snapshot* snapshot, std::string* error);
   bool CollectProcesses(Snapshot* snapshot, std::string* error);
   bool CollectTcpStats(Snapshot* snapshot, std::string* error);

@@ -3,12 +3,88 @@
 #include <algorithm>
 
 namespace epx {
+namespace {
+
+constexpr std::uint64_t kLow32 = 0xffffffffu;
+
+std::size_t Spread(std::uint32_t inode, std::size_t slots) {
+  std::uint64_t h = inode * 0x9E3779B97F4A7C15ull;
+  return static_cast<std::size_t>((static_cast<unsigned __int128>(h) * slots) >>
+                                  64);
+}
+
+bool Fits(std::uint64_t inode, std::int64_t pid) {
+  return inode != 0 && inode <= kLow32 && pid >= 0 &&
+         static_cast<std::uint64_t>(pid) <= kLow32;
+}
+
+}  // namespace
+
+void InodeOwners::Clear() {
+  std::fill(slots_.begin(), slots_.end(), 0);
+  used_ = 0;
+  others_.clear();
+  sorted_ = true;
+}
+
+void InodeOwners::Reserve(std::size_t entries) {
+  std::size_t want = entries + entries / 2 + 16;
+  if (want > slots_.size()) Rehash(want);
+}
+
+std::size_t InodeOwners::Find(std::uint32_t inode) const {
+  std::size_t n = slots_.size();
+  std::size_t i = Spread(inode, n);
+  while (slots_[i] != 0 && (slots_[i] >> 32) != inode) {
+    if (++i == n) i = 0;
+  }
+  return i;
+}
+
+void InodeOwners::Rehash(std::size_t slots) {
+  std::vector<std::uint64_t> old;
+  old.swap(slots_);
+  slots_.assign(slots, 0);
+  for (std::uint64_t entry : old) {
+    if (entry != 0)
+      slots_[Find(static_cast<std::uint32_t>(entry >> 32))] = entry;
+  }
+}
+
+void InodeOwners::Add(std::uint64_t inode, std::int64_t pid) {
+  if (!Fits(inode, pid)) {
+    others_.emplace_back(inode, pid);
+    sorted_ = false;
+    return;
+  }
+  if ((used_ + 1) * 3 > slots_.size() * 2) Rehash(slots_.size() * 2 + 64);
+  std::uint64_t entry = inode << 32 | static_cast<std::uint64_t>(pid);
+  std::uint64_t& slot = slots_[Find(static_cast<std::uint32_t>(inode))];
+  if (slot == 0) {
+    slot = entry;
+    ++used_;
+    return;
+  }
+  auto held = static_cast<std::int64_t>(slot & kLow32);
+  if (held == pid) return;
+  others_.emplace_back(inode, std::max(held, pid));
+  sorted_ = false;
+  if (pid < held) slot = entry;
+}
+
+std::int64_t InodeOwners::Lookup(std::uint64_t inode) const {
+  if (inode <= kLow32 && !slots_.empty()) {
+    std::uint64_t slot = slots_[Find(static_cast<std::uint32_t>(inode))];
+    if (slot != 0) return static_cast<std::int64_t>(slot & kLow32);
+  }
+  return kUnknownPid;
+}
 
 void InodeOwners::Attribute(Snapshot* snapshot,
                             const std::vector<std::size_t>* only) {
   if (!sorted_) {
-    std::sort(pairs_.begin(), pairs_.end());
-    pairs_.erase(std::unique(pairs_.begin(), pairs_.end()), pairs_.end());
+    std::sort(others_.begin(), others_.end());
+    others_.erase(std::unique(others_.begin(), others_.end()), others_.end());
     sorted_ = true;
   }
   if (only == nullptr) snapshot->extra_owners.clear();
@@ -17,14 +93,24 @@ void InodeOwners::Attribute(Snapshot* snapshot,
     std::size_t i = only ? (*only)[k] : k;
     SocketRecord& s = snapshot->sockets[i];
     if (s.inode == 0) continue;
-    auto it = std::lower_bound(pairs_.begin(), pairs_.end(),
+    std::int64_t pid = Lookup(s.inode);
+    if (others_.empty()) {
+      if (pid != kUnknownPid) s.pid = pid;
+      continue;
+    }
+    auto it = std::lower_bound(others_.begin(), others_.end(),
                                std::make_pair(s.inode, INT64_MIN));
-    if (it == pairs_.end() || it->first != s.inode) continue;
-    s.pid = it->second;
-    for (++it; it != pairs_.end() && it->first == s.inode; ++it) {
+    bool first = pid == kUnknownPid;
+    for (; it != others_.end() && it->first == s.inode; ++it) {
+      if (first) {
+        pid = it->second;
+        first = false;
+        continue;
+      }
       snapshot->extra_owners.push_back(
           ExtraOwner{static_cast<std::uint32_t>(i), it->second});
     }
+    if (pid != kUnknownPid) s.pid = pid;
   }
   if (only != nullptr) {
     std::stable_sort(snapshot->extra_owners.begin(),

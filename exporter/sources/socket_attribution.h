@@ -8,21 +8,20 @@
 
 namespace epx {
 
-/// Socket inode -> owning pids, as found in /proc/<pid>/fd.
+/// Socket inode -> owning pids, as found in /proc/<pid>/fd. An open-address
+/// table of 8 bytes a slot holds the lowest owner of every socket whose
+/// inode and pid fit 32 bits (Linux socket inodes always do); further
+/// owners and larger values wait in a short sorted side list.
 class InodeOwners {
  public:
   /// Forgets every entry.
-  void Clear() {
-    pairs_.clear();
-    sorted_ = true;
-  }
+  void Clear();
   /// Prepares for about `entries` (inode, pid) pairs.
-  void Reserve(std::size_t entries) { pairs_.reserve(entries); }
-  /// Records that pid holds the socket inode.
-  void Add(std::uint64_t inode, std::int64_t pid) {
-    pairs_.emplace_back(inode, pid);
-    sorted_ = false;
-  }
+  void Reserve(std::size_t entries);
+  /// Records that pid holds the socket inode; repeats are ignored.
+  void Add(std::uint64_t inode, std::int64_t pid);
+  /// Number of distinct inodes in the table.
+  std::size_t size() const { return used_; }
 
   /// Sets SocketRecord::pid (the lowest owning pid) of every socket whose
   /// inode has an owner and lists further owners in snapshot->extra_owners,
@@ -33,7 +32,18 @@ class InodeOwners {
                  const std::vector<std::size_t>* only = nullptr);
 
  private:
-  std::vector<std::pair<std::uint64_t, std::int64_t>> pairs_;
+  /// Index of the slot holding inode, or of the empty slot where it goes.
+  std::size_t Find(std::uint32_t inode) const;
+  void Rehash(std::size_t slots);
+  /// The lowest owner of inode, or kUnknownPid.
+  std::int64_t Lookup(std::uint64_t inode) const;
+
+  /// inode << 32 | pid; 0 is empty (inode 0 is never a socket's).
+  std::vector<std::uint64_t> slots_;
+  std::size_t used_ = 0;
+  /// (inode, pid) pairs the table does not hold: owners beyond the lowest,
+  /// and values wider than 32 bits. Sorted and unique once sorted_.
+  std::vector<std::pair<std::uint64_t, std::int64_t>> others_;
   bool sorted_ = true;
 };
 

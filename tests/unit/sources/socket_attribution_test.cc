@@ -1,0 +1,93 @@
+#include "sources/socket_attribution.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace epx {
+namespace {
+
+Snapshot WithInodes(const std::vector<std::uint64_t>& inodes) {
+  Snapshot snapshot;
+  for (std::uint64_t inode : inodes) {
+    SocketRecord s;
+    s.inode = inode;
+    snapshot.sockets.push_back(s);
+  }
+  return snapshot;
+}
+
+TEST(InodeOwnersTest, LowestPidOwnsAndOthersAreExtraInOrder) {
+  InodeOwners owners;
+  owners.Add(100, 30);
+  owners.Add(100, 7);
+  owners.Add(100, 30);
+  owners.Add(100, 12);
+  owners.Add(200, 5);
+  Snapshot snapshot = WithInodes({200, 100, 300, 0});
+  owners.Attribute(&snapshot);
+  EXPECT_EQ(snapshot.sockets[0].pid, 5);
+  EXPECT_EQ(snapshot.sockets[1].pid, 7);
+  EXPECT_EQ(snapshot.sockets[2].pid, kUnknownPid);
+  EXPECT_EQ(snapshot.sockets[3].pid, kUnknownPid);
+  ASSERT_EQ(snapshot.extra_owners.size(), 2u);
+  EXPECT_EQ(snapshot.extra_owners[0].socket_index, 1u);
+  EXPECT_EQ(snapshot.extra_owners[0].pid, 12);
+  EXPECT_EQ(snapshot.extra_owners[1].pid, 30);
+}
+
+TEST(InodeOwnersTest, InodesWiderThan32BitsAreStillFound) {
+  InodeOwners owners;
+  const std::uint64_t wide = (std::uint64_t{1} << 32) + 100;
+  owners.Add(wide, 9);
+  owners.Add(wide, 4);
+  owners.Add(100, 8);
+  Snapshot snapshot = WithInodes({wide, 100});
+  owners.Attribute(&snapshot);
+  EXPECT_EQ(snapshot.sockets[0].pid, 4);
+  EXPECT_EQ(snapshot.sockets[1].pid, 8);
+  ASSERT_EQ(snapshot.extra_owners.size(), 1u);
+  EXPECT_EQ(snapshot.extra_owners[0].pid, 9);
+}
+
+TEST(InodeOwnersTest, GrowsPastItsReservationAndClearForgets) {
+  InodeOwners owners;
+  owners.Reserve(10);
+  std::vector<std::uint64_t> inodes;
+  for (std::uint64_t i = 1; i <= 50000; ++i) {
+    owners.Add(i * 7919, static_cast<std::int64_t>(i % 1000 + 1));
+    inodes.push_back(i * 7919);
+  }
+  EXPECT_EQ(owners.size(), 50000u);
+  Snapshot snapshot = WithInodes(inodes);
+  owners.Attribute(&snapshot);
+  for (std::size_t i = 0; i < inodes.size(); ++i) {
+    ASSERT_EQ(snapshot.sockets[i].pid,
+              static_cast<std::int64_t>((i + 1) % 1000 + 1))
+        << "inode " << inodes[i];
+  }
+  owners.Clear();
+  EXPECT_EQ(owners.size(), 0u);
+  Snapshot again = WithInodes({7919});
+  owners.Attribute(&again);
+  EXPECT_EQ(again.sockets[0].pid, kUnknownPid);
+}
+
+TEST(InodeOwnersTest, OnlyListedSocketsAreRevisited) {
+  InodeOwners owners;
+  owners.Add(1, 10);
+  Snapshot snapshot = WithInodes({1, 2});
+  owners.Attribute(&snapshot);
+  owners.Add(2, 20);
+  owners.Add(2, 21);
+  std::vector<std::size_t> only = {1};
+  owners.Attribute(&snapshot, &only);
+  EXPECT_EQ(snapshot.sockets[0].pid, 10);
+  EXPECT_EQ(snapshot.sockets[1].pid, 20);
+  ASSERT_EQ(snapshot.extra_owners.size(), 1u);
+  EXPECT_EQ(snapshot.extra_owners[0].socket_index, 1u);
+}
+
+}  // namespace
+}  // namespace epx
