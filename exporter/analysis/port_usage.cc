@@ -25,6 +25,7 @@ class PortBits {
  public:
   PortBits() : bits_(1024, 0) {}
   void Insert(std::uint16_t port) { bits_[port >> 6] |= Bit(port); }
+  void Erase(std::uint16_t port) { bits_[port >> 6] &= ~Bit(port); }
   bool Has(std::uint16_t port) const { return bits_[port >> 6] & Bit(port); }
   std::uint32_t CountAnd(const PortBits& other) const {
     std::uint32_t n = 0;
@@ -259,6 +260,10 @@ class Analyzer {
       tcp += s.protocol == Protocol::kTcp;
     members_[0].reserve(tcp);
     members_[1].reserve(snap_.sockets.size() - tcp);
+    for (const SocketRecord& s : snap_.sockets) {
+      if (s.local_port != 0 && IsExclusiveState(s.state))
+        exclusive_[Index(s.protocol)].Insert(s.local_port);
+    }
     std::size_t extra = 0;
     std::vector<std::int64_t> owners;
     std::vector<std::size_t> touched_services;
@@ -319,10 +324,10 @@ class Analyzer {
 
       if (s.local_port == 0) continue;
       held_[p].Insert(s.local_port);
-      bool exclusive = IsExclusiveState(s.state);
-      if (exclusive) {
-        exclusive_[p].Insert(s.local_port);
-      } else if (s.remote_port != 0) {
+      // A connection on a port a listener or bound socket holds (an
+      // accepted one, usually) takes no port from any destination's pool.
+      if (!IsExclusiveState(s.state) && s.remote_port != 0 &&
+          !exclusive_[p].Has(s.local_port)) {
         AddGroupMember(
             p, GroupKey{AddrKey::From(s.remote_address), local, s.remote_port},
             s.local_port);
@@ -393,20 +398,35 @@ class Analyzer {
   }
 
   // The Linux TCP rule and the destination view. members_ holds
-  // (group << 16 | port); a counting sort by group puts each group's ports
-  // together in linear time.
+  // (group << 16 | port); counting sorts put each group's ports together
+  // and each destination's groups together, in linear time and without a
+  // container per destination.
   void Groups(int p) {
-    const std::vector<std::uint64_t>& members = members_[p];
-    std::vector<std::uint32_t> start(groups_[p].size() + 1, 0);
-    for (std::uint64_t m : members) ++start[(m >> 16) + 1];
-    for (std::size_t g = 1; g < start.size(); ++g) start[g] += start[g - 1];
-    std::vector<std::uint16_t> ports(members.size());
+    const std::vector<GroupInfo>& groups = groups_[p];
+    std::vector<std::uint32_t> start(groups.size() + 1, 0);
+    std::vector<std::uint16_t> ports(members_[p].size());
     {
+      const std::vector<std::uint64_t>& members = members_[p];
+      for (std::uint64_t m : members) ++start[(m >> 16) + 1];
+      for (std::size_t g = 1; g < start.size(); ++g) start[g] += start[g - 1];
       std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
       for (std::uint64_t m : members)
         ports[next[m >> 16]++] = static_cast<std::uint16_t>(m & 0xffff);
     }
-    static thread_local std::vector<std::uint64_t> seen(1024, 0);
+    std::vector<std::uint64_t>().swap(members_[p]);
+    const FlatIndex<DestKey, DestKeyHash>& keys = dest_index_[p];
+    std::vector<std::uint32_t> dest_start(keys.size() + 1, 0);
+    for (const GroupInfo& info : groups) ++dest_start[info.dest + 1];
+    for (std::size_t d = 1; d < dest_start.size(); ++d)
+      dest_start[d] += dest_start[d - 1];
+    std::vector<std::uint32_t> by_dest(groups.size());
+    {
+      std::vector<std::uint32_t> next(dest_start.begin(), dest_start.end() - 1);
+      for (std::uint32_t g = 0; g < groups.size(); ++g)
+        by_dest[next[groups[g].dest]++] = g;
+    }
+    static thread_local PortBits in_group;
+    static thread_local PortBits in_dest;
     bool per_destination = RuleFor(p) == ExhaustionRule::kPerDestination;
     std::array<std::uint32_t, kFamilies> exclusive{};
     std::array<std::uint32_t, kFamilies> worst{};
@@ -414,61 +434,62 @@ class Analyzer {
       exclusive[f] = exclusive_[p].CountAnd(counted_[p][f]);
       worst[f] = exclusive[f];
     }
-    struct Dest {
-      std::vector<std::uint16_t> ports;
-      std::uint32_t worst = 0;
-      std::uint32_t capacity = 0;
+    struct Row {
+      std::uint32_t dest;
+      std::uint32_t in_use;
+      double ratio;
     };
-    std::vector<Dest> dests(dest_index_[p].size());
-    for (std::size_t group = 0; group < groups_[p].size(); ++group) {
-      const GroupInfo& info = groups_[p][group];
-      int f = Index(info.local_family);
-      const PortBits& counted = counted_[p][f];
-      Dest& dest = dests[info.dest];
-      std::uint32_t extra = 0;
-      for (std::uint32_t i = start[group]; i < start[group + 1]; ++i) {
-        std::uint16_t port = ports[i];
-        std::uint64_t bit = std::uint64_t{1} << (port & 63);
-        if ((seen[port >> 6] & bit) || !counted.Has(port)) continue;
-        seen[port >> 6] |= bit;
-        dest.ports.push_back(port);
-        if (!exclusive_[p].Has(port)) ++extra;
+    std::vector<Row> rows;
+    for (std::uint32_t d = 0; d + 1 < dest_start.size(); ++d) {
+      std::uint32_t in_use = 0, dest_worst = 0, capacity = 0;
+      for (std::uint32_t k = dest_start[d]; k < dest_start[d + 1]; ++k) {
+        std::uint32_t group = by_dest[k];
+        int f = Index(groups[group].local_family);
+        const PortBits& counted = counted_[p][f];
+        std::uint32_t extra = 0;
+        for (std::uint32_t i = start[group]; i < start[group + 1]; ++i) {
+          std::uint16_t port = ports[i];
+          if (in_group.Has(port) || !counted.Has(port)) continue;
+          in_group.Insert(port);
+          if (!in_dest.Has(port)) {
+            in_dest.Insert(port);
+            ++in_use;
+          }
+          if (!exclusive_[p].Has(port)) ++extra;
+        }
+        for (std::uint32_t i = start[group]; i < start[group + 1]; ++i)
+          in_group.Erase(ports[i]);
+        std::uint32_t used = exclusive[f] + extra;
+        worst[f] = std::max(worst[f], used);
+        dest_worst = std::max(dest_worst, used);
+        if (range_[p][f] != nullptr) capacity = range_[p][f]->Capacity();
       }
-      for (std::uint32_t i = start[group]; i < start[group + 1]; ++i)
-        seen[ports[i] >> 6] = 0;
-      std::uint32_t used = exclusive[f] + extra;
-      worst[f] = std::max(worst[f], used);
-      dest.worst = std::max(dest.worst, used);
-      if (range_[p][f] != nullptr) dest.capacity = range_[p][f]->Capacity();
+      for (std::uint32_t k = dest_start[d]; k < dest_start[d + 1]; ++k) {
+        std::uint32_t group = by_dest[k];
+        for (std::uint32_t i = start[group]; i < start[group + 1]; ++i)
+          in_dest.Erase(ports[i]);
+      }
+      if (in_use == 0) continue;
+      rows.push_back(Row{d, in_use,
+                         per_destination ? Ratio(dest_worst, capacity)
+                                         : Ratio(in_use, capacity)});
     }
     if (per_destination && exhaustion_[p] != kNone)
       ChooseWorstRange(p, worst, exclusive,
                        &report_.exhaustion[exhaustion_[p]]);
-    struct Row {
-      std::uint32_t dest;
-      std::uint32_t in_use;
-    };
-    std::vector<Row> rows;
-    for (std::uint32_t d = 0; d < dests.size(); ++d) {
-      std::uint32_t in_use = Dedupe(&dests[d].ports);
-      if (in_use > 0) rows.push_back(Row{d, in_use});
-    }
     std::size_t keep = std::min(options_.top_destinations, rows.size());
-    const FlatIndex<DestKey, DestKeyHash>& keys = dest_index_[p];
     std::partial_sort(rows.begin(), rows.begin() + keep, rows.end(),
                       [&](const Row& a, const Row& b) {
                         if (a.in_use != b.in_use) return a.in_use > b.in_use;
                         return keys.key(a.dest) < keys.key(b.dest);
                       });
     for (std::size_t k = 0; k < keep; ++k) {
-      const Dest& d = dests[rows[k].dest];
       DestinationUsage u;
       u.protocol = ProtocolAt(p);
       u.remote_address = keys.key(rows[k].dest).remote.ToString();
       u.remote_port = keys.key(rows[k].dest).remote_port;
       u.in_use = rows[k].in_use;
-      u.usage_ratio = per_destination ? Ratio(d.worst, d.capacity)
-                                      : Ratio(u.in_use, d.capacity);
+      u.usage_ratio = rows[k].ratio;
       report_.destinations.push_back(u);
     }
   }

@@ -89,6 +89,42 @@ TEST(PortUsageTest, ListenerInsideRangeIsNotCountedTwiceWithItsConnections) {
   EXPECT_EQ(Headline(r, Protocol::kTcp).worst_in_use, 2u);
 }
 
+TEST(PortUsageTest, AcceptedConnectionsAreNotDestinations) {
+  SnapshotBuilder b;
+  b.Range(40000, 100)
+      .Tcp("0.0.0.0", 40005, "0.0.0.0", 0, 0, SocketState::kListen)
+      .Tcp("10.0.0.1", 40001, "10.0.0.9", 443)
+      .Tcp("10.0.0.1", 40002, "10.0.0.9", 443);
+  for (std::uint16_t client = 51000; client < 51020; ++client)
+    b.Tcp("10.0.0.1", 40005, "10.0.0.7", client);  // accepted
+  PortUsageReport r = AnalyzePortUsage(b.Get(), {});
+  ASSERT_EQ(r.destinations.size(), 1u);
+  EXPECT_EQ(r.destinations[0].remote_address, "10.0.0.9");
+  EXPECT_EQ(r.destinations[0].remote_port, 443);
+  EXPECT_EQ(r.destinations[0].in_use, 2u);
+  EXPECT_DOUBLE_EQ(r.destinations[0].usage_ratio, 3.0 / 100);
+  EXPECT_EQ(Headline(r, Protocol::kTcp).worst_in_use, 3u);
+  EXPECT_EQ(States(r, Protocol::kTcp, Family::kIpv4, SocketState::kEstablished),
+            22u);
+}
+
+TEST(PortUsageTest, DestinationCountsPortsOnceAcrossLocalAddresses) {
+  SnapshotBuilder b;
+  b.Range(40000, 100)
+      .Tcp("10.0.0.1", 40001, "10.0.0.9", 443)
+      .Tcp("10.0.0.2", 40001, "10.0.0.9", 443)
+      .Tcp("10.0.0.2", 40002, "10.0.0.9", 443)
+      .Tcp("10.0.0.2", 40003, "10.0.0.8", 443);
+  PortUsageReport r = AnalyzePortUsage(b.Get(), {});
+  ASSERT_EQ(r.destinations.size(), 2u);
+  EXPECT_EQ(r.destinations[0].remote_address, "10.0.0.9");
+  EXPECT_EQ(r.destinations[0].in_use, 2u);
+  EXPECT_DOUBLE_EQ(r.destinations[0].usage_ratio, 2.0 / 100);
+  EXPECT_EQ(r.destinations[1].remote_address, "10.0.0.8");
+  EXPECT_EQ(r.destinations[1].in_use, 1u);
+  EXPECT_EQ(Headline(r, Protocol::kTcp).worst_in_use, 2u);
+}
+
 TEST(PortUsageTest, HostWideRuleCountsEveryHeldPort) {
   SnapshotBuilder b;
   b.Range(49152, 16384)
