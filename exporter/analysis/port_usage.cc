@@ -25,13 +25,32 @@ class PortBits {
  public:
   PortBits() : bits_(1024, 0) {}
   void Insert(std::uint16_t port) { bits_[port >> 6] |= Bit(port); }
+  /// Sets (or with set = false clears) every port in [first, last].
+  void Fill(std::uint32_t first, std::uint32_t last, bool set) {
+    for (std::uint32_t port = first; port <= last;) {
+      std::uint32_t word = port >> 6;
+      std::uint32_t end = std::min(last, word * 64 + 63);
+      std::uint32_t width = end - port + 1;
+      std::uint64_t mask =
+          (width == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1)
+          << (port & 63);
+      if (set) {
+        bits_[word] |= mask;
+      } else {
+        bits_[word] &= ~mask;
+      }
+      port = end + 1;
+    }
+  }
   void Erase(std::uint16_t port) { bits_[port >> 6] &= ~Bit(port); }
   bool Has(std::uint16_t port) const { return bits_[port >> 6] & Bit(port); }
   std::uint32_t CountAnd(const PortBits& other) const {
     std::uint32_t n = 0;
-    for (std::size_t i = 0; i < bits_.size(); ++i)
-      n += static_cast<std::uint32_t>(
-          __builtin_popcountll(bits_[i] & other.bits_[i]));
+    for (std::size_t i = 0; i < bits_.size(); ++i) {
+      std::uint64_t both = bits_[i] & other.bits_[i];
+      if (both != 0)
+        n += static_cast<std::uint32_t>(__builtin_popcountll(both));
+    }
     return n;
   }
 
@@ -234,9 +253,13 @@ class Analyzer {
         if (range_[p][f] == nullptr) range_[p][f] = range_[p][1 - f];
         if (range_[p][f] == nullptr) continue;
         const PortRange& r = *range_[p][f];
-        for (std::uint32_t port = r.start; port < r.start + r.size; ++port) {
-          auto port16 = static_cast<std::uint16_t>(port);
-          if (!r.IsReserved(port16)) counted_[p][f].Insert(port16);
+        if (r.size == 0) continue;
+        std::uint32_t last =
+            std::min<std::uint32_t>(r.start + r.size - 1, 65535);
+        counted_[p][f].Fill(r.start, last, true);
+        for (const auto& [first, reserved_last] : r.reserved) {
+          if (first <= reserved_last)
+            counted_[p][f].Fill(first, reserved_last, false);
         }
       }
     }

@@ -89,13 +89,18 @@ bool LinuxHostSource::DumpSockets(std::vector<SocketRecord>* sockets,
   auto run = [](Dump* d) {
     d->ok = DumpInetDiag(d->protocol, d->family, d->out, &d->error);
   };
-  // Each dump walks the whole connection hash table; the IPv4 TCP dump
-  // runs beside the others so the walks overlap on a second core.
-  std::thread others([&] {
-    for (Dump* d = dumps + 1; d != std::end(dumps); ++d) run(d);
-  });
-  run(&dumps[0]);
-  others.join();
+  // Each dump walks the whole connection hash table. On a busy host the
+  // IPv4 TCP dump runs beside the others so the walks overlap on a second
+  // core; on a quiet one a thread would cost more CPU than it saves.
+  if (last_socket_count_ >= kParallelDumpSockets) {
+    std::thread others([&] {
+      for (Dump* d = dumps + 1; d != std::end(dumps); ++d) run(d);
+    });
+    run(&dumps[0]);
+    others.join();
+  } else {
+    for (Dump& d : dumps) run(&d);
+  }
   sockets->insert(sockets->end(), rest.begin(), rest.end());
   bool ok = true;
   for (const Dump& d : dumps) {

@@ -12,6 +12,9 @@ namespace epx {
 /// owners from /proc/<pid>/fd, counters from /proc/net/snmp.
 class LinuxHostSource : public HostSource {
  public:
+  /// Sockets seen last time from which the dumps run on two threads.
+  static constexpr std::size_t kParallelDumpSockets = 10000;
+
   explicit LinuxHostSource(SourceOptions options);
   Snapshot Collect() override;
 
