@@ -71,7 +71,8 @@ bool ProcessSocketScanner::ScanFds(int proc_fd, std::int64_t pid,
   previous.swap(entry->inodes);
   ReadSocketInodes(proc_fd, pid, entry);
   if (entry->inodes == previous) return false;
-  owners_dirty_ = true;
+  for (std::uint64_t inode : previous) owners_.Remove(inode, pid);
+  for (std::uint64_t inode : entry->inodes) owners_.Add(inode, pid);
   return true;
 }
 
@@ -101,18 +102,6 @@ void ProcessSocketScanner::ReadSocketInodes(int proc_fd, std::int64_t pid,
         std::string_view(target, static_cast<std::size_t>(n)));
     if (inode != 0) entry->inodes.push_back(inode);
   }
-}
-
-void ProcessSocketScanner::RebuildOwners() {
-  if (!owners_dirty_) return;
-  owners_.Clear();
-  std::size_t total = 0;
-  for (const auto& e : entries_) total += e.second.inodes.size();
-  owners_.Reserve(total);
-  for (const auto& [pid, entry] : entries_) {
-    for (std::uint64_t inode : entry.inodes) owners_.Add(inode, pid);
-  }
-  owners_dirty_ = false;
 }
 
 bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
@@ -164,12 +153,12 @@ bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
     if (it->second.seen) {
       ++it;
     } else {
-      owners_dirty_ = true;
+      for (std::uint64_t inode : it->second.inodes)
+        owners_.Remove(inode, it->first);
       it = entries_.erase(it);
     }
   }
 
-  RebuildOwners();
   owners_.Attribute(snapshot);
   std::unordered_set<std::uint64_t> unresolved;
   std::vector<std::size_t> unowned;
@@ -219,7 +208,6 @@ bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
       for (std::uint64_t inode : entry.inodes) pending.erase(inode);
     }
     searched_all = pending.empty() || k == order.size();
-    RebuildOwners();
     owners_.Attribute(snapshot, &unowned);
     unresolved.clear();
     for (std::size_t i : unowned) {

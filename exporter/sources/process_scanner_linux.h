@@ -65,12 +65,9 @@ class ProcessSocketScanner {
   std::string procfs_root_;
   std::unordered_map<std::int64_t, Entry> entries_;
   void ReadSocketInodes(int proc_fd, std::int64_t pid, Entry* entry);
-  /// Rebuilds owners_ from entries_ if any entry changed since.
-  void RebuildOwners();
 
-  /// (inode, pid) of every socket descriptor: 16 bytes a socket.
+  /// (inode, pid) of every socket descriptor, updated as processes change.
   InodeOwners owners_;
-  bool owners_dirty_ = true;
   std::unordered_set<std::uint64_t> unresolvable_;
   std::size_t last_rescanned_ = 0;
   std::uint64_t generation_ = 0;

@@ -24,7 +24,6 @@ void InodeOwners::Clear() {
   std::fill(slots_.begin(), slots_.end(), 0);
   used_ = 0;
   others_.clear();
-  sorted_ = true;
 }
 
 void InodeOwners::Reserve(std::size_t entries) {
@@ -53,8 +52,7 @@ void InodeOwners::Rehash(std::size_t slots) {
 
 void InodeOwners::Add(std::uint64_t inode, std::int64_t pid) {
   if (!Fits(inode, pid)) {
-    others_.emplace_back(inode, pid);
-    sorted_ = false;
+    others_.emplace(inode, pid);
     return;
   }
   if ((used_ + 1) * 3 > slots_.size() * 2) Rehash(slots_.size() * 2 + 64);
@@ -67,9 +65,42 @@ void InodeOwners::Add(std::uint64_t inode, std::int64_t pid) {
   }
   auto held = static_cast<std::int64_t>(slot & kLow32);
   if (held == pid) return;
-  others_.emplace_back(inode, std::max(held, pid));
-  sorted_ = false;
+  others_.emplace(inode, std::max(held, pid));
   if (pid < held) slot = entry;
+}
+
+void InodeOwners::EraseSlot(std::size_t i) {
+  std::size_t n = slots_.size();
+  for (std::size_t j = i;;) {
+    if (++j == n) j = 0;
+    if (slots_[j] == 0) break;
+    std::size_t home = Spread(static_cast<std::uint32_t>(slots_[j] >> 32), n);
+    bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+    if (stays) continue;
+    slots_[i] = slots_[j];
+    i = j;
+  }
+  slots_[i] = 0;
+  --used_;
+}
+
+void InodeOwners::Remove(std::uint64_t inode, std::int64_t pid) {
+  if (Fits(inode, pid) && !slots_.empty()) {
+    std::size_t i = Find(static_cast<std::uint32_t>(inode));
+    if (slots_[i] != 0 &&
+        static_cast<std::int64_t>(slots_[i] & kLow32) == pid) {
+      auto next = others_.lower_bound(std::make_pair(inode, INT64_MIN));
+      if (next != others_.end() && next->first == inode &&
+          Fits(inode, next->second)) {
+        slots_[i] = inode << 32 | static_cast<std::uint64_t>(next->second);
+        others_.erase(next);
+      } else {
+        EraseSlot(i);
+      }
+      return;
+    }
+  }
+  others_.erase(std::make_pair(inode, pid));
 }
 
 std::int64_t InodeOwners::Lookup(std::uint64_t inode) const {
@@ -82,11 +113,6 @@ std::int64_t InodeOwners::Lookup(std::uint64_t inode) const {
 
 void InodeOwners::Attribute(Snapshot* snapshot,
                             const std::vector<std::size_t>* only) {
-  if (!sorted_) {
-    std::sort(others_.begin(), others_.end());
-    others_.erase(std::unique(others_.begin(), others_.end()), others_.end());
-    sorted_ = true;
-  }
   if (only == nullptr) snapshot->extra_owners.clear();
   std::size_t n = only ? only->size() : snapshot->sockets.size();
   for (std::size_t k = 0; k < n; ++k) {
@@ -98,8 +124,7 @@ void InodeOwners::Attribute(Snapshot* snapshot,
       if (pid != kUnknownPid) s.pid = pid;
       continue;
     }
-    auto it = std::lower_bound(others_.begin(), others_.end(),
-                               std::make_pair(s.inode, INT64_MIN));
+    auto it = others_.lower_bound(std::make_pair(s.inode, INT64_MIN));
     bool first = pid == kUnknownPid;
     for (; it != others_.end() && it->first == s.inode; ++it) {
       if (first) {

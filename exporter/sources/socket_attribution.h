@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -20,6 +21,8 @@ class InodeOwners {
   void Reserve(std::size_t entries);
   /// Records that pid holds the socket inode; repeats are ignored.
   void Add(std::uint64_t inode, std::int64_t pid);
+  /// Forgets that pid holds the socket inode; unknown pairs are ignored.
+  void Remove(std::uint64_t inode, std::int64_t pid);
   /// Number of distinct inodes in the table.
   std::size_t size() const { return used_; }
 
@@ -35,6 +38,8 @@ class InodeOwners {
   /// Index of the slot holding inode, or of the empty slot where it goes.
   std::size_t Find(std::uint32_t inode) const;
   void Rehash(std::size_t slots);
+  /// Empties slot i, moving later entries of its probe run back.
+  void EraseSlot(std::size_t i);
   /// The lowest owner of inode, or kUnknownPid.
   std::int64_t Lookup(std::uint64_t inode) const;
 
@@ -42,9 +47,8 @@ class InodeOwners {
   std::vector<std::uint64_t> slots_;
   std::size_t used_ = 0;
   /// (inode, pid) pairs the table does not hold: owners beyond the lowest,
-  /// and values wider than 32 bits. Sorted and unique once sorted_.
-  std::vector<std::pair<std::uint64_t, std::int64_t>> others_;
-  bool sorted_ = true;
+  /// and values wider than 32 bits.
+  std::set<std::pair<std::uint64_t, std::int64_t>> others_;
 };
 
 }  // namespace epx

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <map>
+#include <random>
+#include <set>
 #include <vector>
 
 namespace epx {
@@ -87,6 +90,67 @@ TEST(InodeOwnersTest, OnlyListedSocketsAreRevisited) {
   EXPECT_EQ(snapshot.sockets[1].pid, 20);
   ASSERT_EQ(snapshot.extra_owners.size(), 1u);
   EXPECT_EQ(snapshot.extra_owners[0].socket_index, 1u);
+}
+
+TEST(InodeOwnersTest, RemovingTheLowestOwnerPromotesTheNext) {
+  InodeOwners owners;
+  owners.Add(100, 3);
+  owners.Add(100, 9);
+  owners.Add(100, 5);
+  owners.Remove(100, 3);
+  Snapshot snapshot = WithInodes({100});
+  owners.Attribute(&snapshot);
+  EXPECT_EQ(snapshot.sockets[0].pid, 5);
+  ASSERT_EQ(snapshot.extra_owners.size(), 1u);
+  EXPECT_EQ(snapshot.extra_owners[0].pid, 9);
+  owners.Remove(100, 9);
+  owners.Remove(100, 5);
+  owners.Remove(100, 5);
+  EXPECT_EQ(owners.size(), 0u);
+  Snapshot none = WithInodes({100});
+  owners.Attribute(&none);
+  EXPECT_EQ(none.sockets[0].pid, kUnknownPid);
+  EXPECT_TRUE(none.extra_owners.empty());
+}
+
+// Random adds and removes against a plain map: every probe run must stay
+// reachable after entries are moved back over removed ones.
+TEST(InodeOwnersTest, MatchesAPlainMapThroughRandomAddsAndRemoves) {
+  std::mt19937 random(7);
+  InodeOwners owners;
+  std::map<std::uint64_t, std::set<std::int64_t>> expected;
+  for (int step = 0; step < 40000; ++step) {
+    std::uint64_t inode = random() % 3000 + 1;
+    std::int64_t pid = static_cast<std::int64_t>(random() % 4 + 1);
+    if (random() % 3 == 0) {
+      owners.Remove(inode, pid);
+      expected[inode].erase(pid);
+    } else {
+      owners.Add(inode, pid);
+      expected[inode].insert(pid);
+    }
+  }
+  std::vector<std::uint64_t> inodes;
+  for (std::uint64_t i = 1; i <= 3000; ++i) inodes.push_back(i);
+  Snapshot snapshot = WithInodes(inodes);
+  owners.Attribute(&snapshot);
+  std::map<std::uint32_t, std::set<std::int64_t>> extra;
+  for (const ExtraOwner& e : snapshot.extra_owners)
+    extra[e.socket_index].insert(e.pid);
+  std::size_t distinct = 0;
+  for (std::size_t i = 0; i < inodes.size(); ++i) {
+    const std::set<std::int64_t>& want = expected[inodes[i]];
+    if (want.empty()) {
+      ASSERT_EQ(snapshot.sockets[i].pid, kUnknownPid) << "inode " << inodes[i];
+      continue;
+    }
+    ++distinct;
+    ASSERT_EQ(snapshot.sockets[i].pid, *want.begin()) << "inode " << inodes[i];
+    std::set<std::int64_t> rest(std::next(want.begin()), want.end());
+    ASSERT_EQ(extra[static_cast<std::uint32_t>(i)], rest)
+        << "inode " << inodes[i];
+  }
+  EXPECT_EQ(owners.size(), distinct);
 }
 
 }  // namespace
