@@ -12,7 +12,7 @@ namespace epx {
 /// Socket inode -> owning pids, as found in /proc/<pid>/fd. An open-address
 /// table of 8 bytes a slot holds the lowest owner of every socket whose
 /// inode and pid fit 32 bits (Linux socket inodes always do); further
-/// owners and larger values wait in a short sorted side list.
+/// owners and larger values wait in a small ordered side set.
 class InodeOwners {
  public:
   /// Forgets every entry.
