@@ -86,20 +86,23 @@ bool LinuxHostSource::DumpSockets(std::vector<SocketRecord>* sockets,
                   {Protocol::kTcp, Family::kIpv6, &rest, {}},
                   {Protocol::kUdp, Family::kIpv4, &rest, {}},
                   {Protocol::kUdp, Family::kIpv6, &rest, {}}};
-  auto run = [](Dump* d) {
-    d->ok = DumpInetDiag(d->protocol, d->family, d->out, &d->error);
+  auto run = [](InetDiagSocket* socket, Dump* d) {
+    d->ok = socket->Dump(d->protocol, d->family, d->out, &d->error);
   };
   // Each dump walks the whole connection hash table. On a busy host the
   // IPv4 TCP dump runs beside the others so the walks overlap on a second
   // core; on a quiet one a thread would cost more CPU than it saves.
   if (last_socket_count_ >= kParallelDumpSockets) {
     std::thread others([&] {
-      for (Dump* d = dumps + 1; d != std::end(dumps); ++d) run(d);
+      InetDiagSocket socket;
+      for (Dump* d = dumps + 1; d != std::end(dumps); ++d) run(&socket, d);
     });
-    run(&dumps[0]);
+    InetDiagSocket socket;
+    run(&socket, &dumps[0]);
     others.join();
   } else {
-    for (Dump& d : dumps) run(&d);
+    InetDiagSocket socket;
+    for (Dump& d : dumps) run(&socket, &d);
   }
   sockets->insert(sockets->end(), rest.begin(), rest.end());
   bool ok = true;

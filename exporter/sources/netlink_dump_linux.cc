@@ -13,47 +13,52 @@
 namespace epx {
 namespace {
 
-class FdCloser {
- public:
-  explicit FdCloser(int fd) : fd_(fd) {}
-  ~FdCloser() {
-    if (fd_ >= 0) close(fd_);
-  }
-  FdCloser(const FdCloser&) = delete;
-  FdCloser& operator=(const FdCloser&) = delete;
-
- private:
-  int fd_;
-};
-
 std::string ErrnoText(const char* what, int err) {
   return std::string(what) + ": " + std::strerror(err);
 }
 
 }  // namespace
 
-bool DumpInetDiag(Protocol protocol, Family family,
-                  std::vector<SocketRecord>* out, std::string* error) {
-  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  if (fd < 0) {
-    *error = ErrnoText("netlink socket", errno);
+InetDiagSocket::InetDiagSocket() { Open(); }
+
+InetDiagSocket::~InetDiagSocket() {
+  if (fd_ >= 0) close(fd_);
+}
+
+void InetDiagSocket::Open() {
+  if (fd_ >= 0) close(fd_);
+  fd_ = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  open_errno_ = fd_ < 0 ? errno : 0;
+}
+
+bool InetDiagSocket::Dump(Protocol protocol, Family family,
+                          std::vector<SocketRecord>* out, std::string* error) {
+  if (DumpOnce(protocol, family, out, error)) return true;
+  // What is left of a broken dump must not reach the next one.
+  Open();
+  return false;
+}
+
+bool InetDiagSocket::DumpOnce(Protocol protocol, Family family,
+                              std::vector<SocketRecord>* out,
+                              std::string* error) {
+  if (fd_ < 0) {
+    *error = ErrnoText("netlink socket", open_errno_);
     return false;
   }
-  FdCloser closer(fd);
-  static thread_local std::uint32_t sequence = 1;
   std::vector<std::uint8_t> request =
-      BuildInetDiagRequest(protocol, family, ++sequence);
+      BuildInetDiagRequest(protocol, family, ++sequence_);
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
-  if (sendto(fd, request.data(), request.size(), 0,
+  if (sendto(fd_, request.data(), request.size(), 0,
              reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
     *error = ErrnoText("netlink send", errno);
     return false;
   }
-  static thread_local std::vector<std::uint8_t> buffer(1 << 16);
+  buffer_.resize(1 << 16);
   InetDiagParseState state;
   while (!state.done) {
-    ssize_t n = recv(fd, buffer.data(), buffer.size(), 0);
+    ssize_t n = recv(fd_, buffer_.data(), buffer_.size(), 0);
     if (n < 0) {
       if (errno == EINTR) continue;
       *error = ErrnoText("netlink recv", errno);
@@ -63,7 +68,7 @@ bool DumpInetDiag(Protocol protocol, Family family,
       *error = "netlink recv: dump ended without NLMSG_DONE";
       return false;
     }
-    ParseInetDiagBuffer(buffer.data(), static_cast<std::size_t>(n), protocol,
+    ParseInetDiagBuffer(buffer_.data(), static_cast<std::size_t>(n), protocol,
                         out, &state);
     if (state.malformed_messages > 0 && !state.done) {
       *error = "netlink dump: malformed reply";

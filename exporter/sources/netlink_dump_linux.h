@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -7,10 +8,30 @@
 
 namespace epx {
 
-/// Dumps every socket of the protocol and family in this network namespace
-/// through NETLINK_SOCK_DIAG and appends them to *out. Returns false with
-/// *error set (errno text) when the kernel refuses or the socket fails.
-bool DumpInetDiag(Protocol protocol, Family family,
-                  std::vector<SocketRecord>* out, std::string* error);
+/// One NETLINK_SOCK_DIAG socket for any number of dumps in a row.
+class InetDiagSocket {
+ public:
+  InetDiagSocket();
+  ~InetDiagSocket();
+  InetDiagSocket(const InetDiagSocket&) = delete;
+  InetDiagSocket& operator=(const InetDiagSocket&) = delete;
+
+  /// Dumps every socket of the protocol and family in this network
+  /// namespace and appends them to *out. Returns false with *error set
+  /// (errno text) when the kernel refuses or the socket fails.
+  bool Dump(Protocol protocol, Family family, std::vector<SocketRecord>* out,
+            std::string* error);
+
+ private:
+  /// (Re)opens the socket, closing any earlier one.
+  void Open();
+  bool DumpOnce(Protocol protocol, Family family,
+                std::vector<SocketRecord>* out, std::string* error);
+
+  int fd_ = -1;
+  int open_errno_ = 0;
+  std::uint32_t sequence_ = 0;
+  std::vector<std::uint8_t> buffer_;
+};
 
 }  // namespace epx

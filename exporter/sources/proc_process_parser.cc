@@ -65,4 +65,30 @@ std::string FullProcessName(const std::string& comm,
   return comm;
 }
 
+bool IsKernelThreadStat(std::string_view stat_text) {
+  constexpr std::uint64_t kPfKthread = 0x00200000;
+  std::size_t close = stat_text.rfind(')');
+  if (close == std::string_view::npos) return false;
+  std::string_view rest = stat_text.substr(close + 1);
+  // After "comm)": state ppid pgrp session tty_nr tpgid flags.
+  constexpr int kFlagsField = 7;
+  int field = 0;
+  std::size_t i = 0;
+  while (i < rest.size()) {
+    while (i < rest.size() && rest[i] == ' ') ++i;
+    std::size_t start = i;
+    while (i < rest.size() && rest[i] != ' ' && rest[i] != '\n') ++i;
+    if (start == i) return false;
+    if (++field < kFlagsField) continue;
+    std::uint64_t flags = 0;
+    for (std::size_t k = start; k < i; ++k) {
+      if (rest[k] < '0' || rest[k] > '9' || flags > UINT64_MAX / 10 - 9)
+        return false;
+      flags = flags * 10 + static_cast<std::uint64_t>(rest[k] - '0');
+    }
+    return (flags & kPfKthread) != 0;
+  }
+  return false;
+}
+
 }  // namespace epx

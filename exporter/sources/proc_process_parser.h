@@ -15,6 +15,10 @@ std::uint64_t ParseSocketLinkInode(std::string_view target);
 /// hierarchy, else the deepest *.scope, else "".
 std::string ParseSystemdUnit(const std::string& cgroup_text);
 
+/// Pure: true if /proc/<pid>/stat text is a kernel thread's (PF_KTHREAD in
+/// its flags field); false for user processes and for text it cannot read.
+bool IsKernelThreadStat(std::string_view stat_text);
+
 /// Pure: /proc/<pid>/comm text without its trailing newline.
 std::string ParseComm(const std::string& comm_text);
 

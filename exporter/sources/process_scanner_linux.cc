@@ -61,6 +61,8 @@ void ProcessSocketScanner::ReadIdentity(int proc_fd,
     entry->name = FullProcessName(entry->name, text);
   if (ReadFileAt(proc_fd, pid_name + "/cgroup", &text))
     entry->unit = ParseSystemdUnit(text);
+  entry->kernel_thread = ReadFileAt(proc_fd, pid_name + "/stat", &text) &&
+                         IsKernelThreadStat(text);
 }
 
 bool ProcessSocketScanner::ScanFds(int proc_fd, std::int64_t pid,
@@ -127,6 +129,12 @@ bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
   while (dirent* d = readdir(proc_dir)) {
     std::int64_t pid;
     if (!ParsePid(d->d_name, &pid)) continue;
+    auto known = entries_.find(pid);
+    if (known != entries_.end() && known->second.kernel_thread &&
+        d->d_ino != 0 && known->second.proc_ino == d->d_ino) {
+      known->second.seen = true;
+      continue;
+    }
     std::string pid_name = d->d_name;
     struct stat st;
     if (fstatat(proc_fd, (pid_name + "/fd").c_str(), &st, 0) != 0) {
@@ -137,8 +145,9 @@ bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
     Entry& entry = entries_[pid];
     entry.seen = true;
     bool fresh = entry.fd_count < 0 || entry.identity != st.st_ino;
-    if (fresh) {
+    if (fresh || entry.proc_ino != d->d_ino) {
       entry.identity = st.st_ino;
+      entry.proc_ino = d->d_ino;
       ReadIdentity(proc_fd, pid_name, &entry);
     }
     if (st.st_size > 0) fd_counts_reported_ = true;

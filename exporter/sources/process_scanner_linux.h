@@ -13,7 +13,8 @@ namespace epx {
 
 /// Finds the owners of sockets through <procfs>/<pid>/fd and remembers
 /// them between collections: a process is re-read only when it is new or
-/// its descriptor count (st_size of /proc/<pid>/fd, Linux >= 6.2) changed.
+/// its descriptor count (st_size of /proc/<pid>/fd, Linux >= 6.2) changed,
+/// and kernel threads are skipped without a stat() once seen.
 /// If a socket is still unowned after that (a process closed one socket and
 /// opened another), other processes are re-read until every such socket is
 /// found: first the few that changed most recently, then the ones read
@@ -45,6 +46,11 @@ class ProcessSocketScanner {
  private:
   struct Entry {
     std::uint64_t identity = 0;
+    /// Inode of <procfs>/<pid> as readdir reports it: unchanged means the
+    /// same process, so a kernel thread is not looked at again.
+    std::uint64_t proc_ino = 0;
+    /// Kernel threads hold no descriptors.
+    bool kernel_thread = false;
     std::int64_t fd_count = -1;
     bool readable = true;
     bool seen = false;

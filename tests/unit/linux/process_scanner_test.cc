@@ -31,6 +31,9 @@ class FakeProc {
     fs::remove(link);
     fs::create_symlink("socket:[" + std::to_string(inode) + "]", link);
   }
+  void SetStat(int pid, const std::string& stat) {
+    std::ofstream(Dir(pid) / "stat") << stat << "\n";
+  }
   void RemoveProcess(int pid) { fs::remove_all(Dir(pid)); }
   const std::string& root() const { return root_; }
 
@@ -136,6 +139,29 @@ TEST(ProcessSocketScannerTest, SharedSocketsListEveryOwner) {
   EXPECT_EQ(s.sockets[0].pid, 100);
   ASSERT_EQ(s.extra_owners.size(), 1u);
   EXPECT_EQ(s.extra_owners[0].pid, 101);
+}
+
+TEST(ProcessSocketScannerTest, KernelThreadsAreNotLookedAtAgain) {
+  FakeProc proc;
+  proc.AddProcess(2, "kthreadd", "init.scope");
+  proc.SetStat(2, "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 3 0");
+  proc.AddProcess(100, "server", "server.service");
+  proc.SetStat(100, "100 (server) S 1 100 100 0 -1 4194560 0 0 0 0 0 3 0");
+  proc.SetFd(100, 3, 5001);
+  ProcessSocketScanner scanner(proc.root());
+  Snapshot s = SocketsWithInodes({5001});
+  std::string error;
+  ASSERT_TRUE(scanner.Update({}, &s, &error)) << error;
+  EXPECT_EQ(scanner.last_rescanned(), 2u);
+  EXPECT_EQ(s.sockets[0].pid, 100);
+
+  proc.SetFd(2, 3, 9001);
+  proc.SetFd(100, 4, 5002);
+  Snapshot again = SocketsWithInodes({5001, 5002});
+  ASSERT_TRUE(scanner.Update({}, &again, &error)) << error;
+  EXPECT_EQ(scanner.last_rescanned(), 1u);
+  EXPECT_EQ(again.sockets[1].pid, 100);
+  EXPECT_EQ(again.processes.count(2), 1u);
 }
 
 TEST(ProcessSocketScannerTest, MissingRootIsAnError) {

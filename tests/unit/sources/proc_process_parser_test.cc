@@ -179,6 +179,20 @@ TEST(ProcProcessParserTest, ParseCommStripsTrailingNewlineOnly) {
   EXPECT_EQ(ParseComm("\n"), "");
 }
 
+TEST(IsKernelThreadStatTest, ReadsPfKthreadFromTheFlagsField) {
+  EXPECT_TRUE(IsKernelThreadStat(
+      "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 3 0 0 20 0 1 0 30\n"));
+  EXPECT_FALSE(IsKernelThreadStat(
+      "5633 (cut) R 5623 5623 20144 0 -1 4194304 100 0 0 0 0 0 0 0 20\n"));
+  // comm may hold spaces and parentheses; only the last ')' ends it.
+  EXPECT_FALSE(
+      IsKernelThreadStat("77 (a) b (c) S 1 77 77 0 -1 2129984x 0 0\n"));
+  EXPECT_TRUE(IsKernelThreadStat("77 (a) 1 1 1 ) S 1 77 77 0 -1 2097152\n"));
+  EXPECT_FALSE(IsKernelThreadStat("77 (short) S 1 77\n"));
+  EXPECT_FALSE(IsKernelThreadStat(""));
+  EXPECT_FALSE(IsKernelThreadStat("no parenthesis 1 2 3 4 5 6 2097152"));
+}
+
 }  // namespace
 }  // namespace epx
 
