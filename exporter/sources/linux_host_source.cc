@@ -4,7 +4,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <iterator>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -86,23 +88,33 @@ bool LinuxHostSource::DumpSockets(std::vector<SocketRecord>* sockets,
                   {Protocol::kTcp, Family::kIpv6, &rest, {}},
                   {Protocol::kUdp, Family::kIpv4, &rest, {}},
                   {Protocol::kUdp, Family::kIpv6, &rest, {}}};
-  auto run = [](InetDiagSocket* socket, Dump* d) {
-    d->ok = socket->Dump(d->protocol, d->family, d->out, &d->error);
+  // Runs on either thread, so nothing may escape it.
+  auto run = [](Dump* first, Dump* last) {
+    InetDiagSocket socket;
+    for (Dump* d = first; d != last; ++d) {
+      try {
+        d->ok = socket.Dump(d->protocol, d->family, d->out, &d->error);
+      } catch (const std::exception& e) {
+        d->ok = false;
+        d->error = e.what();
+      }
+    }
   };
   // Each dump walks the whole connection hash table. On a busy host the
   // IPv4 TCP dump runs beside the others so the walks overlap on a second
   // core; on a quiet one a thread would cost more CPU than it saves.
+  std::thread others;
   if (last_socket_count_ >= kParallelDumpSockets) {
-    std::thread others([&] {
-      InetDiagSocket socket;
-      for (Dump* d = dumps + 1; d != std::end(dumps); ++d) run(&socket, d);
-    });
-    InetDiagSocket socket;
-    run(&socket, &dumps[0]);
+    try {
+      others = std::thread(run, dumps + 1, std::end(dumps));
+    } catch (const std::system_error&) {
+    }
+  }
+  if (others.joinable()) {
+    run(dumps, dumps + 1);
     others.join();
   } else {
-    InetDiagSocket socket;
-    for (Dump& d : dumps) run(&socket, &d);
+    run(dumps, std::end(dumps));
   }
   sockets->insert(sockets->end(), rest.begin(), rest.end());
   bool ok = true;

@@ -33,10 +33,16 @@ void InetDiagSocket::Open() {
 
 bool InetDiagSocket::Dump(Protocol protocol, Family family,
                           std::vector<SocketRecord>* out, std::string* error) {
-  if (DumpOnce(protocol, family, out, error)) return true;
   // What is left of a broken dump must not reach the next one.
-  Open();
-  return false;
+  bool ok = false;
+  try {
+    ok = DumpOnce(protocol, family, out, error);
+  } catch (...) {
+    Open();
+    throw;
+  }
+  if (!ok) Open();
+  return ok;
 }
 
 bool InetDiagSocket::DumpOnce(Protocol protocol, Family family,

@@ -1,9 +1,6 @@
 // Real sockets in a private network namespace with a narrowed port range:
 // the exporter must report exactly what the helper processes opened.
 #include <errno.h>
-#include <net/if.h>
-#include <sched.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,14 +18,13 @@
 #include <gtest/gtest.h>
 
 #include "../support/exposition.h"
+#include "../support/private_network.h"
 #include "../support/subprocess.h"
 
 namespace epx::testing {
 namespace {
 
 constexpr int kExporterPort = 19152;
-constexpr int kSkipExitCode = 77;
-
 std::string g_skip_reason;
 
 bool WriteFile(const std::string& path, const std::string& text) {
@@ -37,21 +33,8 @@ bool WriteFile(const std::string& path, const std::string& text) {
   return static_cast<bool>(out);
 }
 
-bool EnterPrivateNetwork(std::string* why) {
-  if (unshare(CLONE_NEWNET) != 0) {
-    *why = std::string("unshare(CLONE_NEWNET) failed: ") + std::strerror(errno);
-    return false;
-  }
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  ifreq ifr{};
-  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-  bool up = fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 &&
-            (ifr.ifr_flags |= IFF_UP, ioctl(fd, SIOCSIFFLAGS, &ifr) == 0);
-  if (fd >= 0) close(fd);
-  if (!up) {
-    *why = std::string("cannot bring lo up: ") + std::strerror(errno);
-    return false;
-  }
+bool EnterNarrowedNetwork(std::string* why) {
+  if (!EnterPrivateNetwork(why)) return false;
   if (!WriteFile("/proc/sys/net/ipv4/ip_local_port_range", "40000 40099\n") ||
       !WriteFile("/proc/sys/net/ipv4/ip_local_reserved_ports", "\n")) {
     *why = "cannot narrow ip_local_port_range in the namespace";
@@ -368,7 +351,7 @@ int main(int argc, char** argv) {
     return epx::testing::kSkipExitCode;
   }
   std::string why;
-  if (!epx::testing::EnterPrivateNetwork(&why)) {
+  if (!epx::testing::EnterNarrowedNetwork(&why)) {
     std::printf("SKIPPED: %s\n", why.c_str());
     return epx::testing::kSkipExitCode;
   }

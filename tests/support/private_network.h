@@ -1,0 +1,15 @@
+#pragma once
+
+#include <string>
+
+namespace epx::testing {
+
+/// Exit status that CTest reads as "skipped" (SKIP_RETURN_CODE).
+constexpr int kSkipExitCode = 77;
+
+/// Moves the calling thread (and threads it starts later) into a new,
+/// empty network namespace and brings its loopback up; false with *why
+/// when that is not possible here (no root, no namespaces).
+bool EnterPrivateNetwork(std::string* why);
+
+}  // namespace epx::testing
