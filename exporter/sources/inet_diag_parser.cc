@@ -33,6 +33,10 @@ constexpr std::uint16_t kNlmFDump = 0x300;
 constexpr std::uint8_t kIpprotoTcp = 6;
 constexpr std::uint8_t kIpprotoUdp = 17;
 constexpr std::size_t kInetDiagReqV2Size = 56;
+// struct inet_diag_req: family src_len dst_len ext (1 each), id (48),
+// states (4), dbs (4).
+constexpr std::size_t kInetDiagReqSize = 60;
+constexpr std::size_t kOffReqStates = 52;
 
 // struct inet_diag_msg: family(1) state(1) timer(1) retrans(1)
 // id{sport(2) dport(2) src(16) dst(16) if(4) cookie(8)} expires(4)
@@ -102,7 +106,7 @@ void ParseInetDiagBuffer(const std::uint8_t* data, std::size_t size,
         state->error = kEinval;
       }
       state->done = true;
-    } else if (type == kSockDiagByFamily) {
+    } else if (type == kSockDiagByFamily || type == kTcpDiagGetSock) {
       SocketRecord s;
       if (body_len >= kInetDiagMsgSize &&
           ParseDiagMessage(body, protocol, &s)) {
@@ -126,6 +130,19 @@ std::vector<std::uint8_t> BuildInetDiagRequest(Protocol protocol, Family family,
   req[0] = family == Family::kIpv4 ? kAfInet : kAfInet6;
   req[1] = protocol == Protocol::kTcp ? kIpprotoTcp : kIpprotoUdp;
   StoreHost32(req + 4, 0xffffffffu);
+  return buf;
+}
+
+std::vector<std::uint8_t> BuildTcpDiagBothFamiliesRequest(
+    std::uint32_t sequence) {
+  std::vector<std::uint8_t> buf(kNlmsgHeaderSize + kInetDiagReqSize, 0);
+  StoreHost32(buf.data(), static_cast<std::uint32_t>(buf.size()));
+  StoreHost16(buf.data() + 4, kTcpDiagGetSock);
+  StoreHost16(buf.data() + 6, kNlmFRequest | kNlmFDump);
+  StoreHost32(buf.data() + 8, sequence);
+  std::uint8_t* req = buf.data() + kNlmsgHeaderSize;
+  req[0] = kAfInet;
+  StoreHost32(req + kOffReqStates, 0xffffffffu);
   return buf;
 }
 

@@ -16,6 +16,8 @@ namespace netlink_abi {
 constexpr std::uint16_t kNlmsgError = 2;
 constexpr std::uint16_t kNlmsgDone = 3;
 constexpr std::uint16_t kSockDiagByFamily = 20;
+/// The older TCP request (struct inet_diag_req), answered in kind.
+constexpr std::uint16_t kTcpDiagGetSock = 18;
 constexpr std::uint8_t kAfInet = 2;
 constexpr std::uint8_t kAfInet6 = 10;
 constexpr std::size_t kNlmsgHeaderSize = 16;
@@ -32,7 +34,8 @@ struct InetDiagParseState {
 };
 
 /// Pure: appends the sockets found in one buffer of NETLINK_SOCK_DIAG
-/// replies (struct nlmsghdr + struct inet_diag_msg) to *out. Ports and
+/// replies (struct nlmsghdr + struct inet_diag_msg, message type
+/// SOCK_DIAG_BY_FAMILY or TCPDIAG_GETSOCK) to *out. Ports and
 /// addresses arrive in network byte order and are converted here.
 void ParseInetDiagBuffer(const std::uint8_t* data, std::size_t size,
                          Protocol protocol, std::vector<SocketRecord>* out,
@@ -42,5 +45,12 @@ void ParseInetDiagBuffer(const std::uint8_t* data, std::size_t size,
 /// dump of every socket of the protocol and family, all states.
 std::vector<std::uint8_t> BuildInetDiagRequest(Protocol protocol, Family family,
                                                std::uint32_t sequence);
+
+/// Builds the older TCPDIAG_GETSOCK request (nlmsghdr + struct
+/// inet_diag_req) for every TCP socket in all states. The kernel answers it
+/// for IPv4 and IPv6 together, walking its connection table once instead
+/// of once per family.
+std::vector<std::uint8_t> BuildTcpDiagBothFamiliesRequest(
+    std::uint32_t sequence);
 
 }  // namespace epx

@@ -89,11 +89,10 @@ bool LinuxHostSource::DumpSockets(std::vector<SocketRecord>* sockets,
                   {Protocol::kUdp, Family::kIpv4, &rest, {}},
                   {Protocol::kUdp, Family::kIpv6, &rest, {}}};
   // Runs on either thread, so nothing may escape it.
-  auto run = [](Dump* first, Dump* last) {
-    InetDiagSocket socket;
+  auto run = [](InetDiagSocket* socket, Dump* first, Dump* last) {
     for (Dump* d = first; d != last; ++d) {
       try {
-        d->ok = socket.Dump(d->protocol, d->family, d->out, &d->error);
+        d->ok = socket->Dump(d->protocol, d->family, d->out, &d->error);
       } catch (const std::exception& e) {
         d->ok = false;
         d->error = e.what();
@@ -102,19 +101,34 @@ bool LinuxHostSource::DumpSockets(std::vector<SocketRecord>* sockets,
   };
   // Each dump walks the whole connection hash table. On a busy host the
   // IPv4 TCP dump runs beside the others so the walks overlap on a second
-  // core; on a quiet one a thread would cost more CPU than it saves.
+  // core; on a quiet one a thread would cost more CPU than it saves, and
+  // one TCP dump of both families walks the table only once.
   std::thread others;
   if (last_socket_count_ >= kParallelDumpSockets) {
     try {
-      others = std::thread(run, dumps + 1, std::end(dumps));
+      others = std::thread([&] {
+        InetDiagSocket socket;
+        run(&socket, dumps + 1, std::end(dumps));
+      });
     } catch (const std::system_error&) {
+      // No thread to spare: the dumps run one after another below.
     }
   }
+  InetDiagSocket socket;
   if (others.joinable()) {
-    run(dumps, dumps + 1);
+    run(&socket, dumps, dumps + 1);
     others.join();
   } else {
-    run(dumps, std::end(dumps));
+    // A kernel without the older request, or any failure of it, falls back
+    // to one TCP dump per family.
+    std::string ignored;
+    bool both = false;
+    try {
+      both = socket.DumpTcpBothFamilies(sockets, &ignored);
+    } catch (const std::exception&) {
+      both = false;
+    }
+    run(&socket, both ? dumps + 2 : dumps, std::end(dumps));
   }
   sockets->insert(sockets->end(), rest.begin(), rest.end());
   bool ok = true;

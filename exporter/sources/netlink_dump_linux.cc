@@ -33,10 +33,27 @@ void InetDiagSocket::Open() {
 
 bool InetDiagSocket::Dump(Protocol protocol, Family family,
                           std::vector<SocketRecord>* out, std::string* error) {
+  return Run(BuildInetDiagRequest(protocol, family, ++sequence_), protocol, out,
+             error);
+}
+
+bool InetDiagSocket::DumpTcpBothFamilies(std::vector<SocketRecord>* out,
+                                         std::string* error) {
+  std::size_t before = out->size();
+  if (Run(BuildTcpDiagBothFamiliesRequest(++sequence_), Protocol::kTcp, out,
+          error))
+    return true;
+  out->resize(before);
+  return false;
+}
+
+bool InetDiagSocket::Run(const std::vector<std::uint8_t>& request,
+                         Protocol protocol, std::vector<SocketRecord>* out,
+                         std::string* error) {
   // What is left of a broken dump must not reach the next one.
   bool ok = false;
   try {
-    ok = DumpOnce(protocol, family, out, error);
+    ok = RunOnce(request, protocol, out, error);
   } catch (...) {
     Open();
     throw;
@@ -45,15 +62,13 @@ bool InetDiagSocket::Dump(Protocol protocol, Family family,
   return ok;
 }
 
-bool InetDiagSocket::DumpOnce(Protocol protocol, Family family,
-                              std::vector<SocketRecord>* out,
-                              std::string* error) {
+bool InetDiagSocket::RunOnce(const std::vector<std::uint8_t>& request,
+                             Protocol protocol, std::vector<SocketRecord>* out,
+                             std::string* error) {
   if (fd_ < 0) {
     *error = ErrnoText("netlink socket", open_errno_);
     return false;
   }
-  std::vector<std::uint8_t> request =
-      BuildInetDiagRequest(protocol, family, ++sequence_);
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
   if (sendto(fd_, request.data(), request.size(), 0,

@@ -21,12 +21,19 @@ class InetDiagSocket {
   /// (errno text) when the kernel refuses or the socket fails.
   bool Dump(Protocol protocol, Family family, std::vector<SocketRecord>* out,
             std::string* error);
+  /// Dumps every TCP socket, IPv4 and IPv6, with one walk of the kernel's
+  /// connection table (the older TCPDIAG_GETSOCK request). On failure
+  /// nothing is appended.
+  bool DumpTcpBothFamilies(std::vector<SocketRecord>* out, std::string* error);
 
  private:
   /// (Re)opens the socket, closing any earlier one.
   void Open();
-  bool DumpOnce(Protocol protocol, Family family,
-                std::vector<SocketRecord>* out, std::string* error);
+  /// Sends request, appends the answers; reopens the socket on failure.
+  bool Run(const std::vector<std::uint8_t>& request, Protocol protocol,
+           std::vector<SocketRecord>* out, std::string* error);
+  bool RunOnce(const std::vector<std::uint8_t>& request, Protocol protocol,
+               std::vector<SocketRecord>* out, std::string* error);
 
   int fd_ = -1;
   int open_errno_ = 0;

@@ -21,6 +21,7 @@ using netlink_abi::kAfInet6;
 using netlink_abi::kNlmsgDone;
 using netlink_abi::kNlmsgError;
 using netlink_abi::kSockDiagByFamily;
+using netlink_abi::kTcpDiagGetSock;
 
 Bytes ReadFixture(const std::string& relative) {
   std::ifstream in(std::string(EPX_FIXTURE_DIR) + "/" + relative,
@@ -340,6 +341,41 @@ TEST(InetDiagParserTest, BuildsDumpRequest) {
   req = BuildInetDiagRequest(Protocol::kTcp, Family::kIpv4, 1);
   EXPECT_EQ(req[16], kAfInet);
   EXPECT_EQ(req[17], 6);  // IPPROTO_TCP
+}
+
+TEST(InetDiagParserTest, AnswersToTheOlderTcpRequestCarryBothFamilies) {
+  Bytes buf;
+  AppendMessage(
+      &buf, kTcpDiagGetSock,
+      DiagBody(kAfInet, 1, Ip("10.0.0.1"), 40001, Ip("10.0.0.9"), 443, 1001));
+  AppendMessage(&buf, kTcpDiagGetSock,
+                DiagBody(kAfInet6, 10, Ip("::"), 22, Ip("::"), 0, 1002));
+  AppendMessage(&buf, kNlmsgDone, Bytes(4, 0));
+  Parsed p = Parse(buf, Protocol::kTcp);
+  EXPECT_TRUE(p.state.done);
+  EXPECT_EQ(p.state.malformed_messages, 0u);
+  ASSERT_EQ(p.sockets.size(), 2u);
+  ExpectSocket(p.sockets[0], SocketState::kEstablished, "10.0.0.1", 40001,
+               "10.0.0.9", 443, 1001);
+  ExpectSocket(p.sockets[1], SocketState::kListen, "::", 22, "::", 0, 1002);
+}
+
+TEST(InetDiagParserTest, BuildsTheOlderTcpRequest) {
+  Bytes req = BuildTcpDiagBothFamiliesRequest(9);
+  ASSERT_EQ(req.size(), 16u + 60u);
+  std::uint32_t len, seq, states;
+  std::uint16_t type, flags;
+  std::memcpy(&len, &req[0], 4);
+  std::memcpy(&type, &req[4], 2);
+  std::memcpy(&flags, &req[6], 2);
+  std::memcpy(&seq, &req[8], 4);
+  std::memcpy(&states, &req[16 + 52], 4);
+  EXPECT_EQ(len, 76u);
+  EXPECT_EQ(type, kTcpDiagGetSock);
+  EXPECT_EQ(flags, 0x301);  // NLM_F_REQUEST | NLM_F_DUMP
+  EXPECT_EQ(seq, 9u);
+  EXPECT_EQ(req[16], kAfInet);
+  EXPECT_EQ(states, 0xffffffffu);
 }
 
 }  // namespace
