@@ -173,18 +173,30 @@ struct GroupInfo {
 // Removes repeated ports in linear time with a reusable bitmap; the order
 // of what remains is the order of first appearance.
 std::uint32_t Dedupe(std::vector<std::uint16_t>* ports) {
-  static thread_local std::vector<std::uint64_t> seen(1024, 0);
+  static thread_local PortBits seen;
   std::size_t kept = 0;
   for (std::uint16_t port : *ports) {
-    std::uint64_t bit = std::uint64_t{1} << (port & 63);
-    std::uint64_t& word = seen[port >> 6];
-    if (word & bit) continue;
-    word |= bit;
+    if (seen.Has(port)) continue;
+    seen.Insert(port);
     (*ports)[kept++] = port;
   }
   ports->resize(kept);
-  for (std::uint16_t port : *ports) seen[port >> 6] = 0;
+  for (std::uint16_t port : *ports) seen.Erase(port);
   return static_cast<std::uint32_t>(kept);
+}
+
+// Counting sort of items 0..n-1 by key_of(i) < keys: calls place(i, slot)
+// with slots grouped by key and returns where each key's run starts (and,
+// last, n), in linear time.
+template <typename KeyOf, typename Place>
+std::vector<std::uint32_t> CountingSort(std::size_t n, std::size_t keys,
+                                        KeyOf key_of, Place place) {
+  std::vector<std::uint32_t> start(keys + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) ++start[key_of(i) + 1];
+  for (std::size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
+  std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
+  for (std::size_t i = 0; i < n; ++i) place(i, next[key_of(i)]++);
+  return start;
 }
 
 double Ratio(std::uint32_t used, std::uint32_t capacity) {
@@ -426,28 +438,23 @@ class Analyzer {
   // container per destination.
   void Groups(int p) {
     const std::vector<GroupInfo>& groups = groups_[p];
-    std::vector<std::uint32_t> start(groups.size() + 1, 0);
-    std::vector<std::uint16_t> ports(members_[p].size());
-    {
-      const std::vector<std::uint64_t>& members = members_[p];
-      for (std::uint64_t m : members) ++start[(m >> 16) + 1];
-      for (std::size_t g = 1; g < start.size(); ++g) start[g] += start[g - 1];
-      std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
-      for (std::uint64_t m : members)
-        ports[next[m >> 16]++] = static_cast<std::uint16_t>(m & 0xffff);
-    }
+    const std::vector<std::uint64_t>& members = members_[p];
+    std::vector<std::uint16_t> ports(members.size());
+    std::vector<std::uint32_t> start = CountingSort(
+        members.size(), groups.size(),
+        [&](std::size_t i) { return members[i] >> 16; },
+        [&](std::size_t i, std::uint32_t slot) {
+          ports[slot] = static_cast<std::uint16_t>(members[i] & 0xffff);
+        });
     std::vector<std::uint64_t>().swap(members_[p]);
     const FlatIndex<DestKey, DestKeyHash>& keys = dest_index_[p];
-    std::vector<std::uint32_t> dest_start(keys.size() + 1, 0);
-    for (const GroupInfo& info : groups) ++dest_start[info.dest + 1];
-    for (std::size_t d = 1; d < dest_start.size(); ++d)
-      dest_start[d] += dest_start[d - 1];
     std::vector<std::uint32_t> by_dest(groups.size());
-    {
-      std::vector<std::uint32_t> next(dest_start.begin(), dest_start.end() - 1);
-      for (std::uint32_t g = 0; g < groups.size(); ++g)
-        by_dest[next[groups[g].dest]++] = g;
-    }
+    std::vector<std::uint32_t> dest_start = CountingSort(
+        groups.size(), keys.size(),
+        [&](std::size_t g) { return groups[g].dest; },
+        [&](std::size_t g, std::uint32_t slot) {
+          by_dest[slot] = static_cast<std::uint32_t>(g);
+        });
     static thread_local PortBits in_group;
     static thread_local PortBits in_dest;
     bool per_destination = RuleFor(p) == ExhaustionRule::kPerDestination;

@@ -73,6 +73,18 @@ bool ParseDiagMessage(const std::uint8_t* msg, Protocol protocol,
   return true;
 }
 
+// A dump request: nlmsghdr of the type, then a zeroed body of body_size.
+std::vector<std::uint8_t> StartDumpRequest(std::uint16_t type,
+                                           std::size_t body_size,
+                                           std::uint32_t sequence) {
+  std::vector<std::uint8_t> buf(kNlmsgHeaderSize + body_size, 0);
+  StoreHost32(buf.data(), static_cast<std::uint32_t>(buf.size()));
+  StoreHost16(buf.data() + 4, type);
+  StoreHost16(buf.data() + 6, kNlmFRequest | kNlmFDump);
+  StoreHost32(buf.data() + 8, sequence);
+  return buf;
+}
+
 }  // namespace
 
 void ParseInetDiagBuffer(const std::uint8_t* data, std::size_t size,
@@ -121,11 +133,8 @@ void ParseInetDiagBuffer(const std::uint8_t* data, std::size_t size,
 
 std::vector<std::uint8_t> BuildInetDiagRequest(Protocol protocol, Family family,
                                                std::uint32_t sequence) {
-  std::vector<std::uint8_t> buf(kNlmsgHeaderSize + kInetDiagReqV2Size, 0);
-  StoreHost32(buf.data(), static_cast<std::uint32_t>(buf.size()));
-  StoreHost16(buf.data() + 4, kSockDiagByFamily);
-  StoreHost16(buf.data() + 6, kNlmFRequest | kNlmFDump);
-  StoreHost32(buf.data() + 8, sequence);
+  std::vector<std::uint8_t> buf =
+      StartDumpRequest(kSockDiagByFamily, kInetDiagReqV2Size, sequence);
   std::uint8_t* req = buf.data() + kNlmsgHeaderSize;
   req[0] = family == Family::kIpv4 ? kAfInet : kAfInet6;
   req[1] = protocol == Protocol::kTcp ? kIpprotoTcp : kIpprotoUdp;
@@ -135,11 +144,8 @@ std::vector<std::uint8_t> BuildInetDiagRequest(Protocol protocol, Family family,
 
 std::vector<std::uint8_t> BuildTcpDiagBothFamiliesRequest(
     std::uint32_t sequence) {
-  std::vector<std::uint8_t> buf(kNlmsgHeaderSize + kInetDiagReqSize, 0);
-  StoreHost32(buf.data(), static_cast<std::uint32_t>(buf.size()));
-  StoreHost16(buf.data() + 4, kTcpDiagGetSock);
-  StoreHost16(buf.data() + 6, kNlmFRequest | kNlmFDump);
-  StoreHost32(buf.data() + 8, sequence);
+  std::vector<std::uint8_t> buf =
+      StartDumpRequest(kTcpDiagGetSock, kInetDiagReqSize, sequence);
   std::uint8_t* req = buf.data() + kNlmsgHeaderSize;
   req[0] = kAfInet;
   StoreHost32(req + kOffReqStates, 0xffffffffu);

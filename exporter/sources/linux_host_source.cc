@@ -126,7 +126,7 @@ bool LinuxHostSource::DumpSockets(std::vector<SocketRecord>* sockets,
     try {
       both = socket.DumpTcpBothFamilies(sockets, &ignored);
     } catch (const std::exception&) {
-      both = false;
+      // As for a failed request: the per-family dumps below.
     }
     run(&socket, both ? dumps + 2 : dumps, std::end(dumps));
   }

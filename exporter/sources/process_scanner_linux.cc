@@ -145,9 +145,9 @@ bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
     Entry& entry = entries_[pid];
     entry.seen = true;
     bool fresh = entry.fd_count < 0 || entry.identity != st.st_ino;
-    if (fresh || entry.proc_ino != d->d_ino) {
+    entry.proc_ino = d->d_ino;
+    if (fresh) {
       entry.identity = st.st_ino;
-      entry.proc_ino = d->d_ino;
       ReadIdentity(proc_fd, pid_name, &entry);
     }
     if (st.st_size > 0) fd_counts_reported_ = true;

@@ -26,11 +26,6 @@ void InodeOwners::Clear() {
   others_.clear();
 }
 
-void InodeOwners::Reserve(std::size_t entries) {
-  std::size_t want = entries + entries / 2 + 16;
-  if (want > slots_.size()) Rehash(want);
-}
-
 std::size_t InodeOwners::Find(std::uint32_t inode) const {
   std::size_t n = slots_.size();
   std::size_t i = Spread(inode, n);
@@ -120,10 +115,6 @@ void InodeOwners::Attribute(Snapshot* snapshot,
     SocketRecord& s = snapshot->sockets[i];
     if (s.inode == 0) continue;
     std::int64_t pid = Lookup(s.inode);
-    if (others_.empty()) {
-      if (pid != kUnknownPid) s.pid = pid;
-      continue;
-    }
     auto it = others_.lower_bound(std::make_pair(s.inode, INT64_MIN));
     bool first = pid == kUnknownPid;
     for (; it != others_.end() && it->first == s.inode; ++it) {

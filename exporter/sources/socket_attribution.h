@@ -17,8 +17,6 @@ class InodeOwners {
  public:
   /// Forgets every entry.
   void Clear();
-  /// Prepares for about `entries` (inode, pid) pairs.
-  void Reserve(std::size_t entries);
   /// Records that pid holds the socket inode; repeats are ignored.
   void Add(std::uint64_t inode, std::int64_t pid);
   /// Forgets that pid holds the socket inode; unknown pairs are ignored.

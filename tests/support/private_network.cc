@@ -12,6 +12,10 @@
 namespace epx::testing {
 
 bool EnterPrivateNetwork(std::string* why) {
+  if (geteuid() != 0) {
+    *why = "needs root to create a network namespace (unshare -n)";
+    return false;
+  }
   if (unshare(CLONE_NEWNET) != 0) {
     *why = std::string("unshare(CLONE_NEWNET) failed: ") + std::strerror(errno);
     return false;

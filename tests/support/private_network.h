@@ -9,7 +9,8 @@ constexpr int kSkipExitCode = 77;
 
 /// Moves the calling thread (and threads it starts later) into a new,
 /// empty network namespace and brings its loopback up; false with *why
-/// when that is not possible here (no root, no namespaces).
+/// (to print as the reason for skipping) when that is not possible here:
+/// not root, or no network namespaces.
 bool EnterPrivateNetwork(std::string* why);
 
 }  // namespace epx::testing

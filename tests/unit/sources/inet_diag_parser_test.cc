@@ -321,23 +321,40 @@ TEST(InetDiagParserTest, NeverReadsPastBufferEnd) {
   EXPECT_FALSE(p.state.done);
 }
 
+// The nlmsghdr of a request, read back field by field.
+struct RequestHeader {
+  std::uint32_t len = 0;
+  std::uint16_t type = 0;
+  std::uint16_t flags = 0;
+  std::uint32_t seq = 0;
+};
+
+RequestHeader ReadHeader(const Bytes& req) {
+  RequestHeader h;
+  std::memcpy(&h.len, &req[0], 4);
+  std::memcpy(&h.type, &req[4], 2);
+  std::memcpy(&h.flags, &req[6], 2);
+  std::memcpy(&h.seq, &req[8], 4);
+  return h;
+}
+
+std::uint32_t Load32(const Bytes& req, std::size_t offset) {
+  std::uint32_t v;
+  std::memcpy(&v, &req[offset], 4);
+  return v;
+}
+
 TEST(InetDiagParserTest, BuildsDumpRequest) {
   Bytes req = BuildInetDiagRequest(Protocol::kUdp, Family::kIpv6, 77);
   ASSERT_EQ(req.size(), 16u + 56u);
-  std::uint32_t len, seq, states;
-  std::uint16_t type, flags;
-  std::memcpy(&len, &req[0], 4);
-  std::memcpy(&type, &req[4], 2);
-  std::memcpy(&flags, &req[6], 2);
-  std::memcpy(&seq, &req[8], 4);
-  std::memcpy(&states, &req[16 + 4], 4);
-  EXPECT_EQ(len, 72u);
-  EXPECT_EQ(type, kSockDiagByFamily);
-  EXPECT_EQ(flags, 0x301);  // NLM_F_REQUEST | NLM_F_DUMP
-  EXPECT_EQ(seq, 77u);
+  RequestHeader h = ReadHeader(req);
+  EXPECT_EQ(h.len, 72u);
+  EXPECT_EQ(h.type, kSockDiagByFamily);
+  EXPECT_EQ(h.flags, 0x301);  // NLM_F_REQUEST | NLM_F_DUMP
+  EXPECT_EQ(h.seq, 77u);
   EXPECT_EQ(req[16], kAfInet6);
-  EXPECT_EQ(req[17], 17);  // IPPROTO_UDP
-  EXPECT_EQ(states, 0xffffffffu);
+  EXPECT_EQ(req[17], 17);                       // IPPROTO_UDP
+  EXPECT_EQ(Load32(req, 16 + 4), 0xffffffffu);  // all states
   req = BuildInetDiagRequest(Protocol::kTcp, Family::kIpv4, 1);
   EXPECT_EQ(req[16], kAfInet);
   EXPECT_EQ(req[17], 6);  // IPPROTO_TCP
@@ -363,19 +380,13 @@ TEST(InetDiagParserTest, AnswersToTheOlderTcpRequestCarryBothFamilies) {
 TEST(InetDiagParserTest, BuildsTheOlderTcpRequest) {
   Bytes req = BuildTcpDiagBothFamiliesRequest(9);
   ASSERT_EQ(req.size(), 16u + 60u);
-  std::uint32_t len, seq, states;
-  std::uint16_t type, flags;
-  std::memcpy(&len, &req[0], 4);
-  std::memcpy(&type, &req[4], 2);
-  std::memcpy(&flags, &req[6], 2);
-  std::memcpy(&seq, &req[8], 4);
-  std::memcpy(&states, &req[16 + 52], 4);
-  EXPECT_EQ(len, 76u);
-  EXPECT_EQ(type, kTcpDiagGetSock);
-  EXPECT_EQ(flags, 0x301);  // NLM_F_REQUEST | NLM_F_DUMP
-  EXPECT_EQ(seq, 9u);
+  RequestHeader h = ReadHeader(req);
+  EXPECT_EQ(h.len, 76u);
+  EXPECT_EQ(h.type, kTcpDiagGetSock);
+  EXPECT_EQ(h.flags, 0x301);  // NLM_F_REQUEST | NLM_F_DUMP
+  EXPECT_EQ(h.seq, 9u);
   EXPECT_EQ(req[16], kAfInet);
-  EXPECT_EQ(states, 0xffffffffu);
+  EXPECT_EQ(Load32(req, 16 + 52), 0xffffffffu);  // all states
 }
 
 }  // namespace

@@ -54,9 +54,8 @@ TEST(InodeOwnersTest, InodesWiderThan32BitsAreStillFound) {
   EXPECT_EQ(snapshot.extra_owners[0].pid, 9);
 }
 
-TEST(InodeOwnersTest, GrowsPastItsReservationAndClearForgets) {
+TEST(InodeOwnersTest, GrowsAsEntriesArriveAndClearForgets) {
   InodeOwners owners;
-  owners.Reserve(10);
   std::vector<std::uint64_t> inodes;
   for (std::uint64_t i = 1; i <= 50000; ++i) {
     owners.Add(i * 7919, static_cast<std::int64_t>(i % 1000 + 1));
