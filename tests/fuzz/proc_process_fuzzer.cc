@@ -4,7 +4,7 @@
 #include <string>
 
 #include "fuzz_input.h"
-#include "sources/proc_process_parser.h"
+#include "sources/linux/proc_process_parser.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {

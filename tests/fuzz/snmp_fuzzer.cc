@@ -4,7 +4,7 @@
 #include <string>
 
 #include "fuzz_input.h"
-#include "sources/snmp_parser.h"
+#include "sources/linux/snmp_parser.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {

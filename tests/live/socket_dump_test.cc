@@ -16,7 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "../support/private_network.h"
-#include "sources/linux_host_source.h"
+#include "sources/linux/host_source.h"
 
 namespace epx::testing {
 namespace {

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "model/snapshot.h"
-#include "sources/socket_attribution.h"
+#include "sources/linux/socket_attribution.h"
 
 namespace epx::testing {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "sources/inet_diag_parser.h"
+#include "sources/linux/inet_diag_parser.h"
 
 int main(int argc, char** argv) {
   if (argc != 4) {

@@ -13,11 +13,11 @@
 #include <string>
 
 #include "platform/platform.h"
-#include "sources/event_log_windows.h"
-#include "sources/host_source_windows.h"
-#include "sources/iphlpapi_windows.h"
-#include "sources/port_range_windows.h"
-#include "sources/services_windows.h"
+#include "sources/windows/event_log.h"
+#include "sources/windows/host_source.h"
+#include "sources/windows/iphlpapi.h"
+#include "sources/windows/port_range.h"
+#include "sources/windows/services.h"
 
 namespace epx {
 namespace {

@@ -1,4 +1,4 @@
-#include "sources/process_scanner_linux.h"
+#include "sources/linux/process_scanner.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "sources/netlink_dump_linux.h"
+#include "sources/linux/netlink_dump.h"
 
 #include <errno.h>
 #include <linux/netlink.h>
@@ -8,7 +8,7 @@
 
 #include <cstring>
 
-#include "sources/inet_diag_parser.h"
+#include "sources/linux/inet_diag_parser.h"
 
 namespace epx {
 namespace {

@@ -1,4 +1,4 @@
-#include "sources/process_scanner_linux.h"
+#include "sources/linux/process_scanner.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -9,8 +9,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "sources/file_reader.h"
-#include "sources/proc_process_parser.h"
+#include "sources/linux/file_reader.h"
+#include "sources/linux/proc_process_parser.h"
 
 namespace epx {
 namespace {

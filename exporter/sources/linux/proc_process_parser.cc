@@ -1,4 +1,4 @@
-#include "sources/proc_process_parser.h"
+#include "sources/linux/proc_process_parser.h"
 
 #include <sstream>
 

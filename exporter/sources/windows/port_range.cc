@@ -1,4 +1,4 @@
-#include "sources/port_range_windows.h"
+#include "sources/windows/port_range.h"
 
 // clang-format off
 #include <windows.h>
@@ -10,7 +10,7 @@
 #include <mutex>
 #include <utility>
 
-#include "sources/win_util_windows.h"
+#include "sources/windows/win_util.h"
 #include "sources/windows/port_range_parser.h"
 
 namespace epx {

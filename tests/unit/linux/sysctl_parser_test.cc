@@ -1,4 +1,4 @@
-#include "sources/sysctl_parser.h"
+#include "sources/linux/sysctl_parser.h"
 
 #include <gtest/gtest.h>
 

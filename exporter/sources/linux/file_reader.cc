@@ -2,7 +2,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "sources/file_reader.h"
+#include "sources/linux/file_reader.h"
 
 namespace epx {
 namespace {

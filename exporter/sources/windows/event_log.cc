@@ -1,4 +1,4 @@
-#include "sources/event_log_windows.h"
+#include "sources/windows/event_log.h"
 
 // clang-format off
 #include <windows.h>
@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "sources/win_util_windows.h"
+#include "sources/windows/win_util.h"
 
 namespace epx {
 namespace {

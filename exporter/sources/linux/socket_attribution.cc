@@ -1,4 +1,4 @@
-#include "sources/socket_attribution.h"
+#include "sources/linux/socket_attribution.h"
 
 #include <algorithm>
 

@@ -3,7 +3,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "sources/event_log_windows.h"
+#include "sources/windows/event_log.h"
 #include "sources/host_source.h"
 
 namespace epx {

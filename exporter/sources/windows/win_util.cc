@@ -1,4 +1,4 @@
-#include "sources/win_util_windows.h"
+#include "sources/windows/win_util.h"
 
 #include <windows.h>
 

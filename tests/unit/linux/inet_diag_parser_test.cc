@@ -1,4 +1,4 @@
-#include "sources/inet_diag_parser.h"
+#include "sources/linux/inet_diag_parser.h"
 
 #include <gtest/gtest.h>
 
@@ -303,7 +303,7 @@ TEST(InetDiagParserTest, RejectsLengthsShorterThanHeader) {
 }
 
 TEST(InetDiagParserTest, NeverReadsPastBufferEnd) {
-  // BUG (exporter/sources/inet_diag_parser.cc:78 and :103): when the last
+  // BUG (exporter/sources/linux/inet_diag_parser.cc:78 and :103): when the last
   // message's length is not a multiple of 4 and the buffer ends before its
   // padding, offset steps past size, `size - offset` wraps around and the
   // parser goes on reading memory after the buffer. Bytes after the

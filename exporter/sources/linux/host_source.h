@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "sources/host_source.h"
-#include "sources/process_scanner_linux.h"
+#include "sources/linux/process_scanner.h"
 
 namespace epx {
 

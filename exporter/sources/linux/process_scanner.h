@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "model/snapshot.h"
-#include "sources/socket_attribution.h"
+#include "sources/linux/socket_attribution.h"
 
 namespace epx {
 

@@ -1,4 +1,4 @@
-#include "sources/procfs_net_parser.h"
+#include "sources/linux/procfs_net_parser.h"
 
 #include <cstdint>
 #include <cstring>

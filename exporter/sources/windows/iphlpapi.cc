@@ -1,4 +1,4 @@
-#include "sources/iphlpapi_windows.h"
+#include "sources/windows/iphlpapi.h"
 
 // clang-format off
 #include <winsock2.h>
@@ -9,7 +9,7 @@
 
 #include <cstdint>
 
-#include "sources/win_util_windows.h"
+#include "sources/windows/win_util.h"
 #include "sources/windows/iphlpapi_table_parser.h"
 
 namespace epx {

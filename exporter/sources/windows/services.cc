@@ -1,4 +1,4 @@
-#include "sources/services_windows.h"
+#include "sources/windows/services.h"
 
 // clang-format off
 #include <windows.h>
@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "sources/win_util_windows.h"
+#include "sources/windows/win_util.h"
 #include "sources/windows/service_list_parser.h"
 
 namespace epx {

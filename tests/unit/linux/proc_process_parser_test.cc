@@ -1,4 +1,4 @@
-#include "sources/proc_process_parser.h"
+#include "sources/linux/proc_process_parser.h"
 
 #include <dirent.h>
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 #include <sstream>
 #include <string>
 
-#include "sources/procfs_net_parser.h"
+#include "sources/linux/procfs_net_parser.h"
 
 namespace epx {
 namespace {
@@ -61,7 +61,7 @@ TEST(ProcProcessParserTest, NonSocketLinksGiveZero) {
 }
 
 TEST(ProcProcessParserTest, AcceptsLargestInode) {
-  // BUG (exporter/sources/proc_process_parser.cc:17): the overflow guard
+  // BUG (exporter/sources/linux/proc_process_parser.cc:17): the overflow guard
   // rejects every value above 18446744073709551609, so valid inodes up to
   // UINT64_MAX come back as 0 ("not a socket").
   EXPECT_EQ(ParseSocketLinkInode("socket:[18446744073709551615]"),

@@ -1,8 +1,8 @@
-#include "sources/inet_diag_parser.h"
+#include "sources/linux/inet_diag_parser.h"
 
 #include <cstring>
 
-#include "sources/procfs_net_parser.h"
+#include "sources/linux/procfs_net_parser.h"
 
 namespace epx {
 namespace {

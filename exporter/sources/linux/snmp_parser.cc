@@ -1,4 +1,4 @@
-#include "sources/snmp_parser.h"
+#include "sources/linux/snmp_parser.h"
 
 #include <cstdlib>
 #include <sstream>

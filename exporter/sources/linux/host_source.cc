@@ -1,4 +1,4 @@
-#include "sources/linux_host_source.h"
+#include "sources/linux/host_source.h"
 
 #include <cerrno>
 #include <chrono>
@@ -11,12 +11,12 @@
 #include <utility>
 
 #include "sources/collector_runner.h"
-#include "sources/file_reader.h"
-#include "sources/netlink_dump_linux.h"
-#include "sources/procfs_net_parser.h"
-#include "sources/process_scanner_linux.h"
-#include "sources/snmp_parser.h"
-#include "sources/sysctl_parser.h"
+#include "sources/linux/file_reader.h"
+#include "sources/linux/netlink_dump.h"
+#include "sources/linux/procfs_net_parser.h"
+#include "sources/linux/process_scanner.h"
+#include "sources/linux/snmp_parser.h"
+#include "sources/linux/sysctl_parser.h"
 
 namespace epx {
 namespace {

@@ -1,4 +1,4 @@
-#include "sources/host_source_windows.h"
+#include "sources/windows/host_source.h"
 
 #include <chrono>
 #include <cstdio>
@@ -6,9 +6,9 @@
 #include <utility>
 
 #include "sources/collector_runner.h"
-#include "sources/iphlpapi_windows.h"
-#include "sources/port_range_windows.h"
-#include "sources/services_windows.h"
+#include "sources/windows/iphlpapi.h"
+#include "sources/windows/port_range.h"
+#include "sources/windows/services.h"
 
 namespace epx {
 
