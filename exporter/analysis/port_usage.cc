@@ -1,5 +1,6 @@
 #include "analysis/port_usage.h"
 
+#include "analysis/auto_reuse_pool.h"
 #include "analysis/flat_index.h"
 
 #include <algorithm>
@@ -232,6 +233,8 @@ class Analyzer {
     report_.processes_seen = static_cast<std::uint32_t>(snap_.processes.size());
     report_.processes_unreadable = snap_.processes_unreadable;
     report_.tcp_counters = snap_.tcp_counters;
+    report_.range_source = snap_.range_source;
+    report_.range_read_seconds = snap_.range_read_seconds;
     report_.tcp_time_wait_delay_seconds = snap_.tcp_time_wait_delay_seconds;
     report_.events = snap_.events;
     report_.collectors = snap_.collectors;
@@ -701,7 +704,9 @@ class Analyzer {
 
 PortUsageReport AnalyzePortUsage(const Snapshot& snapshot,
                                  const AnalysisOptions& options) {
-  return Analyzer(snapshot, options).Run();
+  PortUsageReport report = Analyzer(snapshot, options).Run();
+  AnalyzeAutoReusePools(snapshot, &report);
+  return report;
 }
 
 }  // namespace epx

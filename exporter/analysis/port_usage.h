@@ -42,6 +42,23 @@ struct ExhaustionSummary {
   double ratio = 0;
 };
 
+/// The Windows auto-reuse pool of one family (TCP, when enabled): connect()
+/// without bind() takes its port from this range, shared per destination.
+struct AutoReusePoolUsage {
+  Family family = Family::kIpv4;
+  std::uint16_t range_start = 0;
+  std::uint32_t range_size = 0;
+  std::uint32_t capacity = 0;
+  /// Distinct ports of the range held by any TCP socket.
+  std::uint32_t in_use = 0;
+  /// Ports of the range held for every destination (listeners, bound).
+  std::uint32_t exclusive_in_use = 0;
+  /// Ports unavailable toward the worst (local address, remote address,
+  /// remote port): listeners and bound sockets plus that group's own.
+  std::uint32_t worst_in_use = 0;
+  double ratio = 0;
+};
+
 /// Number of sockets in one state.
 struct StateCount {
   Protocol protocol = Protocol::kTcp;
@@ -112,6 +129,8 @@ struct UnattributedUsage {
 struct PortUsageReport {
   std::vector<PoolUsage> pools;
   std::vector<ExhaustionSummary> exhaustion;
+  /// Empty unless the snapshot has auto-reuse ranges.
+  std::vector<AutoReusePoolUsage> auto_reuse;
   std::vector<StateCount> states;
   std::vector<LocalAddressUsage> local_addresses;
   std::vector<ProcessUsage> processes;
@@ -123,7 +142,10 @@ struct PortUsageReport {
   std::uint32_t processes_unreadable = 0;
   /// Windows TcpTimedWaitDelay in seconds when configured, else -1.
   std::int64_t tcp_time_wait_delay_seconds = -1;
-  TcpCounters tcp_counters;
+  std::vector<TcpCounters> tcp_counters;
+  /// Where the ranges came from and when they were read (Snapshot).
+  std::string range_source;
+  double range_read_seconds = 0;
   EventCounts events;
   std::vector<CollectorStatus> collectors;
 };

@@ -153,6 +153,32 @@ void AddExhaustion(const PortUsageReport& r, FamilyBuilder& b) {
   }
 }
 
+void AddAutoReusePools(const PortUsageReport& r, FamilyBuilder& b) {
+  if (r.auto_reuse.empty()) return;
+  auto& start = b.Gauge("auto_reuse_range_start",
+                        "First port of the Windows TCP auto-reuse range "
+                        "(connect() without bind()); absent when disabled.");
+  auto& size = b.Gauge("auto_reuse_range_size",
+                       "Number of ports in the Windows TCP auto-reuse range.");
+  auto& in_use = b.Gauge("auto_reuse_in_use",
+                         "Distinct ports of the auto-reuse range held by any "
+                         "TCP socket.");
+  auto& ratio = b.Gauge("auto_reuse_exhaustion_ratio",
+                        "(ports held for every destination + the worst "
+                        "destination's own) / capacity of the auto-reuse "
+                        "range: how close a connect() without bind() is to "
+                        "failing.");
+  bool complete = SocketsComplete(r);
+  for (const AutoReusePoolUsage& u : r.auto_reuse) {
+    Labels labels{L("protocol", "tcp"), L("family", FamilyName(u.family))};
+    FamilyBuilder::Set(start, labels, u.range_start);
+    FamilyBuilder::Set(size, labels, u.range_size);
+    if (!complete) continue;
+    FamilyBuilder::Set(in_use, labels, u.in_use);
+    FamilyBuilder::Set(ratio, labels, u.ratio);
+  }
+}
+
 void AddStates(const PortUsageReport& r, FamilyBuilder& b) {
   auto& f = b.Gauge("sockets", "Sockets by protocol, family and state.");
   for (const StateCount& s : r.states) {
@@ -269,19 +295,42 @@ void AddDestinations(const PortUsageReport& r, FamilyBuilder& b) {
 }
 
 void AddCounters(const PortUsageReport& r, FamilyBuilder& b) {
-  if (r.tcp_counters.valid) {
-    FamilyBuilder::Set(b.Counter("tcp_active_opens_total",
-                                 "Outbound TCP connections started since "
-                                 "boot (ActiveOpens)."),
-                       {}, static_cast<double>(r.tcp_counters.active_opens));
-    FamilyBuilder::Set(b.Counter("tcp_passive_opens_total",
-                                 "Inbound TCP connections accepted since "
-                                 "boot (PassiveOpens)."),
-                       {}, static_cast<double>(r.tcp_counters.passive_opens));
-    FamilyBuilder::Set(b.Counter("tcp_attempt_fails_total",
-                                 "TCP connection attempts that failed since "
-                                 "boot (AttemptFails)."),
-                       {}, static_cast<double>(r.tcp_counters.attempt_fails));
+  bool any_counters = false;
+  for (const TcpCounters& c : r.tcp_counters) any_counters |= c.valid;
+  if (any_counters) {
+    auto& active = b.Counter("tcp_active_opens_total",
+                             "Outbound TCP connections started since boot "
+                             "(ActiveOpens); per family on Windows.");
+    auto& passive = b.Counter("tcp_passive_opens_total",
+                              "Inbound TCP connections accepted since boot "
+                              "(PassiveOpens); per family on Windows.");
+    auto& fails = b.Counter("tcp_attempt_fails_total",
+                            "TCP connection attempts that failed since boot "
+                            "(AttemptFails); per family on Windows.");
+    for (const TcpCounters& c : r.tcp_counters) {
+      if (!c.valid) continue;
+      Labels labels;
+      if (!c.family.empty()) labels.push_back(L("family", c.family));
+      FamilyBuilder::Set(active, labels, static_cast<double>(c.active_opens));
+      FamilyBuilder::Set(passive, labels,
+                         static_cast<double>(c.passive_opens));
+      FamilyBuilder::Set(fails, labels, static_cast<double>(c.attempt_fails));
+    }
+  }
+  if (!r.range_source.empty()) {
+    FamilyBuilder::Set(
+        b.Gauge("range_info",
+                "1, labelled with where the port ranges were read: sysctl "
+                "(Linux), wmi or netsh (Windows), or default when no source "
+                "answered and 49152-65535 is assumed."),
+        {L("source", r.range_source)}, 1);
+  }
+  if (r.range_read_seconds > 0) {
+    FamilyBuilder::Set(
+        b.Gauge("range_read_timestamp_seconds",
+                "Unix time the served port ranges and exclusions were read "
+                "(Windows refreshes them on a timer)."),
+        {}, r.range_read_seconds);
   }
   if (r.tcp_time_wait_delay_seconds >= 0) {
     FamilyBuilder::Set(
@@ -293,11 +342,19 @@ void AddCounters(const PortUsageReport& r, FamilyBuilder& b) {
   if (r.events.valid) {
     auto& events = b.Counter(
         "windows_events_total",
-        "Tcpip port-exhaustion events (4227, 4231) in the System log, "
+        "Tcpip port-exhaustion events (4227, 4231, 4266) in the System log, "
         "counted within the look-back at start plus since start.");
     for (const auto& e : r.events.by_id) {
       FamilyBuilder::Set(events, {L("event_id", std::to_string(e.first))},
                          static_cast<double>(e.second));
+    }
+    auto& newest = b.Gauge(
+        "windows_event_last_timestamp_seconds",
+        "Unix time of the newest Tcpip port-exhaustion event of this id "
+        "counted; 0 when none was.");
+    for (const auto& e : r.events.newest_seconds) {
+      FamilyBuilder::Set(newest, {L("event_id", std::to_string(e.first))},
+                         e.second);
     }
   }
 }
@@ -327,6 +384,7 @@ std::vector<MetricFamily> BuildMetricFamilies(const PortUsageReport& report,
   FamilyBuilder b;
   AddPools(report, b);
   AddExhaustion(report, b);
+  AddAutoReusePools(report, b);
   AddStates(report, b);
   AddLocalAddresses(report, b);
   AddProcesses(report, b);

@@ -67,6 +67,10 @@ struct ServiceInfo {
 /// GetTcpStatisticsEx).
 struct TcpCounters {
   bool valid = false;
+  /// Address family the counters cover ("ipv4", "ipv6" on Windows, whose
+  /// counters are 32-bit per family); empty when one MIB covers both
+  /// (Linux).
+  std::string family;
   std::uint64_t active_opens = 0;
   std::uint64_t passive_opens = 0;
   std::uint64_t attempt_fails = 0;
@@ -85,6 +89,8 @@ struct CollectorStatus {
 struct EventCounts {
   bool valid = false;
   std::map<int, std::uint64_t> by_id;
+  /// Unix time of the newest event counted, by id; 0 when none was.
+  std::map<int, double> newest_seconds;
 };
 
 /// A further owner of a socket shared by several processes (inherited or
@@ -98,6 +104,15 @@ struct ExtraOwner {
 struct Snapshot {
   std::vector<SocketRecord> sockets;
   std::vector<PortRange> ranges;
+  /// Where the ranges came from: "sysctl" (Linux), "wmi", "netsh" or
+  /// "default" (Windows); empty when unknown.
+  std::string range_source;
+  /// Unix time the ranges were read (Windows reads them on a timer); 0
+  /// when they are read with every collection.
+  double range_read_seconds = 0;
+  /// Windows auto-reuse ranges (TCP, per family), when enabled: ports for
+  /// connect() without bind(), shared per destination.
+  std::vector<PortRange> auto_reuse_ranges;
   ExhaustionRule tcp_rule = ExhaustionRule::kHostWide;
   ExhaustionRule udp_rule = ExhaustionRule::kHostWide;
 
@@ -117,7 +132,8 @@ struct Snapshot {
   /// Windows TcpTimedWaitDelay in seconds when configured, else -1.
   std::int64_t tcp_time_wait_delay_seconds = -1;
 
-  TcpCounters tcp_counters;
+  /// One entry per family on Windows, one for both on Linux.
+  std::vector<TcpCounters> tcp_counters;
   EventCounts events;
   std::vector<CollectorStatus> collectors;
 };

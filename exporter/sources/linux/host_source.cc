@@ -215,6 +215,7 @@ bool LinuxHostSource::CollectRange(Snapshot* snapshot, std::string* error) {
       snapshot->ranges.push_back(r);
     }
   }
+  snapshot->range_source = "sysctl";
   return ok;
 }
 
@@ -250,10 +251,12 @@ bool LinuxHostSource::CollectTcpStats(Snapshot* snapshot, std::string* error) {
     return false;
   }
   std::string parse_error;
-  if (!ParseProcNetSnmp(text, &snapshot->tcp_counters, &parse_error)) {
+  TcpCounters counters;
+  if (!ParseProcNetSnmp(text, &counters, &parse_error)) {
     *error = path + ": " + parse_error;
     return false;
   }
+  snapshot->tcp_counters.push_back(counters);
   return true;
 }
 

@@ -5,6 +5,7 @@
 #include <winevt.h>
 // clang-format on
 
+#include <cstdio>
 #include <vector>
 
 #include "sources/windows/win_util.h"
@@ -47,18 +48,51 @@ bool RenderXml(EVT_HANDLE event, std::string* xml, std::string* error) {
   return false;
 }
 
+// Oldest record number and record count of the System log; false when
+// the log cannot be opened (the caller then relies on record ids alone).
+bool SystemLogExtent(std::uint64_t* oldest, std::uint64_t* count) {
+  EvtHandleOwner log(EvtOpenLog(nullptr, L"System", EvtOpenChannelPath));
+  if (log.get() == nullptr) return false;
+  auto read = [&](EVT_LOG_PROPERTY_ID id, std::uint64_t* out) {
+    EVT_VARIANT value{};
+    DWORD used = 0;
+    if (!EvtGetLogInfo(log.get(), id, sizeof value, &value, &used))
+      return false;
+    if (value.Type != EvtVarTypeUInt64) return false;
+    *out = value.UInt64Val;
+    return true;
+  };
+  return read(EvtLogOldestRecordNumber, oldest) &&
+         read(EvtLogNumberOfLogRecords, count);
+}
+
 }  // namespace
 
 bool TcpipEventReader::Read(EventCounts* out, std::string* error) {
   std::lock_guard<std::mutex> lock(mutex_);
-  std::wstring query =
-      WideFromUtf8(TcpipEventQuery(lookback_ms_, tally_.last_record_id()));
+  std::uint64_t oldest = 0, count = 0;
+  std::uint64_t after = tally_.last_record_id();
+  bool extent_known = SystemLogExtent(&oldest, &count);
+  if (extent_known) {
+    bool cleared = false;
+    after = cursor_.Begin(oldest, count, &cleared);
+    if (cleared) {
+      tally_.ForgetRecordIds();
+      if (!clear_logged_) {
+        std::fprintf(stderr,
+                     "level=warn collector=events msg=\"the System log was "
+                     "cleared; reading it again from its first record\"\n");
+        clear_logged_ = true;
+      }
+    }
+  }
+  std::wstring query = WideFromUtf8(TcpipEventQuery(lookback_ms_, after));
   EvtHandleOwner results(
       EvtQuery(nullptr, L"System", query.c_str(),
                EvtQueryChannelPath | EvtQueryForwardDirection));
   if (results.get() == nullptr) {
     DWORD err = GetLastError();
-    *error = "EvtQuery(System, Tcpip 4227/4231): " +
+    *error = "EvtQuery(System, Tcpip 4227/4231/4266): " +
              (err != ERROR_SUCCESS
                   ? WindowsErrorText(err)
                   : std::string("no result handle (event log service "
@@ -90,6 +124,7 @@ bool TcpipEventReader::Read(EventCounts* out, std::string* error) {
     }
     if (!ok) return false;
   }
+  if (extent_known) cursor_.Commit(tally_.last_record_id());
   *out = tally_.Counts();
   return true;
 }

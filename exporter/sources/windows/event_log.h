@@ -9,10 +9,11 @@
 
 namespace epx {
 
-/// Counts Tcpip events 4227/4231 in the System log through the Windows
+/// Counts Tcpip events 4227/4231/4266 in the System log through the Windows
 /// event log API (EvtQuery/EvtNext/EvtRender): the first Read() counts
-/// those within the look-back, later calls add the records written since.
-/// Thread-safe.
+/// those within the look-back, later calls ask only for the records written
+/// since the newest one the previous call saw (EvtGetLogInfo), and a cleared
+/// log is read again from its start. Thread-safe.
 class TcpipEventReader {
  public:
   explicit TcpipEventReader(std::uint64_t lookback_seconds)
@@ -26,6 +27,8 @@ class TcpipEventReader {
   std::mutex mutex_;
   std::uint64_t lookback_ms_;
   TcpipEventTally tally_;
+  EventLogCursor cursor_;
+  bool clear_logged_ = false;
 };
 
 }  // namespace epx

@@ -1,5 +1,7 @@
 #include "sources/windows/event_parser.h"
 
+#include <algorithm>
+
 namespace epx {
 namespace {
 
@@ -83,11 +85,59 @@ bool ParseEventXml(const std::string& xml, LoggedEvent* out,
   return true;
 }
 
+bool ParseSystemTime(const std::string& text, double* unix_seconds) {
+  // YYYY-MM-DDTHH:MM:SS[.fraction]Z
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' ||
+      text[10] != 'T' || text[13] != ':' || text[16] != ':' ||
+      text.back() != 'Z') {
+    return false;
+  }
+  auto number = [&](std::size_t at, std::size_t len, std::uint64_t max,
+                    std::uint64_t* out) {
+    return Unsigned(text.substr(at, len), max, out);
+  };
+  std::uint64_t year, month, day, hour, minute, second;
+  if (!number(0, 4, 9999, &year) || !number(5, 2, 12, &month) ||
+      !number(8, 2, 31, &day) || !number(11, 2, 23, &hour) ||
+      !number(14, 2, 59, &minute) || !number(17, 2, 60, &second) ||
+      year < 1970 || month == 0 || day == 0) {
+    return false;
+  }
+  double fraction = 0;
+  std::size_t end = text.size() - 1;
+  if (end > 19) {
+    if (text[19] != '.' || end == 20) return false;
+    double scale = 0.1;
+    for (std::size_t i = 20; i < end; ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+      fraction += (text[i] - '0') * scale;
+      scale /= 10;
+    }
+  }
+  // Days from 1970-01-01 to the civil date (proleptic Gregorian).
+  std::int64_t y = static_cast<std::int64_t>(year) - (month <= 2 ? 1 : 0);
+  std::int64_t era = y / 400;
+  std::int64_t yoe = y - era * 400;
+  std::int64_t m = static_cast<std::int64_t>(month);
+  std::int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 +
+                     static_cast<std::int64_t>(day) - 1;
+  std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  std::int64_t days = era * 146097 + doe - 719468;
+  *unix_seconds = static_cast<double>(days * 86400 +
+                                      static_cast<std::int64_t>(hour) * 3600 +
+                                      static_cast<std::int64_t>(minute) * 60 +
+                                      static_cast<std::int64_t>(second)) +
+                  fraction;
+  return true;
+}
+
 std::string TcpipEventQuery(std::uint64_t lookback_ms,
                             std::uint64_t after_record_id) {
   std::string q = "*[System[Provider[@Name='Tcpip'] and (EventID=" +
                   std::to_string(kTcpipEventTimeWaitReuse) + " or EventID=" +
-                  std::to_string(kTcpipEventPortAllocationFailed) + ")";
+                  std::to_string(kTcpipEventPortAllocationFailed) +
+                  " or EventID=" +
+                  std::to_string(kTcpipEventUdpPortAllocationFailed) + ")";
   if (lookback_ms > 0)
     q += " and TimeCreated[timediff(@SystemTime) <= " +
          std::to_string(lookback_ms) + "]";
@@ -100,24 +150,47 @@ void TcpipEventTally::Add(const LoggedEvent& event) {
   if (event.provider != "Tcpip" && event.provider != "Microsoft-Windows-Tcpip")
     return;
   if (event.event_id != kTcpipEventTimeWaitReuse &&
-      event.event_id != kTcpipEventPortAllocationFailed) {
+      event.event_id != kTcpipEventPortAllocationFailed &&
+      event.event_id != kTcpipEventUdpPortAllocationFailed) {
     return;
   }
   if (event.record_id != 0 && event.record_id <= last_record_id_) return;
   if (event.record_id > last_record_id_) last_record_id_ = event.record_id;
-  if (event.event_id == kTcpipEventTimeWaitReuse) {
-    ++time_wait_reuse_;
-  } else {
-    ++allocation_failed_;
+  ++counts_[event.event_id];
+  double seconds = 0;
+  if (ParseSystemTime(event.system_time, &seconds)) {
+    double& newest = newest_[event.event_id];
+    if (seconds > newest) newest = seconds;
   }
 }
 
 EventCounts TcpipEventTally::Counts() const {
   EventCounts c;
   c.valid = true;
-  c.by_id[kTcpipEventTimeWaitReuse] = time_wait_reuse_;
-  c.by_id[kTcpipEventPortAllocationFailed] = allocation_failed_;
+  for (int id : {kTcpipEventTimeWaitReuse, kTcpipEventPortAllocationFailed,
+                 kTcpipEventUdpPortAllocationFailed}) {
+    auto count = counts_.find(id);
+    c.by_id[id] = count == counts_.end() ? 0 : count->second;
+    auto newest = newest_.find(id);
+    c.newest_seconds[id] = newest == newest_.end() ? 0 : newest->second;
+  }
   return c;
+}
+
+std::uint64_t EventLogCursor::Begin(std::uint64_t oldest_record,
+                                    std::uint64_t record_count,
+                                    bool* cleared) {
+  std::uint64_t newest =
+      record_count == 0 ? 0 : oldest_record + record_count - 1;
+  *cleared = started_ && newest < newest_;
+  pending_ = newest;
+  if (!started_ || *cleared) return 0;
+  return newest_;
+}
+
+void EventLogCursor::Commit(std::uint64_t newest_record) {
+  started_ = true;
+  newest_ = std::max(newest_record, pending_);
 }
 
 }  // namespace epx

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "model/snapshot.h"
@@ -8,10 +9,13 @@
 namespace epx {
 
 /// Tcpip event ids that mean the ephemeral port pool ran dry: 4227 (a
-/// TIME_WAIT port could not be reused) and 4231 (a request to allocate a port
-/// from the global TCP port space failed).
+/// TIME_WAIT port could not be reused), 4231 (a request to allocate a port
+/// from the global TCP port space failed) and 4266 (the same for the global
+/// UDP port space; seen on Server 2016, for example
+/// https://dimitri.janczak.net/2017/10/24/windows-2016-remote-desktop-cannot-verify-identity/).
 constexpr int kTcpipEventTimeWaitReuse = 4227;
 constexpr int kTcpipEventPortAllocationFailed = 4231;
+constexpr int kTcpipEventUdpPortAllocationFailed = 4266;
 
 /// The fields of one System log event that the exporter needs.
 struct LoggedEvent {
@@ -28,9 +32,13 @@ struct LoggedEvent {
 bool ParseEventXml(const std::string& xml, LoggedEvent* out,
                    std::string* error);
 
-/// Pure: the XPath query for the System log selecting Tcpip events 4227 and
-/// 4231 newer than `lookback_ms` milliseconds (0: no time limit) and with a
-/// record id above `after_record_id` (0: no limit).
+/// Pure: an event's TimeCreated/@SystemTime (ISO 8601 in UTC, "Z", with or
+/// without fractional seconds) as Unix seconds; false if malformed.
+bool ParseSystemTime(const std::string& text, double* unix_seconds);
+
+/// Pure: the XPath query for the System log selecting Tcpip events 4227,
+/// 4231 and 4266 newer than `lookback_ms` milliseconds (0: no time limit)
+/// and with a record id above `after_record_id` (0: no limit).
 std::string TcpipEventQuery(std::uint64_t lookback_ms,
                             std::uint64_t after_record_id);
 
@@ -38,17 +46,40 @@ std::string TcpipEventQuery(std::uint64_t lookback_ms,
 /// once however often the log is read. Not thread-safe.
 class TcpipEventTally {
  public:
-  /// Counts the event if it is a Tcpip 4227/4231 not seen before.
+  /// Counts the event if it is a Tcpip 4227/4231/4266 not seen before.
   void Add(const LoggedEvent& event);
   /// Highest record id counted so far (0 before any).
   std::uint64_t last_record_id() const { return last_record_id_; }
-  /// Counts by id; both ids are always present; valid is true.
+  /// Forgets the record ids seen (the log was cleared and numbers restart);
+  /// counts and newest timestamps are kept.
+  void ForgetRecordIds() { last_record_id_ = 0; }
+  /// Counts and newest timestamps by id; every id is always present.
   EventCounts Counts() const;
 
  private:
   std::uint64_t last_record_id_ = 0;
-  std::uint64_t time_wait_reuse_ = 0;
-  std::uint64_t allocation_failed_ = 0;
+  std::map<int, std::uint64_t> counts_;
+  std::map<int, double> newest_;
+};
+
+/// Pure: where the next incremental read of the System log starts. The log
+/// is described by its oldest record number and record count
+/// (EvtGetLogInfo); every read asks only for records after the newest one
+/// the previous read saw, so a read costs what was written since. A log
+/// whose newest record number went backwards was cleared. Not thread-safe.
+class EventLogCursor {
+ public:
+  /// Record id after which to read now (0: the whole look-back window);
+  /// *cleared is true when the log was cleared since the previous read.
+  std::uint64_t Begin(std::uint64_t oldest_record, std::uint64_t record_count,
+                      bool* cleared);
+  /// Records that the read begun last saw the log up to `newest_record`.
+  void Commit(std::uint64_t newest_record);
+
+ private:
+  bool started_ = false;
+  std::uint64_t newest_ = 0;
+  std::uint64_t pending_ = 0;
 };
 
 }  // namespace epx

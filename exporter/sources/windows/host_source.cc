@@ -3,17 +3,68 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <system_error>
 #include <utility>
 
 #include "sources/collector_runner.h"
 #include "sources/windows/iphlpapi.h"
+#include "sources/windows/iphlpapi_table_parser.h"
 #include "sources/windows/port_range.h"
 #include "sources/windows/services.h"
 
 namespace epx {
 
+namespace {
+
+constexpr auto kRangeRefresh = std::chrono::minutes(5);
+constexpr auto kRangeRetry = std::chrono::minutes(1);
+constexpr auto kFirstRangeWait = std::chrono::seconds(60);
+
+double UnixNow() {
+  return std::chrono::duration<double>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
 WindowsHostSource::WindowsHostSource(SourceOptions options)
-    : options_(std::move(options)), events_(kDefaultEventLookbackSeconds) {}
+    : options_(std::move(options)),
+      events_(kDefaultEventLookbackSeconds),
+      wmi_(L"ROOT\\StandardCimv2") {
+  try {
+    range_thread_ = std::thread([this] { RefreshRanges(); });
+  } catch (const std::system_error& e) {
+    PortRangeReading failed;
+    failed.error = std::string("range thread: ") + e.what();
+    ranges_.Update(std::move(failed));
+  }
+}
+
+WindowsHostSource::~WindowsHostSource() {
+  {
+    std::lock_guard<std::mutex> lock(range_mutex_);
+    stopping_ = true;
+  }
+  range_changed_.notify_all();
+  if (range_thread_.joinable()) range_thread_.join();
+}
+
+void WindowsHostSource::RefreshRanges() {
+  for (;;) {
+    PortRangeReading reading;
+    reading.read_seconds = UnixNow();
+    ReadWindowsPortRanges(&wmi_, &stopping_, &reading);
+    bool failed = !reading.error.empty();
+    std::unique_lock<std::mutex> lock(range_mutex_);
+    if (stopping_) return;
+    ranges_.Update(std::move(reading));
+    range_changed_.notify_all();
+    range_changed_.wait_for(lock, failed ? kRangeRetry : kRangeRefresh,
+                            [this] { return stopping_.load(); });
+    if (stopping_) return;
+  }
+}
 
 Snapshot WindowsHostSource::Collect() {
   Snapshot snapshot;
@@ -49,6 +100,7 @@ bool WindowsHostSource::CollectSockets(Snapshot* snapshot, std::string* error) {
   std::string bound_error;
   switch (ReadBoundTcpSockets(&snapshot->sockets, &bound_error)) {
     case BoundEndpoints::kRead:
+      DropBoundRowsOfConnections(&snapshot->sockets);
       break;
     case BoundEndpoints::kUnavailable:
       if (!bound_notice_logged_.exchange(true)) {
@@ -69,8 +121,10 @@ bool WindowsHostSource::CollectSockets(Snapshot* snapshot, std::string* error) {
 }
 
 bool WindowsHostSource::CollectRange(Snapshot* snapshot, std::string* error) {
-  std::string source;
-  return ReadWindowsPortRanges(&snapshot->ranges, &source, error);
+  std::unique_lock<std::mutex> lock(range_mutex_);
+  range_changed_.wait_for(lock, kFirstRangeWait,
+                          [this] { return ranges_.has_reading(); });
+  return ranges_.Fill(snapshot, error);
 }
 
 bool WindowsHostSource::CollectProcesses(Snapshot* snapshot,

@@ -1,10 +1,15 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
+#include <thread>
 
-#include "sources/windows/event_log.h"
 #include "sources/host_source.h"
+#include "sources/windows/event_log.h"
+#include "sources/windows/range_cache.h"
+#include "sources/windows/wmi_session.h"
 
 namespace epx {
 
@@ -12,12 +17,16 @@ namespace epx {
 constexpr std::uint64_t kDefaultEventLookbackSeconds = 24 * 3600;
 
 /// Windows: sockets from the IP Helper tables (plus bound endpoints where
-/// the OS exports them), range from WMI or netsh, processes from Toolhelp32
-/// and the service control manager, Tcpip events from the System log,
-/// counters from GetTcpStatisticsEx. Thread-safe.
+/// the OS exports them), processes from Toolhelp32 and the service control
+/// manager, Tcpip events from the System log, counters from
+/// GetTcpStatisticsEx; the port ranges and exclusions (WMI, netsh) are read
+/// on a thread of their own at start and then every few minutes, so a scrape
+/// never waits for them after the first. Thread-safe.
 class WindowsHostSource : public HostSource {
  public:
   explicit WindowsHostSource(SourceOptions options);
+  /// Stops the range thread (a netsh child it runs is killed).
+  ~WindowsHostSource() override;
   Snapshot Collect() override;
 
  private:
@@ -26,10 +35,18 @@ class WindowsHostSource : public HostSource {
   bool CollectProcesses(Snapshot* snapshot, std::string* error);
   bool CollectEvents(Snapshot* snapshot, std::string* error);
   bool CollectTcpStats(Snapshot* snapshot, std::string* error);
+  void RefreshRanges();
 
   SourceOptions options_;
   TcpipEventReader events_;
   std::atomic<bool> bound_notice_logged_{false};
+
+  WmiSession wmi_;
+  std::mutex range_mutex_;
+  std::condition_variable range_changed_;
+  PortRangeCache ranges_;
+  std::atomic<bool> stopping_{false};
+  std::thread range_thread_;
 };
 
 }  // namespace epx

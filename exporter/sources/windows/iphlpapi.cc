@@ -80,6 +80,20 @@ bool ReadTable(const TableSpec& spec, std::vector<SocketRecord>* out,
 // ULONG heap_flags): allocates a MIB_TCP(6)TABLE2 from `heap`.
 using BoundTableFn = ULONG(WINAPI*)(PVOID*, PVOID, ULONG);
 
+// The real version from ntdll!RtlGetVersion (GetVersionEx lies to
+// unmanifested programs); 0 when unknown.
+DWORD WindowsMajorVersion() {
+  using RtlGetVersionFn = LONG(WINAPI*)(OSVERSIONINFOW*);
+  HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+  if (ntdll == nullptr) return 0;
+  auto fn = reinterpret_cast<RtlGetVersionFn>(
+      reinterpret_cast<void*>(GetProcAddress(ntdll, "RtlGetVersion")));
+  OSVERSIONINFOW info{};
+  info.dwOSVersionInfoSize = sizeof info;
+  if (fn == nullptr || fn(&info) != 0) return 0;
+  return info.dwMajorVersion;
+}
+
 }  // namespace
 
 bool ReadIphlpapiSockets(std::vector<SocketRecord>* out, std::string* error) {
@@ -107,6 +121,7 @@ bool ReadIphlpapiSockets(std::vector<SocketRecord>* out, std::string* error) {
 
 BoundEndpoints ReadBoundTcpSockets(std::vector<SocketRecord>* out,
                                    std::string* error) {
+  if (WindowsMajorVersion() < 10) return BoundEndpoints::kUnavailable;
   HMODULE module = GetModuleHandleW(L"iphlpapi.dll");
   if (module == nullptr) module = LoadLibraryW(L"iphlpapi.dll");
   if (module == nullptr) return BoundEndpoints::kUnavailable;
@@ -147,9 +162,9 @@ BoundEndpoints ReadBoundTcpSockets(std::vector<SocketRecord>* out,
   return any ? BoundEndpoints::kRead : BoundEndpoints::kUnavailable;
 }
 
-bool ReadTcpStatistics(TcpCounters* out, std::string* error) {
-  TcpCounters sum;
+bool ReadTcpStatistics(std::vector<TcpCounters>* out, std::string* error) {
   std::string errors;
+  bool any = false;
   for (ULONG family : {AF_INET, AF_INET6}) {
     MIB_TCPSTATS stats{};
     DWORD rc = GetTcpStatisticsEx(&stats, family);
@@ -160,17 +175,20 @@ bool ReadTcpStatistics(TcpCounters* out, std::string* error) {
                 "): " + WindowsErrorText(rc);
       continue;
     }
-    sum.valid = true;
-    sum.active_opens += stats.dwActiveOpens;
-    sum.passive_opens += stats.dwPassiveOpens;
-    sum.attempt_fails += stats.dwAttemptFails;
-    sum.estab_resets += stats.dwEstabResets;
+    TcpCounters c;
+    c.valid = true;
+    c.family = family == AF_INET ? "ipv4" : "ipv6";
+    c.active_opens = stats.dwActiveOpens;
+    c.passive_opens = stats.dwPassiveOpens;
+    c.attempt_fails = stats.dwAttemptFails;
+    c.estab_resets = stats.dwEstabResets;
+    out->push_back(c);
+    any = true;
   }
-  if (!sum.valid) {
+  if (!any) {
     *error = errors;
     return false;
   }
-  *out = sum;
   return true;
 }
 

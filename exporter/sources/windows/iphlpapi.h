@@ -26,13 +26,17 @@ enum class BoundEndpoints {
 
 /// Appends TCP sockets that are bound but not connected, read through the
 /// undocumented InternalGetBoundTcp(6)EndpointTable exports (what
-/// `netstat -q` uses), looked up at run time.
+/// `netstat -q` uses), looked up at run time and called only on Windows 10 /
+/// Server 2016 and later (System Informer gates them the same way after a
+/// crash on an older build).
 BoundEndpoints ReadBoundTcpSockets(std::vector<SocketRecord>* out,
                                    std::string* error);
 
-/// TCP counters from GetTcpStatisticsEx, IPv4 and IPv6 summed. An address
-/// family the host does not run is skipped; false with *error when no
-/// family could be read.
-bool ReadTcpStatistics(TcpCounters* out, std::string* error);
+/// TCP counters from GetTcpStatisticsEx, one entry per address family (the
+/// counters are 32-bit DWORDs per family, so a sum would turn one family's
+/// wrap into a huge reset: https://learn.microsoft.com/windows/win32/api/tcpmib/ns-tcpmib-mib_tcpstats2).
+/// An address family the host does not run is skipped; false with *error
+/// when no family could be read.
+bool ReadTcpStatistics(std::vector<TcpCounters>* out, std::string* error);
 
 }  // namespace epx

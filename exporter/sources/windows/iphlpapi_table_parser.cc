@@ -1,6 +1,8 @@
 #include "sources/windows/iphlpapi_table_parser.h"
 
+#include <algorithm>
 #include <cstring>
+#include <tuple>
 
 namespace epx {
 namespace {
@@ -96,6 +98,37 @@ bool MapMibTcpState(std::uint32_t mib_state, SocketState* out) {
     default:
       return false;
   }
+}
+
+std::size_t DropBoundRowsOfConnections(std::vector<SocketRecord>* sockets) {
+  using Endpoint = std::tuple<int, IpAddress, std::uint16_t, std::int64_t>;
+  auto endpoint = [](const SocketRecord& s) {
+    return Endpoint{static_cast<int>(s.family), s.local_address, s.local_port,
+                    s.pid};
+  };
+  std::vector<Endpoint> connected;
+  bool any_bound = false;
+  for (const SocketRecord& s : *sockets) {
+    if (s.protocol != Protocol::kTcp) continue;
+    if (s.state == SocketState::kBound) {
+      any_bound = true;
+    } else if (s.state != SocketState::kListen) {
+      connected.push_back(endpoint(s));
+    }
+  }
+  if (!any_bound || connected.empty()) return 0;
+  std::sort(connected.begin(), connected.end());
+  std::size_t before = sockets->size();
+  sockets->erase(
+      std::remove_if(sockets->begin(), sockets->end(),
+                     [&](const SocketRecord& s) {
+                       return s.protocol == Protocol::kTcp &&
+                              s.state == SocketState::kBound &&
+                              std::binary_search(connected.begin(),
+                                                 connected.end(), endpoint(s));
+                     }),
+      sockets->end());
+  return before - sockets->size();
 }
 
 bool ParseIphlpapiTable(const std::uint8_t* data, std::size_t size,

@@ -50,6 +50,14 @@ struct IphlpapiParseResult {
   std::size_t bad_rows = 0;
 };
 
+/// Pure: removes bound rows (SocketState::kBound, from the bound endpoint
+/// table) whose family, local address, local port and owner are also those
+/// of a connection row: netstat documents that bound nonlistening ports "may
+/// or may not be associated with an active connection" (`netstat /?`, -q),
+/// so a bind()-then-connect() socket shows in both tables. Returns the
+/// number of rows removed; order of the rest is kept.
+std::size_t DropBoundRowsOfConnections(std::vector<SocketRecord>* sockets);
+
 /// Pure: converts a table buffer into records (ports to host order, owning
 /// pid 0, "no owner", to kUnknownPid). UDP rows get SocketState::kUnconnected
 /// (the table has no remote end). False with *error if the buffer is shorter

@@ -2,13 +2,12 @@
 
 // clang-format off
 #include <windows.h>
-#include <objbase.h>
-#include <oleauto.h>
-#include <wbemidl.h>
 // clang-format on
 
+#include <cstdio>
 #include <mutex>
 #include <utility>
+#include <vector>
 
 #include "sources/windows/win_util.h"
 #include "sources/windows/port_range_parser.h"
@@ -17,168 +16,48 @@ namespace epx {
 namespace {
 
 constexpr unsigned kNetshTimeoutMs = 15000;
+constexpr unsigned kWmiTimeoutMs = 20000;
 constexpr std::uint16_t kWindowsDefaultStart = 49152;
 constexpr std::uint32_t kWindowsDefaultCount = 16384;
 
-template <typename T>
-class ComPtr {
- public:
-  ComPtr() = default;
-  ~ComPtr() {
-    if (p_ != nullptr) p_->Release();
-  }
-  ComPtr(const ComPtr&) = delete;
-  ComPtr& operator=(const ComPtr&) = delete;
-  T** Out() { return &p_; }
-  T* operator->() const { return p_; }
-  T* get() const { return p_; }
-
- private:
-  T* p_ = nullptr;
-};
-
-class ComScope {
- public:
-  ComScope() : hr_(CoInitializeEx(nullptr, COINIT_MULTITHREADED)) {}
-  ~ComScope() {
-    if (SUCCEEDED(hr_)) CoUninitialize();
-  }
-  HRESULT result() const { return hr_ == RPC_E_CHANGED_MODE ? S_OK : hr_; }
-
- private:
-  HRESULT hr_;
-};
-
-std::string HrText(const char* what, HRESULT hr) {
-  return std::string(what) + ": " +
-         WindowsErrorText(static_cast<std::uint32_t>(hr));
-}
-
-bool VariantNumber(const VARIANT& v, std::uint32_t* out) {
-  switch (v.vt) {
-    case VT_I4:
-      *out = static_cast<std::uint32_t>(v.lVal);
-      return v.lVal >= 0;
-    case VT_UI4:
-      *out = v.ulVal;
-      return true;
-    case VT_I2:
-      *out = static_cast<std::uint32_t>(v.iVal);
-      return v.iVal >= 0;
-    case VT_UI2:
-      *out = v.uiVal;
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Reads every instance of `wmi_class` in ROOT\StandardCimv2.
-bool QueryWmiSettings(IWbemServices* services, const wchar_t* wmi_class,
-                      std::vector<WmiPortSettingInstance>* out,
-                      std::string* error) {
-  std::wstring query = std::wstring(
-                           L"SELECT SettingName, DynamicPortRangeStartPort, "
-                           L"DynamicPortRangeNumberOfPorts FROM ") +
-                       wmi_class;
-  BSTR language = SysAllocString(L"WQL");
-  BSTR text = SysAllocString(query.c_str());
-  ComPtr<IEnumWbemClassObject> rows;
-  HRESULT hr = services->ExecQuery(
-      language, text, WBEM_FLAG_FORWARD_ONLY | WBEM_FLAG_RETURN_IMMEDIATELY,
-      nullptr, rows.Out());
-  SysFreeString(language);
-  SysFreeString(text);
-  if (FAILED(hr)) {
-    *error = HrText(Utf8FromWide(wmi_class).c_str(), hr);
-    return false;
-  }
-  for (;;) {
-    ComPtr<IWbemClassObject> row;
-    ULONG returned = 0;
-    hr = rows->Next(10000, 1, row.Out(), &returned);
-    if (hr == WBEM_S_FALSE || returned == 0) break;
-    if (FAILED(hr)) {
-      *error = HrText(Utf8FromWide(wmi_class).c_str(), hr);
-      return false;
-    }
-    WmiPortSettingInstance instance;
-    VARIANT v;
-    VariantInit(&v);
-    if (SUCCEEDED(row->Get(L"SettingName", 0, &v, nullptr, nullptr)) &&
-        v.vt == VT_BSTR) {
-      instance.setting_name = Utf8FromWide(v.bstrVal);
-    }
-    VariantClear(&v);
-    std::uint32_t start = 0, count = 0;
-    bool has_start = false, has_count = false;
-    if (SUCCEEDED(
-            row->Get(L"DynamicPortRangeStartPort", 0, &v, nullptr, nullptr))) {
-      has_start = VariantNumber(v, &start);
-    }
-    VariantClear(&v);
-    if (SUCCEEDED(row->Get(L"DynamicPortRangeNumberOfPorts", 0, &v, nullptr,
-                           nullptr))) {
-      has_count = VariantNumber(v, &count);
-    }
-    VariantClear(&v);
-    instance.has_range = has_start && has_count;
-    instance.start = start;
-    instance.count = count;
-    out->push_back(instance);
-  }
-  return true;
-}
-
-bool ReadWmiRanges(DynamicPortSetting* tcp, DynamicPortSetting* udp,
-                   std::string* error) {
-  ComScope com;
-  if (FAILED(com.result())) {
-    *error = HrText("CoInitializeEx", com.result());
-    return false;
-  }
-  static std::once_flag security_once;
-  std::call_once(security_once, [] {
-    // Fails with RPC_E_TOO_LATE if the process already chose; harmless.
-    CoInitializeSecurity(nullptr, -1, nullptr, nullptr,
-                         RPC_C_AUTHN_LEVEL_DEFAULT, RPC_C_IMP_LEVEL_IMPERSONATE,
-                         nullptr, EOAC_NONE, nullptr);
-  });
-  ComPtr<IWbemLocator> locator;
-  HRESULT hr = CoCreateInstance(CLSID_WbemLocator, nullptr,
-                                CLSCTX_INPROC_SERVER, IID_IWbemLocator,
-                                reinterpret_cast<void**>(locator.Out()));
-  if (FAILED(hr)) {
-    *error = HrText("WbemLocator", hr);
-    return false;
-  }
-  BSTR ns = SysAllocString(L"ROOT\\StandardCimv2");
-  ComPtr<IWbemServices> services;
-  hr = locator->ConnectServer(ns, nullptr, nullptr, nullptr, 0, nullptr,
-                              nullptr, services.Out());
-  SysFreeString(ns);
-  if (FAILED(hr)) {
-    *error = HrText("ConnectServer(ROOT\\StandardCimv2)", hr);
-    return false;
-  }
-  CoSetProxyBlanket(services.get(), RPC_C_AUTHN_WINNT, RPC_C_AUTHZ_NONE,
-                    nullptr, RPC_C_AUTHN_LEVEL_CALL,
-                    RPC_C_IMP_LEVEL_IMPERSONATE, nullptr, EOAC_NONE);
-  struct Target {
-    const wchar_t* wmi_class;
-    DynamicPortSetting* out;
+WmiPortSettingInstance InstanceFromRow(const WmiRow& row) {
+  WmiPortSettingInstance i;
+  auto name = row.strings.find("SettingName");
+  if (name != row.strings.end()) i.setting_name = name->second;
+  auto number = [&](const char* key, std::uint32_t* out) {
+    auto it = row.numbers.find(key);
+    if (it == row.numbers.end()) return false;
+    *out = it->second;
+    return true;
   };
-  for (const Target& t : {Target{L"MSFT_NetTCPSetting", tcp},
-                          Target{L"MSFT_NetUDPSetting", udp}}) {
-    std::vector<WmiPortSettingInstance> instances;
-    if (!QueryWmiSettings(services.get(), t.wmi_class, &instances, error))
-      return false;
-    std::string choose_error;
-    if (!ChooseWmiDynamicPortRange(instances, t.out, &choose_error)) {
-      *error = Utf8FromWide(t.wmi_class) + ": " + choose_error;
-      return false;
+  i.has_range = number("DynamicPortRangeStartPort", &i.start) &
+                number("DynamicPortRangeNumberOfPorts", &i.count);
+  i.has_auto_reuse =
+      number("AutoReusePortRangeStartPort", &i.auto_reuse_start) &
+      number("AutoReusePortRangeNumberOfPorts", &i.auto_reuse_count);
+  return i;
+}
+
+// Reads one class. TCP asks for the auto-reuse range too, and again
+// without it where the class predates it (before Server 2016).
+bool ReadWmiClass(WmiSession* wmi, WmiPortClass c,
+                  const std::atomic<bool>* cancel,
+                  std::vector<WmiPortSettingInstance>* out,
+                  std::string* error) {
+  std::vector<WmiRow> rows;
+  bool ok = false;
+  for (bool auto_reuse : {true, false}) {
+    rows.clear();
+    ok = wmi->Query(WmiPortSettingQuery(c, auto_reuse),
+                    WmiPortSettingProperties(c, auto_reuse), kWmiTimeoutMs,
+                    cancel, &rows, error);
+    if (ok || c == WmiPortClass::kUdp ||
+        error->find("WBEM_E_INVALID_QUERY") == std::string::npos) {
+      break;
     }
   }
+  if (!ok) return false;
+  for (const WmiRow& row : rows) out->push_back(InstanceFromRow(row));
   return true;
 }
 
@@ -193,11 +72,17 @@ bool NonBlank(const std::string& text) {
   return text.find_first_not_of(" \t\r\n") != std::string::npos;
 }
 
+void AddProblem(const std::string& problem, std::string* error) {
+  if (!error->empty()) *error += "; ";
+  *error += problem;
+}
+
 }  // namespace
 
 bool RunSystemProgram(const std::wstring& program,
                       const std::wstring& arguments, unsigned timeout_ms,
-                      std::string* output, std::string* error) {
+                      const std::atomic<bool>* cancel, std::string* output,
+                      std::string* error) {
   wchar_t system_dir[MAX_PATH];
   UINT n = GetSystemDirectoryW(system_dir, MAX_PATH);
   if (n == 0 || n >= MAX_PATH) {
@@ -217,18 +102,35 @@ bool RunSystemProgram(const std::wstring& program,
   SetHandleInformation(read_end, HANDLE_FLAG_INHERIT, 0);
   HANDLE null_in = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ, &inherit,
                                OPEN_EXISTING, 0, nullptr);
-  STARTUPINFOW startup{};
-  startup.cb = sizeof startup;
-  startup.dwFlags = STARTF_USESTDHANDLES;
-  startup.hStdInput = null_in;
-  startup.hStdOutput = write_end;
-  startup.hStdError = write_end;
+  // Only the three std handles reach the child, not every inheritable
+  // handle of the exporter (its log file among them).
+  HANDLE inherited[] = {null_in, write_end};
+  SIZE_T list_size = 0;
+  InitializeProcThreadAttributeList(nullptr, 1, 0, &list_size);
+  std::vector<unsigned char> list_storage(list_size);
+  auto* attributes =
+      reinterpret_cast<LPPROC_THREAD_ATTRIBUTE_LIST>(list_storage.data());
+  bool have_list =
+      null_in != INVALID_HANDLE_VALUE &&
+      InitializeProcThreadAttributeList(attributes, 1, 0, &list_size) &&
+      UpdateProcThreadAttribute(attributes, 0,
+                                PROC_THREAD_ATTRIBUTE_HANDLE_LIST, inherited,
+                                sizeof inherited, nullptr, nullptr);
+  STARTUPINFOEXW startup{};
+  startup.StartupInfo.cb = sizeof startup;
+  startup.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+  startup.StartupInfo.hStdInput = null_in;
+  startup.StartupInfo.hStdOutput = write_end;
+  startup.StartupInfo.hStdError = write_end;
+  startup.lpAttributeList = have_list ? attributes : nullptr;
   PROCESS_INFORMATION process{};
   std::wstring mutable_line = command_line;
-  BOOL started =
-      CreateProcessW(path.c_str(), &mutable_line[0], nullptr, nullptr, TRUE,
-                     CREATE_NO_WINDOW, nullptr, system_dir, &startup, &process);
+  BOOL started = CreateProcessW(
+      path.c_str(), &mutable_line[0], nullptr, nullptr, TRUE,
+      CREATE_NO_WINDOW | (have_list ? EXTENDED_STARTUPINFO_PRESENT : 0),
+      nullptr, system_dir, &startup.StartupInfo, &process);
   DWORD start_error = GetLastError();
+  if (have_list) DeleteProcThreadAttributeList(attributes);
   CloseHandle(write_end);
   if (null_in != INVALID_HANDLE_VALUE) CloseHandle(null_in);
   if (!started) {
@@ -252,7 +154,8 @@ bool RunSystemProgram(const std::wstring& program,
       if (output->size() > (1u << 20)) break;
       continue;
     }
-    if (GetTickCount64() >= deadline) {
+    if (GetTickCount64() >= deadline ||
+        (cancel != nullptr && cancel->load())) {
       timed_out = true;
       break;
     }
@@ -289,54 +192,77 @@ bool RunSystemProgram(const std::wstring& program,
   return ok;
 }
 
-bool ReadWindowsPortRanges(std::vector<PortRange>* out, std::string* source,
-                           std::string* error) {
-  std::vector<std::string> problems;
+void ReadWindowsPortRanges(WmiSession* wmi, const std::atomic<bool>* cancel,
+                           PortRangeReading* out) {
   DynamicPortSetting settings[2][2];  // [protocol][family]
-  bool have = false;
-  {
-    DynamicPortSetting tcp, udp;
-    std::string wmi_error;
-    if (ReadWmiRanges(&tcp, &udp, &wmi_error)) {
-      for (int f = 0; f < 2; ++f) {
-        settings[0][f] = tcp;
-        settings[1][f] = udp;
-      }
-      have = true;
-      *source = "wmi";
-    } else {
-      problems.push_back("WMI: " + wmi_error);
+  bool known[2] = {false, false};
+  std::string wmi_errors;
+  for (WmiPortClass c : {WmiPortClass::kTcp, WmiPortClass::kUdp}) {
+    int p = c == WmiPortClass::kTcp ? 0 : 1;
+    std::vector<WmiPortSettingInstance> instances;
+    std::string e;
+    DynamicPortSetting s;
+    if (!ReadWmiClass(wmi, c, cancel, &instances, &e) ||
+        !ChooseWmiDynamicPortRange(instances, &s, &e)) {
+      AddProblem(std::string(WmiPortClassName(c)) + ": " + e, &wmi_errors);
+      continue;
     }
-  }
-  if (!have) {
-    bool all = true;
-    for (Protocol p : {Protocol::kTcp, Protocol::kUdp}) {
+    settings[p][0] = settings[p][1] = s;
+    known[p] = true;
+    DynamicPortSetting reuse;
+    if (c == WmiPortClass::kTcp && ChooseWmiAutoReuseRange(instances, &reuse)) {
       for (Family f : {Family::kIpv4, Family::kIpv6}) {
-        std::wstring args = std::wstring(L"int ") + FamilyArg(f) +
-                            L" show dynamicport " + ProtocolArg(p);
-        std::string text, e;
-        DynamicPortSetting s;
-        if (!RunSystemProgram(L"netsh.exe", args, kNetshTimeoutMs, &text, &e) ||
-            !ParseNetshDynamicPortRange(text, &s, &e)) {
-          if (all) problems.push_back("netsh " + Utf8FromWide(args) + ": " + e);
-          all = false;
-          continue;
-        }
-        settings[p == Protocol::kTcp ? 0 : 1][f == Family::kIpv4 ? 0 : 1] = s;
+        PortRange r;
+        r.protocol = Protocol::kTcp;
+        r.family = f;
+        r.start = reuse.start;
+        r.size = reuse.count;
+        out->auto_reuse.push_back(r);
       }
     }
-    if (all) {
-      have = true;
-      *source = "netsh";
-    }
   }
-  if (!have) {
-    for (auto& protocol : settings) {
-      for (auto& s : protocol) s = {kWindowsDefaultStart, kWindowsDefaultCount};
+  bool from_netsh = false;
+  for (Protocol p : {Protocol::kTcp, Protocol::kUdp}) {
+    int pi = p == Protocol::kTcp ? 0 : 1;
+    if (known[pi]) continue;
+    bool all = true;
+    for (Family f : {Family::kIpv4, Family::kIpv6}) {
+      std::wstring args = std::wstring(L"int ") + FamilyArg(f) +
+                          L" show dynamicport " + ProtocolArg(p);
+      std::string text, e;
+      DynamicPortSetting s;
+      if (!RunSystemProgram(L"netsh.exe", args, kNetshTimeoutMs, cancel, &text,
+                            &e) ||
+          !ParseNetshDynamicPortRange(text, &s, &e)) {
+        AddProblem("netsh " + Utf8FromWide(args) + ": " + e, &out->error);
+        all = false;
+        break;
+      }
+      settings[pi][f == Family::kIpv4 ? 0 : 1] = s;
     }
-    *source = "default";
-    problems.push_back("assuming the Windows default range 49152-65535");
+    known[pi] = all;
+    from_netsh |= all;
   }
+  if (!known[0] || !known[1]) {
+    if (!wmi_errors.empty()) AddProblem("WMI: " + wmi_errors, &out->error);
+    AddProblem("assuming the Windows default range 49152-65535", &out->error);
+    for (int p = 0; p < 2; ++p) {
+      if (known[p]) continue;
+      settings[p][0] = settings[p][1] = {kWindowsDefaultStart,
+                                         kWindowsDefaultCount};
+    }
+  } else if (!wmi_errors.empty()) {
+    static std::once_flag logged;
+    std::call_once(logged, [&] {
+      std::fprintf(stderr,
+                   "level=debug collector=port_range msg=\"WMI could not "
+                   "give the range, netsh did\" error=\"%s\"\n",
+                   wmi_errors.c_str());
+    });
+  }
+  out->source = !known[0] || !known[1] ? "default"
+                : from_netsh            ? "netsh"
+                                        : "wmi";
   bool exclusions_known = true;
   for (Protocol p : {Protocol::kTcp, Protocol::kUdp}) {
     for (Family f : {Family::kIpv4, Family::kIpv6}) {
@@ -350,23 +276,26 @@ bool ReadWindowsPortRanges(std::vector<PortRange>* out, std::string* source,
       std::wstring args = std::wstring(L"int ") + FamilyArg(f) +
                           L" show excludedportrange protocol=" + ProtocolArg(p);
       std::string text, e;
-      if (!RunSystemProgram(L"netsh.exe", args, kNetshTimeoutMs, &text, &e) ||
+      if (!exclusions_known ||
+          !RunSystemProgram(L"netsh.exe", args, kNetshTimeoutMs, cancel, &text,
+                            &e) ||
           (!NonBlank(text) && (e = "printed nothing", true)) ||
           !ParseNetshExcludedPortRanges(text, &r.reserved, &e)) {
         r.reserved.clear();
         if (exclusions_known)
-          problems.push_back("excluded ports unknown: netsh " +
-                             Utf8FromWide(args) + ": " + e);
+          AddProblem("excluded ports unknown: netsh " + Utf8FromWide(args) +
+                         ": " + e,
+                     &out->error);
         exclusions_known = false;
       }
-      out->push_back(std::move(r));
+      if (p == Protocol::kTcp) {
+        for (PortRange& reuse : out->auto_reuse) {
+          if (reuse.family == f) reuse.reserved = r.reserved;
+        }
+      }
+      out->ranges.push_back(std::move(r));
     }
   }
-  for (const std::string& p : problems) {
-    if (!error->empty()) *error += "; ";
-    *error += p;
-  }
-  return problems.empty();
 }
 
 bool ReadTcpTimedWaitDelay(std::uint32_t* seconds) {

@@ -98,6 +98,58 @@ bool ParseNetshExcludedPortRanges(
   return true;
 }
 
+const char* WmiPortClassName(WmiPortClass wmi_class) {
+  return wmi_class == WmiPortClass::kTcp ? "MSFT_NetTCPSetting"
+                                         : "MSFT_NetUDPSetting";
+}
+
+std::vector<std::string> WmiPortSettingProperties(WmiPortClass wmi_class,
+                                                  bool with_auto_reuse) {
+  std::vector<std::string> names;
+  if (wmi_class == WmiPortClass::kTcp) names.push_back("SettingName");
+  names.push_back("DynamicPortRangeStartPort");
+  names.push_back("DynamicPortRangeNumberOfPorts");
+  if (wmi_class == WmiPortClass::kTcp && with_auto_reuse) {
+    names.push_back("AutoReusePortRangeStartPort");
+    names.push_back("AutoReusePortRangeNumberOfPorts");
+  }
+  return names;
+}
+
+std::string WmiPortSettingQuery(WmiPortClass wmi_class, bool with_auto_reuse) {
+  std::string q = "SELECT ";
+  bool first = true;
+  for (const std::string& name :
+       WmiPortSettingProperties(wmi_class, with_auto_reuse)) {
+    if (!first) q += ", ";
+    q += name;
+    first = false;
+  }
+  return q + " FROM " + WmiPortClassName(wmi_class);
+}
+
+bool ChooseWmiAutoReuseRange(
+    const std::vector<WmiPortSettingInstance>& instances,
+    DynamicPortSetting* out) {
+  const WmiPortSettingInstance* chosen = nullptr;
+  for (const WmiPortSettingInstance& i : instances) {
+    if (!i.has_auto_reuse || i.auto_reuse_count == 0) continue;
+    std::string ignored;
+    if (!CheckDynamicPortSetting(i.auto_reuse_start, i.auto_reuse_count,
+                                 &ignored)) {
+      continue;
+    }
+    if (chosen == nullptr ||
+        (i.setting_name == "Internet" && chosen->setting_name != "Internet")) {
+      chosen = &i;
+    }
+  }
+  if (chosen == nullptr) return false;
+  out->start = static_cast<std::uint16_t>(chosen->auto_reuse_start);
+  out->count = chosen->auto_reuse_count;
+  return true;
+}
+
 bool ChooseWmiDynamicPortRange(
     const std::vector<WmiPortSettingInstance>& instances,
     DynamicPortSetting* out, std::string* error) {

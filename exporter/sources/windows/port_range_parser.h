@@ -31,14 +31,44 @@ bool ParseNetshExcludedPortRanges(
     std::vector<std::pair<std::uint16_t, std::uint16_t>>* out,
     std::string* error);
 
+/// The WMI classes of ROOT\StandardCimv2 that carry the dynamic port range.
+enum class WmiPortClass : std::uint8_t { kTcp, kUdp };
+
+/// Pure: "MSFT_NetTCPSetting" or "MSFT_NetUDPSetting".
+const char* WmiPortClassName(WmiPortClass wmi_class);
+
+/// Pure: the properties read from the class, each one that the class's
+/// documented MOF declares: MSFT_NetTCPSetting has SettingName, the dynamic
+/// range and (Windows 10 / Server 2016 and later) the auto-reuse range
+/// (https://learn.microsoft.com/windows/win32/fwp/wmi/nettcpipprov/msft-nettcpsetting);
+/// MSFT_NetUDPSetting has only the dynamic range, no SettingName
+/// (https://learn.microsoft.com/windows/win32/fwp/wmi/nettcpipprov/msft-netudpsetting).
+std::vector<std::string> WmiPortSettingProperties(WmiPortClass wmi_class,
+                                                  bool with_auto_reuse);
+
+/// Pure: the WQL SELECT of WmiPortSettingProperties() from the class.
+std::string WmiPortSettingQuery(WmiPortClass wmi_class, bool with_auto_reuse);
+
 /// One instance of MSFT_NetTCPSetting / MSFT_NetUDPSetting as read over WMI;
-/// `has_range` is false when the properties are NULL.
+/// `has_range` / `has_auto_reuse` are false when the properties are NULL or
+/// absent.
 struct WmiPortSettingInstance {
   std::string setting_name;
   bool has_range = false;
   std::uint32_t start = 0;
   std::uint32_t count = 0;
+  bool has_auto_reuse = false;
+  std::uint32_t auto_reuse_start = 0;
+  std::uint32_t auto_reuse_count = 0;
 };
+
+/// Pure: the auto-reuse range (TCP ports for connect() without bind(),
+/// shared per destination; Set-NetTCPSetting -AutoReusePortRange*). False
+/// when no instance enables it (NumberOfPorts 0 or NULL: disabled, ports
+/// come from the dynamic range); "Internet" is preferred.
+bool ChooseWmiAutoReuseRange(
+    const std::vector<WmiPortSettingInstance>& instances,
+    DynamicPortSetting* out);
 
 /// Pure: picks the effective range from the instances (the range is global,
 /// every instance that has it carries the same values; "Internet" is

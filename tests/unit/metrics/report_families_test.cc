@@ -48,7 +48,7 @@ TEST(ReportFamiliesTest, ExposesTheHeadlineAndPoolsPerProtocol) {
 TEST(ReportFamiliesTest, CountersEndInTotalAndAreTypedAsCounters) {
   SnapshotBuilder b;
   b.Range(40000, 10);
-  b.Get().tcp_counters = TcpCounters{true, 10, 20, 3, 1};
+  b.Get().tcp_counters = {TcpCounters{true, "", 10, 20, 3, 1}};
   std::string text = Serialize(b.Get());
   EXPECT_NE(text.find("# TYPE ephemeral_port_tcp_active_opens_total counter"),
             std::string::npos);
@@ -149,6 +149,48 @@ TEST(ReportFamiliesTest, PerProcessSeriesOnlyWhenProcessesWereCollected) {
             std::string::npos);
   EXPECT_NE(text.find("ephemeral_port_processes_unreadable 0"),
             std::string::npos);
+}
+
+}  // namespace
+}  // namespace epx
+
+namespace epx {
+namespace {
+
+TEST(ReportFamiliesTest, WindowsCountersArePerFamilySoAWrapIsOneReset) {
+  SnapshotBuilder b;
+  b.Range(40000, 10);
+  b.Get().tcp_counters = {TcpCounters{true, "ipv4", 4294967290u, 5, 7, 0},
+                          TcpCounters{true, "ipv6", 12, 3, 1, 0}};
+  auto samples = ParseExposition(Serialize(b.Get()));
+  EXPECT_EQ(Find(samples, "ephemeral_port_tcp_active_opens_total",
+                 {{"family", "ipv4"}}),
+            4294967290.0);
+  EXPECT_EQ(Find(samples, "ephemeral_port_tcp_active_opens_total",
+                 {{"family", "ipv6"}}),
+            12);
+}
+
+TEST(ReportFamiliesTest, RangeSourceAndEventTimestampsAreExposed) {
+  SnapshotBuilder b;
+  b.Range(49152, 16384);
+  Snapshot& s = b.Get();
+  s.range_source = "netsh";
+  s.range_read_seconds = 1700000000;
+  s.events.valid = true;
+  s.events.by_id = {{4227, 0}, {4231, 2}, {4266, 1}};
+  s.events.newest_seconds = {{4227, 0}, {4231, 1700000100}, {4266, 1699990000}};
+  auto samples = ParseExposition(Serialize(s));
+  EXPECT_EQ(Find(samples, "ephemeral_port_range_info", {{"source", "netsh"}}),
+            1);
+  EXPECT_EQ(Find(samples, "ephemeral_port_range_read_timestamp_seconds", {}),
+            1700000000);
+  EXPECT_EQ(Find(samples, "ephemeral_port_windows_events_total",
+                 {{"event_id", "4266"}}),
+            1);
+  EXPECT_EQ(Find(samples, "ephemeral_port_windows_event_last_timestamp_seconds",
+                 {{"event_id", "4231"}}),
+            1700000100);
 }
 
 }  // namespace

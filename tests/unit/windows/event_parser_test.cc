@@ -48,10 +48,10 @@ TEST(EventParserTest, RejectsIncompleteEvents) {
 TEST(EventParserTest, QuerySelectsTcpipPortEvents) {
   EXPECT_EQ(TcpipEventQuery(0, 0),
             "*[System[Provider[@Name='Tcpip'] and (EventID=4227 or "
-            "EventID=4231)]]");
+            "EventID=4231 or EventID=4266)]]");
   EXPECT_EQ(TcpipEventQuery(86400000, 884213),
             "*[System[Provider[@Name='Tcpip'] and (EventID=4227 or "
-            "EventID=4231) and TimeCreated[timediff(@SystemTime) <= 86400000]"
+            "EventID=4231 or EventID=4266) and TimeCreated[timediff(@SystemTime) <= 86400000]"
             " and EventRecordID > 884213]]");
 }
 
@@ -79,6 +79,75 @@ TEST(EventTallyTest, CountsEachRecordOnceAndAlwaysReportsBothIds) {
   EXPECT_EQ(c.by_id.at(4227), 1u);
   EXPECT_EQ(c.by_id.at(4231), 1u);
   EXPECT_EQ(tally.last_record_id(), 884213u);
+}
+
+}  // namespace
+}  // namespace epx
+
+namespace epx {
+namespace {
+
+TEST(EventTallyTest, CountsUdpExhaustionEvent4266) {
+  TcpipEventTally tally;
+  EXPECT_EQ(tally.Counts().by_id.at(4266), 0u);
+  LoggedEvent udp = ParseFixture("event_4266.xml");
+  EXPECT_EQ(udp.event_id, 4266);
+  tally.Add(udp);
+  EXPECT_EQ(tally.Counts().by_id.at(4266), 1u);
+  EXPECT_EQ(tally.Counts().by_id.at(4231), 0u);
+}
+
+TEST(EventTallyTest, KeepsNewestTimestampPerId) {
+  TcpipEventTally tally;
+  EXPECT_EQ(tally.Counts().newest_seconds.at(4231), 0);
+  LoggedEvent later = ParseFixture("event_4231.xml");
+  LoggedEvent earlier = later;
+  earlier.record_id = later.record_id - 5;
+  earlier.system_time = "2024-03-11T08:00:00Z";
+  tally.Add(later);
+  tally.Add(earlier);  // a lower record id is not counted again
+  LoggedEvent newer = later;
+  newer.record_id = later.record_id + 1;
+  newer.system_time = "2024-03-11T10:00:00.5Z";
+  tally.Add(newer);
+  EventCounts c = tally.Counts();
+  EXPECT_EQ(c.by_id.at(4231), 2u);
+  EXPECT_DOUBLE_EQ(c.newest_seconds.at(4231), 1710151200.5);
+  EXPECT_EQ(c.newest_seconds.at(4227), 0);
+}
+
+TEST(SystemTimeTest, ParsesEventTimestamps) {
+  double t = 0;
+  ASSERT_TRUE(ParseSystemTime("2024-03-11T09:14:22.1234567Z", &t));
+  EXPECT_NEAR(t, 1710148462.1234567, 1e-6);
+  ASSERT_TRUE(ParseSystemTime("1970-01-01T00:00:00Z", &t));
+  EXPECT_EQ(t, 0);
+  ASSERT_TRUE(ParseSystemTime("2000-02-29T23:59:59Z", &t));
+  EXPECT_EQ(t, 951868799);
+  for (const char* bad :
+       {"", "2024-03-11 09:14:22Z", "2024-13-11T09:14:22Z",
+        "2024-03-11T09:14:22", "2024-03-11T09:14:22.Z", "2024-03-11T09:14:2xZ"}) {
+    EXPECT_FALSE(ParseSystemTime(bad, &t)) << bad;
+  }
+}
+
+TEST(EventLogCursorTest, ReadsOnlyWhatWasWrittenSinceTheLastRead) {
+  EventLogCursor cursor;
+  bool cleared = true;
+  EXPECT_EQ(cursor.Begin(1000, 500, &cleared), 0u);  // first: look-back
+  EXPECT_FALSE(cleared);
+  cursor.Commit(0);  // no Tcpip event among the 500 records
+  EXPECT_EQ(cursor.Begin(1000, 520, &cleared), 1499u);
+  EXPECT_FALSE(cleared);
+  cursor.Commit(1510);
+  EXPECT_EQ(cursor.Begin(1100, 450, &cleared), 1519u);  // old records gone
+  EXPECT_FALSE(cleared);
+  cursor.Commit(0);
+  EXPECT_EQ(cursor.Begin(1, 3, &cleared), 0u);  // cleared: numbers restart
+  EXPECT_TRUE(cleared);
+  cursor.Commit(2);
+  EXPECT_EQ(cursor.Begin(1, 4, &cleared), 3u);
+  EXPECT_FALSE(cleared);
 }
 
 }  // namespace

@@ -162,3 +162,54 @@ TEST(IphlpapiTableParserTest, EmptyTableIsFine) {
 
 }  // namespace
 }  // namespace epx
+
+namespace epx {
+namespace {
+
+SocketRecord Row(SocketState state, const char* local, std::uint16_t port,
+                 std::int64_t pid, const char* remote = "0.0.0.0",
+                 std::uint16_t remote_port = 0) {
+  SocketRecord s;
+  s.protocol = Protocol::kTcp;
+  s.state = state;
+  IpAddress::Parse(local, &s.local_address);
+  IpAddress::Parse(remote, &s.remote_address);
+  s.family = s.local_address.family;
+  s.local_port = port;
+  s.remote_port = remote_port;
+  s.pid = pid;
+  return s;
+}
+
+TEST(BoundRowsTest, DropsBoundRowsThatDuplicateAConnection) {
+  // A bind()-then-connect() socket seen in both tables (netstat -anoq
+  // documents that bound ports may be associated with a connection), a
+  // bound-only socket, and the same port bound by another process.
+  std::vector<SocketRecord> rows = {
+      Row(SocketState::kEstablished, "10.0.0.5", 50001, 700, "10.0.0.9", 443),
+      Row(SocketState::kListen, "0.0.0.0", 50003, 701),
+      Row(SocketState::kBound, "10.0.0.5", 50001, 700),
+      Row(SocketState::kBound, "10.0.0.5", 50002, 700),
+      Row(SocketState::kBound, "10.0.0.5", 50001, 702),
+      Row(SocketState::kBound, "0.0.0.0", 50003, 701),
+  };
+  EXPECT_EQ(DropBoundRowsOfConnections(&rows), 1u);
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows[2].local_port, 50002);
+  EXPECT_EQ(rows[3].pid, 702);
+  EXPECT_EQ(rows[4].state, SocketState::kBound);  // a listener is no connection
+}
+
+TEST(BoundRowsTest, IPv6RowsMatchOnlyIPv6Connections) {
+  std::vector<SocketRecord> rows = {
+      Row(SocketState::kTimeWait, "fd00::5", 50001, 700, "fd00::9", 443),
+      Row(SocketState::kBound, "fd00::5", 50001, 700),
+      Row(SocketState::kBound, "10.0.0.5", 50001, 700),
+  };
+  EXPECT_EQ(DropBoundRowsOfConnections(&rows), 1u);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].family, Family::kIpv4);
+}
+
+}  // namespace
+}  // namespace epx

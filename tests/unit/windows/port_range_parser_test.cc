@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+#include <sstream>
+
 #include "fixture_util.h"
 
 namespace epx {
@@ -122,6 +126,85 @@ TEST(WmiDynamicPortRangeTest, FailsWithoutAnyValidInstance) {
       {{"Automatic", false, 0, 0}, {"Internet", true, 65000, 1000}}, &s,
       &error));
   EXPECT_NE(error.find("2 instances"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace epx
+
+namespace epx {
+namespace {
+
+// The documented property list of a class, from its fixture.
+std::set<std::string> DocumentedProperties(const std::string& wmi_class) {
+  std::istringstream in(ReadWindowsFixture("wmi/" + wmi_class + ".properties"));
+  std::set<std::string> names;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] != '#') names.insert(line);
+  }
+  return names;
+}
+
+// The names between SELECT and FROM of a WQL query, and its class.
+std::vector<std::string> SelectedProperties(const std::string& wql,
+                                            std::string* from) {
+  std::vector<std::string> names;
+  std::size_t select = wql.find("SELECT ");
+  std::size_t from_at = wql.find(" FROM ");
+  EXPECT_EQ(select, 0u) << wql;
+  EXPECT_NE(from_at, std::string::npos) << wql;
+  *from = wql.substr(from_at + 6);
+  std::istringstream list(wql.substr(7, from_at - 7));
+  std::string name;
+  while (std::getline(list, name, ',')) {
+    name.erase(0, name.find_first_not_of(' '));
+    names.push_back(name);
+  }
+  return names;
+}
+
+TEST(WmiQueryTest, SelectsOnlyDocumentedPropertiesOfEachClass) {
+  for (WmiPortClass c : {WmiPortClass::kTcp, WmiPortClass::kUdp}) {
+    for (bool auto_reuse : {false, true}) {
+      std::string from;
+      std::vector<std::string> selected =
+          SelectedProperties(WmiPortSettingQuery(c, auto_reuse), &from);
+      EXPECT_EQ(from, WmiPortClassName(c));
+      std::set<std::string> documented = DocumentedProperties(from);
+      ASSERT_FALSE(documented.empty()) << from;
+      EXPECT_EQ(selected, WmiPortSettingProperties(c, auto_reuse));
+      for (const std::string& name : selected)
+        EXPECT_EQ(documented.count(name), 1u) << from << " has no " << name;
+      EXPECT_NE(std::find(selected.begin(), selected.end(),
+                          "DynamicPortRangeStartPort"),
+                selected.end());
+    }
+  }
+  std::string from;
+  std::vector<std::string> tcp =
+      SelectedProperties(WmiPortSettingQuery(WmiPortClass::kTcp, true), &from);
+  EXPECT_NE(std::find(tcp.begin(), tcp.end(), "AutoReusePortRangeNumberOfPorts"),
+            tcp.end());
+}
+
+TEST(WmiAutoReuseRangeTest, DisabledWhenCountIsZeroOrMissing) {
+  DynamicPortSetting s;
+  std::vector<WmiPortSettingInstance> none = {
+      {"Internet", true, 49152, 16384, true, 0, 0},
+      {"Datacenter", true, 49152, 16384, false, 0, 0},
+  };
+  EXPECT_FALSE(ChooseWmiAutoReuseRange(none, &s));
+  std::vector<WmiPortSettingInstance> enabled = {
+      {"Datacenter", true, 49152, 16384, true, 40000, 500},
+      {"Internet", true, 49152, 16384, true, 30000, 2000},
+  };
+  ASSERT_TRUE(ChooseWmiAutoReuseRange(enabled, &s));
+  EXPECT_EQ(s.start, 30000);
+  EXPECT_EQ(s.count, 2000u);
+  std::vector<WmiPortSettingInstance> overflowing = {
+      {"Internet", true, 49152, 16384, true, 65000, 1000},
+  };
+  EXPECT_FALSE(ChooseWmiAutoReuseRange(overflowing, &s));
 }
 
 }  // namespace
