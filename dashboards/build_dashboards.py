@@ -367,8 +367,8 @@ def fleet():
                                '(rate(ephemeral_port_tcp_attempt_fails_total{%s}[$__rate_interval])))'
                                % sel, "{{instance}}")],
                        unit="cps", w=9),
-            stat("Hosts that logged 4227/4231 in range",
-                 "Windows hosts whose System log recorded Tcpip event 4227 or 4231 (ports "
+            stat("Hosts that logged 4227/4231/4266 in range",
+                 "Windows hosts whose System log recorded Tcpip event 4227, 4231 or 4266 (ports "
                  "already ran out) in the selected time range. Always 0 for Linux hosts.",
                  [target('count(sum by (instance) (increase(ephemeral_port_windows_events_total'
                          '{%s}[$__range])) > 0) or on() vector(0)' % sel, instant=True)],
@@ -596,14 +596,26 @@ def host():
                        unit="cps"),
             stat("Windows port exhaustion events in range",
                  "Tcpip events in the System log during the selected time range. 4231: a "
-                 "port could not be allocated because all were in use. 4227: a connect "
-                 "failed because the only free port had just been used toward the same "
-                 "endpoint. Any non-zero value means ports already ran out. Always 0 on Linux.",
+                 "TCP port could not be allocated because all were in use. 4266: the same for "
+                 "UDP. 4227: a connect failed because the only free port had just been used "
+                 "toward the same endpoint. Any non-zero value means ports already ran out. "
+                 "An exporter restart re-reads 24 h of the log, so trust the age panel beside "
+                 "it for when. Always 0 on Linux.",
                  [target('sum(increase(ephemeral_port_windows_events_total{%s, event_id="4231"}[$__range])) '
-                         'or on() vector(0)' % sel, "4231 (no port left)", instant=True),
+                         'or on() vector(0)' % sel, "4231 (no TCP port left)", instant=True),
+                  target('sum(increase(ephemeral_port_windows_events_total{%s, event_id="4266"}[$__range])) '
+                         'or on() vector(0)' % sel, "4266 (no UDP port left)", instant=True),
                   target('sum(increase(ephemeral_port_windows_events_total{%s, event_id="4227"}[$__range])) '
                          'or on() vector(0)' % sel, "4227 (port reused too soon)", instant=True)],
-                 steps=ZERO_GOOD_STEPS, w=12, h=8, graph=False),
+                 steps=ZERO_GOOD_STEPS, w=8, h=8, graph=False),
+            stat("Newest port exhaustion event",
+                 "When the newest Tcpip 4231, 4266 or 4227 event was logged "
+                 "(ephemeral_port_windows_event_last_timestamp_seconds); the alert pages while "
+                 "it is under 15 minutes old. Decades ago means none in the look-back (and "
+                 "always on Linux).",
+                 [target('max(ephemeral_port_windows_event_last_timestamp_seconds{%s}) * 1000 '
+                         'or on() vector(0)' % sel, "newest event", instant=True)],
+                 unit="dateTimeFromNow", w=4, h=8, graph=False),
         ],
         [row("Exporter")],
         [
@@ -746,11 +758,13 @@ def connectors():
                        [target('sum by (instance) (rate(ephemeral_port_tcp_active_opens_total{%s}[$__rate_interval]))'
                                % sel, "{{instance}}")], unit="cps", w=6),
             stat("Port exhaustion events in range",
-                 "Tcpip events 4231 (no port left) and 4227 (port reused too soon) in the "
-                 "System logs of the selected servers during the time range. Non-zero "
-                 "means users already saw failures.",
+                 "Tcpip events 4231 (no TCP port left), 4266 (no UDP port left) and 4227 "
+                 "(port reused too soon) in the System logs of the selected servers during "
+                 "the time range. Non-zero means users already saw failures.",
                  [target('sum(increase(ephemeral_port_windows_events_total{%s, event_id="4231"}[$__range])) '
                          'or on() vector(0)' % sel, "4231", instant=True),
+                  target('sum(increase(ephemeral_port_windows_events_total{%s, event_id="4266"}[$__range])) '
+                         'or on() vector(0)' % sel, "4266", instant=True),
                   target('sum(increase(ephemeral_port_windows_events_total{%s, event_id="4227"}[$__range])) '
                          'or on() vector(0)' % sel, "4227", instant=True)],
                  steps=ZERO_GOOD_STEPS, w=6, h=8, graph=False),

@@ -202,7 +202,7 @@ expect 'ephemeral_port_in_use{protocol="tcp",family="ipv4"}' '>=' "$N_CONNECTION
 expect 'ephemeral_port_sockets{protocol="tcp",family="ipv4",state="established"}' '>=' $((2 * N_CONNECTIONS))
 expect 'ephemeral_port_sockets{protocol="tcp",family="ipv4",state="listen"}' '>=' 2
 expect 'ephemeral_port_exhaustion_in_use{protocol="tcp"}' '>=' "$N_CONNECTIONS"
-expect 'ephemeral_port_tcp_active_opens_total' '>=' "$N_CONNECTIONS"
+expect 'ephemeral_port_tcp_active_opens_total{family="ipv4"}' '>=' "$N_CONNECTIONS"
 expect 'ephemeral_port_service_up{service="WAPCSvc"}' == 1
 expect 'ephemeral_port_service_processes{service="WAPCSvc"}' == 1
 expect 'ephemeral_port_processes_scanned' '>=' 2
@@ -214,18 +214,20 @@ if [[ $(value 'ephemeral_port_collector_success{collector="port_range"}') == 0 ]
   expect_log 'assuming the Windows default range 49152-65535'
   expect 'ephemeral_port_range_start{protocol="tcp",family="ipv4"}' == 49152
   expect 'ephemeral_port_range_size{protocol="tcp",family="ipv4"}' == 16384
+  expect 'ephemeral_port_range_info{source="default"}' == 1
 else
   expect 'ephemeral_port_collector_success{collector="port_range"}' == 1
   expect 'ephemeral_port_range_size{protocol="tcp",family="ipv4"}' '>' 0
 fi
 # Events: the Wine event log has no System channel to query.
 if [[ $(value 'ephemeral_port_collector_success{collector="events"}') == 0 ]]; then
-  expect_log 'collector=events msg="EvtQuery(System, Tcpip 4227/4231): '
+  expect_log 'collector=events msg="EvtQuery(System, Tcpip 4227/4231/4266): '
   expect_absent 'ephemeral_port_windows_events_total{event_id="4231"}'
 else
   expect 'ephemeral_port_collector_success{collector="events"}' == 1
   expect 'ephemeral_port_windows_events_total{event_id="4231"}' '>=' 0
   expect 'ephemeral_port_windows_events_total{event_id="4227"}' '>=' 0
+  expect 'ephemeral_port_windows_events_total{event_id="4266"}' '>=' 0
 fi
 expect_log 'bound TCP sockets are not visible'
 

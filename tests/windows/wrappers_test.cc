@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -18,6 +19,7 @@
 #include "sources/windows/iphlpapi.h"
 #include "sources/windows/port_range.h"
 #include "sources/windows/services.h"
+#include "sources/windows/wmi_session.h"
 
 namespace epx {
 namespace {
@@ -110,30 +112,75 @@ TEST(WrappersTest, BoundEndpointsAreReadOrReportedUnavailable) {
   }
 }
 
-TEST(WrappersTest, TcpStatisticsAreRead) {
-  TcpCounters c;
+TEST(WrappersTest, TcpStatisticsAreReadPerFamily) {
+  std::vector<TcpCounters> counters;
   std::string error;
-  ASSERT_TRUE(ReadTcpStatistics(&c, &error)) << error;
-  EXPECT_TRUE(c.valid);
+  ASSERT_TRUE(ReadTcpStatistics(&counters, &error)) << error;
+  ASSERT_FALSE(counters.empty());
+  for (const TcpCounters& c : counters) {
+    EXPECT_TRUE(c.valid);
+    EXPECT_TRUE(c.family == "ipv4" || c.family == "ipv6") << c.family;
+  }
 }
 
 TEST(WrappersTest, RunSystemProgramCapturesOutputAndExitStatus) {
   std::string out, error;
   ASSERT_TRUE(
-      RunSystemProgram(L"cmd.exe", L"/c echo epx-hello", 10000, &out, &error))
+      RunSystemProgram(L"cmd.exe", L"/c echo epx-hello", 10000, nullptr, &out,
+                       &error))
       << error;
   EXPECT_NE(out.find("epx-hello"), std::string::npos) << out;
-  EXPECT_FALSE(RunSystemProgram(L"cmd.exe", L"/c exit 3", 10000, &out, &error));
+  EXPECT_FALSE(
+      RunSystemProgram(L"cmd.exe", L"/c exit 3", 10000, nullptr, &out, &error));
   EXPECT_NE(error.find("exit status 3"), std::string::npos) << error;
   EXPECT_FALSE(
-      RunSystemProgram(L"no_such_program_epx.exe", L"", 10000, &out, &error));
+      RunSystemProgram(L"no_such_program_epx.exe", L"", 10000, nullptr, &out,
+                       &error));
   EXPECT_NE(error.find("no_such_program_epx.exe"), std::string::npos) << error;
 }
 
+TEST(WrappersTest, RunSystemProgramStopsWhenCancelled) {
+  std::atomic<bool> cancel{true};
+  std::string out, error;
+  ULONGLONG start = GetTickCount64();
+  EXPECT_FALSE(RunSystemProgram(L"cmd.exe", L"/c ping -n 30 127.0.0.1", 60000,
+                                &cancel, &out, &error));
+  EXPECT_LT(GetTickCount64() - start, 10000u);
+  EXPECT_NE(error.find("no answer"), std::string::npos) << error;
+}
+
+TEST(WrappersTest, WmiSessionAnswersAndNamesWmiErrors) {
+  WmiSession cimv2(L"ROOT\\CIMV2");
+  std::vector<WmiRow> rows;
+  std::string error;
+  ASSERT_TRUE(cimv2.Query("SELECT Caption FROM Win32_OperatingSystem",
+                          {"Caption"}, 30000, nullptr, &rows, &error))
+      << error;
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(rows[0].strings.count("Caption"), 1u);
+  // A second call on the same session and COM thread.
+  rows.clear();
+  EXPECT_TRUE(cimv2.Query("SELECT Caption FROM Win32_OperatingSystem",
+                          {"Caption"}, 30000, nullptr, &rows, &error))
+      << error;
+  WmiSession missing(L"ROOT\\NoSuchNamespaceEpx");
+  EXPECT_FALSE(missing.Query("SELECT * FROM Foo", {}, 30000, nullptr, &rows,
+                             &error));
+  EXPECT_NE(error.find("ConnectServer(ROOT\\NoSuchNamespaceEpx)"),
+            std::string::npos)
+      << error;
+  EXPECT_STREQ(WbemCodeName(0x80041017u), "WBEM_E_INVALID_QUERY");
+  std::printf("WMI error as named: %s\n", error.c_str());
+}
+
 TEST(WrappersTest, PortRangesAlwaysCoverFourPools) {
-  std::vector<PortRange> ranges;
-  std::string source, error;
-  bool ok = ReadWindowsPortRanges(&ranges, &source, &error);
+  WmiSession wmi(L"ROOT\\StandardCimv2");
+  PortRangeReading reading;
+  ReadWindowsPortRanges(&wmi, nullptr, &reading);
+  const std::vector<PortRange>& ranges = reading.ranges;
+  const std::string& source = reading.source;
+  const std::string& error = reading.error;
+  bool ok = error.empty();
   ASSERT_EQ(ranges.size(), 4u);
   for (const PortRange& r : ranges) {
     EXPECT_GT(r.size, 0u);
@@ -142,8 +189,8 @@ TEST(WrappersTest, PortRangesAlwaysCoverFourPools) {
   if (ok) {
     EXPECT_TRUE(source == "wmi" || source == "netsh") << source;
   } else {
-    EXPECT_NE(error.find("WMI"), std::string::npos) << error;
     if (source == "default") {
+      EXPECT_NE(error.find("WMI"), std::string::npos) << error;
       EXPECT_EQ(ranges[0].start, 49152);
       EXPECT_EQ(ranges[0].size, 16384u);
       EXPECT_NE(error.find("49152-65535"), std::string::npos) << error;

@@ -222,6 +222,7 @@ void ReadWindowsPortRanges(WmiSession* wmi, const std::atomic<bool>* cancel,
     }
   }
   bool from_netsh = false;
+  std::string netsh_errors;
   for (Protocol p : {Protocol::kTcp, Protocol::kUdp}) {
     int pi = p == Protocol::kTcp ? 0 : 1;
     if (known[pi]) continue;
@@ -234,7 +235,7 @@ void ReadWindowsPortRanges(WmiSession* wmi, const std::atomic<bool>* cancel,
       if (!RunSystemProgram(L"netsh.exe", args, kNetshTimeoutMs, cancel, &text,
                             &e) ||
           !ParseNetshDynamicPortRange(text, &s, &e)) {
-        AddProblem("netsh " + Utf8FromWide(args) + ": " + e, &out->error);
+        AddProblem("netsh " + Utf8FromWide(args) + ": " + e, &netsh_errors);
         all = false;
         break;
       }
@@ -245,6 +246,7 @@ void ReadWindowsPortRanges(WmiSession* wmi, const std::atomic<bool>* cancel,
   }
   if (!known[0] || !known[1]) {
     if (!wmi_errors.empty()) AddProblem("WMI: " + wmi_errors, &out->error);
+    if (!netsh_errors.empty()) AddProblem(netsh_errors, &out->error);
     AddProblem("assuming the Windows default range 49152-65535", &out->error);
     for (int p = 0; p < 2; ++p) {
       if (known[p]) continue;
