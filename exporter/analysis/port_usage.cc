@@ -1,6 +1,7 @@
 #include "analysis/port_usage.h"
 
 #include "analysis/auto_reuse_pool.h"
+#include "analysis/connect_event_summary.h"
 #include "analysis/flat_index.h"
 
 #include <algorithm>
@@ -706,6 +707,8 @@ PortUsageReport AnalyzePortUsage(const Snapshot& snapshot,
                                  const AnalysisOptions& options) {
   PortUsageReport report = Analyzer(snapshot, options).Run();
   AnalyzeAutoReusePools(snapshot, &report);
+  report.connect_events =
+      SummarizeConnectEvents(snapshot.connect_events, options);
   return report;
 }
 

@@ -143,6 +143,8 @@ struct PortUsageReport {
   /// Windows TcpTimedWaitDelay in seconds when configured, else -1.
   std::int64_t tcp_time_wait_delay_seconds = -1;
   std::vector<TcpCounters> tcp_counters;
+  /// Linux connect events: totals, top processes and destinations.
+  ConnectEvents connect_events;
   /// Where the ranges came from and when they were read (Snapshot).
   std::string range_source;
   double range_read_seconds = 0;

@@ -173,8 +173,13 @@ bool ApplyConfigYaml(const std::string& yaml_text, const std::string& file_name,
                          [&](N v, K kk) {
                            return r.Bool(v, kk, &c.source.collect_processes);
                          }},
-                        {"tcp_stats", [&](N v, K kk) {
+                        {"tcp_stats",
+                         [&](N v, K kk) {
                            return r.Bool(v, kk, &c.source.collect_tcp_stats);
+                         }},
+                        {"connect_events", [&](N v, K kk) {
+                           return r.Bool(v, kk,
+                                         &c.source.collect_connect_events);
                          }}});
         }},
        {"limits",

@@ -29,6 +29,10 @@ const FlagSpec kFlags[] = {
      "Attribute sockets to processes and services (default true)."},
     {"collector.tcp_stats", Kind::kBool,
      "Export TCP open/fail counters (default true)."},
+    {"collector.connect_events", Kind::kBool,
+     "Linux: count connect() failures for lack of a port and outbound "
+     "connects per process in the kernel with BPF; needs CAP_BPF and "
+     "CAP_PERFMON (default false)."},
     {"top.processes", Kind::kCount, "Processes to report (default 10)."},
     {"top.destinations", Kind::kCount, "Destinations to report (default 10)."},
     {"top.local-addresses", Kind::kCount,
@@ -186,6 +190,8 @@ bool ApplyFlagOverrides(const CommandLine& command_line, Config* config,
       bool b = value == "true";
       if (name == "collector.processes") c.source.collect_processes = b;
       if (name == "collector.tcp_stats") c.source.collect_tcp_stats = b;
+      if (name == "collector.connect_events")
+        c.source.collect_connect_events = b;
     } else if (spec->kind == Kind::kList) {
       if (value.empty()) return fail("empty service name");
       if (!services_reset) c.source.watched_services.clear();

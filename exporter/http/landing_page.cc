@@ -43,6 +43,8 @@ std::string DescribeConfig(const Config& c) {
       << "\ncollectors:\n  processes: "
       << (c.source.collect_processes ? "true" : "false")
       << "\n  tcp_stats: " << (c.source.collect_tcp_stats ? "true" : "false")
+      << "\n  connect_events: "
+      << (c.source.collect_connect_events ? "true" : "false")
       << "\nlimits:\n  top_processes: " << c.limits.top_processes
       << "\n  top_destinations: " << c.limits.top_destinations
       << "\n  top_local_addresses: " << c.limits.top_local_addresses

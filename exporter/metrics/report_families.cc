@@ -359,6 +359,72 @@ void AddCounters(const PortUsageReport& r, FamilyBuilder& b) {
   }
 }
 
+void AddConnectEvents(const PortUsageReport& r, FamilyBuilder& b) {
+  const ConnectEvents& e = r.connect_events;
+  if (!e.valid) return;
+  auto& failures = b.Counter(
+      "connect_failures_total",
+      "connect() calls that failed with EADDRNOTAVAIL (no local port left) "
+      "since the exporter started, counted in the kernel (Linux BPF).");
+  auto& connects = b.Counter(
+      "connects_total",
+      "Outbound TCP connects that got a local port since the exporter "
+      "started (Linux BPF); short-lived connections included.");
+  for (Family f : {Family::kIpv4, Family::kIpv6}) {
+    int i = f == Family::kIpv4 ? 0 : 1;
+    Labels labels{L("protocol", "tcp"), L("family", FamilyName(f))};
+    FamilyBuilder::Set(failures, labels,
+                       static_cast<double>(e.tcp_connect_failures[i]));
+    FamilyBuilder::Set(connects, labels,
+                       static_cast<double>(e.tcp_connects[i]));
+  }
+  auto& zero = b.Counter(
+      "port_allocation_failures_total",
+      "bind() or listen() to port 0 (call=bind) and UDP sends or connects "
+      "without bind() (call=autobind) that found no free port (Linux BPF).");
+  FamilyBuilder::Set(zero, {L("protocol", "tcp"), L("call", "bind")},
+                     static_cast<double>(e.bind_failures[0]));
+  FamilyBuilder::Set(zero, {L("protocol", "udp"), L("call", "bind")},
+                     static_cast<double>(e.bind_failures[1]));
+  FamilyBuilder::Set(zero, {L("protocol", "udp"), L("call", "autobind")},
+                     static_cast<double>(e.udp_autobind_failures));
+  auto& process_failures = b.Counter(
+      "process_connect_failures_total",
+      "connect() EADDRNOTAVAIL failures plus port-0 bind/autobind failures "
+      "of a process (top N by failures; Linux BPF).");
+  auto& process_connects = b.Counter(
+      "process_connects_total",
+      "Outbound TCP connects of a process (top N by connects, and every "
+      "process with failures; Linux BPF).");
+  for (const ConnectEventProcess& p : e.processes) {
+    Labels labels{L("process", p.name), L("pid", std::to_string(p.pid))};
+    FamilyBuilder::Set(
+        process_failures, labels,
+        static_cast<double>(p.connect_failures + p.port_zero_failures));
+    FamilyBuilder::Set(process_connects, labels,
+                       static_cast<double>(p.connects));
+  }
+  auto& destination_failures = b.Counter(
+      "destination_connect_failures_total",
+      "connect() EADDRNOTAVAIL failures toward a destination (top N; Linux "
+      "BPF).");
+  for (const ConnectEventDestination& d : e.destinations) {
+    FamilyBuilder::Set(destination_failures,
+                       {L("protocol", ProtocolName(d.protocol)),
+                        L("remote_address", d.address.ToString()),
+                        L("remote_port", std::to_string(d.port))},
+                       static_cast<double>(d.failures));
+  }
+  auto& dropped = b.Counter(
+      "connect_events_dropped_total",
+      "Events counted in the totals but not per process or destination, "
+      "because that kernel map was full.");
+  FamilyBuilder::Set(dropped, {L("map", "processes")},
+                     static_cast<double>(e.processes_dropped));
+  FamilyBuilder::Set(dropped, {L("map", "destinations")},
+                     static_cast<double>(e.destinations_dropped));
+}
+
 void AddExporterInfo(const PortUsageReport& r, const BuildInfo& build,
                      FamilyBuilder& b) {
   auto& success = b.Gauge("collector_success",
@@ -391,6 +457,7 @@ std::vector<MetricFamily> BuildMetricFamilies(const PortUsageReport& report,
   AddServices(report, b);
   AddDestinations(report, b);
   AddCounters(report, b);
+  AddConnectEvents(report, b);
   AddExporterInfo(report, build, b);
   return b.TakeNonEmpty();
 }

@@ -93,6 +93,45 @@ struct EventCounts {
   std::map<int, double> newest_seconds;
 };
 
+/// Connect events of one process, counted in the kernel (Linux BPF).
+struct ConnectEventProcess {
+  std::int64_t pid = 0;
+  std::string name;
+  /// connect() calls that failed with EADDRNOTAVAIL (no local port).
+  std::uint64_t connect_failures = 0;
+  /// Outbound TCP connects that got a local port.
+  std::uint64_t connects = 0;
+  /// bind() to port 0 and UDP autobinds that found no port.
+  std::uint64_t port_zero_failures = 0;
+};
+
+/// connect() failures toward one destination, counted in the kernel.
+struct ConnectEventDestination {
+  Protocol protocol = Protocol::kTcp;
+  IpAddress address;
+  std::uint16_t port = 0;
+  std::uint64_t failures = 0;
+};
+
+/// What the pool running dry did to applications since the exporter
+/// started (Linux connect_events collector); counters only grow.
+struct ConnectEvents {
+  bool valid = false;
+  /// Indexed by Family: TCP connect() failures with EADDRNOTAVAIL.
+  std::uint64_t tcp_connect_failures[2] = {0, 0};
+  /// Indexed by Family: outbound TCP connects that got a port.
+  std::uint64_t tcp_connects[2] = {0, 0};
+  /// Indexed by Protocol: bind()/listen() to port 0 without a free port.
+  std::uint64_t bind_failures[2] = {0, 0};
+  /// UDP sends or connects without bind() that found no port.
+  std::uint64_t udp_autobind_failures = 0;
+  /// Events not attributed because the kernel map was full, by map.
+  std::uint64_t processes_dropped = 0;
+  std::uint64_t destinations_dropped = 0;
+  std::vector<ConnectEventProcess> processes;
+  std::vector<ConnectEventDestination> destinations;
+};
+
 /// A further owner of a socket shared by several processes (inherited or
 /// passed descriptors); the first owner is SocketRecord::pid.
 struct ExtraOwner {
@@ -135,6 +174,7 @@ struct Snapshot {
   /// One entry per family on Windows, one for both on Linux.
   std::vector<TcpCounters> tcp_counters;
   EventCounts events;
+  ConnectEvents connect_events;
   std::vector<CollectorStatus> collectors;
 };
 

@@ -16,6 +16,8 @@ struct SourceOptions {
   std::string procfs_root = "/proc";
   bool collect_processes = true;
   bool collect_tcp_stats = true;
+  /// Linux: the BPF connect_events collector (opt-in: needs privileges).
+  bool collect_connect_events = false;
   /// systemd units (Linux) or service names (Windows) to report always.
   std::vector<std::string> watched_services;
 };

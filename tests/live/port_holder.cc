@@ -6,6 +6,11 @@
 //   bindconnect BIND ADDR PORT N   -> ok OPENED ERR  (bind BIND:0 first)
 //   fill ADDR PORT                 -> ok OPENED ERR  (until connect fails)
 //   bind ADDR COUNT                -> ok BOUND ERR   (bound, unconnected TCP)
+//   attempt ADDR PORT COUNT        -> ok FAILED ERR  (COUNT connects, each
+//                                     closed: how many failed, last errno)
+//   churn ADDR PORT COUNT          -> ok DONE ERR    (connect, then close
+//                                     with RST so no TIME_WAIT is left)
+//   bindzero ADDR COUNT [udp]      -> ok FAILED ERR  (bind to port 0, close)
 //   udp ADDR PORT COUNT            -> ok OPENED ERR  (connected UDP)
 //   close PORT COUNT               -> ok CLOSED P... (client-first close of
 //                                     connections to PORT: TIME_WAIT here;
@@ -222,6 +227,59 @@ int Connect(const std::string& bind_host, const std::string& host, int port,
   return opened;
 }
 
+// connect()s count fresh sockets and closes each at once (RST when
+// `reset`); returns how many connects failed, *err the last errno.
+int AttemptConnects(const std::string& host, int port, long count, bool reset,
+                    int* err) {
+  sockaddr_storage ss;
+  socklen_t len;
+  *err = 0;
+  if (!MakeAddr(host, port, &ss, &len)) {
+    *err = EINVAL;
+    return 0;
+  }
+  int failed = 0;
+  for (long i = 0; i < count; ++i) {
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      *err = errno;
+      return failed;
+    }
+    if (connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+      *err = errno;
+      ++failed;
+    } else if (reset) {
+      linger l{1, 0};
+      setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    }
+    close(fd);
+  }
+  return failed;
+}
+
+// bind()s count fresh sockets to port 0 of host and closes each; returns
+// how many binds failed.
+int BindZero(const std::string& host, long count, int type, int* err) {
+  *err = 0;
+  int failed = 0;
+  for (long i = 0; i < count; ++i) {
+    sockaddr_storage ss;
+    socklen_t len;
+    MakeAddr(host, 0, &ss, &len);
+    int fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      *err = errno;
+      return failed;
+    }
+    if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+      *err = errno;
+      ++failed;
+    }
+    close(fd);
+  }
+  return failed;
+}
+
 int BindOnly(const std::string& host, long count, int* err) {
   *err = 0;
   int bound = 0;
@@ -338,6 +396,20 @@ int main(int argc, char** argv) {
       long count;
       in >> a >> count;
       int n = BindOnly(a, count, &err);
+      reply << "ok " << n << " " << ErrName(err);
+    } else if (cmd == "attempt" || cmd == "churn") {
+      int port;
+      long count;
+      in >> a >> port >> count;
+      int n = AttemptConnects(a, port, count, cmd == "churn", &err);
+      reply << "ok " << (cmd == "churn" ? count - n : n) << " "
+            << ErrName(err);
+    } else if (cmd == "bindzero") {
+      long count;
+      std::string kind;
+      in >> a >> count >> kind;
+      int n = BindZero(a, count, kind == "udp" ? SOCK_DGRAM : SOCK_STREAM,
+                       &err);
       reply << "ok " << n << " " << ErrName(err);
     } else if (cmd == "close") {
       int port;

@@ -28,7 +28,9 @@ std::string Join(const std::string& root, const char* relative) {
 }  // namespace
 
 LinuxHostSource::LinuxHostSource(SourceOptions options)
-    : options_(std::move(options)), scanner_(options_.procfs_root) {}
+    : options_(std::move(options)), scanner_(options_.procfs_root) {
+  if (options_.collect_connect_events) connect_events_.Start();
+}
 
 Snapshot LinuxHostSource::Collect() {
   Snapshot snapshot;
@@ -56,6 +58,11 @@ Snapshot LinuxHostSource::Collect() {
   if (options_.collect_tcp_stats) {
     RunCollector("tcp_stats", &snapshot, [&](std::string* error) {
       return CollectTcpStats(&snapshot, error);
+    });
+  }
+  if (options_.collect_connect_events) {
+    RunCollector("connect_events", &snapshot, [&](std::string* error) {
+      return connect_events_.Read(&snapshot.connect_events, error);
     });
   }
   last_socket_count_ = snapshot.sockets.size();

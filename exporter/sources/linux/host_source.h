@@ -4,12 +4,14 @@
 #include <vector>
 
 #include "sources/host_source.h"
+#include "sources/linux/connect_events.h"
 #include "sources/linux/process_scanner.h"
 
 namespace epx {
 
 /// Linux: sockets from inet_diag or /proc/net, range from sysctl files,
-/// owners from /proc/<pid>/fd, counters from /proc/net/snmp.
+/// owners from /proc/<pid>/fd, counters from /proc/net/snmp, connect
+/// failures and churn from a BPF program when enabled.
 class LinuxHostSource : public HostSource {
  public:
   /// Sockets seen last time from which the dumps run on two threads.
@@ -32,6 +34,7 @@ class LinuxHostSource : public HostSource {
 
   SourceOptions options_;
   ProcessSocketScanner scanner_;
+  ConnectEventCollector connect_events_;
   std::size_t last_socket_count_ = 0;
   std::uint32_t last_unreadable_ = 0;
 };

@@ -155,6 +155,12 @@ std::unique_ptr<HostSource> MakeHostSource(const SourceOptions& options) {
 }
 
 bool CheckHostSource(const SourceOptions& options, std::string* error) {
+  if (options.collect_connect_events) {
+    *error =
+        "collector connect_events is Linux only (Windows reports its port "
+        "exhaustion through Tcpip events 4227, 4231 and 4266)";
+    return false;
+  }
   if (options.socket_source != "iphlpapi") {
     *error = "socket source '" + options.socket_source +
              "' is not available on Windows (use iphlpapi)";

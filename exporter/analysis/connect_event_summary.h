@@ -1,0 +1,14 @@
+#pragma once
+
+#include "analysis/port_usage.h"
+#include "model/snapshot.h"
+
+namespace epx {
+
+/// Pure: the connect events to report: every total, the top N processes by
+/// connect failures (then port-0 failures, then connects), the top N
+/// processes by connects, and the top N destinations by failures.
+ConnectEvents SummarizeConnectEvents(const ConnectEvents& events,
+                                     const AnalysisOptions& options);
+
+}  // namespace epx

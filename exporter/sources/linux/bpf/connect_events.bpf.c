@@ -1,0 +1,219 @@
+/* Counts what the pool running dry does to applications, in the kernel:
+   TCP connect() failing for lack of a local port, outbound TCP connects per
+   process, bind() to port 0 failing with EADDRINUSE and UDP connect()
+   failing to autobind. Only sockets of the network namespace target_netns
+   count. Aggregated in bounded maps; user space reads counts only.
+
+   TCP uses the sock:inet_sock_set_state raw tracepoint (no tracefs, and it
+   fires on TCP state changes only): tcp_v4_connect()/tcp_v6_connect() move
+   the socket to SYN_SENT before choosing a port and back to CLOSE when
+   inet_hash_connect() finds none, still in the caller's context and with no
+   local port. bind() and UDP connect() use the syscall tracepoints, which
+   need tracefs; without it that part stays off. CO-RE against the running
+   kernel's BTF. */
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "connect_events.h"
+
+#define EPX_EADDRINUSE 98
+#define EPX_EAGAIN 11
+#define EPX_AF_INET 2
+#define EPX_AF_INET6 10
+#define EPX_S_IFMT 00170000
+#define EPX_S_IFSOCK 0140000
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile __u32 target_netns = 0;
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, EPX_TOTAL_COUNT);
+  __type(key, __u32);
+  __type(value, __u64);
+} totals SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, EPX_MAX_PROCESSES);
+  __type(key, struct epx_process_key);
+  __type(value, struct epx_process_counts);
+} processes SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, EPX_MAX_DESTINATIONS);
+  __type(key, struct epx_destination_key);
+  __type(value, __u64);
+} destinations SEC(".maps");
+
+/* A bind() to port 0 or a UDP connect() in flight, by thread: the socket's
+   protocol (IPPROTO_*), or 0 for a call not of interest. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 4096);
+  __type(key, __u32);
+  __type(value, __u8);
+} pending SEC(".maps");
+
+static __always_inline void add_total(__u32 index) {
+  __u64 *value = bpf_map_lookup_elem(&totals, &index);
+  if (value) *value += 1;
+}
+
+static __always_inline int in_target_netns(const struct sock *sk) {
+  return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) == target_netns;
+}
+
+enum { EPX_FAILED, EPX_ATTEMPT, EPX_PORT_ZERO_FAILED };
+
+static __always_inline void add_process(int which) {
+  struct epx_process_key key = {};
+  key.pid = bpf_get_current_pid_tgid() >> 32;
+  bpf_get_current_comm(key.comm, sizeof key.comm);
+  struct epx_process_counts *counts = bpf_map_lookup_elem(&processes, &key);
+  if (!counts) {
+    struct epx_process_counts zero = {};
+    bpf_map_update_elem(&processes, &key, &zero, BPF_NOEXIST);
+    counts = bpf_map_lookup_elem(&processes, &key);
+    if (!counts) {
+      add_total(EPX_PROCESSES_DROPPED);
+      return;
+    }
+  }
+  if (which == EPX_FAILED)
+    __sync_fetch_and_add(&counts->connect_failed, 1);
+  else if (which == EPX_ATTEMPT)
+    __sync_fetch_and_add(&counts->connect_attempts, 1);
+  else
+    __sync_fetch_and_add(&counts->port_zero_failed, 1);
+}
+
+static __always_inline void add_destination(const struct sock *sk,
+                                            int family) {
+  struct epx_destination_key key = {};
+  key.port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+  __u32 v4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+  if (family == EPX_AF_INET6) {
+    BPF_CORE_READ_INTO(&key.addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+    key.family = 6;
+    /* A v4-mapped connect (tcp_v4_connect on an IPv6 socket) sets only
+       the IPv4 destination. */
+    int unset = 1;
+    for (int i = 0; i < 16; i++) unset &= key.addr[i] == 0;
+    if (unset && v4 != 0) family = EPX_AF_INET;
+  }
+  if (family == EPX_AF_INET) {
+    __builtin_memset(key.addr, 0, sizeof key.addr);
+    __builtin_memcpy(key.addr, &v4, 4);
+    key.family = 4;
+  }
+  __u64 *count = bpf_map_lookup_elem(&destinations, &key);
+  if (!count) {
+    __u64 zero = 0;
+    bpf_map_update_elem(&destinations, &key, &zero, BPF_NOEXIST);
+    count = bpf_map_lookup_elem(&destinations, &key);
+    if (!count) {
+      add_total(EPX_DESTINATIONS_DROPPED);
+      return;
+    }
+  }
+  __sync_fetch_and_add(count, 1);
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(inet_sock_set_state, const struct sock *sk, int oldstate,
+             int newstate) {
+  if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !in_target_netns(sk))
+    return 0;
+  int family = BPF_CORE_READ(sk, __sk_common.skc_family);
+  int v6 = family == EPX_AF_INET6;
+  if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) {
+    add_total(v6 ? EPX_TCP6_CONNECT_ATTEMPTS : EPX_TCP4_CONNECT_ATTEMPTS);
+    add_process(EPX_ATTEMPT);
+  } else if (oldstate == TCP_SYN_SENT && newstate == TCP_CLOSE &&
+             BPF_CORE_READ(sk, __sk_common.skc_num) == 0) {
+    add_total(v6 ? EPX_TCP6_CONNECT_FAILED : EPX_TCP4_CONNECT_FAILED);
+    add_process(EPX_FAILED);
+    add_destination(sk, family);
+  }
+  return 0;
+}
+
+/* The socket behind descriptor fd of the current task, or NULL. */
+static __always_inline struct sock *sock_of_fd(int fd) {
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+  if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds)) return 0;
+  struct file **fds = BPF_CORE_READ(fdt, fd);
+  struct file *file = 0;
+  bpf_probe_read_kernel(&file, sizeof file, &fds[fd]);
+  if (!file) return 0;
+  umode_t mode = BPF_CORE_READ(file, f_inode, i_mode);
+  if ((mode & EPX_S_IFMT) != EPX_S_IFSOCK) return 0;
+  struct socket *sock = BPF_CORE_READ(file, private_data);
+  return BPF_CORE_READ(sock, sk);
+}
+
+static __always_inline void remember(int fd, int want_protocol) {
+  struct sock *sk = sock_of_fd(fd);
+  if (!sk || !in_target_netns(sk)) return;
+  __u8 protocol = BPF_CORE_READ(sk, sk_protocol);
+  if (want_protocol && protocol != want_protocol) return;
+  __u32 tid = (__u32)bpf_get_current_pid_tgid();
+  bpf_map_update_elem(&pending, &tid, &protocol, BPF_ANY);
+}
+
+static __always_inline int take(void) {
+  __u32 tid = (__u32)bpf_get_current_pid_tgid();
+  __u8 *protocol = bpf_map_lookup_elem(&pending, &tid);
+  if (!protocol) return 0;
+  int p = *protocol;
+  bpf_map_delete_elem(&pending, &tid);
+  return p;
+}
+
+SEC("tracepoint/syscalls/sys_enter_bind")
+int bind_enter(struct trace_event_raw_sys_enter *ctx) {
+  struct sockaddr_in *addr = (struct sockaddr_in *)ctx->args[1];
+  struct sockaddr_in a = {};
+  if (bpf_probe_read_user(&a, sizeof a, addr) != 0) return 0;
+  if ((a.sin_family != EPX_AF_INET && a.sin_family != EPX_AF_INET6) ||
+      a.sin_port != 0) {
+    return 0;
+  }
+  remember((int)ctx->args[0], 0);
+  return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_bind")
+int bind_exit(struct trace_event_raw_sys_exit *ctx) {
+  int protocol = take();
+  if (!protocol || ctx->ret != -EPX_EADDRINUSE) return 0;
+  if (protocol == IPPROTO_TCP)
+    add_total(EPX_TCP_BIND_FAILED);
+  else if (protocol == IPPROTO_UDP)
+    add_total(EPX_UDP_BIND_FAILED);
+  else
+    return 0;
+  add_process(EPX_PORT_ZERO_FAILED);
+  return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int connect_enter(struct trace_event_raw_sys_enter *ctx) {
+  remember((int)ctx->args[0], IPPROTO_UDP);
+  return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int connect_exit(struct trace_event_raw_sys_exit *ctx) {
+  if (take() != IPPROTO_UDP || ctx->ret != -EPX_EAGAIN) return 0;
+  add_total(EPX_UDP_AUTOBIND_FAILED);
+  add_process(EPX_PORT_ZERO_FAILED);
+  return 0;
+}

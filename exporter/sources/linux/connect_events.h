@@ -1,0 +1,42 @@
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "model/snapshot.h"
+
+namespace epx {
+
+/// Counts, in the kernel, connect() failures for lack of a local port,
+/// outbound TCP connects and port-0 bind/autobind failures of this network
+/// namespace (the BPF program bpf/connect_events.bpf.c); counts start at
+/// Start(). Thread-safe.
+class ConnectEventCollector {
+ public:
+  ConnectEventCollector();
+  ~ConnectEventCollector();
+  ConnectEventCollector(const ConnectEventCollector&) = delete;
+  ConnectEventCollector& operator=(const ConnectEventCollector&) = delete;
+
+  /// Loads and attaches the program once; later calls do nothing. A failure
+  /// is kept for Read() to report.
+  void Start();
+
+  /// Copies the counts since Start() into *out (Start() first if needed). False with *error naming what
+  /// is missing (privileges, BTF, a kernel hook, a build without BPF) when
+  /// the program cannot run; a failed load is not retried. Hooks that need
+  /// tracefs (bind(), UDP connect()) and cannot attach are named once in
+  /// the log; the rest still counts.
+  bool Read(ConnectEvents* out, std::string* error);
+
+  struct Program;
+
+ private:
+  std::mutex mutex_;
+  bool tried_ = false;
+  std::string load_error_;
+  std::unique_ptr<Program> program_;
+};
+
+}  // namespace epx

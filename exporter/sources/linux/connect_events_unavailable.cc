@@ -1,0 +1,19 @@
+#include "sources/linux/connect_events.h"
+
+namespace epx {
+
+struct ConnectEventCollector::Program {};
+
+ConnectEventCollector::ConnectEventCollector() = default;
+ConnectEventCollector::~ConnectEventCollector() = default;
+
+void ConnectEventCollector::Start() {}
+
+bool ConnectEventCollector::Read(ConnectEvents*, std::string* error) {
+  *error =
+      "this build has no BPF support (it was built without clang, bpftool, "
+      "libbpf or kernel BTF)";
+  return false;
+}
+
+}  // namespace epx
