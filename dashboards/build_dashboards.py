@@ -362,7 +362,8 @@ def fleet():
                        unit="cps", w=9),
             timeseries("Failed TCP connection attempts per second (top 10 hosts)",
                        "TCP connection attempts that failed (AttemptFails): refused or reset "
-                       "connects, and connects that found no free port.",
+                       "connects. On Linux a connect that finds no free port never sends a SYN "
+                       "and is not counted here: see the failing-connects panel.",
                        [target('topk(10, sum by (instance) '
                                '(rate(ephemeral_port_tcp_attempt_fails_total{%s}[$__rate_interval])))'
                                % sel, "{{instance}}")],
@@ -372,7 +373,14 @@ def fleet():
                  "already ran out) in the selected time range. Always 0 for Linux hosts.",
                  [target('count(sum by (instance) (increase(ephemeral_port_windows_events_total'
                          '{%s}[$__range])) > 0) or on() vector(0)' % sel, instant=True)],
-                 steps=ZERO_GOOD_STEPS, w=6, h=8, graph=False),
+                 steps=ZERO_GOOD_STEPS, w=3, h=8, graph=False),
+            stat("Linux hosts with failing connects in range",
+                 "Linux hosts where connect() or a port-0 bind failed for lack of a port in "
+                 "the selected time range, counted in the kernel by the connect_events "
+                 "collector (hosts without it are not counted).",
+                 [target('count(sum by (instance) (increase(ephemeral_port_connect_failures_total'
+                         '{%s}[$__range])) > 0) or on() vector(0)' % sel, instant=True)],
+                 steps=ZERO_GOOD_STEPS, w=3, h=8, graph=False),
         ],
         [
             text("How to read this dashboard",
@@ -587,11 +595,11 @@ def host():
                        "Outbound connections started (ActiveOpens), inbound connections "
                        "accepted (PassiveOpens) and connection attempts that failed "
                        "(AttemptFails), per second.",
-                       [target('rate(ephemeral_port_tcp_active_opens_total{%s}[$__rate_interval])' % sel,
+                       [target('sum(rate(ephemeral_port_tcp_active_opens_total{%s}[$__rate_interval]))' % sel,
                                "outbound opened"),
-                        target('rate(ephemeral_port_tcp_passive_opens_total{%s}[$__rate_interval])' % sel,
+                        target('sum(rate(ephemeral_port_tcp_passive_opens_total{%s}[$__rate_interval]))' % sel,
                                "inbound accepted"),
-                        target('rate(ephemeral_port_tcp_attempt_fails_total{%s}[$__rate_interval])' % sel,
+                        target('sum(rate(ephemeral_port_tcp_attempt_fails_total{%s}[$__rate_interval]))' % sel,
                                "attempts failed")],
                        unit="cps"),
             stat("Windows port exhaustion events in range",
@@ -616,6 +624,43 @@ def host():
                  [target('max(ephemeral_port_windows_event_last_timestamp_seconds{%s}) * 1000 '
                          'or on() vector(0)' % sel, "newest event", instant=True)],
                  unit="dateTimeFromNow", w=4, h=8, graph=False),
+        ],
+        [row("Failing connects and churn (Linux, connect_events collector)")],
+        [
+            timeseries("Connects failing for lack of a port",
+                       "connect() calls that failed with EADDRNOTAVAIL and port-0 binds or UDP "
+                       "autobinds that found no port, per second, counted in the kernel (BPF). "
+                       "Anything above zero means applications are getting errors now. Empty "
+                       "unless the connect_events collector is on (Linux).",
+                       [target('sum by (protocol) (rate(ephemeral_port_connect_failures_total{%s}[$__rate_interval]))'
+                               % sel, "{{protocol}} connect()"),
+                        target('sum by (protocol, call) (rate(ephemeral_port_port_allocation_failures_total{%s}[$__rate_interval]))'
+                               % sel, "{{protocol}} {{call}}")],
+                       unit="cps", w=8),
+            table("Processes whose connects fail",
+                  "Processes whose connects or port-0 binds failed for lack of a port since "
+                  "the exporter started (a process's series is born at its first failure).",
+                  [target('topk(10, ephemeral_port_process_connect_failures_total{%s} > 0)'
+                          % sel, instant=True, table=True)],
+                  [("process", "Process", None, None), ("pid", "PID", None, None),
+                   ("Value", "Failures", "none", None)],
+                  sort_by="Failures", w=5, hide=("Time", "job", "__name__", "instance")),
+            table("Destinations of failing connects",
+                  "Remote addresses and ports that connects failed toward for lack of a port "
+                  "since the exporter started.",
+                  [target('topk(10, ephemeral_port_destination_connect_failures_total{%s})'
+                          % sel, instant=True, table=True)],
+                  [("remote_address", "Destination", None, None),
+                   ("remote_port", "Port", None, None), ("Value", "Failures", "none", None)],
+                  sort_by="Failures", w=5,
+                  hide=("Time", "job", "__name__", "instance", "protocol")),
+            timeseries("Who churns: outbound connects per process",
+                       "Outbound TCP connects per second of the busiest processes, counted in the "
+                       "kernel, short-lived connections included. TIME_WAIT sockets have no owner; "
+                       "this panel names the process that made them.",
+                       [target('topk(10, sum by (process, pid) (rate(ephemeral_port_process_connects_total{%s}[$__rate_interval])))'
+                               % sel, "{{process}} ({{pid}})")],
+                       unit="cps", w=6),
         ],
         [row("Exporter")],
         [

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <map>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -10,9 +12,31 @@
 
 namespace epx {
 
+/// True when a collector's error should be logged now: it differs from the
+/// last one logged for that collector, or that was 10 minutes ago, so a
+/// collector failing on every scrape writes one line, not one a scrape.
+/// Thread-safe.
+inline bool ShouldLogCollectorError(const std::string& collector,
+                                    const std::string& error) {
+  using Clock = std::chrono::steady_clock;
+  static std::mutex mutex;
+  static std::map<std::string, std::pair<std::string, Clock::time_point>>
+      last;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto now = Clock::now();
+  auto it = last.find(collector);
+  if (it != last.end() && it->second.first == error &&
+      now - it->second.second < std::chrono::minutes(10)) {
+    return false;
+  }
+  last[collector] = {error, now};
+  return true;
+}
+
 /// Runs one collector step `fn(std::string* error) -> bool`, times it and
 /// records its outcome in snapshot->collectors; an exception or a false
-/// return becomes success 0 and one log line. Never throws.
+/// return becomes success 0 and a log line (repeats rate-limited). Never
+/// throws.
 template <typename Fn>
 void RunCollector(const char* name, Snapshot* snapshot, Fn fn) {
   auto start = std::chrono::steady_clock::now();
@@ -30,7 +54,7 @@ void RunCollector(const char* name, Snapshot* snapshot, Fn fn) {
   status.duration_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  if (!status.success) {
+  if (!status.success && ShouldLogCollectorError(name, status.error)) {
     std::fprintf(stderr, "level=error collector=%s msg=\"%s\"\n", name,
                  status.error.c_str());
   }

@@ -36,6 +36,7 @@ AM_ADDR=127.0.0.1:9093
 WEBHOOK_PORT=9095
 TARGET_PORT=20000 # port_holder's listener, outside the narrowed range
 ALERT=EphemeralPortExhaustionImminent
+FAILING_ALERT=EphemeralPortConnectsFailing
 INHIBITED_ALERT=EphemeralPortUsageHigh
 SHORT_FOR=5s
 TIMEOUT=${E2E_TIMEOUT:-120}
@@ -217,6 +218,9 @@ cat >"$work/exporter.yml" <<EOF
 # have series (on Linux it is not running: service_up 0, in_use 0).
 watched_services:
   - WAPCSvc
+# The kernel counts the connects that fail for lack of a port (BPF).
+collectors:
+  connect_events: true
 EOF
 
 # ---------------------------------------------------------------- servers
@@ -232,6 +236,8 @@ poll "webhook receiver ready" quiet_check http-ok "http://127.0.0.1:$WEBHOOK_POR
 poll "exporter serving /metrics" quiet_check http-ok "http://$EXPORTER_ADDR/metrics"
 poll "alertmanager ready" quiet_check http-ok "http://$AM_ADDR/-/ready"
 poll "prometheus ready" quiet_check http-ok "http://$PROM_ADDR/-/ready"
+poll "the connect_events collector loaded (BPF)" quiet_check prom-has "http://$PROM_ADDR" \
+  "ephemeral_port_collector_success{collector=\"connect_events\"} == 1"
 poll "prometheus scraped the exporter and recorded the headline" quiet_check prom-has \
   "http://$PROM_ADDR" "instance_protocol:ephemeral_port_exhaustion_ratio:max{job=\"ephemeral_port\",protocol=\"tcp\"} < 0.5"
 echo "servers up after $(elapsed "$start_time") s; headline before the fill:"
@@ -270,6 +276,8 @@ read -r ok opened err <<<"$reply"
 [[ "$ok" == ok && "$err" == EADDRNOTAVAIL && "$opened" -gt 0 ]] ||
   fail "expected the fill to stop with EADDRNOTAVAIL, got: $reply"
 echo "exhausted: $opened connections to 127.0.0.1:$TARGET_PORT, then connect() failed with $err"
+send "attempt 127.0.0.1 $TARGET_PORT 5"
+[[ "$reply" == "ok 5 EADDRNOTAVAIL" ]] || fail "expected 5 more connects to fail, got: $reply"
 
 echo
 echo "=== waiting up to ${TIMEOUT}s for the page ($ALERT, severity critical, instance $EXPORTER_ADDR)"
@@ -284,6 +292,22 @@ grep -q "runbook_url: .*docs/runbook.md#ephemeralportexhaustionimminent" "$work/
 grep -q "description: .*$EXPORTER_ADDR" "$work/page.txt" ||
   fail "page's description does not name the instance"
 grep -q '"protocol": "tcp"' "$work/page.txt" || fail "page is not for protocol tcp"
+
+echo
+echo "=== the kernel saw the failing connects: waiting for the page $FAILING_ALERT"
+poll "page $FAILING_ALERT at /pager" check notification "$work/webhook" /pager firing \
+  "$FAILING_ALERT" critical "$EXPORTER_ADDR"
+echo "PAGE $FAILING_ALERT arrived $(elapsed "$fill_time") s after the fill began"
+check notification "$work/webhook" /pager firing "$FAILING_ALERT" critical "$EXPORTER_ADDR" \
+  summary description runbook_url >"$work/page_failing.txt"
+grep -q "runbook_url: .*docs/runbook.md#ephemeralportconnectsfailing" "$work/page_failing.txt" ||
+  fail "$FAILING_ALERT's runbook_url does not point at its runbook section"
+curl -fsS -m 10 "http://$EXPORTER_ADDR/metrics" >"$work/after_failures.prom" ||
+  fail "scrape after the failures"
+grep -q '^ephemeral_port_connect_failures_total{protocol="tcp",family="ipv4"} 6$' \
+  "$work/after_failures.prom" || fail "expected exactly 6 failed connects counted: $(grep connect_failures_total "$work/after_failures.prom")"
+grep -q "^ephemeral_port_process_connect_failures_total{process=\"port_holder\",pid=\"$holder_pid\"} 6$" \
+  "$work/after_failures.prom" || fail "the failures are not on port_holder pid $holder_pid"
 
 echo
 echo "=== Alertmanager inhibits $INHIBITED_ALERT while $ALERT fires"
