@@ -71,7 +71,16 @@ std::string FormatConsoleReport(const PortUsageReport& report,
                N(p.reserved), N(p.capacity), N(p.in_use),
                Percent(p.usage_ratio)});
   }
-  out << pools.Render() << "\n";
+  out << pools.Render();
+  for (const AutoReusePoolUsage& u : report.auto_reuse) {
+    out << "Auto-reuse range tcp " << FamilyName(u.family) << ": "
+        << N(u.range_start) << "-" << N(u.range_start + u.range_size - 1)
+        << ", " << N(u.in_use) << " in use, " << Percent(u.ratio)
+        << " toward the worst destination\n";
+  }
+  if (!report.range_source.empty())
+    out << "Ranges read from: " << report.range_source << "\n";
+  out << "\n";
 
   Table local({"LocalAddress", "Protocol", "#OfEPortsInUse", "Max#OfEPorts",
                "%EPortUsage", "#OfListeningPorts", "#OfPids"});
@@ -129,6 +138,30 @@ std::string FormatConsoleReport(const PortUsageReport& report,
                N(d.in_use), Percent(d.usage_ratio)});
   }
   out << "Top destinations\n" << dests.Render() << "\n";
+
+  const ConnectEvents& ce = report.connect_events;
+  if (ce.valid) {
+    out << "Failing connects since start (kernel): tcp ipv4 "
+        << N(ce.tcp_connect_failures[0]) << ", ipv6 "
+        << N(ce.tcp_connect_failures[1]) << "; port-0 bind tcp "
+        << N(ce.bind_failures[0]) << ", udp " << N(ce.bind_failures[1])
+        << "; udp autobind " << N(ce.udp_autobind_failures)
+        << "; outbound connects " << N(ce.tcp_connects[0] + ce.tcp_connects[1])
+        << "\n";
+    Table who({"PID", "Process", "Failures", "Connects"});
+    for (const ConnectEventProcess& p : ce.processes) {
+      who.Add({N(static_cast<std::uint64_t>(p.pid)), p.name,
+               N(p.connect_failures + p.port_zero_failures), N(p.connects)});
+    }
+    out << who.Render();
+    Table toward({"Destination", "Failures"});
+    for (const ConnectEventDestination& d : ce.destinations) {
+      std::string addr = d.address.ToString();
+      if (d.address.family == Family::kIpv6) addr = "[" + addr + "]";
+      toward.Add({addr + ":" + N(d.port), N(d.failures)});
+    }
+    out << toward.Render() << "\n";
+  }
 
   std::map<std::pair<Protocol, SocketState>, std::uint64_t> states;
   for (const StateCount& s : report.states) {

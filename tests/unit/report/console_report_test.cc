@@ -41,3 +41,36 @@ TEST(ConsoleReportTest, WarnsAboutFailedCollectorsAndMissingProcessData) {
 
 }  // namespace
 }  // namespace epx
+
+namespace epx {
+namespace {
+
+TEST(ConsoleReportTest, ShowsFailingConnectsFromTheKernel) {
+  testing::SnapshotBuilder b;
+  b.Range(40000, 10);
+  Snapshot& s = b.Get();
+  s.connect_events.valid = true;
+  s.connect_events.tcp_connect_failures[0] = 21;
+  s.connect_events.tcp_connects[0] = 60;
+  ConnectEventProcess p;
+  p.pid = 700;
+  p.name = "cehog";
+  p.connect_failures = 21;
+  p.connects = 10;
+  s.connect_events.processes.push_back(p);
+  ConnectEventDestination d;
+  d.address = IpAddress::V4(127, 0, 0, 1);
+  d.port = 5000;
+  d.failures = 21;
+  s.connect_events.destinations.push_back(d);
+  std::string text = FormatConsoleReport(AnalyzePortUsage(s, {}), "T");
+  EXPECT_NE(text.find("Failing connects since start (kernel): tcp ipv4 21"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("700  cehog    21        10"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("127.0.0.1:5000  21"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace epx
