@@ -53,9 +53,9 @@ int main(int argc, char** argv) {
       close(fd);
     }
   }
-  double elapsed = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+  double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   done = true;
   int wake = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   connect(wake, reinterpret_cast<sockaddr*>(&addr), sizeof addr);

@@ -21,10 +21,10 @@ ConnectEvents SummarizeConnectEvents(const ConnectEvents& events,
   }
   auto failures_first = [](const ConnectEventProcess& a,
                            const ConnectEventProcess& b) {
-    return std::make_tuple(b.connect_failures, b.port_zero_failures,
-                           b.connects, a.pid, a.name) <
-           std::make_tuple(a.connect_failures, a.port_zero_failures,
-                           a.connects, b.pid, b.name);
+    return std::make_tuple(b.connect_failures, b.port_zero_failures, b.connects,
+                           a.pid, a.name) <
+           std::make_tuple(a.connect_failures, a.port_zero_failures, a.connects,
+                           b.pid, b.name);
   };
   auto connects_first = [](const ConnectEventProcess& a,
                            const ConnectEventProcess& b) {
@@ -45,14 +45,13 @@ ConnectEvents SummarizeConnectEvents(const ConnectEvents& events,
   }
 
   std::vector<ConnectEventDestination> destinations = events.destinations;
-  std::sort(destinations.begin(), destinations.end(),
-            [](const ConnectEventDestination& a,
-               const ConnectEventDestination& b) {
-              return std::tie(b.failures, a.address, a.port) <
-                     std::tie(a.failures, b.address, b.port);
-            });
-  destinations.resize(
-      std::min(options.top_destinations, destinations.size()));
+  std::sort(
+      destinations.begin(), destinations.end(),
+      [](const ConnectEventDestination& a, const ConnectEventDestination& b) {
+        return std::tie(b.failures, a.address, a.port) <
+               std::tie(a.failures, b.address, b.port);
+      });
+  destinations.resize(std::min(options.top_destinations, destinations.size()));
   out.destinations = std::move(destinations);
   return out;
 }

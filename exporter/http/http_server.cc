@@ -102,8 +102,7 @@ bool HttpServer::Start(const std::string& listen_address, std::string* error) {
   }
   std::string threads = std::to_string(content_.max_requests);
   const char* options[] = {"listening_ports", ports.c_str(), "num_threads",
-                           threads.c_str(),
-                           "request_timeout_ms", "30000",
+                           threads.c_str(), "request_timeout_ms", "30000",
                            // Prometheus reuses connections; every answer
                            // carries Content-Length. Idle ones are closed
                            // after civetweb's default 500 ms so they cannot

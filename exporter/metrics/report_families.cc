@@ -312,8 +312,7 @@ void AddCounters(const PortUsageReport& r, FamilyBuilder& b) {
       Labels labels;
       if (!c.family.empty()) labels.push_back(L("family", c.family));
       FamilyBuilder::Set(active, labels, static_cast<double>(c.active_opens));
-      FamilyBuilder::Set(passive, labels,
-                         static_cast<double>(c.passive_opens));
+      FamilyBuilder::Set(passive, labels, static_cast<double>(c.passive_opens));
       FamilyBuilder::Set(fails, labels, static_cast<double>(c.attempt_fails));
     }
   }

@@ -20,8 +20,7 @@ inline bool ShouldLogCollectorError(const std::string& collector,
                                     const std::string& error) {
   using Clock = std::chrono::steady_clock;
   static std::mutex mutex;
-  static std::map<std::string, std::pair<std::string, Clock::time_point>>
-      last;
+  static std::map<std::string, std::pair<std::string, Clock::time_point>> last;
   std::lock_guard<std::mutex> lock(mutex);
   auto now = Clock::now();
   auto it = last.find(collector);

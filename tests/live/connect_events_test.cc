@@ -77,8 +77,7 @@ std::string ReadAll(const std::string& path) {
 
 TEST(ConnectEventsTest, CountsExactlyTheFailuresOfThisNamespace) {
   Subprocess exporter({EPX_EXPORTER, "--web.listen-address=127.0.0.1:19152",
-                       "--collector.connect_events=true",
-                       "--top.processes=20"},
+                       "--collector.connect_events=true", "--top.processes=20"},
                       "/tmp/epx_connect_events_exporter.log");
   auto loaded = ScrapeUntil(kPort, [](const std::vector<Sample>& s) {
     return Find(s, "ephemeral_port_collector_success",
@@ -105,9 +104,10 @@ TEST(ConnectEventsTest, CountsExactlyTheFailuresOfThisNamespace) {
   // fails), then 20 more connects fail, while the other namespace fails 15.
   ASSERT_EQ(hog.Command("fill 127.0.0.1 5000"), "ok 10 EADDRNOTAVAIL");
   ASSERT_EQ(other.Command("fill 127.0.0.1 5000"), "ok 10 EADDRNOTAVAIL");
-  std::thread other_failures(
-      [&] { EXPECT_EQ(other.Command("attempt 127.0.0.1 5000 15"),
-                      "ok 15 EADDRNOTAVAIL"); });
+  std::thread other_failures([&] {
+    EXPECT_EQ(other.Command("attempt 127.0.0.1 5000 15"),
+              "ok 15 EADDRNOTAVAIL");
+  });
   EXPECT_EQ(hog.Command("attempt 127.0.0.1 5000 20"), "ok 20 EADDRNOTAVAIL");
   other_failures.join();
   // Another destination reuses the same ports: 50 connect/close cycles.
@@ -151,8 +151,9 @@ TEST(ConnectEventsTest, CountsExactlyTheFailuresOfThisNamespace) {
                 {{"protocol", "tcp"}, {"call", "bind"}}),
               3);
   } else {
-    std::printf("NOTE: tracefs is not mounted: port-0 bind failures were "
-                "not checked\n");
+    std::printf(
+        "NOTE: tracefs is not mounted: port-0 bind failures were "
+        "not checked\n");
   }
   for (const Sample& sample : s) {
     auto it = sample.labels.find("process");
@@ -170,12 +171,11 @@ TEST(ConnectEventsTest, CountsExactlyTheFailuresOfThisNamespace) {
 }
 
 TEST(ConnectEventsTest, WithoutPrivilegesTheCollectorSaysWhatIsMissing) {
-  Subprocess exporter({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
-                       "--clear-groups", EPX_EXPORTER,
-                       "--web.listen-address=127.0.0.1:19153",
-                       "--collector.connect_events=true",
-                       "--collector.processes=false"},
-                      "/tmp/epx_connect_events_unprivileged.log");
+  Subprocess exporter(
+      {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+       EPX_EXPORTER, "--web.listen-address=127.0.0.1:19153",
+       "--collector.connect_events=true", "--collector.processes=false"},
+      "/tmp/epx_connect_events_unprivileged.log");
   auto s = ScrapeUntil(kUnprivilegedPort, [](const std::vector<Sample>& x) {
     return Find(x, "ephemeral_port_collector_success",
                 {{"collector", "connect_events"}})
@@ -184,8 +184,8 @@ TEST(ConnectEventsTest, WithoutPrivilegesTheCollectorSaysWhatIsMissing) {
   EXPECT_EQ(V(s, "ephemeral_port_collector_success",
               {{"collector", "connect_events"}}),
             0);
-  EXPECT_EQ(V(s, "ephemeral_port_collector_success", {{"collector", "sockets"}}),
-            1);
+  EXPECT_EQ(
+      V(s, "ephemeral_port_collector_success", {{"collector", "sockets"}}), 1);
   EXPECT_FALSE(Find(s, "ephemeral_port_connect_failures_total",
                     {{"protocol", "tcp"}, {"family", "ipv4"}})
                    .has_value());
@@ -217,8 +217,9 @@ int main(int argc, char** argv) {
   if (!epx::testing::Exists("/sys/kernel/tracing/events") &&
       ::mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nullptr) == 0) {
     epx::testing::g_mounted_tracefs = true;
-    std::printf("NOTE: mounted tracefs at /sys/kernel/tracing for the "
-                "syscall hooks\n");
+    std::printf(
+        "NOTE: mounted tracefs at /sys/kernel/tracing for the "
+        "syscall hooks\n");
   }
   int rc = RUN_ALL_TESTS();
   if (epx::testing::g_mounted_tracefs) ::umount("/sys/kernel/tracing");

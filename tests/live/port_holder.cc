@@ -402,14 +402,13 @@ int main(int argc, char** argv) {
       long count;
       in >> a >> port >> count;
       int n = AttemptConnects(a, port, count, cmd == "churn", &err);
-      reply << "ok " << (cmd == "churn" ? count - n : n) << " "
-            << ErrName(err);
+      reply << "ok " << (cmd == "churn" ? count - n : n) << " " << ErrName(err);
     } else if (cmd == "bindzero") {
       long count;
       std::string kind;
       in >> a >> count >> kind;
-      int n = BindZero(a, count, kind == "udp" ? SOCK_DGRAM : SOCK_STREAM,
-                       &err);
+      int n =
+          BindZero(a, count, kind == "udp" ? SOCK_DGRAM : SOCK_STREAM, &err);
       reply << "ok " << n << " " << ErrName(err);
     } else if (cmd == "close") {
       int port;

@@ -125,17 +125,15 @@ TEST(WrappersTest, TcpStatisticsAreReadPerFamily) {
 
 TEST(WrappersTest, RunSystemProgramCapturesOutputAndExitStatus) {
   std::string out, error;
-  ASSERT_TRUE(
-      RunSystemProgram(L"cmd.exe", L"/c echo epx-hello", 10000, nullptr, &out,
-                       &error))
+  ASSERT_TRUE(RunSystemProgram(L"cmd.exe", L"/c echo epx-hello", 10000, nullptr,
+                               &out, &error))
       << error;
   EXPECT_NE(out.find("epx-hello"), std::string::npos) << out;
   EXPECT_FALSE(
       RunSystemProgram(L"cmd.exe", L"/c exit 3", 10000, nullptr, &out, &error));
   EXPECT_NE(error.find("exit status 3"), std::string::npos) << error;
-  EXPECT_FALSE(
-      RunSystemProgram(L"no_such_program_epx.exe", L"", 10000, nullptr, &out,
-                       &error));
+  EXPECT_FALSE(RunSystemProgram(L"no_such_program_epx.exe", L"", 10000, nullptr,
+                                &out, &error));
   EXPECT_NE(error.find("no_such_program_epx.exe"), std::string::npos) << error;
 }
 
@@ -164,8 +162,8 @@ TEST(WrappersTest, WmiSessionAnswersAndNamesWmiErrors) {
                           {"Caption"}, 30000, nullptr, &rows, &error))
       << error;
   WmiSession missing(L"ROOT\\NoSuchNamespaceEpx");
-  EXPECT_FALSE(missing.Query("SELECT * FROM Foo", {}, 30000, nullptr, &rows,
-                             &error));
+  EXPECT_FALSE(
+      missing.Query("SELECT * FROM Foo", {}, 30000, nullptr, &rows, &error));
   EXPECT_NE(error.find("ConnectServer(ROOT\\NoSuchNamespaceEpx)"),
             std::string::npos)
       << error;

@@ -11,7 +11,9 @@ std::uint64_t Total(const std::vector<std::uint64_t>& totals, int index) {
 }
 
 // Attempts and failures are read a moment apart: never below zero.
-std::uint64_t Minus(std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; }
+std::uint64_t Minus(std::uint64_t a, std::uint64_t b) {
+  return a > b ? a - b : 0;
+}
 
 }  // namespace
 
@@ -47,8 +49,8 @@ ConnectEvents DecodeConnectEvents(
     ConnectEventDestination d;
     d.protocol = Protocol::kTcp;
     if (key.family == 4) {
-      d.address = IpAddress::V4(key.addr[0], key.addr[1], key.addr[2],
-                                key.addr[3]);
+      d.address =
+          IpAddress::V4(key.addr[0], key.addr[1], key.addr[2], key.addr[3]);
     } else if (key.family == 6) {
       d.address.family = Family::kIpv6;
       std::memcpy(d.address.bytes.data(), key.addr, 16);

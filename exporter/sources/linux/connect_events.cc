@@ -74,8 +74,8 @@ void ConnectEventCollector::Start() {
   s->links.inet_sock_set_state =
       bpf_program__attach(s->progs.inet_sock_set_state);
   if (s->links.inet_sock_set_state == nullptr) {
-    load_error_ = Describe("attaching to the raw tracepoint inet_sock_set_state",
-                           -errno, log);
+    load_error_ = Describe(
+        "attaching to the raw tracepoint inet_sock_set_state", -errno, log);
     return;
   }
   struct Optional {
@@ -83,12 +83,11 @@ void ConnectEventCollector::Start() {
     bpf_link** link;
   };
   std::string unattached;
-  for (const Optional& o : {Optional{s->progs.bind_enter, &s->links.bind_enter},
-                            Optional{s->progs.bind_exit, &s->links.bind_exit},
-                            Optional{s->progs.connect_enter,
-                                     &s->links.connect_enter},
-                            Optional{s->progs.connect_exit,
-                                     &s->links.connect_exit}}) {
+  for (const Optional& o :
+       {Optional{s->progs.bind_enter, &s->links.bind_enter},
+        Optional{s->progs.bind_exit, &s->links.bind_exit},
+        Optional{s->progs.connect_enter, &s->links.connect_enter},
+        Optional{s->progs.connect_exit, &s->links.connect_exit}}) {
     *o.link = bpf_program__attach(o.program);
     if (*o.link == nullptr) {
       if (!unattached.empty()) unattached += ", ";

@@ -87,9 +87,8 @@ bool ParseEventXml(const std::string& xml, LoggedEvent* out,
 
 bool ParseSystemTime(const std::string& text, double* unix_seconds) {
   // YYYY-MM-DDTHH:MM:SS[.fraction]Z
-  if (text.size() < 20 || text[4] != '-' || text[7] != '-' ||
-      text[10] != 'T' || text[13] != ':' || text[16] != ':' ||
-      text.back() != 'Z') {
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
+      text[13] != ':' || text[16] != ':' || text.back() != 'Z') {
     return false;
   }
   auto number = [&](std::size_t at, std::size_t len, std::uint64_t max,
@@ -133,11 +132,11 @@ bool ParseSystemTime(const std::string& text, double* unix_seconds) {
 
 std::string TcpipEventQuery(std::uint64_t lookback_ms,
                             std::uint64_t after_record_id) {
-  std::string q = "*[System[Provider[@Name='Tcpip'] and (EventID=" +
-                  std::to_string(kTcpipEventTimeWaitReuse) + " or EventID=" +
-                  std::to_string(kTcpipEventPortAllocationFailed) +
-                  " or EventID=" +
-                  std::to_string(kTcpipEventUdpPortAllocationFailed) + ")";
+  std::string q =
+      "*[System[Provider[@Name='Tcpip'] and (EventID=" +
+      std::to_string(kTcpipEventTimeWaitReuse) +
+      " or EventID=" + std::to_string(kTcpipEventPortAllocationFailed) +
+      " or EventID=" + std::to_string(kTcpipEventUdpPortAllocationFailed) + ")";
   if (lookback_ms > 0)
     q += " and TimeCreated[timediff(@SystemTime) <= " +
          std::to_string(lookback_ms) + "]";
@@ -178,8 +177,7 @@ EventCounts TcpipEventTally::Counts() const {
 }
 
 std::uint64_t EventLogCursor::Begin(std::uint64_t oldest_record,
-                                    std::uint64_t record_count,
-                                    bool* cleared) {
+                                    std::uint64_t record_count, bool* cleared) {
   std::uint64_t newest =
       record_count == 0 ? 0 : oldest_record + record_count - 1;
   *cleared = started_ && newest < newest_;

@@ -34,7 +34,8 @@ BoundEndpoints ReadBoundTcpSockets(std::vector<SocketRecord>* out,
 
 /// TCP counters from GetTcpStatisticsEx, one entry per address family (the
 /// counters are 32-bit DWORDs per family, so a sum would turn one family's
-/// wrap into a huge reset: https://learn.microsoft.com/windows/win32/api/tcpmib/ns-tcpmib-mib_tcpstats2).
+/// wrap into a huge reset:
+/// https://learn.microsoft.com/windows/win32/api/tcpmib/ns-tcpmib-mib_tcpstats2).
 /// An address family the host does not run is skipped; false with *error
 /// when no family could be read.
 bool ReadTcpStatistics(std::vector<TcpCounters>* out, std::string* error);

@@ -119,15 +119,15 @@ std::size_t DropBoundRowsOfConnections(std::vector<SocketRecord>* sockets) {
   if (!any_bound || connected.empty()) return 0;
   std::sort(connected.begin(), connected.end());
   std::size_t before = sockets->size();
-  sockets->erase(
-      std::remove_if(sockets->begin(), sockets->end(),
-                     [&](const SocketRecord& s) {
-                       return s.protocol == Protocol::kTcp &&
-                              s.state == SocketState::kBound &&
-                              std::binary_search(connected.begin(),
-                                                 connected.end(), endpoint(s));
-                     }),
-      sockets->end());
+  sockets->erase(std::remove_if(sockets->begin(), sockets->end(),
+                                [&](const SocketRecord& s) {
+                                  return s.protocol == Protocol::kTcp &&
+                                         s.state == SocketState::kBound &&
+                                         std::binary_search(connected.begin(),
+                                                            connected.end(),
+                                                            endpoint(s));
+                                }),
+                 sockets->end());
   return before - sockets->size();
 }
 

@@ -154,8 +154,7 @@ bool RunSystemProgram(const std::wstring& program,
       if (output->size() > (1u << 20)) break;
       continue;
     }
-    if (GetTickCount64() >= deadline ||
-        (cancel != nullptr && cancel->load())) {
+    if (GetTickCount64() >= deadline || (cancel != nullptr && cancel->load())) {
       timed_out = true;
       break;
     }
@@ -250,8 +249,8 @@ void ReadWindowsPortRanges(WmiSession* wmi, const std::atomic<bool>* cancel,
     AddProblem("assuming the Windows default range 49152-65535", &out->error);
     for (int p = 0; p < 2; ++p) {
       if (known[p]) continue;
-      settings[p][0] = settings[p][1] = {kWindowsDefaultStart,
-                                         kWindowsDefaultCount};
+      settings[p][0] =
+          settings[p][1] = {kWindowsDefaultStart, kWindowsDefaultCount};
     }
   } else if (!wmi_errors.empty()) {
     static std::once_flag logged;
@@ -263,8 +262,8 @@ void ReadWindowsPortRanges(WmiSession* wmi, const std::atomic<bool>* cancel,
     });
   }
   out->source = !known[0] || !known[1] ? "default"
-                : from_netsh            ? "netsh"
-                                        : "wmi";
+                : from_netsh           ? "netsh"
+                                       : "wmi";
   bool exclusions_known = true;
   for (Protocol p : {Protocol::kTcp, Protocol::kUdp}) {
     for (Family f : {Family::kIpv4, Family::kIpv6}) {
@@ -285,9 +284,9 @@ void ReadWindowsPortRanges(WmiSession* wmi, const std::atomic<bool>* cancel,
           !ParseNetshExcludedPortRanges(text, &r.reserved, &e)) {
         r.reserved.clear();
         if (exclusions_known)
-          AddProblem("excluded ports unknown: netsh " + Utf8FromWide(args) +
-                         ": " + e,
-                     &out->error);
+          AddProblem(
+              "excluded ports unknown: netsh " + Utf8FromWide(args) + ": " + e,
+              &out->error);
         exclusions_known = false;
       }
       if (p == Protocol::kTcp) {

@@ -117,9 +117,9 @@ struct WmiSession::State {
 void WmiSession::State::Run() {
   HRESULT init = CoInitializeEx(nullptr, COINIT_MULTITHREADED);
   // RPC_E_TOO_LATE when the process chose already: harmless.
-  CoInitializeSecurity(nullptr, -1, nullptr, nullptr,
-                       RPC_C_AUTHN_LEVEL_DEFAULT, RPC_C_IMP_LEVEL_IMPERSONATE,
-                       nullptr, EOAC_NONE, nullptr);
+  CoInitializeSecurity(nullptr, -1, nullptr, nullptr, RPC_C_AUTHN_LEVEL_DEFAULT,
+                       RPC_C_IMP_LEVEL_IMPERSONATE, nullptr, EOAC_NONE,
+                       nullptr);
   ComPtr<IWbemServices> services;
   for (;;) {
     std::string wql_now;
@@ -181,24 +181,23 @@ bool WmiSession::State::Connect(IWbemServices** services, std::string* error) {
   return true;
 }
 
-bool WmiSession::State::Execute(IWbemServices* services,
-                                const std::string& wql,
+bool WmiSession::State::Execute(IWbemServices* services, const std::string& wql,
                                 const std::vector<std::string>& properties,
                                 std::vector<WmiRow>* rows, std::string* error) {
   Bstr language(L"WQL");
   Bstr text(WideFromUtf8(wql));
   ComPtr<IEnumWbemClassObject> results;
-  HRESULT hr = services->ExecQuery(
-      language.get(), text.get(),
-      WBEM_FLAG_FORWARD_ONLY | WBEM_FLAG_RETURN_IMMEDIATELY, nullptr,
-      results.Out());
+  HRESULT hr =
+      services->ExecQuery(language.get(), text.get(),
+                          WBEM_FLAG_FORWARD_ONLY | WBEM_FLAG_RETURN_IMMEDIATELY,
+                          nullptr, results.Out());
   if (FAILED(hr)) {
     *error = HrText(wql, hr);
     return false;
   }
-  CoSetProxyBlanket(results.get(), RPC_C_AUTHN_WINNT, RPC_C_AUTHZ_NONE,
-                    nullptr, RPC_C_AUTHN_LEVEL_CALL,
-                    RPC_C_IMP_LEVEL_IMPERSONATE, nullptr, EOAC_NONE);
+  CoSetProxyBlanket(results.get(), RPC_C_AUTHN_WINNT, RPC_C_AUTHZ_NONE, nullptr,
+                    RPC_C_AUTHN_LEVEL_CALL, RPC_C_IMP_LEVEL_IMPERSONATE,
+                    nullptr, EOAC_NONE);
   for (;;) {
     ComPtr<IWbemClassObject> row;
     ULONG returned = 0;
@@ -292,19 +291,32 @@ bool WmiSession::Query(const std::string& wql,
 
 const char* WbemCodeName(std::uint32_t hresult) {
   switch (hresult) {
-    case 0x80041001u: return "WBEM_E_FAILED";
-    case 0x80041002u: return "WBEM_E_NOT_FOUND";
-    case 0x80041003u: return "WBEM_E_ACCESS_DENIED";
-    case 0x8004100Eu: return "WBEM_E_INVALID_NAMESPACE";
-    case 0x80041010u: return "WBEM_E_INVALID_CLASS";
-    case 0x80041011u: return "WBEM_E_PROVIDER_NOT_FOUND";
-    case 0x80041013u: return "WBEM_E_PROVIDER_LOAD_FAILURE";
-    case 0x80041017u: return "WBEM_E_INVALID_QUERY";
-    case 0x80041032u: return "WBEM_E_CALL_CANCELLED";
-    case 0x80041033u: return "WBEM_E_SHUTTING_DOWN";
-    case 0x80041045u: return "WBEM_E_TIMED_OUT";
-    case 0x80041087u: return "WBEM_E_LOCAL_CREDENTIALS";
-    default: return "";
+    case 0x80041001u:
+      return "WBEM_E_FAILED";
+    case 0x80041002u:
+      return "WBEM_E_NOT_FOUND";
+    case 0x80041003u:
+      return "WBEM_E_ACCESS_DENIED";
+    case 0x8004100Eu:
+      return "WBEM_E_INVALID_NAMESPACE";
+    case 0x80041010u:
+      return "WBEM_E_INVALID_CLASS";
+    case 0x80041011u:
+      return "WBEM_E_PROVIDER_NOT_FOUND";
+    case 0x80041013u:
+      return "WBEM_E_PROVIDER_LOAD_FAILURE";
+    case 0x80041017u:
+      return "WBEM_E_INVALID_QUERY";
+    case 0x80041032u:
+      return "WBEM_E_CALL_CANCELLED";
+    case 0x80041033u:
+      return "WBEM_E_SHUTTING_DOWN";
+    case 0x80041045u:
+      return "WBEM_E_TIMED_OUT";
+    case 0x80041087u:
+      return "WBEM_E_LOCAL_CREDENTIALS";
+    default:
+      return "";
   }
 }
 

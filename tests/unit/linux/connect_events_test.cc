@@ -44,8 +44,8 @@ TEST(ConnectEventRecordsTest, DecodesTotalsProcessesAndDestinations) {
   v6.addr[15] = 5;
   epx_destination_key junk{};
   junk.family = 9;
-  ConnectEvents e = DecodeConnectEvents(
-      totals, processes, {{v4, 21}, {v6, 3}, {junk, 1}});
+  ConnectEvents e =
+      DecodeConnectEvents(totals, processes, {{v4, 21}, {v6, 3}, {junk, 1}});
   EXPECT_TRUE(e.valid);
   EXPECT_EQ(e.tcp_connect_failures[0], 21u);
   EXPECT_EQ(e.tcp_connects[0], 60u);

@@ -67,8 +67,7 @@ TEST(ConsoleReportTest, ShowsFailingConnectsFromTheKernel) {
   EXPECT_NE(text.find("Failing connects since start (kernel): tcp ipv4 21"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("700  cehog    21        10"), std::string::npos)
-      << text;
+  EXPECT_NE(text.find("700  cehog    21        10"), std::string::npos) << text;
   EXPECT_NE(text.find("127.0.0.1:5000  21"), std::string::npos) << text;
 }
 

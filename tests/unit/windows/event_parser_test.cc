@@ -51,7 +51,8 @@ TEST(EventParserTest, QuerySelectsTcpipPortEvents) {
             "EventID=4231 or EventID=4266)]]");
   EXPECT_EQ(TcpipEventQuery(86400000, 884213),
             "*[System[Provider[@Name='Tcpip'] and (EventID=4227 or "
-            "EventID=4231 or EventID=4266) and TimeCreated[timediff(@SystemTime) <= 86400000]"
+            "EventID=4231 or EventID=4266) and "
+            "TimeCreated[timediff(@SystemTime) <= 86400000]"
             " and EventRecordID > 884213]]");
 }
 
@@ -124,9 +125,9 @@ TEST(SystemTimeTest, ParsesEventTimestamps) {
   EXPECT_EQ(t, 0);
   ASSERT_TRUE(ParseSystemTime("2000-02-29T23:59:59Z", &t));
   EXPECT_EQ(t, 951868799);
-  for (const char* bad :
-       {"", "2024-03-11 09:14:22Z", "2024-13-11T09:14:22Z",
-        "2024-03-11T09:14:22", "2024-03-11T09:14:22.Z", "2024-03-11T09:14:2xZ"}) {
+  for (const char* bad : {"", "2024-03-11 09:14:22Z", "2024-13-11T09:14:22Z",
+                          "2024-03-11T09:14:22", "2024-03-11T09:14:22.Z",
+                          "2024-03-11T09:14:2xZ"}) {
     EXPECT_FALSE(ParseSystemTime(bad, &t)) << bad;
   }
 }

@@ -183,8 +183,9 @@ TEST(WmiQueryTest, SelectsOnlyDocumentedPropertiesOfEachClass) {
   std::string from;
   std::vector<std::string> tcp =
       SelectedProperties(WmiPortSettingQuery(WmiPortClass::kTcp, true), &from);
-  EXPECT_NE(std::find(tcp.begin(), tcp.end(), "AutoReusePortRangeNumberOfPorts"),
-            tcp.end());
+  EXPECT_NE(
+      std::find(tcp.begin(), tcp.end(), "AutoReusePortRangeNumberOfPorts"),
+      tcp.end());
 }
 
 TEST(WmiAutoReuseRangeTest, DisabledWhenCountIsZeroOrMissing) {

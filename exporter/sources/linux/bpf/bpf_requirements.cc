@@ -35,8 +35,9 @@ bool ParseEffectiveCapabilities(const std::string& status,
 std::string MissingBpfRequirements(std::uint64_t capabilities, bool have_btf) {
   std::string missing;
   if (!have_btf) missing = "kernel BTF (/sys/kernel/btf/vmlinux)";
-  bool privileged = Has(capabilities, kCapSysAdmin) ||
-                    (Has(capabilities, kCapBpf) && Has(capabilities, kCapPerfmon));
+  bool privileged =
+      Has(capabilities, kCapSysAdmin) ||
+      (Has(capabilities, kCapBpf) && Has(capabilities, kCapPerfmon));
   if (!privileged) {
     if (!missing.empty()) missing += " and ";
     missing += "CAP_BPF and CAP_PERFMON (or root)";

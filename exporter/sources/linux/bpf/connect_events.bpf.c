@@ -61,11 +61,11 @@ struct {
 } pending SEC(".maps");
 
 static __always_inline void add_total(__u32 index) {
-  __u64 *value = bpf_map_lookup_elem(&totals, &index);
+  __u64* value = bpf_map_lookup_elem(&totals, &index);
   if (value) *value += 1;
 }
 
-static __always_inline int in_target_netns(const struct sock *sk) {
+static __always_inline int in_target_netns(const struct sock* sk) {
   return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) == target_netns;
 }
 
@@ -75,7 +75,7 @@ static __always_inline void add_process(int which) {
   struct epx_process_key key = {};
   key.pid = bpf_get_current_pid_tgid() >> 32;
   bpf_get_current_comm(key.comm, sizeof key.comm);
-  struct epx_process_counts *counts = bpf_map_lookup_elem(&processes, &key);
+  struct epx_process_counts* counts = bpf_map_lookup_elem(&processes, &key);
   if (!counts) {
     struct epx_process_counts zero = {};
     bpf_map_update_elem(&processes, &key, &zero, BPF_NOEXIST);
@@ -93,8 +93,7 @@ static __always_inline void add_process(int which) {
     __sync_fetch_and_add(&counts->port_zero_failed, 1);
 }
 
-static __always_inline void add_destination(const struct sock *sk,
-                                            int family) {
+static __always_inline void add_destination(const struct sock* sk, int family) {
   struct epx_destination_key key = {};
   key.port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
   __u32 v4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
@@ -112,7 +111,7 @@ static __always_inline void add_destination(const struct sock *sk,
     __builtin_memcpy(key.addr, &v4, 4);
     key.family = 4;
   }
-  __u64 *count = bpf_map_lookup_elem(&destinations, &key);
+  __u64* count = bpf_map_lookup_elem(&destinations, &key);
   if (!count) {
     __u64 zero = 0;
     bpf_map_update_elem(&destinations, &key, &zero, BPF_NOEXIST);
@@ -126,7 +125,7 @@ static __always_inline void add_destination(const struct sock *sk,
 }
 
 SEC("raw_tp/inet_sock_set_state")
-int BPF_PROG(inet_sock_set_state, const struct sock *sk, int oldstate,
+int BPF_PROG(inet_sock_set_state, const struct sock* sk, int oldstate,
              int newstate) {
   if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !in_target_netns(sk))
     return 0;
@@ -145,22 +144,22 @@ int BPF_PROG(inet_sock_set_state, const struct sock *sk, int oldstate,
 }
 
 /* The socket behind descriptor fd of the current task, or NULL. */
-static __always_inline struct sock *sock_of_fd(int fd) {
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-  struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+static __always_inline struct sock* sock_of_fd(int fd) {
+  struct task_struct* task = (struct task_struct*)bpf_get_current_task();
+  struct fdtable* fdt = BPF_CORE_READ(task, files, fdt);
   if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds)) return 0;
-  struct file **fds = BPF_CORE_READ(fdt, fd);
-  struct file *file = 0;
+  struct file** fds = BPF_CORE_READ(fdt, fd);
+  struct file* file = 0;
   bpf_probe_read_kernel(&file, sizeof file, &fds[fd]);
   if (!file) return 0;
   umode_t mode = BPF_CORE_READ(file, f_inode, i_mode);
   if ((mode & EPX_S_IFMT) != EPX_S_IFSOCK) return 0;
-  struct socket *sock = BPF_CORE_READ(file, private_data);
+  struct socket* sock = BPF_CORE_READ(file, private_data);
   return BPF_CORE_READ(sock, sk);
 }
 
 static __always_inline void remember(int fd, int want_protocol) {
-  struct sock *sk = sock_of_fd(fd);
+  struct sock* sk = sock_of_fd(fd);
   if (!sk || !in_target_netns(sk)) return;
   __u8 protocol = BPF_CORE_READ(sk, sk_protocol);
   if (want_protocol && protocol != want_protocol) return;
@@ -170,7 +169,7 @@ static __always_inline void remember(int fd, int want_protocol) {
 
 static __always_inline int take(void) {
   __u32 tid = (__u32)bpf_get_current_pid_tgid();
-  __u8 *protocol = bpf_map_lookup_elem(&pending, &tid);
+  __u8* protocol = bpf_map_lookup_elem(&pending, &tid);
   if (!protocol) return 0;
   int p = *protocol;
   bpf_map_delete_elem(&pending, &tid);
@@ -178,8 +177,8 @@ static __always_inline int take(void) {
 }
 
 SEC("tracepoint/syscalls/sys_enter_bind")
-int bind_enter(struct trace_event_raw_sys_enter *ctx) {
-  struct sockaddr_in *addr = (struct sockaddr_in *)ctx->args[1];
+int bind_enter(struct trace_event_raw_sys_enter* ctx) {
+  struct sockaddr_in* addr = (struct sockaddr_in*)ctx->args[1];
   struct sockaddr_in a = {};
   if (bpf_probe_read_user(&a, sizeof a, addr) != 0) return 0;
   if ((a.sin_family != EPX_AF_INET && a.sin_family != EPX_AF_INET6) ||
@@ -191,7 +190,7 @@ int bind_enter(struct trace_event_raw_sys_enter *ctx) {
 }
 
 SEC("tracepoint/syscalls/sys_exit_bind")
-int bind_exit(struct trace_event_raw_sys_exit *ctx) {
+int bind_exit(struct trace_event_raw_sys_exit* ctx) {
   int protocol = take();
   if (!protocol || ctx->ret != -EPX_EADDRINUSE) return 0;
   if (protocol == IPPROTO_TCP)
@@ -205,13 +204,13 @@ int bind_exit(struct trace_event_raw_sys_exit *ctx) {
 }
 
 SEC("tracepoint/syscalls/sys_enter_connect")
-int connect_enter(struct trace_event_raw_sys_enter *ctx) {
+int connect_enter(struct trace_event_raw_sys_enter* ctx) {
   remember((int)ctx->args[0], IPPROTO_UDP);
   return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_connect")
-int connect_exit(struct trace_event_raw_sys_exit *ctx) {
+int connect_exit(struct trace_event_raw_sys_exit* ctx) {
   if (take() != IPPROTO_UDP || ctx->ret != -EPX_EAGAIN) return 0;
   add_total(EPX_UDP_AUTOBIND_FAILED);
   add_process(EPX_PORT_ZERO_FAILED);

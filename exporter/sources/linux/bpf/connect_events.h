@@ -8,15 +8,15 @@
 
 /* Indexes of the `totals` per-CPU array. */
 enum epx_total {
-  EPX_TCP4_CONNECT_FAILED = 0,  /* connect() found no local port, IPv4 */
-  EPX_TCP6_CONNECT_FAILED,      /* the same, IPv6 */
-  EPX_TCP4_CONNECT_ATTEMPTS,    /* outbound TCP connects begun (SYN_SENT) */
+  EPX_TCP4_CONNECT_FAILED = 0, /* connect() found no local port, IPv4 */
+  EPX_TCP6_CONNECT_FAILED,     /* the same, IPv6 */
+  EPX_TCP4_CONNECT_ATTEMPTS,   /* outbound TCP connects begun (SYN_SENT) */
   EPX_TCP6_CONNECT_ATTEMPTS,
-  EPX_TCP_BIND_FAILED,          /* bind() to port 0 -> EADDRINUSE, TCP */
-  EPX_UDP_BIND_FAILED,          /* the same, UDP */
-  EPX_UDP_AUTOBIND_FAILED,      /* UDP connect() -> EAGAIN: no port */
-  EPX_PROCESSES_DROPPED,        /* process map full: event not attributed */
-  EPX_DESTINATIONS_DROPPED,     /* destination map full */
+  EPX_TCP_BIND_FAILED,      /* bind() to port 0 -> EADDRINUSE, TCP */
+  EPX_UDP_BIND_FAILED,      /* the same, UDP */
+  EPX_UDP_AUTOBIND_FAILED,  /* UDP connect() -> EAGAIN: no port */
+  EPX_PROCESSES_DROPPED,    /* process map full: event not attributed */
+  EPX_DESTINATIONS_DROPPED, /* destination map full */
   EPX_TOTAL_COUNT,
 };
 
@@ -34,6 +34,6 @@ struct epx_process_counts {
 struct epx_destination_key {
   unsigned char family; /* 4 or 6 */
   unsigned char pad;
-  unsigned short port;  /* host order */
+  unsigned short port; /* host order */
   unsigned char addr[16];
 };
