@@ -7,6 +7,7 @@
 //                                  until RUNNING or STOPPED (30 s); at the
 //                                  first RUNNING, whether 127.0.0.1:PORT
 //                                  accepts a connection
+//   service_tool status NAME       prints the state, accepted controls, pid
 //   service_tool config NAME       prints start type, account, binary path,
 //                                  delayed start and the failure actions
 // Exit status 0 on success, 1 with a message on failure.
@@ -196,6 +197,19 @@ int main(int argc, char** argv) {
   if (std::strcmp(verb, "trace") == 0)
     return argc < 4 ? 2 : Trace(s, std::atoi(argv[3]));
   if (std::strcmp(verb, "config") == 0) return Config(s);
+  if (std::strcmp(verb, "status") == 0) {
+    DWORD needed = 0;
+    if (!QueryServiceStatusEx(s, SC_STATUS_PROCESS_INFO,
+                              reinterpret_cast<LPBYTE>(&status), sizeof status,
+                              &needed)) {
+      return Fail("QueryServiceStatusEx");
+    }
+    std::printf("state=%s controls=0x%lx pid=%lu\n",
+                StateName(status.dwCurrentState),
+                static_cast<unsigned long>(status.dwControlsAccepted),
+                static_cast<unsigned long>(status.dwProcessId));
+    return 0;
+  }
   if (std::strcmp(verb, "stop") == 0) {
     SERVICE_STATUS plain{};
     if (!ControlService(s, SERVICE_CONTROL_STOP, &plain))
