@@ -119,6 +119,13 @@ service_log() {
   find "$WINEPREFIX/drive_c/users/Public" "$WINEPREFIX/drive_c/ProgramData" -maxdepth 2 \
     -path '*/ephemeral_port_exporter/exporter.log' 2>/dev/null | head -n 1
 }
+service_processes() { # Linux pids of exporter services in this prefix only
+  local p
+  for p in $(pgrep -f 'ephemeral_port_exporter.exe service'); do
+    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "WINEPREFIX=$WINEPREFIX" && echo "$p"
+  done
+  return 0
+}
 # Leftovers of an aborted run would make CreateService fail.
 winrun 30 /dev/null "$TOOL" stop $NAME || true
 winrun 30 /dev/null "$TOOL" delete $NAME || true
@@ -216,15 +223,18 @@ EPORT=$(free_port 30000 40000)
 sed -i "s/listen_address: \":19152\"/listen_address: \"127.0.0.1:$EPORT\"  # edited by the operator/" \
   "$DATA/config.yml"
 grep -q 'edited by the operator' "$DATA/config.yml" || fail "editing config.yml"
+[[ -n $(service_processes) ]] || fail "the v1 service process is not found by its WINEPREFIX"
 say "ok: v1 serves; config.yml edited to listen on 127.0.0.1:$EPORT"
 # Wine's msiexec sends Stop but does not wait for STOPPED (Windows' does), so
 # the old process would still run when the new service is created (error
 # 1072, rollback): stop it first and wait until the process is gone.
 winrun 60 "$RUN/c_stop1.log" "$TOOL" stop $NAME || { cat "$RUN/c_stop1.log"; fail "stopping v1"; }
-for _ in $(seq 100); do pgrep -f 'ephemeral_port_exporter.exe service' >/dev/null || break; sleep 0.1; done
-pgrep -f 'ephemeral_port_exporter.exe service' >/dev/null && fail "the v1 process did not exit"
+for _ in $(seq 100); do [[ -z $(service_processes) ]] && break; sleep 0.1; done
+[[ -z $(service_processes) ]] || fail "the v1 process did not exit"
 say "c. msiexec /i $(basename "$MSI2") (major upgrade)"
-winrun 180 "$RUN/c_install2.log" msiexec /i "$(winpath "$MSI2")" /qn /l*v "$(winpath "$RUN/c_msi2.log")" ||
+# v2 also runs under the virtual account (the MSI property SERVICEACCOUNT).
+winrun 180 "$RUN/c_install2.log" msiexec /i "$(winpath "$MSI2")" /qn /l*v "$(winpath "$RUN/c_msi2.log")" \
+  'SERVICEACCOUNT=NT SERVICE\ephemeral_port_exporter' ||
   { cat "$RUN/c_install2.log"; fail "msiexec /i v2"; }
 INSTALLED_MSI=$(winpath "$MSI2")
 grep -q 'edited by the operator' "$DATA/config.yml" ||
@@ -236,6 +246,10 @@ done
 curl -fsS -m 2 "http://127.0.0.1:$EPORT/-/healthy" >/dev/null ||
   fail "the upgraded service does not serve on the edited address 127.0.0.1:$EPORT"
 say "ok: after the upgrade config.yml keeps the edit and the service serves on it"
+winrun 30 "$RUN/c_config2.log" "$TOOL" config $NAME || { cat "$RUN/c_config2.log"; fail "QueryServiceConfig v2"; }
+grep -qx 'account=NT SERVICE\\ephemeral_port_exporter' <(tr -d '\r' <"$RUN/c_config2.log") ||
+  { cat "$RUN/c_config2.log"; fail "SERVICEACCOUNT did not set the service account"; }
+say "ok: SERVICEACCOUNT=NT SERVICE\\ephemeral_port_exporter is the service's account, and it serves"
 winrun 180 "$RUN/c_remove.log" msiexec /x "$(winpath "$MSI2")" /qn ||
   { cat "$RUN/c_remove.log"; fail "msiexec /x"; }
 INSTALLED_MSI=
@@ -248,5 +262,10 @@ msiinfo export "$MSI2" InstallExecuteSequence >"$RUN/c_sequence.idt"
 grep -q 'failureflag ephemeral_port_exporter 1' "$RUN/c_customaction.idt" ||
   { cat "$RUN/c_customaction.idt"; fail "the MSI does not set failureflag (recovery on non-crash failures)"; }
 say "ok: the MSI has a custom action for sc.exe failureflag"
+for action in SetScExe ServiceRecovery ServiceRecoveryOnNonCrash ServiceDelayedStart; do
+  grep -aq "Action start [0-9:]*: $action\." "$RUN/c_msi1.log" ||
+    fail "Wine's msiexec did not run the custom action $action (see $RUN/c_msi1.log)"
+done
+say "ok: msiexec ran the sc.exe custom actions (Wine's sc.exe has no failureflag: ignored there)"
 
 say "PASSED"
