@@ -41,8 +41,8 @@ void ReportServing();
 /// "ephemeral_port_exporter" under the service control manager; a Stop or
 /// Shutdown request ends WaitForStopSignal() (STOP_PENDING with rising
 /// checkpoints, the process ended after 15 s), and stderr goes to
-/// %ProgramData%\ephemeral_port_exporter\exporter.log (timestamped, rotated
-/// at 10 MB to exporter.log.1, identical lines at most once per 10 minutes).
+/// %ProgramData%\ephemeral_port_exporter\exporter.log (timestamped, renamed
+/// to exporter.log.1 at 10 MB).
 /// Returns body's exit status. Elsewhere: runs body.
 int RunAsService(const std::function<int()>& body);
 

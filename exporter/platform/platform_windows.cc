@@ -6,14 +6,12 @@
 #include <fcntl.h>
 #include <io.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cwchar>
 #include <ctime>
 #include <mutex>
 #include <string>
 
-#include "platform/log_limiter.h"
 #include "platform/platform.h"
 
 namespace epx {
@@ -83,7 +81,8 @@ void ReportServiceState(DWORD state, DWORD exit_code) {
 }
 
 // --- service log: stderr -> pipe -> this thread -> exporter.log ------------
-// One writer, so rotation and the repeat limit need no locking.
+// One writer, so rotation needs no locking. (Repeated collector errors are
+// already limited where they are logged: sources/collector_runner.h.)
 struct LogWriter {
   std::wstring path;
   HANDLE file = INVALID_HANDLE_VALUE;
@@ -110,7 +109,7 @@ void WriteLogLine(const std::string& line) {
   std::strftime(stamp, sizeof stamp, "ts=%Y-%m-%dT%H:%M:%SZ ",
                 std::gmtime(&now));
   std::string text = stamp + line + "\r\n";
-  if (LogNeedsRotation(g_log.size, text.size(), kLogMaxBytes)) {
+  if (g_log.size > 0 && g_log.size + text.size() > kLogMaxBytes) {
     CloseHandle(g_log.file);
     MoveFileExW(g_log.path.c_str(), (g_log.path + L".1").c_str(),
                 MOVEFILE_REPLACE_EXISTING);
@@ -124,7 +123,6 @@ void WriteLogLine(const std::string& line) {
 }
 
 DWORD WINAPI LogThread(void*) {
-  LogLimiter limiter(std::chrono::minutes(10), 1000);
   std::string pending;
   char buf[4096];
   DWORD n = 0;
@@ -135,8 +133,7 @@ DWORD WINAPI LogThread(void*) {
       std::string line = pending.substr(0, eol);
       pending.erase(0, eol + 1);
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      std::string out = limiter.Filter(line, LogLimiter::Clock::now());
-      if (!out.empty()) WriteLogLine(out);
+      WriteLogLine(line);
     }
   }
   if (!pending.empty()) WriteLogLine(pending);
