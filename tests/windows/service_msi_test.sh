@@ -184,7 +184,7 @@ EOF
 say "ok: START_PENDING with rising checkpoints, RUNNING only once listening"
 # The service log: Wine's services see %ProgramData% as C:\users\Public.
 for i in 1 2 3 4; do
-  curl -fsS -m 60 -o /dev/null "http://127.0.0.1:$PORT/metrics" || fail "scrape $i of the service"
+  curl -fsS -m 300 -o /dev/null "http://127.0.0.1:$PORT/metrics" || fail "scrape $i of the service"
 done
 winrun 60 "$RUN/b_stop.log" "$TOOL" stop $NAME || { cat "$RUN/b_stop.log"; fail "Stop"; }
 LOG=$(service_log)
