@@ -221,12 +221,13 @@ bool CreateConfigFromDefault(const std::string& path,
   std::error_code ec;
   if (default_path.empty() || fs::exists(path, ec)) return true;
   fs::path target(path);
-  if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
+  if (target.has_parent_path())
+    fs::create_directories(target.parent_path(), ec);
   if (!fs::copy_file(default_path, target, fs::copy_options::skip_existing,
                      ec) &&
       ec) {
-    *error = path + ": cannot create it from " + default_path + ": " +
-             ec.message();
+    *error =
+        path + ": cannot create it from " + default_path + ": " + ec.message();
     return false;
   }
   std::fprintf(stderr,

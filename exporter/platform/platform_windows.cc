@@ -93,14 +93,15 @@ struct LogWriter {
 LogWriter g_log;
 
 void OpenLogFile() {
-  g_log.file = CreateFileW(g_log.path.c_str(), FILE_APPEND_DATA,
-                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                           nullptr, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+  g_log.file =
+      CreateFileW(g_log.path.c_str(), FILE_APPEND_DATA,
+                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                  nullptr, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
   LARGE_INTEGER size{};
-  g_log.size = g_log.file != INVALID_HANDLE_VALUE &&
-                       GetFileSizeEx(g_log.file, &size)
-                   ? static_cast<std::uint64_t>(size.QuadPart)
-                   : 0;
+  g_log.size =
+      g_log.file != INVALID_HANDLE_VALUE && GetFileSizeEx(g_log.file, &size)
+          ? static_cast<std::uint64_t>(size.QuadPart)
+          : 0;
 }
 
 void WriteLogLine(const std::string& line) {
@@ -117,8 +118,8 @@ void WriteLogLine(const std::string& line) {
   }
   if (g_log.file == INVALID_HANDLE_VALUE) return;
   DWORD written = 0;
-  WriteFile(g_log.file, text.data(), static_cast<DWORD>(text.size()),
-            &written, nullptr);
+  WriteFile(g_log.file, text.data(), static_cast<DWORD>(text.size()), &written,
+            nullptr);
   g_log.size += written;
 }
 

@@ -44,11 +44,16 @@ bool WaitFor(SC_HANDLE service, DWORD state, SERVICE_STATUS_PROCESS* status) {
 
 const char* StateName(DWORD state) {
   switch (state) {
-    case SERVICE_STOPPED: return "STOPPED";
-    case SERVICE_START_PENDING: return "START_PENDING";
-    case SERVICE_STOP_PENDING: return "STOP_PENDING";
-    case SERVICE_RUNNING: return "RUNNING";
-    default: return "OTHER";
+    case SERVICE_STOPPED:
+      return "STOPPED";
+    case SERVICE_START_PENDING:
+      return "START_PENDING";
+    case SERVICE_STOP_PENDING:
+      return "STOP_PENDING";
+    case SERVICE_RUNNING:
+      return "RUNNING";
+    default:
+      return "OTHER";
   }
 }
 
@@ -80,7 +85,8 @@ int Trace(SC_HANDLE service, int port) {
     }
     if (st.dwCurrentState != last.dwCurrentState ||
         st.dwCheckPoint != last.dwCheckPoint) {
-      std::printf("state=%s checkpoint=%lu wait_hint=%lu", StateName(st.dwCurrentState),
+      std::printf("state=%s checkpoint=%lu wait_hint=%lu",
+                  StateName(st.dwCurrentState),
                   static_cast<unsigned long>(st.dwCheckPoint),
                   static_cast<unsigned long>(st.dwWaitHint));
       if (st.dwCurrentState == SERVICE_RUNNING)
@@ -137,7 +143,8 @@ int Config(SC_HANDLE service) {
   QueryServiceConfig2A(service, SERVICE_CONFIG_FAILURE_ACTIONS, nullptr, 0,
                        &needed);
   std::vector<BYTE> actions_buf(needed + sizeof(SERVICE_FAILURE_ACTIONSA));
-  auto* actions = reinterpret_cast<SERVICE_FAILURE_ACTIONSA*>(actions_buf.data());
+  auto* actions =
+      reinterpret_cast<SERVICE_FAILURE_ACTIONSA*>(actions_buf.data());
   if (QueryServiceConfig2A(service, SERVICE_CONFIG_FAILURE_ACTIONS,
                            actions_buf.data(),
                            static_cast<DWORD>(actions_buf.size()), &needed)) {
@@ -177,10 +184,9 @@ int main(int argc, char** argv) {
   }
   // Wine's service manager may not show a just-created service at once.
   SC_HANDLE s = nullptr;
-  const int attempts = std::strcmp(verb, "start") == 0 ||
-                               std::strcmp(verb, "trace") == 0
-                           ? 50
-                           : 1;
+  const int attempts =
+      std::strcmp(verb, "start") == 0 || std::strcmp(verb, "trace") == 0 ? 50
+                                                                         : 1;
   for (int i = 0; i < attempts && s == nullptr; ++i) {
     s = OpenServiceA(scm, name, SERVICE_ALL_ACCESS);
     if (s == nullptr && GetLastError() != ERROR_SERVICE_DOES_NOT_EXIST) break;

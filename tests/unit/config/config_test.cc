@@ -192,9 +192,11 @@ TEST(ConfigTest, CreateConfigFromDefaultOnlyWhenAbsent) {
   EXPECT_EQ(ReadAll(live), "watched_services: [Default]\n");
   std::ofstream(live) << "watched_services: [Edited]\n";
   std::ofstream(fallback) << "watched_services: [NewDefault]\n";
-  ASSERT_TRUE(CreateConfigFromDefault(live.string(), fallback.string(), &error));
+  ASSERT_TRUE(
+      CreateConfigFromDefault(live.string(), fallback.string(), &error));
   EXPECT_EQ(ReadAll(live), "watched_services: [Edited]\n");
-  ASSERT_TRUE(CreateConfigFromDefault((dir / "other.yml").string(), "", &error));
+  ASSERT_TRUE(
+      CreateConfigFromDefault((dir / "other.yml").string(), "", &error));
   EXPECT_FALSE(fs::exists(dir / "other.yml"));
   EXPECT_FALSE(CreateConfigFromDefault((dir / "third.yml").string(),
                                        (dir / "missing.yml").string(), &error));

@@ -212,8 +212,9 @@ TEST(FlagsTest, FailedApplyLeavesConfigUntouched) {
 }
 
 TEST(FlagsTest, ConfigDefaultFileNeedsTheConfigFile) {
-  CommandLine cl = MustParse({"--config.file=C:\\d\\config.yml",
-                              "--config.default-file=C:\\p\\config.default.yml"});
+  CommandLine cl =
+      MustParse({"--config.file=C:\\d\\config.yml",
+                 "--config.default-file=C:\\p\\config.default.yml"});
   EXPECT_EQ(cl.config_file, "C:\\d\\config.yml");
   EXPECT_EQ(cl.config_default_file, "C:\\p\\config.default.yml");
   EXPECT_EQ(ParseError({"--config.default-file=/x.yml"}),
