@@ -70,6 +70,7 @@ int RunServe(const Config& config, const epx::BuildInfo& build,
   epx::HttpServer server(content);
   std::string error;
   if (!server.Start(config.listen_address, &error)) return Fail(error);
+  epx::ReportServing();
   std::fprintf(stderr,
                "level=info msg=\"listening\" address=%s port=%d path=%s "
                "version=%s source=%s\n",
@@ -95,6 +96,9 @@ int Run(const std::vector<std::string>& args) {
                 epx::HostOsName());
     return 0;
   }
+  if (!epx::CreateConfigFromDefault(command_line.config_file,
+                                    command_line.config_default_file, &error))
+    return Fail(error);
   Config config = epx::DefaultConfig();
   if (!command_line.config_file.empty()) {
     config.config_file = command_line.config_file;

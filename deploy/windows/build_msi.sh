@@ -6,6 +6,10 @@
 #   EXE      defaults to build-win/exporter/ephemeral_port_exporter.exe
 #            (tests/windows/run_wine_tests.sh builds it)
 #   OUT_DIR  defaults to build-win
+# EPX_MSI_VERSION overrides the product version (default: the project's).
+# OUT_DIR then holds what the fleet share needs: the MSI and version.txt
+# (deploy/fleet/windows/Install-EphemeralPortExporter.Startup.ps1 looks for
+# ephemeral_port_exporter-<version.txt>-x64.msi).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -15,16 +19,17 @@ OUT=${2:-$REPO/build-win}
 if ! command -v wixl >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wixl >/dev/null
 fi
-VERSION=$(sed -nE 's/^project\(ephemeral_port_exporter VERSION ([0-9.]+).*/\1/p' "$REPO/CMakeLists.txt")
+VERSION=${EPX_MSI_VERSION:-$(sed -nE 's/^project\(ephemeral_port_exporter VERSION ([0-9.]+).*/\1/p' "$REPO/CMakeLists.txt")}
 MSI=$OUT/ephemeral_port_exporter-$VERSION-x64.msi
 mkdir -p "$OUT"
 # wixl resolves File/@Source relative to the .wxs: stage everything together.
 STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
 cp "$EXE" "$STAGE/ephemeral_port_exporter.exe"
-cp "$HERE/config.yml" "$HERE/ephemeral_port_exporter.wxs" "$STAGE/"
+cp "$HERE/config.default.yml" "$HERE/ephemeral_port_exporter.wxs" "$STAGE/"
 (cd "$STAGE" && wixl --arch x64 -D Version="$VERSION" \
-  -D ExePath=ephemeral_port_exporter.exe -D ConfigPath=config.yml \
+  -D ExePath=ephemeral_port_exporter.exe -D ConfigPath=config.default.yml \
   -o "$STAGE/out.msi" ephemeral_port_exporter.wxs)
 mv "$STAGE/out.msi" "$MSI"
+echo "$VERSION" >"$OUT/version.txt"
 echo "$MSI"

@@ -2,20 +2,29 @@
 .SYNOPSIS
   Installs ephemeral_port_exporter as a Windows service.
 .DESCRIPTION
-  Copies the executable to $InstallDir, writes a default config to
-  $env:ProgramData\ephemeral_port_exporter\config.yml (kept if present),
-  registers the service "ephemeral_port_exporter" (LocalSystem, automatic
-  start, restart on failure), opens TCP port 19152 in Windows Firewall and
-  starts the service. Run from an elevated PowerShell in the directory that
-  holds ephemeral_port_exporter.exe. Idempotent: re-running upgrades the
-  binary and keeps the config.
+  Copies the executable to $InstallDir and writes config.default.yml next to
+  it (from -Port and -WatchedServices); the exporter copies that file to
+  $env:ProgramData\ephemeral_port_exporter\config.yml only when config.yml
+  does not exist, so an edited config.yml is kept. Registers the service
+  "ephemeral_port_exporter" (delayed automatic start, restart on any
+  failure, including a clean exit with an error code), opens TCP port 19152
+  in Windows Firewall and starts the service. Run from an elevated
+  PowerShell in the directory that holds ephemeral_port_exporter.exe.
+  Idempotent: re-running upgrades the binary and keeps config.yml.
+.PARAMETER ServiceAccount
+  LocalSystem (default), LocalService, or Virtual (the virtual account
+  NT SERVICE\ephemeral_port_exporter). The exporter needs no privilege for
+  its data (see the README's Permissions); the account gets Modify on the
+  ProgramData folder for config.yml and exporter.log.
 #>
 [CmdletBinding()]
 param(
   [string]$InstallDir = "$env:ProgramFiles\ephemeral_port_exporter",
   [int]$Port = 19152,
   [string[]]$WatchedServices = @('WAPCSvc'),
-  [switch]$NoFirewall
+  [switch]$NoFirewall,
+  [ValidateSet('LocalSystem', 'LocalService', 'Virtual')]
+  [string]$ServiceAccount = 'LocalSystem'
 )
 $ErrorActionPreference = 'Stop'
 $ServiceName = 'ephemeral_port_exporter'
@@ -23,6 +32,18 @@ $Source = Join-Path $PSScriptRoot 'ephemeral_port_exporter.exe'
 $DataDir = Join-Path $env:ProgramData 'ephemeral_port_exporter'
 $Config = Join-Path $DataDir 'config.yml'
 $Exe = Join-Path $InstallDir 'ephemeral_port_exporter.exe'
+$DefaultConfig = Join-Path $InstallDir 'config.default.yml'
+$Account = @{
+  LocalSystem  = 'LocalSystem'
+  LocalService = 'NT AUTHORITY\LocalService'
+  Virtual      = "NT SERVICE\$ServiceName"
+}[$ServiceAccount]
+
+# sc.exe reports failure only through its exit code.
+function Invoke-Sc {
+  & sc.exe @args | Out-Null
+  if ($LASTEXITCODE -ne 0) { throw "sc.exe $($args -join ' ') failed with exit code $LASTEXITCODE" }
+}
 
 $principal = New-Object Security.Principal.WindowsPrincipal(
   [Security.Principal.WindowsIdentity]::GetCurrent())
@@ -40,10 +61,11 @@ if ($existing -and $existing.Status -ne 'Stopped') {
 New-Item -ItemType Directory -Force -Path $InstallDir, $DataDir | Out-Null
 Copy-Item -Force $Source $Exe
 
-if (-not (Test-Path $Config)) {
-  $services = ($WatchedServices | ForEach-Object { "  - $_" }) -join "`r`n"
-  @"
-# ephemeral_port_exporter configuration (see README: Configuration file).
+$services = ($WatchedServices | ForEach-Object { "  - $_" }) -join "`r`n"
+@"
+# ephemeral_port_exporter default configuration, written by install.ps1.
+# The service copies it to $Config when that file does not exist;
+# edit config.yml, not this file, then restart the service.
 web:
   listen_address: ":$Port"
   telemetry_path: /metrics
@@ -56,23 +78,34 @@ limits:
   top_local_addresses: 20
 watched_services:
 $services
-"@ | Set-Content -Encoding ASCII -Path $Config
-}
+"@ | Set-Content -Encoding ASCII -Path $DefaultConfig
 
-# Validate before registering: a bad config fails here, not in the service.
-& $Exe "--config.file=$Config" --config.check
+# Creates config.yml from the default when absent, and validates it before
+# registering: a bad config fails here, not in the service.
+& $Exe "--config.file=$Config" "--config.default-file=$DefaultConfig" --config.check
 if ($LASTEXITCODE -ne 0) { throw "config check failed for $Config" }
 
-$binPath = "`"$Exe`" service `"--config.file=$Config`""
+$binPath = "`"$Exe`" service `"--config.file=$Config`" `"--config.default-file=$DefaultConfig`""
 if ($existing) {
-  & sc.exe config $ServiceName binPath= $binPath start= auto | Out-Null
+  # Not sc.exe config binPath=: Windows PowerShell 5.1 does not escape the
+  # embedded quotes when it builds sc.exe's command line.
+  Set-ItemProperty -Path "HKLM:\SYSTEM\CurrentControlSet\Services\$ServiceName" `
+    -Name ImagePath -Value $binPath
 } else {
   New-Service -Name $ServiceName -BinaryPathName $binPath `
     -DisplayName 'Ephemeral port exporter' -StartupType Automatic `
     -Description 'Prometheus exporter for TCP/UDP ephemeral port usage (port 19152).' | Out-Null
 }
-# Restart after 10 s on the first three failures within a day.
-& sc.exe failure $ServiceName reset= 86400 actions= restart/10000/restart/10000/restart/10000 | Out-Null
+# Started once the network and WMI are up; restarted 10 s after each of the
+# first three failures within a day, also when it stops with an error code
+# (failureflag: "non-crash" failures such as a port already in use).
+Invoke-Sc config $ServiceName start= delayed-auto obj= $Account
+Invoke-Sc failure $ServiceName reset= 86400 actions= restart/10000/restart/10000/restart/10000
+Invoke-Sc failureflag $ServiceName 1
+if ($ServiceAccount -ne 'LocalSystem') {
+  & icacls.exe $DataDir /grant "${Account}:(OI)(CI)M" | Out-Null
+  if ($LASTEXITCODE -ne 0) { throw "icacls $DataDir failed with exit code $LASTEXITCODE" }
+}
 
 if (-not $NoFirewall) {
   $rule = 'ephemeral_port_exporter (TCP-In)'
@@ -81,7 +114,9 @@ if (-not $NoFirewall) {
     -LocalPort $Port -Action Allow -Program $Exe | Out-Null
 }
 
-Start-Service -Name $ServiceName
-(Get-Service -Name $ServiceName).WaitForStatus('Running', [TimeSpan]::FromSeconds(30))
+# RUNNING is reported only once the exporter listens; a start that fails
+# (port in use, bad config) throws here. The reason is in the log.
+try { Start-Service -Name $ServiceName }
+catch { throw "service did not start: $($_.Exception.Message); see $DataDir\exporter.log" }
 Write-Host "ephemeral_port_exporter is running: http://localhost:$Port/metrics"
 Write-Host "Config: $Config   Log: $DataDir\exporter.log"

@@ -3,6 +3,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -209,6 +211,29 @@ bool ApplyConfigYaml(const std::string& yaml_text, const std::string& file_name,
         }}});
   if (!ok) return false;
   *config = c;
+  return true;
+}
+
+bool CreateConfigFromDefault(const std::string& path,
+                             const std::string& default_path,
+                             std::string* error) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (default_path.empty() || fs::exists(path, ec)) return true;
+  fs::path target(path);
+  if (target.has_parent_path())
+    fs::create_directories(target.parent_path(), ec);
+  if (!fs::copy_file(default_path, target, fs::copy_options::skip_existing,
+                     ec) &&
+      ec) {
+    *error =
+        path + ": cannot create it from " + default_path + ": " + ec.message();
+    return false;
+  }
+  std::fprintf(stderr,
+               "level=info msg=\"config file created from the default\" "
+               "file=%s default=%s\n",
+               path.c_str(), default_path.c_str());
   return true;
 }
 

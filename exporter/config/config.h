@@ -32,6 +32,12 @@ Config DefaultConfig();
 bool ApplyConfigYaml(const std::string& yaml_text, const std::string& file_name,
                      Config* config, std::string* error);
 
+/// When `default_path` is set and `path` does not exist, copies the former
+/// to the latter (creating its folder); false with *error naming both.
+bool CreateConfigFromDefault(const std::string& path,
+                             const std::string& default_path,
+                             std::string* error);
+
 /// Reads the file and applies it like ApplyConfigYaml.
 bool ApplyConfigFile(const std::string& path, Config* config,
                      std::string* error);

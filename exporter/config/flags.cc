@@ -118,9 +118,10 @@ bool ParseCommandLine(const std::vector<std::string>& args, CommandLine* out,
       name = name.substr(3);
     }
     const FlagSpec* spec = FindFlag(name);
-    bool takes_value = name == "config.file" || name == "watch" ||
-                       (spec != nullptr && spec->kind != Kind::kBool);
-    if (spec == nullptr && name != "config.file" && name != "watch") {
+    bool own = name == "config.file" || name == "config.default-file" ||
+               name == "watch";
+    bool takes_value = own || (spec != nullptr && spec->kind != Kind::kBool);
+    if (spec == nullptr && !own) {
       *error = "unknown flag '--" + name + "' (see --help)";
       return false;
     }
@@ -137,6 +138,14 @@ bool ParseCommandLine(const std::vector<std::string>& args, CommandLine* out,
     }
     if (name == "config.file") {
       cl.config_file = value;
+      continue;
+    }
+    if (name == "config.default-file") {
+      if (value.empty()) {
+        *error = "--config.default-file: must not be empty";
+        return false;
+      }
+      cl.config_default_file = value;
       continue;
     }
     if (name == "watch") {
@@ -161,6 +170,10 @@ bool ParseCommandLine(const std::vector<std::string>& args, CommandLine* out,
       continue;
     }
     cl.overrides.emplace_back(name, value);
+  }
+  if (!cl.config_default_file.empty() && cl.config_file.empty()) {
+    *error = "--config.default-file needs --config.file";
+    return false;
   }
   *out = cl;
   return true;
@@ -227,6 +240,8 @@ std::string UsageText() {
       "  report  print a port usage table once, or every --watch seconds\n\n"
       "Flags:\n"
       "  --config.file=PATH  YAML configuration file\n"
+      "  --config.default-file=PATH\n"
+      "      copied to --config.file when that file does not exist\n"
       "  --config.check      validate the configuration and exit\n"
       "  --watch=SECONDS     (report) repeat every SECONDS\n"
       "  --version           print the version and exit\n";

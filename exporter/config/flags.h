@@ -13,6 +13,8 @@ struct CommandLine {
   /// "serve" (default) or "report".
   std::string command = "serve";
   std::string config_file;
+  /// Copied to config_file when that file does not exist (installers).
+  std::string config_default_file;
   bool config_check = false;
   bool help = false;
   bool version = false;

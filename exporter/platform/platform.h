@@ -32,11 +32,18 @@ void ReturnFreedMemory();
 /// false elsewhere.
 bool TakeServiceCommand(std::vector<std::string>* args);
 
+/// Windows service: reports RUNNING; the serve command calls it once its
+/// server listens (until then START_PENDING with rising checkpoints). No-op
+/// at a console and elsewhere.
+void ReportServing();
+
 /// Windows: runs `body` (the serve command) as the service
 /// "ephemeral_port_exporter" under the service control manager; a Stop or
-/// Shutdown request ends WaitForStopSignal(), and stderr goes to
-/// %ProgramData%\ephemeral_port_exporter\exporter.log. Returns body's exit
-/// status. Elsewhere: runs body.
+/// Shutdown request ends WaitForStopSignal() (STOP_PENDING with rising
+/// checkpoints, the process ended after 15 s), and stderr goes to
+/// %ProgramData%\ephemeral_port_exporter\exporter.log (timestamped, renamed
+/// to exporter.log.1 at 10 MB).
+/// Returns body's exit status. Elsewhere: runs body.
 int RunAsService(const std::function<int()>& body);
 
 }  // namespace epx

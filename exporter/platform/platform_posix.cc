@@ -61,6 +61,8 @@ void ReturnFreedMemory() {
   if (mallinfo2().fordblks > kWorthTrimming) malloc_trim(0);
 }
 
+void ReportServing() {}
+
 bool TakeServiceCommand(std::vector<std::string>*) { return false; }
 
 int RunAsService(const std::function<int()>& body) { return body(); }

@@ -287,8 +287,15 @@ if MSI=$(bash "$SRC/deploy/windows/build_msi.sh" "$EXE" "$BUILD" 2>"$RUN/msi_bui
   winrun 180 "$RUN/msi_install.log" msiexec /i "$(winpath "$MSI")" /qn ||
     { cat "$RUN/msi_install.log"; fail "msiexec /i"; }
   [[ -f "$WINEPREFIX/drive_c/Program Files/ephemeral_port_exporter/ephemeral_port_exporter.exe" &&
-     -f "$WINEPREFIX/drive_c/ProgramData/ephemeral_port_exporter/config.yml" ]] ||
-    fail "MSI did not install the exe and config.yml"
+     -f "$WINEPREFIX/drive_c/Program Files/ephemeral_port_exporter/config.default.yml" ]] ||
+    fail "MSI did not install the exe and config.default.yml"
+  # The service creates config.yml from config.default.yml at its first start.
+  for _ in $(seq 120); do
+    [[ -f "$WINEPREFIX/drive_c/ProgramData/ephemeral_port_exporter/config.yml" ]] && break
+    sleep 0.5
+  done
+  [[ -f "$WINEPREFIX/drive_c/ProgramData/ephemeral_port_exporter/config.yml" ]] ||
+    fail "the MSI's service did not create config.yml"
   winrun 60 "$RUN/msi_stop.log" "$TESTS/service_tool.exe" stop ephemeral_port_exporter ||
     { cat "$RUN/msi_stop.log"; fail "the MSI's service was not running"; }
   winrun 180 "$RUN/msi_remove.log" msiexec /x "$(winpath "$MSI")" /qn ||
@@ -296,7 +303,7 @@ if MSI=$(bash "$SRC/deploy/windows/build_msi.sh" "$EXE" "$BUILD" 2>"$RUN/msi_bui
   if winrun 30 /dev/null "$TESTS/service_tool.exe" stop ephemeral_port_exporter; then
     fail "service still registered after msiexec /x"
   fi
-  say "ok: MSI installs exe, config and a running service; uninstall removes it"
+  say "ok: MSI installs exe, default config and a running service that creates config.yml; uninstall removes it"
 else
   say "MSI not built (wixl unavailable?): $(tail -n 1 "$RUN/msi_build.log")"
 fi

@@ -3,11 +3,21 @@
 //   service_tool start NAME      waits up to 20 s for RUNNING, prints the pid
 //   service_tool stop NAME       waits up to 20 s for STOPPED
 //   service_tool delete NAME
+//   service_tool trace NAME PORT   starts NAME and prints every status change
+//                                  until RUNNING or STOPPED (30 s); at the
+//                                  first RUNNING, whether 127.0.0.1:PORT
+//                                  accepts a connection
+//   service_tool status NAME       prints the state, accepted controls, pid
+//   service_tool config NAME       prints start type, account, binary path,
+//                                  delayed start and the failure actions
 // Exit status 0 on success, 1 with a message on failure.
+#include <winsock2.h>
 #include <windows.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <vector>
 
 namespace {
 
@@ -32,13 +42,130 @@ bool WaitFor(SC_HANDLE service, DWORD state, SERVICE_STATUS_PROCESS* status) {
   return false;
 }
 
+const char* StateName(DWORD state) {
+  switch (state) {
+    case SERVICE_STOPPED:
+      return "STOPPED";
+    case SERVICE_START_PENDING:
+      return "START_PENDING";
+    case SERVICE_STOP_PENDING:
+      return "STOP_PENDING";
+    case SERVICE_RUNNING:
+      return "RUNNING";
+    default:
+      return "OTHER";
+  }
+}
+
+bool Accepts(int port) {
+  SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  if (s == INVALID_SOCKET) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<u_short>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  closesocket(s);
+  return ok;
+}
+
+int Trace(SC_HANDLE service, int port) {
+  WSADATA wsa;
+  WSAStartup(MAKEWORD(2, 2), &wsa);
+  if (!StartServiceA(service, 0, nullptr)) return Fail("StartService");
+  SERVICE_STATUS_PROCESS last{};
+  last.dwCurrentState = 0;
+  for (int i = 0; i < 3000; ++i) {
+    SERVICE_STATUS_PROCESS st{};
+    DWORD needed = 0;
+    if (!QueryServiceStatusEx(service, SC_STATUS_PROCESS_INFO,
+                              reinterpret_cast<LPBYTE>(&st), sizeof st,
+                              &needed)) {
+      return Fail("QueryServiceStatusEx");
+    }
+    if (st.dwCurrentState != last.dwCurrentState ||
+        st.dwCheckPoint != last.dwCheckPoint) {
+      std::printf("state=%s checkpoint=%lu wait_hint=%lu",
+                  StateName(st.dwCurrentState),
+                  static_cast<unsigned long>(st.dwCheckPoint),
+                  static_cast<unsigned long>(st.dwWaitHint));
+      if (st.dwCurrentState == SERVICE_RUNNING)
+        std::printf(" listening=%s", Accepts(port) ? "yes" : "no");
+      if (st.dwCurrentState == SERVICE_STOPPED)
+        std::printf(" win32_exit=%lu service_exit=%lu",
+                    static_cast<unsigned long>(st.dwWin32ExitCode),
+                    static_cast<unsigned long>(st.dwServiceSpecificExitCode));
+      std::printf("\n");
+      std::fflush(stdout);
+      last = st;
+    }
+    if (st.dwCurrentState == SERVICE_RUNNING ||
+        st.dwCurrentState == SERVICE_STOPPED) {
+      return 0;
+    }
+    Sleep(10);
+  }
+  std::printf("timeout\n");
+  return 1;
+}
+
+int Config(SC_HANDLE service) {
+  DWORD needed = 0;
+  QueryServiceConfigA(service, nullptr, 0, &needed);
+  std::vector<BYTE> buf(needed + 1);
+  auto* config = reinterpret_cast<QUERY_SERVICE_CONFIGA*>(buf.data());
+  if (!QueryServiceConfigA(service, config, needed, &needed))
+    return Fail("QueryServiceConfig");
+  std::printf("start_type=%lu\naccount=%s\nbinary=%s\n",
+              static_cast<unsigned long>(config->dwStartType),
+              config->lpServiceStartName ? config->lpServiceStartName : "",
+              config->lpBinaryPathName ? config->lpBinaryPathName : "");
+  SERVICE_DELAYED_AUTO_START_INFO delayed{};
+  if (QueryServiceConfig2A(service, SERVICE_CONFIG_DELAYED_AUTO_START_INFO,
+                           reinterpret_cast<LPBYTE>(&delayed), sizeof delayed,
+                           &needed)) {
+    std::printf("delayed_auto_start=%d\n", delayed.fDelayedAutostart ? 1 : 0);
+  } else {
+    std::printf("delayed_auto_start=unsupported (error %lu)\n",
+                static_cast<unsigned long>(GetLastError()));
+  }
+  SERVICE_FAILURE_ACTIONS_FLAG flag{};
+  if (QueryServiceConfig2A(service, SERVICE_CONFIG_FAILURE_ACTIONS_FLAG,
+                           reinterpret_cast<LPBYTE>(&flag), sizeof flag,
+                           &needed)) {
+    std::printf("failure_actions_on_non_crash=%d\n",
+                flag.fFailureActionsOnNonCrashFailures ? 1 : 0);
+  } else {
+    std::printf("failure_actions_on_non_crash=unsupported (error %lu)\n",
+                static_cast<unsigned long>(GetLastError()));
+  }
+  needed = 0;
+  QueryServiceConfig2A(service, SERVICE_CONFIG_FAILURE_ACTIONS, nullptr, 0,
+                       &needed);
+  std::vector<BYTE> actions_buf(needed + sizeof(SERVICE_FAILURE_ACTIONSA));
+  auto* actions =
+      reinterpret_cast<SERVICE_FAILURE_ACTIONSA*>(actions_buf.data());
+  if (QueryServiceConfig2A(service, SERVICE_CONFIG_FAILURE_ACTIONS,
+                           actions_buf.data(),
+                           static_cast<DWORD>(actions_buf.size()), &needed)) {
+    std::printf("failure_actions=%lu reset=%lu\n",
+                static_cast<unsigned long>(actions->cActions),
+                static_cast<unsigned long>(actions->dwResetPeriod));
+  } else {
+    std::printf("failure_actions=unsupported (error %lu)\n",
+                static_cast<unsigned long>(GetLastError()));
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 3) {
     std::fprintf(
         stderr,
-        "usage: service_tool create|start|stop|delete NAME [BINPATH]\n");
+        "usage: service_tool create|start|stop|delete|trace|config NAME "
+        "[BINPATH|PORT]\n");
     return 2;
   }
   const char* verb = argv[1];
@@ -57,7 +184,9 @@ int main(int argc, char** argv) {
   }
   // Wine's service manager may not show a just-created service at once.
   SC_HANDLE s = nullptr;
-  const int attempts = std::strcmp(verb, "start") == 0 ? 50 : 1;
+  const int attempts =
+      std::strcmp(verb, "start") == 0 || std::strcmp(verb, "trace") == 0 ? 50
+                                                                         : 1;
   for (int i = 0; i < attempts && s == nullptr; ++i) {
     s = OpenServiceA(scm, name, SERVICE_ALL_ACCESS);
     if (s == nullptr && GetLastError() != ERROR_SERVICE_DOES_NOT_EXIST) break;
@@ -69,6 +198,22 @@ int main(int argc, char** argv) {
     if (!StartServiceA(s, 0, nullptr)) return Fail("StartService");
     if (!WaitFor(s, SERVICE_RUNNING, &status)) return Fail("wait for RUNNING");
     std::printf("%lu\n", static_cast<unsigned long>(status.dwProcessId));
+    return 0;
+  }
+  if (std::strcmp(verb, "trace") == 0)
+    return argc < 4 ? 2 : Trace(s, std::atoi(argv[3]));
+  if (std::strcmp(verb, "config") == 0) return Config(s);
+  if (std::strcmp(verb, "status") == 0) {
+    DWORD needed = 0;
+    if (!QueryServiceStatusEx(s, SC_STATUS_PROCESS_INFO,
+                              reinterpret_cast<LPBYTE>(&status), sizeof status,
+                              &needed)) {
+      return Fail("QueryServiceStatusEx");
+    }
+    std::printf("state=%s controls=0x%lx pid=%lu\n",
+                StateName(status.dwCurrentState),
+                static_cast<unsigned long>(status.dwControlsAccepted),
+                static_cast<unsigned long>(status.dwProcessId));
     return 0;
   }
   if (std::strcmp(verb, "stop") == 0) {

@@ -6,16 +6,17 @@
 .DESCRIPTION
   Runs as SYSTEM at boot (Computer Configuration > Policies > Windows
   Settings > Scripts > Startup). Compares the version on the share with the
-  installed one and runs the MSI (or, when the share holds no MSI, the
-  install.ps1 of deploy/windows/) only when they differ. Never blocks boot:
-  every failure is logged and the script exits 0.
+  installed one and runs the MSI only when they differ, then makes sure the
+  service restarts on any failure. Never blocks boot: every failure is
+  logged and the script exits 0.
 
-  Share layout (read access for "Domain Computers"):
+  Share layout (read access for "Domain Computers"): what
+  deploy/windows/build_msi.sh writes into its output folder, plus an
+  optional config.yml:
     \\fileserver\deploy$\ephemeral_port_exporter\
-      version.txt                         e.g. 0.1.0
-      ephemeral_port_exporter-0.1.0.msi   from deploy/windows/
-      install.ps1                         from deploy/windows/ (fallback)
-      config.yml                          optional, copied to ProgramData
+      version.txt                             e.g. 0.1.0
+      ephemeral_port_exporter-0.1.0-x64.msi   the MSI of that version
+      config.yml                              optional, copied to ProgramData
 
 .PARAMETER Share
   The folder above.
@@ -39,6 +40,12 @@ New-Item -ItemType Directory -Force -Path $stateDir | Out-Null
 function Write-Log([string] $Message) {
   $line = '{0:u} {1}' -f (Get-Date), $Message
   Add-Content -Path $log -Value $line
+}
+
+# sc.exe reports failure only through its exit code.
+function Invoke-Sc {
+  & sc.exe @args | Out-Null
+  if ($LASTEXITCODE -ne 0) { throw "sc.exe $($args -join ' ') failed with exit code $LASTEXITCODE" }
 }
 
 function Get-InstalledVersion {
@@ -66,14 +73,21 @@ try {
     Write-Log "up to date ($installed)"
   } else {
     Write-Log "installing $wanted (installed: $(if ($installed) { $installed } else { 'none' }))"
-    $msi = Join-Path $Share "ephemeral_port_exporter-$wanted.msi"
-    if (Test-Path $msi) {
-      $msiLog = Join-Path $stateDir "msi-$wanted.log"
-      $p = Start-Process -FilePath msiexec.exe -Wait -PassThru -ArgumentList @(
-        '/i', "`"$msi`"", '/qn', '/norestart', '/l*v', "`"$msiLog`"")
-      if ($p.ExitCode -notin 0, 3010) { throw "msiexec exit code $($p.ExitCode), see $msiLog" }
-    } else {
-      & (Join-Path $Share 'install.ps1')
+    # The name build_msi.sh gives the MSI (tests/windows/fleet_msi_name_test.sh).
+    $msi = Join-Path $Share "ephemeral_port_exporter-$wanted-x64.msi"
+    if (-not (Test-Path $msi)) { throw "$msi not found" }
+    # MSIs up to 0.1.0 owned config.yml, so upgrading from one removes it.
+    $live = Join-Path $stateDir 'config.yml'
+    $saved = Join-Path $stateDir 'config.yml.before-upgrade'
+    if (Test-Path $live) { Copy-Item -Path $live -Destination $saved -Force }
+    $msiLog = Join-Path $stateDir "msi-$wanted.log"
+    $p = Start-Process -FilePath msiexec.exe -Wait -PassThru -ArgumentList @(
+      '/i', "`"$msi`"", '/qn', '/norestart', '/l*v', "`"$msiLog`"")
+    if ($p.ExitCode -notin 0, 3010) { throw "msiexec exit code $($p.ExitCode), see $msiLog" }
+    if ((Test-Path $saved) -and -not (Test-Path $live)) {
+      Copy-Item -Path $saved -Destination $live
+      Restart-Service -Name $ServiceName
+      Write-Log 'config.yml restored after the upgrade'
     }
     Write-Log "installed $wanted"
   }
@@ -88,13 +102,19 @@ try {
     Write-Log 'config.yml updated, service restarted'
   }
 
-  # Only the Prometheus servers may scrape; replaces any broader rule of ours.
+  # Only the Prometheus servers may scrape: install.ps1's open rule goes too
+  # (allow rules add up, so it would keep the port open to everyone).
   $rule = 'ephemeral_port_exporter (Prometheus scrape)'
-  Get-NetFirewallRule -DisplayName $rule -ErrorAction SilentlyContinue | Remove-NetFirewallRule
+  foreach ($name in $rule, 'ephemeral_port_exporter (TCP-In)') {
+    Get-NetFirewallRule -DisplayName $name -ErrorAction SilentlyContinue | Remove-NetFirewallRule
+  }
   New-NetFirewallRule -DisplayName $rule -Direction Inbound -Action Allow -Protocol TCP `
     -LocalPort $Port -RemoteAddress $PrometheusAddresses -Profile Domain | Out-Null
 
-  Set-Service -Name $ServiceName -StartupType Automatic
+  # Also set by the MSI; repeated so a host installed otherwise gets it.
+  Invoke-Sc config $ServiceName start= delayed-auto
+  Invoke-Sc failure $ServiceName reset= 86400 actions= restart/10000/restart/10000/restart/10000
+  Invoke-Sc failureflag $ServiceName 1
   if ((Get-Service -Name $ServiceName).Status -ne 'Running') { Start-Service -Name $ServiceName }
   Write-Log "service $ServiceName running; port $Port open to $($PrometheusAddresses -join ',')"
 } catch {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -166,6 +169,41 @@ TEST(ConfigTest, InvalidYamlSyntaxNamesFileAndLine) {
             "cfg.yml:2: invalid YAML: end of map flow not found");
   EXPECT_EQ(ApplyError("limits:\n  top_processes: *nope\n"),
             "cfg.yml:2: invalid YAML: the referenced anchor is not defined");
+}
+
+std::string ReadAll(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(ConfigTest, CreateConfigFromDefaultOnlyWhenAbsent) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::path(testing::TempDir()) / "epx_config_default";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::path fallback = dir / "config.default.yml";
+  std::ofstream(fallback) << "watched_services: [Default]\n";
+  fs::path live = dir / "data" / "config.yml";
+  std::string error;
+  ASSERT_TRUE(CreateConfigFromDefault(live.string(), fallback.string(), &error))
+      << error;
+  EXPECT_EQ(ReadAll(live), "watched_services: [Default]\n");
+  std::ofstream(live) << "watched_services: [Edited]\n";
+  std::ofstream(fallback) << "watched_services: [NewDefault]\n";
+  ASSERT_TRUE(
+      CreateConfigFromDefault(live.string(), fallback.string(), &error));
+  EXPECT_EQ(ReadAll(live), "watched_services: [Edited]\n");
+  ASSERT_TRUE(
+      CreateConfigFromDefault((dir / "other.yml").string(), "", &error));
+  EXPECT_FALSE(fs::exists(dir / "other.yml"));
+  EXPECT_FALSE(CreateConfigFromDefault((dir / "third.yml").string(),
+                                       (dir / "missing.yml").string(), &error));
+  EXPECT_NE(error.find("third.yml: cannot create it from "), std::string::npos)
+      << error;
+  EXPECT_NE(error.find("missing.yml"), std::string::npos) << error;
+  fs::remove_all(dir);
 }
 
 TEST(ConfigTest, MissingFile) {

@@ -211,6 +211,18 @@ TEST(FlagsTest, FailedApplyLeavesConfigUntouched) {
   EXPECT_EQ(c.telemetry_path, "/metrics");
 }
 
+TEST(FlagsTest, ConfigDefaultFileNeedsTheConfigFile) {
+  CommandLine cl =
+      MustParse({"--config.file=C:\\d\\config.yml",
+                 "--config.default-file=C:\\p\\config.default.yml"});
+  EXPECT_EQ(cl.config_file, "C:\\d\\config.yml");
+  EXPECT_EQ(cl.config_default_file, "C:\\p\\config.default.yml");
+  EXPECT_EQ(ParseError({"--config.default-file=/x.yml"}),
+            "--config.default-file needs --config.file");
+  EXPECT_EQ(ParseError({"--config.file=/c.yml", "--config.default-file="}),
+            "--config.default-file: must not be empty");
+}
+
 TEST(FlagsTest, UsageListsEveryFlag) {
   std::string usage = UsageText();
   for (const char* flag :
@@ -218,7 +230,8 @@ TEST(FlagsTest, UsageListsEveryFlag) {
         "--path.procfs", "--collector.processes, --no-collector.processes",
         "--collector.tcp_stats, --no-collector.tcp_stats", "--top.processes",
         "--top.destinations", "--top.local-addresses", "--service",
-        "--config.file", "--config.check", "--watch", "--version"}) {
+        "--config.file", "--config.default-file", "--config.check", "--watch",
+        "--version"}) {
     EXPECT_NE(usage.find(flag), std::string::npos) << flag;
   }
 }

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The fleet startup script finds the MSI that build_msi.sh writes: build_msi.sh
+# (with a stand-in exe: only the file name matters here) writes the MSI and
+# version.txt into a folder laid out like the fleet share; the MSI path
+# expression of Install-EphemeralPortExporter.Startup.ps1 is expanded as
+# PowerShell expands a double-quoted string ($wanted = the first line of
+# version.txt) and must name that MSI. No PowerShell runs here: the line is
+# read as text, so a rename of the variable or of the line fails this test.
+# Exit status: 0 passed, 1 failed, 77 skipped (wixl not installable).
+set -euo pipefail
+SRC=$(cd "${1:-$(dirname "${BASH_SOURCE[0]}")/../..}" && pwd)
+FLEET=$SRC/deploy/fleet/windows/Install-EphemeralPortExporter.Startup.ps1
+fail() { echo "FAIL: $*"; exit 1; }
+if ! command -v wixl >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wixl \
+    >/dev/null 2>&1 || { echo "SKIPPED: wixl not installable"; exit 77; }
+fi
+SHARE=$(mktemp -d)
+trap 'rm -rf "$SHARE"' EXIT
+head -c 4096 /dev/urandom >"$SHARE/stand-in.exe"
+MSI=$(bash "$SRC/deploy/windows/build_msi.sh" "$SHARE/stand-in.exe" "$SHARE" | tail -n 1)
+rm "$SHARE/stand-in.exe"
+[[ -f $MSI ]] || fail "build_msi.sh did not write $MSI"
+[[ -f $SHARE/version.txt ]] || fail "build_msi.sh did not write version.txt"
+wanted=$(head -n 1 "$SHARE/version.txt" | tr -d '\r')
+# $msi = Join-Path $Share "<name with $wanted>"
+mapfile -t lines < <(grep -E '^\s*\$msi = Join-Path \$Share "[^"]+"\s*$' "$FLEET")
+((${#lines[@]} == 1)) || fail "expected one '\$msi = Join-Path \$Share \"...\"' line in $FLEET, found ${#lines[@]}"
+template=$(sed -E 's/^.*"([^"]+)".*$/\1/' <<<"${lines[0]}")
+name=${template//\$wanted/$wanted}
+[[ $name != *'$'* ]] || fail "unexpanded variable in '$template'"
+[[ -f $SHARE/$name ]] ||
+  fail "the fleet script looks for $name; build_msi.sh wrote $(basename "$MSI") ($(ls "$SHARE" | tr '\n' ' '))"
+echo "ok: the fleet script's \"$template\" with version.txt ($wanted) names $(basename "$MSI")"
+echo "1 passed, 0 failed"
