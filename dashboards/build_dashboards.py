@@ -438,6 +438,14 @@ def host():
                          "{{version}} / {{os}} / {{source}}", instant=True)],
                  w=4, h=7, text_mode="name", graph=False),
         ],
+        [
+            stat("Bound-only sockets seen (Linux)",
+                 "1: bound-only TCP sockets are visible (netlink on Linux 6.8+). 0: they "
+                 "are not (older kernels, --source=procfs), so ports they hold are missed "
+                 "and the headline is a lower bound.",
+                 [target('ephemeral_port_bound_sockets_visible{%s}' % sel)],
+                 w=24, h=3, graph=False),
+        ],
         [row("Usage against capacity")],
         [
             timeseries("Headline ratio",
@@ -506,7 +514,7 @@ def host():
                        "not close sockets. bound (Windows): ports bound and never connected "
                        "or never released.",
                        [target('sum by (protocol, state) (ephemeral_port_sockets{%s})' % sel,
-                               "{{protocol}} {{state}}")], stack=True),
+                               "{{protocol}} {{state}}")], stack=True, w=8),
             timeseries("TIME_WAIT ports and CLOSE_WAIT sockets, share of usable ports",
                        "Ports held by TIME_WAIT sockets, and CLOSE_WAIT sockets, each as a "
                        "share of the usable ports. The alerts fire at 50% (TIME_WAIT) and "
@@ -515,7 +523,14 @@ def host():
                                "TIME_WAIT ports ({{protocol}})"),
                         target('instance_protocol:ephemeral_port_close_wait_sockets:ratio{%s}' % sel,
                                "CLOSE_WAIT sockets ({{protocol}})")],
-                       unit="percentunit", steps=RATIO_STEPS),
+                       unit="percentunit", steps=RATIO_STEPS, w=8),
+            timeseries("TIME_WAIT sockets connect() may recycle (Linux)",
+                       "TIME_WAIT sockets the kernel would take over for a new connect() to "
+                       "the same destination (net.ipv4.tcp_tw_reuse: 1 everywhere, 2 on "
+                       "loopback; older than tcp_tw_reuse_delay). They still hold their port "
+                       "host-wide and for bind(addr, 0), but not in the connect headline.",
+                       [target('ephemeral_port_time_wait_recyclable_sockets{%s}' % sel,
+                               "{{protocol}}")], w=8),
         ],
         [row("Who holds the ports")],
         [
@@ -544,8 +559,10 @@ def host():
         [
             timeseries("Ports held without an owning process",
                        "Ports in the range held by sockets no process owns: time_wait "
-                       "(closed, waiting out TIME_WAIT), orphaned (closed by the process, "
-                       "still held by the kernel) and unknown (the owner could not be read).",
+                       "(closed, waiting out TIME_WAIT), fin_wait2 (kernel timewait objects "
+                       "waiting for the peer's FIN), orphaned (closed by the process, still a "
+                       "full socket), syn_recv (half-open inbound connections) and unknown "
+                       "(the owner could not be read).",
                        [target('ephemeral_port_unattributed_in_use{%s}' % sel,
                                "{{protocol}} {{reason}}")], w=8),
             table("Watched services",

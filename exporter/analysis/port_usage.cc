@@ -87,6 +87,10 @@ struct AddrKey {
     return k;
   }
   bool IsV4() const { return hi == 0 && (lo >> 32) == 0xffff; }
+  /// 127.0.0.0/8 (native or v4-mapped) or ::1.
+  bool IsLoopback() const {
+    return IsV4() ? ((lo >> 24) & 0xff) == 127 : hi == 0 && lo == 1;
+  }
   Family family() const { return IsV4() ? Family::kIpv4 : Family::kIpv6; }
   std::string ToString() const {
     IpAddress ip;
@@ -231,6 +235,7 @@ class Analyzer {
 
   PortUsageReport Run() {
     report_.processes_collected = snap_.processes_collected;
+    report_.bound_sockets_visible = snap_.bound_sockets_visible;
     report_.processes_seen = static_cast<std::uint32_t>(snap_.processes.size());
     report_.processes_unreadable = snap_.processes_unreadable;
     report_.tcp_counters = snap_.tcp_counters;
@@ -303,6 +308,7 @@ class Analyzer {
       if (s.local_port != 0 && IsExclusiveState(s.state))
         exclusive_[Index(s.protocol)].Insert(s.local_port);
     }
+    for (std::uint16_t port : snap_.tcp_bucket_ports) exclusive_[0].Insert(port);
     std::size_t extra = 0;
     std::vector<std::int64_t> owners;
     std::vector<std::size_t> touched_services;
@@ -339,7 +345,9 @@ class Analyzer {
           reason = "time_wait";
         } else if (snap_.owners_from_inodes && s.inode == 0 &&
                    s.protocol == Protocol::kTcp) {
-          reason = "orphaned";
+          reason = s.timewait_object                 ? "fin_wait2"
+                   : s.state == SocketState::kSynRecv ? "syn_recv"
+                                                      : "orphaned";
         }
         UnattributedAcc& acc = unattributed_[p][reason];
         ++acc.sockets;
@@ -365,7 +373,9 @@ class Analyzer {
       held_[p].Insert(s.local_port);
       // A connection on a port a listener or bound socket holds (an
       // accepted one, usually) takes no port from any destination's pool.
-      if (!IsExclusiveState(s.state) && s.remote_port != 0 &&
+      bool recyclable = TimeWaitRecyclable(s, local);
+      recyclable_time_wait_[p] += recyclable;
+      if (!IsExclusiveState(s.state) && s.remote_port != 0 && !recyclable &&
           !exclusive_[p].Has(s.local_port)) {
         AddGroupMember(
             p, GroupKey{AddrKey::From(s.remote_address), local, s.remote_port},
@@ -393,6 +403,27 @@ class Analyzer {
     }
   }
 
+  // tcp_twsk_unique: connect() takes over a TIME_WAIT (not FIN_WAIT2) 4-tuple
+  // when tcp_tw_reuse allows it for the addresses (2: loopback source,
+  // destination or device), the peer sent timestamps (not visible without
+  // BPF: taken as true when tcp_timestamps is on) and the socket is older
+  // than tcp_tw_reuse_delay.
+  bool TimeWaitRecyclable(const SocketRecord& s, const AddrKey& local) const {
+    const TimeWaitReuse& reuse = snap_.time_wait_reuse;
+    if (s.protocol != Protocol::kTcp || s.state != SocketState::kTimeWait ||
+        !reuse.timestamps || reuse.mode == 0)
+      return false;
+    constexpr std::uint32_t kLoopbackIfindex = 1;
+    if (reuse.mode == 2 && !local.IsLoopback() &&
+        !AddrKey::From(s.remote_address).IsLoopback() &&
+        s.bound_device != kLoopbackIfindex)
+      return false;
+    constexpr std::uint32_t kTimeWaitMs = 60000;
+    std::uint32_t age =
+        s.expires_ms < kTimeWaitMs ? kTimeWaitMs - s.expires_ms : 0;
+    return age > reuse.delay_ms;
+  }
+
   void Pools(int p) {
     ExhaustionSummary best;
     bool have = false;
@@ -414,9 +445,12 @@ class Analyzer {
       e.protocol = r.protocol;
       e.rule = RuleFor(p);
       e.capacity = pool.capacity;
-      e.exclusive_in_use = exclusive_[p].CountAnd(counted);
+      e.exclusive_in_use = RuleFor(p) == ExhaustionRule::kHostWide
+                               ? pool.in_use
+                               : exclusive_[p].CountAnd(counted);
       e.worst_in_use = pool.in_use;
       e.ratio = pool.usage_ratio;
+      e.recyclable_time_wait = recyclable_time_wait_[p];
       if (!have || e.ratio > best.ratio) best = e;
       have = true;
     }
@@ -646,7 +680,8 @@ class Analyzer {
   }
 
   void Unattributed() {
-    for (const char* reason : {"orphaned", "time_wait", "unknown"})
+    for (const char* reason :
+         {"fin_wait2", "orphaned", "syn_recv", "time_wait", "unknown"})
       unattributed_[0][reason];
     unattributed_[1]["unknown"];
     for (int p = 0; p < kProtocols; ++p) {
@@ -683,6 +718,7 @@ class Analyzer {
   PortBits counted_[kProtocols][kFamilies];
   PortBits held_[kProtocols];
   PortBits exclusive_[kProtocols];
+  std::uint64_t recyclable_time_wait_[kProtocols] = {};
   std::size_t exhaustion_[kProtocols] = {kNone, kNone};
   std::uint64_t states_[kProtocols][kFamilies][kSocketStateCount] = {};
   FlatIndex<GroupKey, GroupKeyHash> group_index_[kProtocols];

@@ -40,6 +40,9 @@ struct ExhaustionSummary {
   /// Ports unavailable to connect() toward the worst destination.
   std::uint32_t worst_in_use = 0;
   double ratio = 0;
+  /// TIME_WAIT sockets a new connect() may take over (Linux tcp_tw_reuse),
+  /// left out of the worst destination.
+  std::uint64_t recyclable_time_wait = 0;
 };
 
 /// The Windows auto-reuse pool of one family (TCP, when enabled): connect()
@@ -116,8 +119,10 @@ struct DestinationUsage {
   double usage_ratio = 0;
 };
 
-/// Sockets whose owner is not known, by reason: "time_wait" and "orphaned"
-/// (held by the kernel after close) or "unknown" (owner not readable).
+/// Sockets whose owner is not known, by reason: held by the kernel after
+/// close ("time_wait", "fin_wait2" timewait objects, "orphaned" full
+/// sockets), "syn_recv" request sockets of half-open inbound connections,
+/// or "unknown" (owner not readable).
 struct UnattributedUsage {
   Protocol protocol = Protocol::kTcp;
   std::string reason;
@@ -138,6 +143,9 @@ struct PortUsageReport {
   std::vector<DestinationUsage> destinations;
   std::vector<UnattributedUsage> unattributed;
   bool processes_collected = false;
+  /// False when bound-only TCP sockets cannot be seen (the headline is then
+  /// a lower bound).
+  bool bound_sockets_visible = true;
   std::uint32_t processes_seen = 0;
   std::uint32_t processes_unreadable = 0;
   /// Windows TcpTimedWaitDelay in seconds when configured, else -1.

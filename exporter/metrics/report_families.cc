@@ -142,14 +142,27 @@ void AddExhaustion(const PortUsageReport& r, FamilyBuilder& b) {
       "(Linux TCP) or host-wide (Windows, UDP).");
   auto& exclusive = b.Gauge(
       "exclusive_in_use",
-      "Ports in the range held for every destination: listeners and bound or "
-      "unconnected sockets.");
+      "Ports in the range held for every destination: listeners, bound or "
+      "unconnected sockets and ports their bind bucket still holds (Linux "
+      "TCP); every port in use (host-wide rule).");
+  auto& recyclable = b.Gauge(
+      "time_wait_recyclable_sockets",
+      "Linux TCP: TIME_WAIT sockets a new connect() may take over "
+      "(tcp_tw_reuse), left out of the headline.");
+  auto& visible = b.Gauge(
+      "bound_sockets_visible",
+      "Linux: 1 if bound-only TCP sockets can be seen (inet_diag on 6.8+); 0 "
+      "means the headline is a lower bound.");
   if (!SocketsComplete(r)) return;
   for (const ExhaustionSummary& e : r.exhaustion) {
     Labels labels{L("protocol", ProtocolName(e.protocol))};
     FamilyBuilder::Set(ratio, labels, e.ratio);
     FamilyBuilder::Set(worst, labels, e.worst_in_use);
     FamilyBuilder::Set(exclusive, labels, e.exclusive_in_use);
+    if (e.rule != ExhaustionRule::kPerDestination) continue;
+    FamilyBuilder::Set(recyclable, labels,
+                       static_cast<double>(e.recyclable_time_wait));
+    FamilyBuilder::Set(visible, {}, r.bound_sockets_visible ? 1 : 0);
   }
 }
 

@@ -30,6 +30,9 @@ struct PortRange {
   /// Inclusive port intervals the OS will not hand out (Linux
   /// ip_local_reserved_ports, Windows excluded port ranges).
   std::vector<std::pair<std::uint16_t, std::uint16_t>> reserved;
+  /// Ports the allocator's scan cannot count on reaching (Linux TCP scans
+  /// an even number of ports, so one of an odd-sized range).
+  std::uint32_t unreachable = 0;
 
   /// True if port lies inside [start, start + size).
   bool Contains(std::uint16_t port) const {
@@ -39,8 +42,11 @@ struct PortRange {
   bool IsReserved(std::uint16_t port) const;
   /// Reserved ports that fall inside the range (overlaps counted once).
   std::uint32_t ReservedInRange() const;
-  /// size minus ReservedInRange(): ports the OS can actually hand out.
-  std::uint32_t Capacity() const { return size - ReservedInRange(); }
+  /// size minus ReservedInRange() and unreachable: ports the OS can hand out.
+  std::uint32_t Capacity() const {
+    std::uint32_t excluded = ReservedInRange() + unreachable;
+    return size > excluded ? size - excluded : 0;
+  }
   /// True if port counts against this pool: in range and not reserved.
   bool CountsPort(std::uint16_t port) const {
     return Contains(port) && !IsReserved(port);
@@ -139,6 +145,17 @@ struct ExtraOwner {
   std::int64_t pid = 0;
 };
 
+/// Linux TIME_WAIT recycling by connect() (tcp_twsk_unique), from the
+/// namespace's sysctls.
+struct TimeWaitReuse {
+  /// net.ipv4.tcp_tw_reuse: 0 never, 1 every destination, 2 loopback only.
+  int mode = 0;
+  /// net.ipv4.tcp_timestamps is on; recycling needs the peer's timestamps.
+  bool timestamps = false;
+  /// Milliseconds a TIME_WAIT socket must have aged (tcp_tw_reuse_delay).
+  std::uint32_t delay_ms = 1000;
+};
+
 /// Everything one collection saw; the input of the analysis.
 struct Snapshot {
   std::vector<SocketRecord> sockets;
@@ -170,6 +187,13 @@ struct Snapshot {
   bool owners_from_inodes = false;
   /// Windows TcpTimedWaitDelay in seconds when configured, else -1.
   std::int64_t tcp_time_wait_delay_seconds = -1;
+  TimeWaitReuse time_wait_reuse;
+  /// Linux: bound-only TCP sockets appear in the socket list (inet_diag on
+  /// 6.8+); when false, ports they hold are missed.
+  bool bound_sockets_visible = true;
+  /// Linux: TCP ports whose bind bucket outlives the listener or bound socket
+  /// that made it (held for every destination while any socket remains).
+  std::vector<std::uint16_t> tcp_bucket_ports;
 
   /// One entry per family on Windows, one for both on Linux.
   std::vector<TcpCounters> tcp_counters;

@@ -58,6 +58,15 @@ struct SocketRecord {
   /// Owning pid (the first one if several processes share the socket), or
   /// kUnknownPid when no owner could be seen.
   std::int64_t pid = kUnknownPid;
+  /// Linux: a kernel timewait object (timer 3), TIME_WAIT or FIN_WAIT2 kind.
+  bool timewait_object = false;
+  /// Linux: milliseconds until the socket's timer fires, 0 when not known.
+  std::uint32_t expires_ms = 0;
+  /// Linux: interface the socket is bound to (idiag_if), 0 if none or not
+  /// known.
+  std::uint32_t bound_device = 0;
+  /// Linux inet_diag socket cookie, 0 when not known (procfs).
+  std::uint64_t cookie = 0;
 };
 
 }  // namespace epx

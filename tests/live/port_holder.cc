@@ -17,6 +17,12 @@
 //                                     lists the local ports closed)
 //   ports PORT|bound|udp           -> ok P...        (local ports held toward
 //                                     remote PORT, by bound-only TCP or UDP)
+//   pasvopen ADDR COUNT            -> ok OPENED P... (FTP-passive style: a
+//                                     listener on ADDR:0, one connection to
+//                                     it from ADDR:21000+i, accepted; lists
+//                                     the listeners' ports)
+//   pasvclose                      -> ok CLOSED      (close those listeners,
+//                                     keep both ends of their connections)
 //   release                        -> ok CLOSED      (RST every client socket)
 //   quit                           -> ok
 #include <arpa/inet.h>
@@ -58,6 +64,9 @@ std::vector<int> g_accepted;
 std::vector<Client> g_clients;
 std::vector<Held> g_bound;  // bound-only TCP sockets
 std::vector<Held> g_udp;
+std::vector<int> g_pasv_listeners;
+std::vector<int> g_pasv_ends;  // both ends of the passive-port connections
+int g_pasv_next = 0;
 int g_wake[2];
 
 std::string ErrName(int err) {
@@ -300,6 +309,53 @@ int BindOnly(const std::string& host, long count, int* err) {
   return bound;
 }
 
+int PassiveOpen(const std::string& host, long count, std::string* ports,
+                int* err) {
+  *err = 0;
+  int opened = 0;
+  for (long i = 0; i < count; ++i) {
+    sockaddr_storage ss, local;
+    socklen_t len, local_len;
+    MakeAddr(host, 0, &ss, &len);
+    MakeAddr(host, 21000 + g_pasv_next++, &local, &local_len);
+    int l = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int c = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int a = -1;
+    bool ok = l >= 0 && c >= 0 &&
+              bind(l, reinterpret_cast<sockaddr*>(&ss), len) == 0 &&
+              listen(l, 1) == 0;
+    if (ok) {
+      len = sizeof ss;
+      getsockname(l, reinterpret_cast<sockaddr*>(&ss), &len);
+      ok = bind(c, reinterpret_cast<sockaddr*>(&local), local_len) == 0 &&
+           connect(c, reinterpret_cast<sockaddr*>(&ss), len) == 0 &&
+           (a = accept4(l, nullptr, nullptr, SOCK_CLOEXEC)) >= 0;
+    }
+    if (!ok) {
+      *err = errno;
+      for (int fd : {l, c, a}) {
+        if (fd >= 0) close(fd);
+      }
+      break;
+    }
+    *ports += " " + std::to_string(LocalPort(l));
+    std::lock_guard<std::mutex> lock(g_mu);
+    g_pasv_listeners.push_back(l);
+    g_pasv_ends.push_back(c);
+    g_pasv_ends.push_back(a);
+    ++opened;
+  }
+  return opened;
+}
+
+int PassiveClose() {
+  std::lock_guard<std::mutex> lock(g_mu);
+  for (int fd : g_pasv_listeners) close(fd);
+  int closed = static_cast<int>(g_pasv_listeners.size());
+  g_pasv_listeners.clear();
+  return closed;
+}
+
 int CloseClientFirst(int port, long count, std::string* ports) {
   std::lock_guard<std::mutex> lock(g_mu);
   int closed = 0;
@@ -420,6 +476,15 @@ int main(int argc, char** argv) {
     } else if (cmd == "ports") {
       in >> a;
       reply << "ok" << Ports(a);
+    } else if (cmd == "pasvopen") {
+      long count;
+      in >> a >> count;
+      std::string ports;
+      int n = PassiveOpen(a, count, &ports, &err);
+      reply << "ok " << n << ports;
+      if (err != 0) reply.str("error " + ErrName(err));
+    } else if (cmd == "pasvclose") {
+      reply << "ok " << PassiveClose();
     } else if (cmd == "release") {
       reply << "ok " << Release();
     } else if (cmd == "quit") {

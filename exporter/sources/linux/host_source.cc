@@ -30,6 +30,11 @@ std::string Join(const std::string& root, const char* relative) {
 LinuxHostSource::LinuxHostSource(SourceOptions options)
     : options_(std::move(options)), scanner_(options_.procfs_root) {
   if (options_.collect_connect_events) connect_events_.Start();
+  std::string text, ignored;
+  if (!ReadFile(Join(options_.procfs_root, "sys/kernel/osrelease"), &text) ||
+      !ParseKernelRelease(text, &kernel_, &ignored)) {
+    kernel_ = KernelVersion{};
+  }
 }
 
 Snapshot LinuxHostSource::Collect() {
@@ -44,11 +49,23 @@ Snapshot LinuxHostSource::Collect() {
   snapshot.tcp_rule = ExhaustionRule::kPerDestination;
   snapshot.owners_from_inodes = true;
   snapshot.udp_rule = ExhaustionRule::kHostWide;
+  // inet_diag dumps bound-only TCP sockets since Linux 6.8; /proc/net
+  // never lists them.
+  snapshot.bound_sockets_visible =
+      options_.socket_source == "netlink" && kernel_.AtLeast(6, 8);
+  bool sockets_ok = false;
   RunCollector("sockets", &snapshot, [&](std::string* error) {
-    return CollectSockets(&snapshot, error);
+    sockets_ok = CollectSockets(&snapshot, error);
+    return sockets_ok;
   });
+  // Linux 6.18 ("tcp: Update bind bucket state on port release") frees a
+  // bucket that only connect()-made sockets still own.
+  if (sockets_ok)
+    snapshot.tcp_bucket_ports =
+        buckets_.Update(snapshot.sockets, kernel_.AtLeast(6, 18));
   RunCollector("port_range", &snapshot, [&](std::string* error) {
-    return CollectRange(&snapshot, error);
+    return CollectRange(&snapshot, error) &&
+           CollectTimeWaitReuse(&snapshot, error);
   });
   if (options_.collect_processes) {
     RunCollector("processes", &snapshot, [&](std::string* error) {
@@ -219,11 +236,46 @@ bool LinuxHostSource::CollectRange(Snapshot* snapshot, std::string* error) {
       r.start = low;
       r.size = static_cast<std::uint32_t>(high) - low + 1;
       r.reserved = reserved;
+      // __inet_hash_connect and inet_csk_find_open_port scan size & ~1
+      // ports; udp_lib_get_port scans them all.
+      if (protocol == Protocol::kTcp && r.size > 1 && r.size % 2 == 1)
+        r.unreachable = 1;
       snapshot->ranges.push_back(r);
     }
   }
   snapshot->range_source = "sysctl";
   return ok;
+}
+
+bool LinuxHostSource::CollectTimeWaitReuse(Snapshot* snapshot,
+                                           std::string* error) {
+  struct Knob {
+    const char* path;
+    std::int64_t min, max;
+    bool required;
+    std::int64_t value;
+  };
+  Knob knobs[] = {{"sys/net/ipv4/tcp_tw_reuse", 0, 2, true, 0},
+                  {"sys/net/ipv4/tcp_timestamps", 0, 2, true, 0},
+                  {"sys/net/ipv4/tcp_tw_reuse_delay", 1, 0xffffffff, false,
+                   1000}};
+  for (Knob& k : knobs) {
+    std::string path = Join(options_.procfs_root, k.path);
+    std::string text, parse_error;
+    if (!ReadFile(path, &text)) {
+      if (!k.required && errno == ENOENT) continue;
+      *error = path + ": " + std::strerror(errno);
+      return false;
+    }
+    if (!ParseSysctlInteger(text, k.min, k.max, &k.value, &parse_error)) {
+      *error = path + ": " + parse_error;
+      return false;
+    }
+  }
+  snapshot->time_wait_reuse.mode = static_cast<int>(knobs[0].value);
+  snapshot->time_wait_reuse.timestamps = knobs[1].value != 0;
+  snapshot->time_wait_reuse.delay_ms = static_cast<std::uint32_t>(knobs[2].value);
+  return true;
 }
 
 bool LinuxHostSource::CollectProcesses(Snapshot* snapshot, std::string* error) {

@@ -5,7 +5,9 @@
 
 #include "sources/host_source.h"
 #include "sources/linux/connect_events.h"
+#include "sources/linux/bind_bucket_memory.h"
 #include "sources/linux/process_scanner.h"
+#include "sources/linux/sysctl_parser.h"
 
 namespace epx {
 
@@ -29,12 +31,17 @@ class LinuxHostSource : public HostSource {
   bool ReadProcNetFiles(std::vector<SocketRecord>* sockets,
                         std::vector<std::string>* errors);
   bool CollectRange(Snapshot* snapshot, std::string* error);
+  /// tcp_tw_reuse, tcp_timestamps and tcp_tw_reuse_delay of the namespace.
+  bool CollectTimeWaitReuse(Snapshot* snapshot, std::string* error);
   bool CollectProcesses(Snapshot* snapshot, std::string* error);
   bool CollectTcpStats(Snapshot* snapshot, std::string* error);
 
   SourceOptions options_;
   ProcessSocketScanner scanner_;
   ConnectEventCollector connect_events_;
+  /// Running kernel (<root>/sys/kernel/osrelease); 0.0 when unreadable.
+  KernelVersion kernel_;
+  BindBucketMemory buckets_;
   std::size_t last_socket_count_ = 0;
   std::uint32_t last_unreadable_ = 0;
 };

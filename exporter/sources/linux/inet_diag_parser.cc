@@ -42,11 +42,17 @@ constexpr std::size_t kOffReqStates = 52;
 // id{sport(2) dport(2) src(16) dst(16) if(4) cookie(8)} expires(4)
 // rqueue(4) wqueue(4) uid(4) inode(4).
 constexpr std::size_t kOffState = 1;
+constexpr std::size_t kOffTimer = 2;
 constexpr std::size_t kOffSport = 4;
 constexpr std::size_t kOffDport = 6;
 constexpr std::size_t kOffSrc = 8;
 constexpr std::size_t kOffDst = 24;
+constexpr std::size_t kOffIf = 40;
+constexpr std::size_t kOffCookie = 44;
+constexpr std::size_t kOffExpires = 52;
 constexpr std::size_t kOffInode = 68;
+// idiag_timer of a timewait object (inet_twsk_diag_fill).
+constexpr std::uint8_t kTimerTimewait = 3;
 
 bool ParseDiagMessage(const std::uint8_t* msg, Protocol protocol,
                       SocketRecord* out) {
@@ -69,6 +75,12 @@ bool ParseDiagMessage(const std::uint8_t* msg, Protocol protocol,
   s.local_port = LoadBigEndian16(msg + kOffSport);
   s.remote_port = LoadBigEndian16(msg + kOffDport);
   s.inode = LoadHost32(msg + kOffInode);
+  s.timewait_object = msg[kOffTimer] == kTimerTimewait;
+  s.expires_ms = LoadHost32(msg + kOffExpires);
+  s.bound_device = LoadHost32(msg + kOffIf);
+  std::uint32_t cookie[2] = {LoadHost32(msg + kOffCookie),
+                             LoadHost32(msg + kOffCookie + 4)};
+  s.cookie = std::uint64_t{cookie[1]} << 32 | cookie[0];
   *out = s;
   return true;
 }

@@ -1,5 +1,6 @@
 #include "sources/linux/procfs_net_parser.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <sstream>
@@ -125,6 +126,16 @@ ProcNetParseResult ParseProcNet(const std::string& text, Protocol protocol,
       continue;
     }
     s.inode = inode_number;
+    // "tr:tm->when": timer kind, then clock ticks (USER_HZ, 100/s) left.
+    std::size_t colon = timer.find(':');
+    std::uint64_t kind = 0, ticks = 0;
+    if (colon != std::string::npos &&
+        ParseHex(timer.substr(0, colon), 0xff, &kind) &&
+        ParseHex(timer.substr(colon + 1), 0xffffffffu, &ticks)) {
+      s.timewait_object = protocol == Protocol::kTcp && kind == 3;
+      s.expires_ms = static_cast<std::uint32_t>(
+          std::min<std::uint64_t>(ticks * 10, 0xffffffffu));
+    }
     result.sockets.push_back(s);
   }
   return result;

@@ -67,4 +67,50 @@ bool ParseReservedPorts(
   return true;
 }
 
+bool ParseSysctlInteger(const std::string& text, std::int64_t min,
+                        std::int64_t max, std::int64_t* out,
+                        std::string* error) {
+  std::string t = Trim(text);
+  bool negative = !t.empty() && t[0] == '-';
+  std::string digits = negative ? t.substr(1) : t;
+  if (digits.empty() || digits.size() > 18 ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
+    *error = "expected an integer, got \"" + t + "\"";
+    return false;
+  }
+  std::int64_t v = std::stoll(digits);
+  if (negative) v = -v;
+  if (v < min || v > max) {
+    *error = "value " + t + " outside " + std::to_string(min) + ".." +
+             std::to_string(max);
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+bool ParseKernelRelease(const std::string& text, KernelVersion* out,
+                        std::string* error) {
+  std::string t = Trim(text);
+  std::size_t dot = t.find('.');
+  std::size_t end = dot == std::string::npos
+                        ? std::string::npos
+                        : t.find_first_not_of("0123456789", dot + 1);
+  std::string major = t.substr(0, dot);
+  std::string minor = dot == std::string::npos
+                          ? ""
+                          : t.substr(dot + 1, end == std::string::npos
+                                                  ? std::string::npos
+                                                  : end - dot - 1);
+  if (major.empty() || minor.empty() || major.size() > 4 ||
+      minor.size() > 4 ||
+      major.find_first_not_of("0123456789") != std::string::npos) {
+    *error = "expected MAJOR.MINOR..., got \"" + t + "\"";
+    return false;
+  }
+  out->major = std::stoi(major);
+  out->minor = std::stoi(minor);
+  return true;
+}
+
 }  // namespace epx

@@ -19,4 +19,25 @@ bool ParseReservedPorts(
     std::vector<std::pair<std::uint16_t, std::uint16_t>>* out,
     std::string* error);
 
+/// Pure: parses a one-number sysctl ("2\n") that must lie in [min, max];
+/// false with *error set on bad input.
+bool ParseSysctlInteger(const std::string& text, std::int64_t min,
+                        std::int64_t max, std::int64_t* out,
+                        std::string* error);
+
+/// A kernel version as major.minor.
+struct KernelVersion {
+  int major = 0;
+  int minor = 0;
+  /// True if this version is major.minor or newer.
+  bool AtLeast(int want_major, int want_minor) const {
+    return major != want_major ? major > want_major : minor >= want_minor;
+  }
+};
+
+/// Pure: parses kernel.osrelease ("6.18.44-fc-v973\n"); false with *error
+/// set when it does not start with MAJOR.MINOR.
+bool ParseKernelRelease(const std::string& text, KernelVersion* out,
+                        std::string* error);
+
 }  // namespace epx

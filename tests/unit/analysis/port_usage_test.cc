@@ -75,6 +75,7 @@ TEST(PortUsageTest, LinuxRuleTakesWorstDestinationPlusExclusivePorts) {
   EXPECT_EQ(e.rule, ExhaustionRule::kPerDestination);
   EXPECT_EQ(e.exclusive_in_use, 1u);
   EXPECT_EQ(e.worst_in_use, 7u);
+  EXPECT_EQ(e.recyclable_time_wait, 0u);
   EXPECT_DOUBLE_EQ(e.ratio, 0.7);
   EXPECT_EQ(Pool(r, Protocol::kTcp, Family::kIpv4).in_use, 7u);
 }
@@ -214,6 +215,147 @@ TEST(PortUsageTest, AttributesSocketsToProcessesAndCountsTheRestHonestly) {
   EXPECT_EQ(unattributed["time_wait"], 1u);
   EXPECT_EQ(unattributed["orphaned"], 1u);
   EXPECT_EQ(unattributed["unknown"], 1u);
+}
+
+TEST(PortUsageTest, KernelHeldSocketsAreNamedByWhatHoldsThem) {
+  SnapshotBuilder b;
+  b.Get().owners_from_inodes = true;
+  b.Range(40000, 100)
+      .Tcp("0.0.0.0", 40050, "0.0.0.0", 0, 7, SocketState::kListen)
+      .Tcp("10.0.0.1", 40050, "10.0.0.7", 51000, 0, SocketState::kSynRecv)
+      .Tcp("10.0.0.1", 40004, "10.0.0.9", 443, 0, SocketState::kFinWait2)
+      .Tcp("10.0.0.1", 40005, "10.0.0.9", 443, 0, SocketState::kFinWait2)
+      .Tcp("10.0.0.1", 40006, "10.0.0.9", 443, 0, SocketState::kLastAck)
+      .Process(10, "server", {7});
+  b.Get().sockets[3].timewait_object = true;
+  PortUsageReport r = AnalyzePortUsage(b.Get(), {});
+  std::map<std::string, std::uint64_t> reasons;
+  for (const auto& u : r.unattributed) {
+    if (u.protocol == Protocol::kTcp) reasons[u.reason] = u.sockets;
+  }
+  EXPECT_EQ(reasons["syn_recv"], 1u);
+  EXPECT_EQ(reasons["fin_wait2"], 1u);
+  EXPECT_EQ(reasons["orphaned"], 2u);
+  EXPECT_EQ(reasons["time_wait"], 0u);
+}
+
+// n TIME_WAIT sockets from 10.0.0.1 (or 127.0.0.1) toward :5000, aged
+// age_ms, filling a 10-port range.
+SnapshotBuilder TimeWaitPool(const std::string& local,
+                             const std::string& remote, int mode,
+                             std::uint32_t age_ms = 5000,
+                             bool timestamps = true) {
+  SnapshotBuilder b;
+  b.Range(40000, 10);
+  for (std::uint16_t p = 40000; p < 40010; ++p)
+    b.Tcp(local, p, remote, 5000, 0, SocketState::kTimeWait);
+  for (SocketRecord& s : b.Get().sockets) s.expires_ms = 60000 - age_ms;
+  b.Get().time_wait_reuse.mode = mode;
+  b.Get().time_wait_reuse.timestamps = timestamps;
+  return b;
+}
+
+TEST(PortUsageTest, TimeWaitTheKernelRecyclesLeavesTheHeadline) {
+  // tcp_tw_reuse 2 (the default): loopback only.
+  PortUsageReport loop =
+      AnalyzePortUsage(TimeWaitPool("127.0.0.1", "127.0.0.1", 2).Get(), {});
+  EXPECT_EQ(Headline(loop, Protocol::kTcp).worst_in_use, 0u);
+  EXPECT_DOUBLE_EQ(Headline(loop, Protocol::kTcp).ratio, 0.0);
+  EXPECT_EQ(Headline(loop, Protocol::kTcp).recyclable_time_wait, 10u);
+  EXPECT_TRUE(loop.destinations.empty());
+  // ... but still held host-wide and counted in the states.
+  EXPECT_EQ(Pool(loop, Protocol::kTcp, Family::kIpv4).in_use, 10u);
+  EXPECT_EQ(
+      States(loop, Protocol::kTcp, Family::kIpv4, SocketState::kTimeWait),
+      10u);
+
+  PortUsageReport remote =
+      AnalyzePortUsage(TimeWaitPool("10.0.0.1", "10.0.0.9", 2).Get(), {});
+  EXPECT_DOUBLE_EQ(Headline(remote, Protocol::kTcp).ratio, 1.0);
+  EXPECT_EQ(Headline(remote, Protocol::kTcp).recyclable_time_wait, 0u);
+
+  PortUsageReport everywhere =
+      AnalyzePortUsage(TimeWaitPool("10.0.0.1", "10.0.0.9", 1).Get(), {});
+  EXPECT_DOUBLE_EQ(Headline(everywhere, Protocol::kTcp).ratio, 0.0);
+
+  PortUsageReport off =
+      AnalyzePortUsage(TimeWaitPool("127.0.0.1", "127.0.0.1", 0).Get(), {});
+  EXPECT_DOUBLE_EQ(Headline(off, Protocol::kTcp).ratio, 1.0);
+
+  SnapshotBuilder lo_bound = TimeWaitPool("10.0.0.1", "10.0.0.9", 2);
+  for (SocketRecord& s : lo_bound.Get().sockets) s.bound_device = 1;
+  EXPECT_DOUBLE_EQ(
+      Headline(AnalyzePortUsage(lo_bound.Get(), {}), Protocol::kTcp).ratio,
+      0.0);
+}
+
+TEST(PortUsageTest, TimeWaitIsKeptWhenTheKernelWouldRefuseIt) {
+  // Younger than tcp_tw_reuse_delay.
+  EXPECT_DOUBLE_EQ(
+      Headline(AnalyzePortUsage(
+                   TimeWaitPool("127.0.0.1", "127.0.0.1", 2, 900).Get(), {}),
+               Protocol::kTcp)
+          .ratio,
+      1.0);
+  // No timestamps, no recycling.
+  EXPECT_DOUBLE_EQ(
+      Headline(AnalyzePortUsage(
+                   TimeWaitPool("127.0.0.1", "127.0.0.1", 1, 5000, false).Get(),
+                   {}),
+               Protocol::kTcp)
+          .ratio,
+      1.0);
+  // FIN_WAIT2 timewait objects are never recycled.
+  SnapshotBuilder fw2 = TimeWaitPool("127.0.0.1", "127.0.0.1", 2);
+  for (SocketRecord& s : fw2.Get().sockets) {
+    s.state = SocketState::kFinWait2;
+    s.timewait_object = true;
+  }
+  EXPECT_DOUBLE_EQ(
+      Headline(AnalyzePortUsage(fw2.Get(), {}), Protocol::kTcp).ratio, 1.0);
+}
+
+TEST(PortUsageTest, PortsABindBucketStillHoldsCountForEveryDestination) {
+  SnapshotBuilder b;
+  b.Range(40000, 100);
+  // Children of closed listeners on 40000..40019.
+  for (std::uint16_t p = 40000; p < 40020; ++p)
+    b.Tcp("127.0.0.1", p, "127.0.0.1", static_cast<std::uint16_t>(p + 10000));
+  for (std::uint16_t p = 40020; p < 40100; ++p)
+    b.Tcp("127.0.0.1", p, "127.0.0.1", 5000);
+  for (std::uint16_t p = 40000; p < 40020; ++p)
+    b.Get().tcp_bucket_ports.push_back(p);
+  PortUsageReport r = AnalyzePortUsage(b.Get(), {});
+  EXPECT_EQ(Headline(r, Protocol::kTcp).exclusive_in_use, 20u);
+  EXPECT_EQ(Headline(r, Protocol::kTcp).worst_in_use, 100u);
+  EXPECT_DOUBLE_EQ(Headline(r, Protocol::kTcp).ratio, 1.0);
+  ASSERT_EQ(r.destinations.size(), 1u);
+  EXPECT_EQ(r.destinations[0].remote_port, 5000);
+}
+
+TEST(PortUsageTest, UnreachablePortsShrinkTheCapacity) {
+  SnapshotBuilder b;
+  b.Range(40000, 3);
+  for (PortRange& r : b.Get().ranges) {
+    if (r.protocol == Protocol::kTcp) r.unreachable = 1;
+  }
+  b.Tcp("127.0.0.1", 40000, "127.0.0.1", 5000)
+      .Tcp("127.0.0.1", 40001, "127.0.0.1", 5000);
+  PortUsageReport r = AnalyzePortUsage(b.Get(), {});
+  EXPECT_EQ(Pool(r, Protocol::kTcp, Family::kIpv4).capacity, 2u);
+  EXPECT_DOUBLE_EQ(Headline(r, Protocol::kTcp).ratio, 1.0);
+  EXPECT_EQ(Pool(r, Protocol::kUdp, Family::kIpv4).capacity, 3u);
+}
+
+TEST(PortUsageTest, HostWideExclusiveIsEveryPortInUse) {
+  SnapshotBuilder b;
+  b.Range(40000, 10)
+      .Socket(Protocol::kUdp, SocketState::kEstablished, "10.0.0.1", 40001,
+              "10.0.0.53", 53)
+      .Socket(Protocol::kUdp, SocketState::kUnconnected, "0.0.0.0", 40003,
+              "0.0.0.0", 0);
+  PortUsageReport r = AnalyzePortUsage(b.Get(), {});
+  EXPECT_EQ(Headline(r, Protocol::kUdp).exclusive_in_use, 2u);
 }
 
 TEST(PortUsageTest, SharedSocketCountsForEveryOwner) {

@@ -126,6 +126,15 @@ TEST(InetDiagParserTest, ParsesRecordedTcp4Dump) {
   ExpectSocket(p.sockets[8], kEstab, lo, 40726, lo, 8080, 75494);
   ExpectSocket(p.sockets[9], kEstab, lo, 8080, lo, 40728, 75495);
   ExpectSocket(p.sockets[10], kEstab, lo, 8080, lo, 40712, 75491);
+  // Timewait objects: idiag_timer 3 and the milliseconds they have left.
+  for (int i : {4, 5}) {
+    EXPECT_TRUE(p.sockets[i].timewait_object) << i;
+    EXPECT_EQ(p.sockets[i].expires_ms, 59432u) << i;
+  }
+  EXPECT_FALSE(p.sockets[6].timewait_object);
+  EXPECT_EQ(p.sockets[6].bound_device, 0u);
+  EXPECT_EQ(p.sockets[0].cookie, 4802u);
+  EXPECT_EQ(p.sockets[10].cookie, 4812u);
 }
 
 TEST(InetDiagParserTest, ParsesRecordedTcp6Dump) {

@@ -58,6 +58,10 @@ TEST(ProcNetParserTest, ParsesRecordedTcp) {
   }
   EXPECT_EQ(r.sockets[3].local_port, 40698);
   EXPECT_EQ(r.sockets[4].local_port, 40702);
+  // "03:00001739": a timewait object with 0x1739 clock ticks (10 ms) left.
+  EXPECT_TRUE(r.sockets[3].timewait_object);
+  EXPECT_EQ(r.sockets[3].expires_ms, 59450u);
+  EXPECT_FALSE(r.sockets[7].timewait_object);
   EXPECT_EQ(r.sockets[7].state, SocketState::kEstablished);
   EXPECT_EQ(r.sockets[7].local_port, 40726);
   EXPECT_EQ(r.sockets[7].inode, 75494u);

@@ -98,5 +98,38 @@ TEST(SysctlParserTest, RejectsBadReservedPorts) {
   EXPECT_NE(error.find("\"9010-9000\""), std::string::npos) << error;
 }
 
+TEST(SysctlParserTest, ParsesBoundedIntegers) {
+  std::int64_t v = -1;
+  std::string error;
+  ASSERT_TRUE(ParseSysctlInteger("2\n", 0, 2, &v, &error)) << error;
+  EXPECT_EQ(v, 2);
+  ASSERT_TRUE(ParseSysctlInteger(" 1000 \n", 1, 600000, &v, &error));
+  EXPECT_EQ(v, 1000);
+  for (const char* bad : {"", "\n", "3", "-1", "1x", "0x2", "1 2"}) {
+    error.clear();
+    EXPECT_FALSE(ParseSysctlInteger(bad, 0, 2, &v, &error)) << '"' << bad;
+    EXPECT_FALSE(error.empty()) << '"' << bad;
+  }
+}
+
+TEST(SysctlParserTest, ParsesKernelRelease) {
+  KernelVersion k;
+  std::string error;
+  ASSERT_TRUE(ParseKernelRelease("6.18.44-fc-v973\n", &k, &error)) << error;
+  EXPECT_EQ(k.major, 6);
+  EXPECT_EQ(k.minor, 18);
+  EXPECT_TRUE(k.AtLeast(6, 18));
+  EXPECT_TRUE(k.AtLeast(6, 8));
+  EXPECT_FALSE(k.AtLeast(6, 19));
+  EXPECT_FALSE(k.AtLeast(7, 0));
+  ASSERT_TRUE(ParseKernelRelease("6.1.0-28-amd64", &k, &error));
+  EXPECT_FALSE(k.AtLeast(6, 8));
+  ASSERT_TRUE(ParseKernelRelease("7.0", &k, &error));
+  EXPECT_TRUE(k.AtLeast(6, 18));
+  for (const char* bad : {"", "6", "six.1", "6.", ".18"}) {
+    EXPECT_FALSE(ParseKernelRelease(bad, &k, &error)) << '"' << bad;
+  }
+}
+
 }  // namespace
 }  // namespace epx

@@ -1,0 +1,306 @@
+// The kernel gives the answer: each case runs in its own private network
+// namespace, asks the exporter for its headline, then connects until
+// connect() fails and checks that both agree.
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "../support/exposition.h"
+#include "../support/private_network.h"
+#include "../support/subprocess.h"
+
+namespace epx::testing {
+namespace {
+
+constexpr int kExporterPort = 19152;
+const std::map<std::string, std::string> kTcp{{"protocol", "tcp"}};
+const std::map<std::string, std::string> kTcp4{{"protocol", "tcp"},
+                                               {"family", "ipv4"}};
+const std::map<std::string, std::string> kTimeWait{
+    {"protocol", "tcp"}, {"family", "ipv4"}, {"state", "time_wait"}};
+
+bool WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  out.flush();
+  return static_cast<bool>(out);
+}
+
+bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
+// Subprocess runs a path, not a name looked up in PATH.
+std::string IpCommand() {
+  for (const char* path : {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"})
+    if (Exists(path)) return path;
+  return "ip";
+}
+
+class KernelRulesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!EnterPrivateNetwork(&why)) GTEST_SKIP() << why;
+  }
+  void TearDown() override {
+    for (auto& p : holders_) {
+      if (p->Running()) p->Command("quit", 2000);
+    }
+    exporter_.reset();
+    holders_.clear();
+    if (!peer_.empty()) {
+      std::system(("ip netns del " + peer_ + " 2>/dev/null").c_str());
+    }
+  }
+
+  static void Sysctl(const std::string& name, const std::string& value) {
+    ASSERT_TRUE(WriteFile("/proc/sys/net/ipv4/" + name, value + "\n"))
+        << name << " = " << value;
+  }
+
+  void Narrow(const std::string& range) {
+    Sysctl("ip_local_port_range", range);
+    Sysctl("ip_local_reserved_ports", "");
+  }
+
+  Subprocess& Holder(const std::string& name,
+                     std::vector<std::string> prefix = {}) {
+    prefix.insert(prefix.end(), {EPX_PORT_HOLDER, "--name", name});
+    holders_.push_back(std::make_unique<Subprocess>(prefix));
+    return *holders_.back();
+  }
+
+  void StartExporter() {
+    exporter_ = std::make_unique<Subprocess>(
+        std::vector<std::string>{EPX_EXPORTER,
+                                 "--web.listen-address=127.0.0.1:19152"},
+        "/tmp/epx_kernel_rules_exporter.log");
+  }
+
+  // A second namespace joined to this one by a veth pair: 10.99.0.1 here,
+  // 10.99.0.2 there. False (with *why) if this host cannot make one.
+  bool AddPeer(std::string* why) {
+    std::string ns = "epx-rules-" + std::to_string(getpid());
+    std::string cmd =
+        "ip netns add " + ns + " && ip link add epxv0 type veth peer name " +
+        "epxv1 netns " + ns +
+        " && ip addr add 10.99.0.1/24 dev epxv0 && ip link set epxv0 up" +
+        " && ip netns exec " + ns +
+        " sh -c 'ip link set lo up && ip addr add 10.99.0.2/24 dev epxv1" +
+        " && ip link set epxv1 up'";
+    if (std::system((cmd + " >/dev/null 2>&1").c_str()) != 0) {
+      std::system(("ip netns del " + ns + " 2>/dev/null").c_str());
+      *why = "cannot make a veth pair to a second namespace (ip netns, veth)";
+      return false;
+    }
+    peer_ = ns;
+    return true;
+  }
+
+  std::vector<Sample> Scrape() {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      int status = 0;
+      std::string body =
+          HttpGet(kExporterPort, "/metrics", next_local_port_++, &status);
+      if (status == 200) return ParseExposition(body);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "exporter did not answer /metrics within 5 s";
+    return {};
+  }
+
+  // Scrapes until `ready` holds (at most 10 s); returns the last scrape.
+  std::vector<Sample> ScrapeUntil(
+      const std::function<bool(const std::vector<Sample>&)>& ready) {
+    std::vector<Sample> samples;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      samples = Scrape();
+      if (ready(samples)) return samples;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    std::string states;
+    for (const Sample& x : samples) {
+      if (x.name == "ephemeral_port_sockets" && x.value != 0)
+        states += " " + x.labels.at("family") + "/" + x.labels.at("state") +
+                  "=" + std::to_string(static_cast<int>(x.value));
+    }
+    ADD_FAILURE() << "condition not met within 10 s; tcp/udp states:"
+                  << states;
+    return samples;
+  }
+
+  static double V(const std::vector<Sample>& s, const std::string& name,
+                  const std::map<std::string, std::string>& labels = {}) {
+    auto v = Find(s, name, labels);
+    EXPECT_TRUE(v.has_value()) << name << " not found (or not unique)";
+    return v.value_or(-1);
+  }
+
+  std::string peer_;
+  std::vector<std::unique_ptr<Subprocess>> holders_;
+  std::unique_ptr<Subprocess> exporter_;
+  int next_local_port_ = 30000;
+};
+
+// Ten client-closed loopback connections fill a 10-port range with
+// TIME_WAIT; tcp_tw_reuse = 2 lets connect() take them over.
+TEST_F(KernelRulesTest, LoopbackTimeWaitIsRecycledWithTheDefaultTwReuse) {
+  Narrow("40000 40009");
+  Sysctl("tcp_tw_reuse", "2");
+  Subprocess& server = Holder("portserver");
+  Subprocess& client = Holder("porthog");
+  StartExporter();
+  ASSERT_EQ(server.Command("listen 127.0.0.1 5000"), "ok 5000");
+  ASSERT_EQ(client.Command("connect 127.0.0.1 5000 10"), "ok 10 0");
+  ASSERT_EQ(client.Command("close 5000 10").rfind("ok 10 ", 0), 0u);
+
+  // Recycling needs the sockets to be older than tcp_tw_reuse_delay (1 s).
+  auto s = ScrapeUntil([](const std::vector<Sample>& x) {
+    return Find(x, "ephemeral_port_time_wait_recyclable_sockets", kTcp) == 10.0;
+  });
+  EXPECT_EQ(V(s, "ephemeral_port_time_wait_recyclable_sockets", kTcp), 10);
+  EXPECT_EQ(V(s, "ephemeral_port_sockets", kTimeWait), 10);
+  EXPECT_EQ(V(s, "ephemeral_port_in_use", kTcp4), 10);
+  EXPECT_EQ(V(s, "ephemeral_port_exhaustion_in_use", kTcp), 0);
+  EXPECT_DOUBLE_EQ(V(s, "ephemeral_port_exhaustion_ratio", kTcp), 0.0);
+
+  // The kernel agrees: ten new connects to the same destination succeed.
+  EXPECT_EQ(client.Command("connect 127.0.0.1 5000 10"), "ok 10 0");
+  s = ScrapeUntil([](const std::vector<Sample>& x) {
+    return Find(x, "ephemeral_port_sockets", kTimeWait) == 0.0;
+  });
+  EXPECT_DOUBLE_EQ(V(s, "ephemeral_port_exhaustion_ratio", kTcp), 1.0);
+}
+
+TEST_F(KernelRulesTest, TimeWaitBlocksConnectWhenTwReuseIsOff) {
+  Narrow("40000 40009");
+  Sysctl("tcp_tw_reuse", "0");
+  Subprocess& server = Holder("portserver");
+  Subprocess& client = Holder("porthog");
+  StartExporter();
+  ASSERT_EQ(server.Command("listen 127.0.0.1 5000"), "ok 5000");
+  ASSERT_EQ(client.Command("connect 127.0.0.1 5000 10"), "ok 10 0");
+  ASSERT_EQ(client.Command("close 5000 10").rfind("ok 10 ", 0), 0u);
+
+  auto s = ScrapeUntil([](const std::vector<Sample>& x) {
+    return Find(x, "ephemeral_port_sockets", kTimeWait) == 10.0;
+  });
+  EXPECT_EQ(V(s, "ephemeral_port_time_wait_recyclable_sockets", kTcp), 0);
+  EXPECT_EQ(V(s, "ephemeral_port_exhaustion_in_use", kTcp), 10);
+  EXPECT_DOUBLE_EQ(V(s, "ephemeral_port_exhaustion_ratio", kTcp), 1.0);
+  EXPECT_EQ(client.Command("connect 127.0.0.1 5000 1"), "ok 0 EADDRNOTAVAIL");
+}
+
+// Toward a non-loopback destination (another namespace over veth) only
+// tcp_tw_reuse = 1 recycles.
+TEST_F(KernelRulesTest, RemoteTimeWaitIsRecycledOnlyWithTwReuseOne) {
+  if (!Exists("/proc/sys/net/ipv4/tcp_tw_reuse_delay"))
+    GTEST_SKIP() << "no tcp_tw_reuse_delay (Linux < 6.14): the age of a "
+                    "TIME_WAIT socket cannot be set aside";
+  std::string why;
+  if (!AddPeer(&why)) GTEST_SKIP() << why;
+  Narrow("40000 40009");
+  Sysctl("tcp_tw_reuse", "2");
+  // Every TIME_WAIT socket is old enough, so only the address rule decides.
+  Sysctl("tcp_tw_reuse_delay", "1");
+  Subprocess& server =
+      Holder("portserver", {IpCommand(), "netns", "exec", peer_});
+  Subprocess& client = Holder("porthog");
+  StartExporter();
+  ASSERT_EQ(server.Command("listen 10.99.0.2 5000"), "ok 5000");
+  ASSERT_EQ(client.Command("connect 10.99.0.2 5000 10"), "ok 10 0");
+  ASSERT_EQ(client.Command("close 5000 10").rfind("ok 10 ", 0), 0u);
+
+  auto s = ScrapeUntil([](const std::vector<Sample>& x) {
+    return Find(x, "ephemeral_port_sockets", kTimeWait) == 10.0;
+  });
+  EXPECT_EQ(V(s, "ephemeral_port_time_wait_recyclable_sockets", kTcp), 0);
+  EXPECT_DOUBLE_EQ(V(s, "ephemeral_port_exhaustion_ratio", kTcp), 1.0);
+  EXPECT_EQ(client.Command("connect 10.99.0.2 5000 1"), "ok 0 EADDRNOTAVAIL");
+
+  Sysctl("tcp_tw_reuse", "1");
+  s = ScrapeUntil([](const std::vector<Sample>& x) {
+    return Find(x, "ephemeral_port_time_wait_recyclable_sockets", kTcp) == 10.0;
+  });
+  EXPECT_EQ(V(s, "ephemeral_port_time_wait_recyclable_sockets", kTcp), 10);
+  EXPECT_DOUBLE_EQ(V(s, "ephemeral_port_exhaustion_ratio", kTcp), 0.0);
+  EXPECT_EQ(client.Command("connect 10.99.0.2 5000 10"), "ok 10 0");
+}
+
+// FTP-passive style data ports: the listener is closed, its accepted
+// connection lives on, and the kernel keeps the port for every destination.
+TEST_F(KernelRulesTest, ClosedListenersWithLiveChildrenKeepTheirPorts) {
+  Narrow("40000 40099");
+  Subprocess& server = Holder("portserver");
+  Subprocess& client = Holder("porthog");
+  StartExporter();
+  ASSERT_EQ(server.Command("listen 127.0.0.1 5000"), "ok 5000");
+  ASSERT_EQ(client.Command("pasvopen 127.0.0.1 20").rfind("ok 20 ", 0), 0u);
+  auto s = ScrapeUntil([](const std::vector<Sample>& x) {
+    return Find(x, "ephemeral_port_exclusive_in_use", kTcp) == 20.0;
+  });
+  ASSERT_EQ(V(s, "ephemeral_port_exclusive_in_use", kTcp), 20);
+  ASSERT_EQ(client.Command("pasvclose"), "ok 20");
+  // 5000 and the exporter's own listener are left.
+  s = ScrapeUntil([](const std::vector<Sample>& x) {
+    return Find(x, "ephemeral_port_sockets",
+                {{"protocol", "tcp"}, {"family", "ipv4"}, {"state", "listen"}}) ==
+           2.0;
+  });
+  EXPECT_EQ(V(s, "ephemeral_port_exclusive_in_use", kTcp), 20);
+  EXPECT_EQ(V(s, "ephemeral_port_exhaustion_in_use", kTcp), 20);
+
+  EXPECT_EQ(client.Command("fill 127.0.0.1 5000"), "ok 80 EADDRNOTAVAIL");
+  s = Scrape();
+  EXPECT_EQ(V(s, "ephemeral_port_exhaustion_in_use", kTcp), 100);
+  EXPECT_DOUBLE_EQ(V(s, "ephemeral_port_exhaustion_ratio", kTcp), 1.0);
+}
+
+// A 3-port range: connect() scans an even number of ports and gets two.
+TEST_F(KernelRulesTest, OddRangeGivesConnectOnePortFewer) {
+  Narrow("40000 40002");
+  Subprocess& server = Holder("portserver");
+  Subprocess& client = Holder("porthog");
+  StartExporter();
+  ASSERT_EQ(server.Command("listen 127.0.0.1 5000"), "ok 5000");
+  EXPECT_EQ(client.Command("fill 127.0.0.1 5000"), "ok 2 EADDRNOTAVAIL");
+  auto s = Scrape();
+  EXPECT_EQ(V(s, "ephemeral_port_range_size", kTcp4), 3);
+  EXPECT_EQ(V(s, "ephemeral_port_capacity", kTcp4), 2);
+  EXPECT_EQ(V(s, "ephemeral_port_capacity",
+              {{"protocol", "udp"}, {"family", "ipv4"}}),
+            3);
+  EXPECT_DOUBLE_EQ(V(s, "ephemeral_port_exhaustion_ratio", kTcp), 1.0);
+}
+
+}  // namespace
+}  // namespace epx::testing
+
+// A case the kernel here cannot show is skipped; CTest runs one case per
+// process, so exit 77 marks exactly that case as skipped.
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  // A helper that died must fail its case, not kill the test (and leave
+  // the others running).
+  std::signal(SIGPIPE, SIG_IGN);
+  int rc = RUN_ALL_TESTS();
+  const ::testing::UnitTest& unit = *::testing::UnitTest::GetInstance();
+  if (rc == 0 && unit.skipped_test_count() > 0 &&
+      unit.successful_test_count() == 0) {
+    std::printf("SKIPPED: %d case(s) cannot run here\n",
+                unit.skipped_test_count());
+    return epx::testing::kSkipExitCode;
+  }
+  return rc;
+}
