@@ -314,7 +314,9 @@ def fleet():
                   "One row per host and protocol, sorted by the headline ratio (the share of "
                   "usable ports a new outbound connection cannot use; 100% = connects fail). "
                   "'Ports unavailable' counts them; 'Hours to exhaustion' is the time to 100% "
-                  "at the trend of the last hour (empty = not rising). Click a host for its "
+                  "at the trend of the last hour (empty = not rising). 'Bind-before-connect "
+                  "headline' (Linux TCP) is the same for programs that bind(addr, 0) before "
+                  "connecting: it matters only where such programs run. Click a host for its "
                   "detail dashboard.",
                   [target('instance_protocol:ephemeral_port_exhaustion_ratio:max{%s}' % sel,
                           instant=True, table=True),
@@ -323,13 +325,16 @@ def fleet():
                    target('instance_protocol:ephemeral_port_capacity:max{%s}' % sel,
                           instant=True, table=True),
                    target('instance_protocol:ephemeral_port_hours_to_exhaustion:deriv1h{%s}'
-                          % sel, instant=True, table=True)],
+                          % sel, instant=True, table=True),
+                   target('instance_protocol:ephemeral_port_bind_exhaustion_ratio:max{%s}' % sel,
+                          instant=True, table=True)],
                   [("instance", "Host", None, None),
                    ("protocol", "Protocol", None, None),
                    ("Value #A", "Headline", "percentunit", RATIO_STEPS),
                    ("Value #B", "Ports unavailable", "none", None),
                    ("Value #C", "Usable ports", "none", None),
-                   ("Value #D", "Hours to exhaustion", "h", HOURS_STEPS)],
+                   ("Value #D", "Hours to exhaustion", "h", HOURS_STEPS),
+                   ("Value #E", "Bind-before-connect headline", "percentunit", RATIO_STEPS)],
                   sort_by="Headline", w=24, h=9,
                   hide=("Time", "job", "__name__"),
                   links=[("Host", "Host detail", host_link)]),
@@ -439,12 +444,19 @@ def host():
                  w=4, h=7, text_mode="name", graph=False),
         ],
         [
+            stat("Bind-before-connect headline (Linux TCP)",
+                 "For programs that bind(addr, 0) before connect() (a source address "
+                 "option): ports held on the busiest local address or on 0.0.0.0/[::], "
+                 "whatever the destination, over the usable ports. At 100% their bind() "
+                 "fails with EADDRINUSE. Plain connect() clients follow the headline above.",
+                 [target('ephemeral_port_bind_exhaustion_ratio{%s}' % sel, "{{protocol}}")],
+                 unit="percentunit", steps=RATIO_STEPS, w=12, h=4),
             stat("Bound-only sockets seen (Linux)",
                  "1: bound-only TCP sockets are visible (netlink on Linux 6.8+). 0: they "
                  "are not (older kernels, --source=procfs), so ports they hold are missed "
                  "and the headline is a lower bound.",
                  [target('ephemeral_port_bound_sockets_visible{%s}' % sel)],
-                 w=24, h=3, graph=False),
+                 w=12, h=4, graph=False),
         ],
         [row("Usage against capacity")],
         [

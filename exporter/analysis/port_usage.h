@@ -43,6 +43,10 @@ struct ExhaustionSummary {
   /// TIME_WAIT sockets a new connect() may take over (Linux tcp_tw_reuse),
   /// left out of the worst destination.
   std::uint64_t recyclable_time_wait = 0;
+  /// Linux TCP, for clients that bind(addr, 0) before connect(): ports held
+  /// on the worst local address or on a wildcard address.
+  std::uint32_t bind_in_use = 0;
+  double bind_ratio = 0;
 };
 
 /// The Windows auto-reuse pool of one family (TCP, when enabled): connect()

@@ -145,6 +145,15 @@ void AddExhaustion(const PortUsageReport& r, FamilyBuilder& b) {
       "Ports in the range held for every destination: listeners, bound or "
       "unconnected sockets and ports their bind bucket still holds (Linux "
       "TCP); every port in use (host-wide rule).");
+  auto& bind_ratio = b.Gauge(
+      "bind_exhaustion_ratio",
+      "Linux TCP headline for clients that bind(addr, 0) before connect(): "
+      "ports held on the busiest local address or a wildcard / capacity (1 = "
+      "bind() fails with EADDRINUSE).");
+  auto& bind_in_use = b.Gauge(
+      "bind_exhaustion_in_use",
+      "Linux TCP: ports held on the busiest local address or on a wildcard "
+      "address, unavailable to bind(addr, 0).");
   auto& recyclable = b.Gauge(
       "time_wait_recyclable_sockets",
       "Linux TCP: TIME_WAIT sockets a new connect() may take over "
@@ -160,6 +169,8 @@ void AddExhaustion(const PortUsageReport& r, FamilyBuilder& b) {
     FamilyBuilder::Set(worst, labels, e.worst_in_use);
     FamilyBuilder::Set(exclusive, labels, e.exclusive_in_use);
     if (e.rule != ExhaustionRule::kPerDestination) continue;
+    FamilyBuilder::Set(bind_ratio, labels, e.bind_ratio);
+    FamilyBuilder::Set(bind_in_use, labels, e.bind_in_use);
     FamilyBuilder::Set(recyclable, labels,
                        static_cast<double>(e.recyclable_time_wait));
     FamilyBuilder::Set(visible, {}, r.bound_sockets_visible ? 1 : 0);

@@ -267,6 +267,45 @@ TEST_F(KernelRulesTest, ClosedListenersWithLiveChildrenKeepTheirPorts) {
   EXPECT_DOUBLE_EQ(V(s, "ephemeral_port_exhaustion_ratio", kTcp), 1.0);
 }
 
+// Clients that bind(addr, 0) before connect() run out per local address,
+// in bind(), whatever the destinations; TIME_WAIT counts against them even
+// when connect() would recycle it.
+TEST_F(KernelRulesTest, BindBeforeConnectRunsOutPerAddress) {
+  Narrow("40000 40099");
+  Sysctl("tcp_tw_reuse", "2");
+  Subprocess& server = Holder("portserver");
+  Subprocess& client = Holder("porthog");
+  StartExporter();
+  for (int port = 5000; port < 5010; ++port) {
+    ASSERT_EQ(server.Command("listen 127.0.0.1 " + std::to_string(port)),
+              "ok " + std::to_string(port));
+  }
+  EXPECT_EQ(client.Command("bindfill 127.0.0.1 127.0.0.1 5000 10"),
+            "ok 100 EADDRINUSE");
+  auto s = Scrape();
+  EXPECT_DOUBLE_EQ(V(s, "ephemeral_port_bind_exhaustion_ratio", kTcp), 1.0);
+  EXPECT_EQ(V(s, "ephemeral_port_bind_exhaustion_in_use", kTcp), 100);
+  // The connect headline sees ten ports per destination, but bind() made
+  // these ports' buckets, so the kernel refuses a plain connect too: the
+  // connect headline is a lower bound with such clients (the dump does not
+  // say a socket was bound before connect()).
+  EXPECT_DOUBLE_EQ(V(s, "ephemeral_port_exhaustion_ratio", kTcp), 0.1);
+  EXPECT_EQ(client.Command("connect 127.0.0.1 6000 1"), "ok 0 EADDRNOTAVAIL");
+
+  for (int port = 5000; port < 5010; ++port) {
+    ASSERT_EQ(client.Command("close " + std::to_string(port) + " 10")
+                  .rfind("ok 10 ", 0),
+              0u);
+  }
+  s = ScrapeUntil([](const std::vector<Sample>& x) {
+    return Find(x, "ephemeral_port_time_wait_recyclable_sockets", kTcp) ==
+           100.0;
+  });
+  EXPECT_DOUBLE_EQ(V(s, "ephemeral_port_bind_exhaustion_ratio", kTcp), 1.0);
+  EXPECT_EQ(client.Command("bindconnect 127.0.0.1 127.0.0.1 5000 1"),
+            "ok 0 EADDRINUSE");
+}
+
 // A 3-port range: connect() scans an even number of ports and gets two.
 TEST_F(KernelRulesTest, OddRangeGivesConnectOnePortFewer) {
   Narrow("40000 40002");

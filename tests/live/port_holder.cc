@@ -5,6 +5,9 @@
 //   connect ADDR PORT COUNT        -> ok OPENED ERR  (ERR: 0 or errno name)
 //   bindconnect BIND ADDR PORT N   -> ok OPENED ERR  (bind BIND:0 first)
 //   fill ADDR PORT                 -> ok OPENED ERR  (until connect fails)
+//   bindfill BIND ADDR PORT N      -> ok OPENED ERR  (bind BIND:0, connect to
+//                                     PORT..PORT+N-1 in turn, until bind or
+//                                     connect fails)
 //   bind ADDR COUNT                -> ok BOUND ERR   (bound, unconnected TCP)
 //   attempt ADDR PORT COUNT        -> ok FAILED ERR  (COUNT connects, each
 //                                     closed: how many failed, last errno)
@@ -447,6 +450,13 @@ int main(int argc, char** argv) {
       int port;
       in >> a >> port;
       int n = Connect("", a, port, 200000, SOCK_STREAM, &err);
+      reply << "ok " << n << " " << ErrName(err);
+    } else if (cmd == "bindfill") {
+      int port, spread, n = 0;
+      in >> b >> a >> port >> spread;
+      while (n < 200000 && spread > 0 &&
+             Connect(b, a, port + n % spread, 1, SOCK_STREAM, &err) == 1)
+        ++n;
       reply << "ok " << n << " " << ErrName(err);
     } else if (cmd == "bind") {
       long count;

@@ -333,6 +333,43 @@ TEST(PortUsageTest, PortsABindBucketStillHoldsCountForEveryDestination) {
   EXPECT_EQ(r.destinations[0].remote_port, 5000);
 }
 
+TEST(PortUsageTest, BindBeforeConnectCountsTheAddressAndTheWildcards) {
+  SnapshotBuilder b;
+  b.Range(40000, 100);
+  // 127.0.0.1: ten destinations, ten ports each; one TIME_WAIT among them.
+  for (std::uint16_t p = 40000; p < 40040; ++p)
+    b.Tcp("127.0.0.1", p, "127.0.0.1", static_cast<std::uint16_t>(5000 + p % 10));
+  b.Tcp("127.0.0.1", 40040, "127.0.0.1", 5000, 0, SocketState::kTimeWait);
+  // Another address does not conflict with 127.0.0.1 ...
+  for (std::uint16_t p = 40050; p < 40070; ++p)
+    b.Tcp("10.0.0.1", p, "10.0.0.9", 443);
+  // ... wildcards do: a 0.0.0.0 listener, a [::] one and a [::] bound socket
+  // on a port 127.0.0.1 already uses.
+  b.Tcp("0.0.0.0", 40080, "0.0.0.0", 0, 0, SocketState::kListen)
+      .Tcp("::", 40081, "::", 0, 0, SocketState::kListen)
+      .Tcp("::", 40001, "::", 0, 0, SocketState::kBound)
+      .Tcp("2001:db8::1", 40090, "2001:db8::2", 443);
+  PortUsageReport r = AnalyzePortUsage(b.Get(), {});
+  const ExhaustionSummary& e = Headline(r, Protocol::kTcp);
+  EXPECT_EQ(e.bind_in_use, 41u + 2u);
+  EXPECT_DOUBLE_EQ(e.bind_ratio, 0.43);
+  // The connect headline: the worst destination is far from full.
+  EXPECT_LT(e.ratio, 0.3);
+}
+
+TEST(PortUsageTest, BindHeadlineReadsOneWhenTheAddressIsFull) {
+  SnapshotBuilder b;
+  b.Range(40000, 10);
+  for (std::uint16_t p = 40000; p < 40010; ++p)
+    b.Tcp("127.0.0.1", p, "127.0.0.1", static_cast<std::uint16_t>(5000 + p % 10),
+          0, SocketState::kTimeWait);
+  b.Get().time_wait_reuse.mode = 2;
+  b.Get().time_wait_reuse.timestamps = true;
+  PortUsageReport r = AnalyzePortUsage(b.Get(), {});
+  EXPECT_DOUBLE_EQ(Headline(r, Protocol::kTcp).bind_ratio, 1.0);
+  EXPECT_DOUBLE_EQ(Headline(r, Protocol::kTcp).ratio, 0.0);
+}
+
 TEST(PortUsageTest, UnreachablePortsShrinkTheCapacity) {
   SnapshotBuilder b;
   b.Range(40000, 3);
