@@ -248,6 +248,7 @@ class Analyzer {
     PrepareServices();
     ScanSockets();
     for (int p = 0; p < kProtocols; ++p) {
+      TimeWaitExtras(p);
       Pools(p);
       Groups(p);
       LocalAddresses(p);
@@ -372,15 +373,21 @@ class Analyzer {
 
       if (s.local_port == 0) continue;
       held_[p].Insert(s.local_port);
+      bool time_wait = s.state == SocketState::kTimeWait;
+      if (TimeWaitPerDestination(p) && !time_wait)
+        held_not_time_wait_.Insert(s.local_port);
       // A connection on a port a listener or bound socket holds (an
       // accepted one, usually) takes no port from any destination's pool.
       bool recyclable = TimeWaitRecyclable(s, local);
       recyclable_time_wait_[p] += recyclable;
       if (!IsExclusiveState(s.state) && s.remote_port != 0 && !recyclable &&
           !exclusive_[p].Has(s.local_port)) {
-        AddGroupMember(
+        std::uint32_t group = AddGroupMember(
             p, GroupKey{AddrKey::From(s.remote_address), local, s.remote_port},
             s.local_port);
+        if (TimeWaitPerDestination(p) && time_wait)
+          time_wait_members_.push_back(std::uint64_t{group} << 16 |
+                                       s.local_port);
       }
 
       std::uint32_t addr_slot = address_index_[p].SlotOf(local);
@@ -451,6 +458,12 @@ class Analyzer {
                                : exclusive_[p].CountAnd(counted);
       e.worst_in_use = pool.in_use;
       e.ratio = pool.usage_ratio;
+      if (TimeWaitPerDestination(p)) {
+        e.exclusive_in_use = held_not_time_wait_.CountAnd(counted);
+        e.worst_in_use =
+            e.exclusive_in_use + worst_time_wait_extra_[Index(r.family)];
+        e.ratio = Ratio(e.worst_in_use, pool.capacity);
+      }
       e.recyclable_time_wait = recyclable_time_wait_[p];
       if (!have || e.ratio > best.ratio) best = e;
       have = true;
@@ -461,7 +474,8 @@ class Analyzer {
     }
   }
 
-  void AddGroupMember(int p, const GroupKey& key, std::uint16_t port) {
+  std::uint32_t AddGroupMember(int p, const GroupKey& key,
+                               std::uint16_t port) {
     std::uint32_t group = group_index_[p].SlotOf(key);
     if (group == groups_[p].size()) {
       std::uint32_t dest =
@@ -469,6 +483,50 @@ class Analyzer {
       groups_[p].push_back(GroupInfo{dest, key.local.family()});
     }
     members_[p].push_back(std::uint64_t{group} << 16 | port);
+    return group;
+  }
+
+  // Windows hands a port that only TIME_WAIT connections hold to a connect()
+  // toward another remote endpoint; it fails (event 4227) only when the port
+  // was recently used toward the same one. So under the host-wide TCP rule
+  // TIME_WAIT ports count per (local address, destination), all others
+  // host-wide.
+  bool TimeWaitPerDestination(int p) const {
+    return p == 0 && RuleFor(p) == ExhaustionRule::kHostWide;
+  }
+
+  // For that rule: per destination and per family, the TIME_WAIT ports
+  // toward it (on its worst local address) that nothing else holds.
+  void TimeWaitExtras(int p) {
+    if (!TimeWaitPerDestination(p)) return;
+    const std::vector<GroupInfo>& groups = groups_[p];
+    std::vector<std::uint16_t> ports(time_wait_members_.size());
+    std::vector<std::uint32_t> start = CountingSort(
+        time_wait_members_.size(), groups.size(),
+        [&](std::size_t i) { return time_wait_members_[i] >> 16; },
+        [&](std::size_t i, std::uint32_t slot) {
+          ports[slot] =
+              static_cast<std::uint16_t>(time_wait_members_[i] & 0xffff);
+        });
+    dest_time_wait_extra_.assign(dest_index_[p].size(), 0);
+    static thread_local PortBits in_group;
+    for (std::uint32_t g = 0; g < groups.size(); ++g) {
+      int f = Index(groups[g].local_family);
+      std::uint32_t extra = 0;
+      for (std::uint32_t i = start[g]; i < start[g + 1]; ++i) {
+        std::uint16_t port = ports[i];
+        if (in_group.Has(port) || !counted_[p][f].Has(port) ||
+            held_not_time_wait_.Has(port))
+          continue;
+        in_group.Insert(port);
+        ++extra;
+      }
+      for (std::uint32_t i = start[g]; i < start[g + 1]; ++i)
+        in_group.Erase(ports[i]);
+      worst_time_wait_extra_[f] = std::max(worst_time_wait_extra_[f], extra);
+      std::uint32_t& d = dest_time_wait_extra_[groups[g].dest];
+      d = std::max(d, extra);
+    }
   }
 
   // The Linux TCP rule and the destination view. members_ holds
@@ -499,9 +557,11 @@ class Analyzer {
     bool per_destination = RuleFor(p) == ExhaustionRule::kPerDestination;
     std::array<std::uint32_t, kFamilies> exclusive{};
     std::array<std::uint32_t, kFamilies> worst{};
+    std::array<std::uint32_t, kFamilies> not_time_wait{};
     for (int f = 0; f < kFamilies; ++f) {
       exclusive[f] = exclusive_[p].CountAnd(counted_[p][f]);
       worst[f] = exclusive[f];
+      not_time_wait[f] = held_not_time_wait_.CountAnd(counted_[p][f]);
     }
     struct Row {
       std::uint32_t dest;
@@ -511,9 +571,11 @@ class Analyzer {
     std::vector<Row> rows;
     for (std::uint32_t d = 0; d + 1 < dest_start.size(); ++d) {
       std::uint32_t in_use = 0, dest_worst = 0, capacity = 0;
+      int dest_family = 0;
       for (std::uint32_t k = dest_start[d]; k < dest_start[d + 1]; ++k) {
         std::uint32_t group = by_dest[k];
         int f = Index(groups[group].local_family);
+        dest_family = f;
         const PortBits& counted = counted_[p][f];
         std::uint32_t extra = 0;
         for (std::uint32_t i = start[group]; i < start[group + 1]; ++i) {
@@ -539,9 +601,13 @@ class Analyzer {
           in_dest.Erase(ports[i]);
       }
       if (in_use == 0) continue;
-      rows.push_back(Row{d, in_use,
-                         per_destination ? Ratio(dest_worst, capacity)
-                                         : Ratio(in_use, capacity)});
+      double ratio = per_destination ? Ratio(dest_worst, capacity)
+                                     : Ratio(in_use, capacity);
+      if (TimeWaitPerDestination(p)) {
+        ratio = Ratio(not_time_wait[dest_family] + dest_time_wait_extra_[d],
+                      capacity);
+      }
+      rows.push_back(Row{d, in_use, ratio});
     }
     if (per_destination && exhaustion_[p] != kNone)
       ChooseWorstRange(p, worst, exclusive,
@@ -768,6 +834,12 @@ class Analyzer {
   PortBits counted_[kProtocols][kFamilies];
   PortBits held_[kProtocols];
   PortBits exclusive_[kProtocols];
+  /// Host-wide TCP rule: ports held by a socket not in TIME_WAIT, and the
+  /// TIME_WAIT members (group << 16 | port).
+  PortBits held_not_time_wait_;
+  std::vector<std::uint64_t> time_wait_members_;
+  std::vector<std::uint32_t> dest_time_wait_extra_;
+  std::array<std::uint32_t, kFamilies> worst_time_wait_extra_{};
   std::uint64_t recyclable_time_wait_[kProtocols] = {};
   std::size_t exhaustion_[kProtocols] = {kNone, kNone};
   std::uint64_t states_[kProtocols][kFamilies][kSocketStateCount] = {};

@@ -139,6 +139,37 @@ TEST(PortUsageTest, HostWideRuleCountsEveryHeldPort) {
   EXPECT_DOUBLE_EQ(Headline(r, Protocol::kTcp).ratio, 4.0 / 16384);
 }
 
+// Windows: a port that only TIME_WAIT holds goes to a connect() toward
+// another remote endpoint (event 4227 names the same-endpoint case).
+TEST(PortUsageTest, WindowsTimeWaitPortsCountOnlyTowardTheirDestination) {
+  auto windows = [](bool one_destination) {
+    SnapshotBuilder b;
+    b.Range(49152, 10)
+        .Rules(ExhaustionRule::kHostWide, ExhaustionRule::kHostWide)
+        .Tcp("10.0.0.1", 49152, "10.0.0.9", 443)
+        .Tcp("0.0.0.0", 49153, "0.0.0.0", 0, 0, SocketState::kBound);
+    for (std::uint16_t p = 49154; p < 49162; ++p) {
+      auto remote = static_cast<std::uint16_t>(one_destination ? 80 : p);
+      b.Tcp("10.0.0.1", p, "10.0.0.7", remote, 0, SocketState::kTimeWait);
+    }
+    return AnalyzePortUsage(b.Get(), {});
+  };
+  PortUsageReport spread = windows(false);
+  const ExhaustionSummary& e = Headline(spread, Protocol::kTcp);
+  EXPECT_EQ(e.exclusive_in_use, 2u);
+  EXPECT_EQ(e.worst_in_use, 3u);
+  EXPECT_DOUBLE_EQ(e.ratio, 0.3);
+  EXPECT_EQ(Pool(spread, Protocol::kTcp, Family::kIpv4).in_use, 10u);
+  for (const DestinationUsage& d : spread.destinations) {
+    EXPECT_DOUBLE_EQ(d.usage_ratio, d.remote_port == 443 ? 0.2 : 0.3)
+        << d.remote_port;
+  }
+
+  PortUsageReport one = windows(true);
+  EXPECT_EQ(Headline(one, Protocol::kTcp).worst_in_use, 10u);
+  EXPECT_DOUBLE_EQ(Headline(one, Protocol::kTcp).ratio, 1.0);
+}
+
 TEST(PortUsageTest, HeadlineReadsOneWhenThePoolIsFull) {
   SnapshotBuilder b;
   b.Range(40000, 4, {{40002, 40002}});
