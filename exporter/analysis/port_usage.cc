@@ -135,13 +135,17 @@ struct PairHash {
 
 // A (remote address, remote port, local address) group of connected
 // sockets: the unit of the Linux per-destination rule.
+// device is the interface the sockets are bound to (0: none): the kernel
+// matches a device-bound socket's 4-tuple only for new sockets bound to the
+// same device (inet_bound_dev_eq).
 struct GroupKey {
   AddrKey remote;
   AddrKey local;
   std::uint16_t remote_port;
+  std::uint32_t device = 0;
   bool operator==(const GroupKey& o) const {
     return remote == o.remote && local == o.local &&
-           remote_port == o.remote_port;
+           remote_port == o.remote_port && device == o.device;
   }
 };
 
@@ -149,7 +153,8 @@ struct GroupKeyHash {
   std::size_t operator()(const GroupKey& k) const {
     std::uint64_t h = k.remote.hi * 0x9E3779B97F4A7C15ull ^ k.remote.lo;
     h = (h ^ k.local.hi) * 0xC2B2AE3D27D4EB4Full ^ k.local.lo;
-    return static_cast<std::size_t>(MixBits(h ^ k.remote_port));
+    return static_cast<std::size_t>(
+        MixBits(h ^ k.remote_port ^ std::uint64_t{k.device} << 16));
   }
 };
 
@@ -171,9 +176,14 @@ struct DestKeyHash {
   }
 };
 
+constexpr std::uint32_t kNoGroup = ~std::uint32_t{0};
+
 struct GroupInfo {
   std::uint32_t dest;
   Family local_family;
+  /// For a device-bound group, the unbound group of the same 4-tuple, whose
+  /// sockets also block a connect() bound to the device; else kNoGroup.
+  std::uint32_t unbound = kNoGroup;
 };
 
 // Removes repeated ports in linear time with a reusable bitmap; the order
@@ -383,7 +393,9 @@ class Analyzer {
       if (!IsExclusiveState(s.state) && s.remote_port != 0 && !recyclable &&
           !exclusive_[p].Has(s.local_port)) {
         std::uint32_t group = AddGroupMember(
-            p, GroupKey{AddrKey::From(s.remote_address), local, s.remote_port},
+            p,
+            GroupKey{AddrKey::From(s.remote_address), local, s.remote_port,
+                     p == 0 ? s.bound_device : 0},
             s.local_port);
         if (TimeWaitPerDestination(p) && time_wait)
           time_wait_members_.push_back(std::uint64_t{group} << 16 |
@@ -481,6 +493,14 @@ class Analyzer {
       std::uint32_t dest =
           dest_index_[p].SlotOf(DestKey{key.remote, key.remote_port});
       groups_[p].push_back(GroupInfo{dest, key.local.family()});
+      if (key.device != 0) {
+        GroupKey unbound = key;
+        unbound.device = 0;
+        std::uint32_t base = group_index_[p].SlotOf(unbound);
+        if (base == groups_[p].size())
+          groups_[p].push_back(GroupInfo{dest, key.local.family()});
+        groups_[p][group].unbound = base;
+      }
     }
     members_[p].push_back(std::uint64_t{group} << 16 | port);
     return group;
@@ -587,6 +607,17 @@ class Analyzer {
             ++in_use;
           }
           if (!exclusive_[p].Has(port)) ++extra;
+        }
+        std::uint32_t base = groups[group].unbound;
+        if (base != kNoGroup) {
+          for (std::uint32_t i = start[base]; i < start[base + 1]; ++i) {
+            std::uint16_t port = ports[i];
+            if (in_group.Has(port) || !counted.Has(port)) continue;
+            in_group.Insert(port);
+            if (!exclusive_[p].Has(port)) ++extra;
+          }
+          for (std::uint32_t i = start[base]; i < start[base + 1]; ++i)
+            in_group.Erase(ports[i]);
         }
         for (std::uint32_t i = start[group]; i < start[group + 1]; ++i)
           in_group.Erase(ports[i]);

@@ -306,6 +306,26 @@ TEST_F(KernelRulesTest, BindBeforeConnectRunsOutPerAddress) {
             "ok 0 EADDRINUSE");
 }
 
+// SO_BINDTODEVICE: an existing socket bound to a device blocks its 4-tuple
+// only for new sockets bound to that device; unbound ones block everyone.
+// VRFs are not exercised: the kernel this runs on has no CONFIG_NET_VRF.
+TEST_F(KernelRulesTest, DeviceBoundFourTuplesArePerDevice) {
+  Narrow("40000 40009");
+  Subprocess& server = Holder("portserver");
+  Subprocess& client = Holder("porthog");
+  StartExporter();
+  ASSERT_EQ(server.Command("listen 127.0.0.1 5000"), "ok 5000");
+  ASSERT_EQ(client.Command("connect 127.0.0.1 5000 6"), "ok 6 0");
+  ASSERT_EQ(client.Command("device lo"), "ok");
+  // lo-bound connects get only the 4 ports the unbound ones left ...
+  EXPECT_EQ(client.Command("fill 127.0.0.1 5000"), "ok 4 EADDRNOTAVAIL");
+  auto s = Scrape();
+  EXPECT_DOUBLE_EQ(V(s, "ephemeral_port_exhaustion_ratio", kTcp), 1.0);
+  // ... while unbound connects may still reuse the lo-bound sockets' ports.
+  ASSERT_EQ(client.Command("device -"), "ok");
+  EXPECT_EQ(client.Command("fill 127.0.0.1 5000"), "ok 4 EADDRNOTAVAIL");
+}
+
 // A 3-port range: connect() scans an even number of ports and gets two.
 TEST_F(KernelRulesTest, OddRangeGivesConnectOnePortFewer) {
   Narrow("40000 40002");

@@ -8,6 +8,8 @@
 //   bindfill BIND ADDR PORT N      -> ok OPENED ERR  (bind BIND:0, connect to
 //                                     PORT..PORT+N-1 in turn, until bind or
 //                                     connect fails)
+//   device NAME|-                  -> ok             (SO_BINDTODEVICE on the
+//                                     TCP clients opened after it; - = none)
 //   bind ADDR COUNT                -> ok BOUND ERR   (bound, unconnected TCP)
 //   attempt ADDR PORT COUNT        -> ok FAILED ERR  (COUNT connects, each
 //                                     closed: how many failed, last errno)
@@ -70,6 +72,7 @@ std::vector<Held> g_udp;
 std::vector<int> g_pasv_listeners;
 std::vector<int> g_pasv_ends;  // both ends of the passive-port connections
 int g_pasv_next = 0;
+std::string g_device;  // bound device of new TCP clients, "" for none
 int g_wake[2];
 
 std::string ErrName(int err) {
@@ -211,6 +214,13 @@ int Connect(const std::string& bind_host, const std::string& host, int port,
     int fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
     if (fd < 0) {
       *err = errno;
+      break;
+    }
+    if (type == SOCK_STREAM && !g_device.empty() &&
+        setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, g_device.c_str(),
+                   static_cast<socklen_t>(g_device.size())) != 0) {
+      *err = errno;
+      close(fd);
       break;
     }
     if (!bind_host.empty()) {
@@ -458,6 +468,10 @@ int main(int argc, char** argv) {
              Connect(b, a, port + n % spread, 1, SOCK_STREAM, &err) == 1)
         ++n;
       reply << "ok " << n << " " << ErrName(err);
+    } else if (cmd == "device") {
+      in >> a;
+      g_device = a == "-" ? "" : a;
+      reply << "ok";
     } else if (cmd == "bind") {
       long count;
       in >> a >> count;

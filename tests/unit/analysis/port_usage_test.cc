@@ -401,6 +401,33 @@ TEST(PortUsageTest, BindHeadlineReadsOneWhenTheAddressIsFull) {
   EXPECT_DOUBLE_EQ(Headline(r, Protocol::kTcp).ratio, 0.0);
 }
 
+TEST(PortUsageTest, DeviceBoundFourTuplesCountPerDevice) {
+  // Five sockets bound to device 2 and five to device 3, same 4-tuples
+  // apart from the device: a connect bound to either has five ports left.
+  SnapshotBuilder b;
+  b.Range(40000, 10);
+  for (std::uint16_t p = 40000; p < 40010; ++p) {
+    b.Tcp("10.0.0.1", p, "10.0.0.9", 443);
+    b.Get().sockets.back().bound_device = p < 40005 ? 2 : 3;
+  }
+  PortUsageReport r = AnalyzePortUsage(b.Get(), {});
+  EXPECT_EQ(Headline(r, Protocol::kTcp).worst_in_use, 5u);
+  ASSERT_EQ(r.destinations.size(), 1u);
+  EXPECT_EQ(r.destinations[0].in_use, 10u);
+  EXPECT_DOUBLE_EQ(r.destinations[0].usage_ratio, 0.5);
+
+  // Unbound sockets block device-bound connects too.
+  SnapshotBuilder mixed;
+  mixed.Range(40000, 10);
+  for (std::uint16_t p = 40000; p < 40010; ++p) {
+    mixed.Tcp("127.0.0.1", p, "127.0.0.1", 5000);
+    if (p >= 40006) mixed.Get().sockets.back().bound_device = 1;
+  }
+  EXPECT_EQ(Headline(AnalyzePortUsage(mixed.Get(), {}), Protocol::kTcp)
+                .worst_in_use,
+            10u);
+}
+
 TEST(PortUsageTest, UnreachablePortsShrinkTheCapacity) {
   SnapshotBuilder b;
   b.Range(40000, 3);
