@@ -715,6 +715,7 @@ class Analyzer {
       for (std::uint16_t port : set[f]) wild[f].Erase(port);
     }
     ExhaustionSummary& e = report_.exhaustion[exhaustion_[p]];
+    e.linux_rules = true;
     bool have = false;
     for (const PortRange& r : snap_.ranges) {
       if (Index(r.protocol) != p) continue;

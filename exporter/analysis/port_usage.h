@@ -47,6 +47,9 @@ struct ExhaustionSummary {
   /// on the worst local address or on a wildcard address.
   std::uint32_t bind_in_use = 0;
   double bind_ratio = 0;
+  /// True when the Linux TCP rules ran: bind_*, recyclable_time_wait and
+  /// the bound-socket visibility apply.
+  bool linux_rules = false;
 };
 
 /// The Windows auto-reuse pool of one family (TCP, when enabled): connect()

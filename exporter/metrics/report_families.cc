@@ -168,7 +168,7 @@ void AddExhaustion(const PortUsageReport& r, FamilyBuilder& b) {
     FamilyBuilder::Set(ratio, labels, e.ratio);
     FamilyBuilder::Set(worst, labels, e.worst_in_use);
     FamilyBuilder::Set(exclusive, labels, e.exclusive_in_use);
-    if (e.rule != ExhaustionRule::kPerDestination) continue;
+    if (!e.linux_rules) continue;
     FamilyBuilder::Set(bind_ratio, labels, e.bind_ratio);
     FamilyBuilder::Set(bind_in_use, labels, e.bind_in_use);
     FamilyBuilder::Set(recyclable, labels,
