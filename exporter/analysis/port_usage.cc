@@ -320,7 +320,8 @@ class Analyzer {
       if (s.local_port != 0 && IsExclusiveState(s.state))
         exclusive_[Index(s.protocol)].Insert(s.local_port);
     }
-    for (std::uint16_t port : snap_.tcp_bucket_ports) exclusive_[0].Insert(port);
+    for (std::uint16_t port : snap_.tcp_bucket_ports)
+      exclusive_[0].Insert(port);
     std::size_t extra = 0;
     std::vector<std::int64_t> owners;
     std::vector<std::size_t> touched_services;
@@ -357,7 +358,7 @@ class Analyzer {
           reason = "time_wait";
         } else if (snap_.owners_from_inodes && s.inode == 0 &&
                    s.protocol == Protocol::kTcp) {
-          reason = s.timewait_object                 ? "fin_wait2"
+          reason = s.timewait_object                  ? "fin_wait2"
                    : s.state == SocketState::kSynRecv ? "syn_recv"
                                                       : "orphaned";
         }
@@ -392,11 +393,11 @@ class Analyzer {
       recyclable_time_wait_[p] += recyclable;
       if (!IsExclusiveState(s.state) && s.remote_port != 0 && !recyclable &&
           !exclusive_[p].Has(s.local_port)) {
-        std::uint32_t group = AddGroupMember(
-            p,
-            GroupKey{AddrKey::From(s.remote_address), local, s.remote_port,
-                     p == 0 ? s.bound_device : 0},
-            s.local_port);
+        std::uint32_t group =
+            AddGroupMember(p,
+                           GroupKey{AddrKey::From(s.remote_address), local,
+                                    s.remote_port, p == 0 ? s.bound_device : 0},
+                           s.local_port);
         if (TimeWaitPerDestination(p) && time_wait)
           time_wait_members_.push_back(std::uint64_t{group} << 16 |
                                        s.local_port);
@@ -486,8 +487,7 @@ class Analyzer {
     }
   }
 
-  std::uint32_t AddGroupMember(int p, const GroupKey& key,
-                               std::uint16_t port) {
+  std::uint32_t AddGroupMember(int p, const GroupKey& key, std::uint16_t port) {
     std::uint32_t group = group_index_[p].SlotOf(key);
     if (group == groups_[p].size()) {
       std::uint32_t dest =

@@ -154,10 +154,10 @@ void AddExhaustion(const PortUsageReport& r, FamilyBuilder& b) {
       "bind_exhaustion_in_use",
       "Linux TCP: ports held on the busiest local address or on a wildcard "
       "address, unavailable to bind(addr, 0).");
-  auto& recyclable = b.Gauge(
-      "time_wait_recyclable_sockets",
-      "Linux TCP: TIME_WAIT sockets a new connect() may take over "
-      "(tcp_tw_reuse), left out of the headline.");
+  auto& recyclable =
+      b.Gauge("time_wait_recyclable_sockets",
+              "Linux TCP: TIME_WAIT sockets a new connect() may take over "
+              "(tcp_tw_reuse), left out of the headline.");
   auto& visible = b.Gauge(
       "bound_sockets_visible",
       "Linux: 1 if bound-only TCP sockets can be seen (inet_diag on 6.8+); 0 "

@@ -42,7 +42,8 @@ bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
 // Subprocess runs a path, not a name looked up in PATH.
 std::string IpCommand() {
-  for (const char* path : {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"})
+  for (const char* path :
+       {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"})
     if (Exists(path)) return path;
   return "ip";
 }
@@ -135,8 +136,7 @@ class KernelRulesTest : public ::testing::Test {
         states += " " + x.labels.at("family") + "/" + x.labels.at("state") +
                   "=" + std::to_string(static_cast<int>(x.value));
     }
-    ADD_FAILURE() << "condition not met within 10 s; tcp/udp states:"
-                  << states;
+    ADD_FAILURE() << "condition not met within 10 s; tcp/udp states:" << states;
     return samples;
   }
 
@@ -255,8 +255,9 @@ TEST_F(KernelRulesTest, ClosedListenersWithLiveChildrenKeepTheirPorts) {
   // 5000 and the exporter's own listener are left.
   s = ScrapeUntil([](const std::vector<Sample>& x) {
     return Find(x, "ephemeral_port_sockets",
-                {{"protocol", "tcp"}, {"family", "ipv4"}, {"state", "listen"}}) ==
-           2.0;
+                {{"protocol", "tcp"},
+                 {"family", "ipv4"},
+                 {"state", "listen"}}) == 2.0;
   });
   EXPECT_EQ(V(s, "ephemeral_port_exclusive_in_use", kTcp), 20);
   EXPECT_EQ(V(s, "ephemeral_port_exhaustion_in_use", kTcp), 20);

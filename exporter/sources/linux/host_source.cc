@@ -255,10 +255,10 @@ bool LinuxHostSource::CollectTimeWaitReuse(Snapshot* snapshot,
     bool required;
     std::int64_t value;
   };
-  Knob knobs[] = {{"sys/net/ipv4/tcp_tw_reuse", 0, 2, true, 0},
-                  {"sys/net/ipv4/tcp_timestamps", 0, 2, true, 0},
-                  {"sys/net/ipv4/tcp_tw_reuse_delay", 1, 0xffffffff, false,
-                   1000}};
+  Knob knobs[] = {
+      {"sys/net/ipv4/tcp_tw_reuse", 0, 2, true, 0},
+      {"sys/net/ipv4/tcp_timestamps", 0, 2, true, 0},
+      {"sys/net/ipv4/tcp_tw_reuse_delay", 1, 0xffffffff, false, 1000}};
   for (Knob& k : knobs) {
     std::string path = Join(options_.procfs_root, k.path);
     std::string text, parse_error;
@@ -274,7 +274,8 @@ bool LinuxHostSource::CollectTimeWaitReuse(Snapshot* snapshot,
   }
   snapshot->time_wait_reuse.mode = static_cast<int>(knobs[0].value);
   snapshot->time_wait_reuse.timestamps = knobs[1].value != 0;
-  snapshot->time_wait_reuse.delay_ms = static_cast<std::uint32_t>(knobs[2].value);
+  snapshot->time_wait_reuse.delay_ms =
+      static_cast<std::uint32_t>(knobs[2].value);
   return true;
 }
 

@@ -97,13 +97,12 @@ bool ParseKernelRelease(const std::string& text, KernelVersion* out,
                         ? std::string::npos
                         : t.find_first_not_of("0123456789", dot + 1);
   std::string major = t.substr(0, dot);
-  std::string minor = dot == std::string::npos
-                          ? ""
-                          : t.substr(dot + 1, end == std::string::npos
-                                                  ? std::string::npos
-                                                  : end - dot - 1);
-  if (major.empty() || minor.empty() || major.size() > 4 ||
-      minor.size() > 4 ||
+  std::string minor =
+      dot == std::string::npos
+          ? ""
+          : t.substr(dot + 1, end == std::string::npos ? std::string::npos
+                                                       : end - dot - 1);
+  if (major.empty() || minor.empty() || major.size() > 4 || minor.size() > 4 ||
       major.find_first_not_of("0123456789") != std::string::npos) {
     *error = "expected MAJOR.MINOR..., got \"" + t + "\"";
     return false;

@@ -296,9 +296,8 @@ TEST(PortUsageTest, TimeWaitTheKernelRecyclesLeavesTheHeadline) {
   EXPECT_TRUE(loop.destinations.empty());
   // ... but still held host-wide and counted in the states.
   EXPECT_EQ(Pool(loop, Protocol::kTcp, Family::kIpv4).in_use, 10u);
-  EXPECT_EQ(
-      States(loop, Protocol::kTcp, Family::kIpv4, SocketState::kTimeWait),
-      10u);
+  EXPECT_EQ(States(loop, Protocol::kTcp, Family::kIpv4, SocketState::kTimeWait),
+            10u);
 
   PortUsageReport remote =
       AnalyzePortUsage(TimeWaitPool("10.0.0.1", "10.0.0.9", 2).Get(), {});
@@ -330,10 +329,10 @@ TEST(PortUsageTest, TimeWaitIsKeptWhenTheKernelWouldRefuseIt) {
       1.0);
   // No timestamps, no recycling.
   EXPECT_DOUBLE_EQ(
-      Headline(AnalyzePortUsage(
-                   TimeWaitPool("127.0.0.1", "127.0.0.1", 1, 5000, false).Get(),
-                   {}),
-               Protocol::kTcp)
+      Headline(
+          AnalyzePortUsage(
+              TimeWaitPool("127.0.0.1", "127.0.0.1", 1, 5000, false).Get(), {}),
+          Protocol::kTcp)
           .ratio,
       1.0);
   // FIN_WAIT2 timewait objects are never recycled.
@@ -369,7 +368,8 @@ TEST(PortUsageTest, BindBeforeConnectCountsTheAddressAndTheWildcards) {
   b.Range(40000, 100);
   // 127.0.0.1: ten destinations, ten ports each; one TIME_WAIT among them.
   for (std::uint16_t p = 40000; p < 40040; ++p)
-    b.Tcp("127.0.0.1", p, "127.0.0.1", static_cast<std::uint16_t>(5000 + p % 10));
+    b.Tcp("127.0.0.1", p, "127.0.0.1",
+          static_cast<std::uint16_t>(5000 + p % 10));
   b.Tcp("127.0.0.1", 40040, "127.0.0.1", 5000, 0, SocketState::kTimeWait);
   // Another address does not conflict with 127.0.0.1 ...
   for (std::uint16_t p = 40050; p < 40070; ++p)
@@ -392,8 +392,8 @@ TEST(PortUsageTest, BindHeadlineReadsOneWhenTheAddressIsFull) {
   SnapshotBuilder b;
   b.Range(40000, 10);
   for (std::uint16_t p = 40000; p < 40010; ++p)
-    b.Tcp("127.0.0.1", p, "127.0.0.1", static_cast<std::uint16_t>(5000 + p % 10),
-          0, SocketState::kTimeWait);
+    b.Tcp("127.0.0.1", p, "127.0.0.1",
+          static_cast<std::uint16_t>(5000 + p % 10), 0, SocketState::kTimeWait);
   b.Get().time_wait_reuse.mode = 2;
   b.Get().time_wait_reuse.timestamps = true;
   PortUsageReport r = AnalyzePortUsage(b.Get(), {});
@@ -423,9 +423,9 @@ TEST(PortUsageTest, DeviceBoundFourTuplesCountPerDevice) {
     mixed.Tcp("127.0.0.1", p, "127.0.0.1", 5000);
     if (p >= 40006) mixed.Get().sockets.back().bound_device = 1;
   }
-  EXPECT_EQ(Headline(AnalyzePortUsage(mixed.Get(), {}), Protocol::kTcp)
-                .worst_in_use,
-            10u);
+  EXPECT_EQ(
+      Headline(AnalyzePortUsage(mixed.Get(), {}), Protocol::kTcp).worst_in_use,
+      10u);
 }
 
 TEST(PortUsageTest, UnreachablePortsShrinkTheCapacity) {

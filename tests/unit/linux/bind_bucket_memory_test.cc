@@ -26,9 +26,9 @@ TEST(BindBucketMemoryTest, ClosedListenerWithChildrenKeepsItsPort) {
   for (bool reset : {false, true}) {
     BindBucketMemory m;
     // A listener on 40001 with one accepted child.
-    EXPECT_EQ(m.Update({Tcp(kListen, 40001, 0, 1), Tcp(kEstab, 40001, 5, 2)},
-                       reset),
-              Ports{});
+    EXPECT_EQ(
+        m.Update({Tcp(kListen, 40001, 0, 1), Tcp(kEstab, 40001, 5, 2)}, reset),
+        Ports{});
     // Listener closed: the child keeps the bucket, scrape after scrape.
     EXPECT_EQ(m.Update({Tcp(kEstab, 40001, 5, 2)}, reset), Ports{40001});
     EXPECT_EQ(m.Update({Tcp(kEstab, 40001, 5, 2),
