@@ -108,6 +108,7 @@ double Value(const Entry& e, const Host& h, int host, double t, int event_index)
   if (e.kind == "opens") return Counter(h.opens_rate, host, t, 11);
   if (e.kind == "fails") return Counter(h.fails_rate, host, t, 13);
   if (e.kind == "events") return std::floor(t / 86400 * (event_index + 1) * (h.high ? 3 : 0));
+  if (e.kind == "event_ts") return h.high ? 1.7e9 + std::floor(t / 86400) * 86400 : 0;
   if (e.kind == "hours") return std::round((1 - pr) / (0.4 / 24) * 100) / 100;
   return 0;
 }

@@ -64,6 +64,8 @@ KINDS = {
     "ephemeral_port_tcp_active_opens_total": "opens",
     "ephemeral_port_tcp_attempt_fails_total": "fails",
     "ephemeral_port_windows_events_total": "events",
+    "ephemeral_port_windows_event_last_timestamp_seconds": "event_ts",
+    "ephemeral_port_connect_failures_total": "fails",
     "instance:ephemeral_port_exhaustion_ratio:max": "ratio",
     "instance_protocol:ephemeral_port_exhaustion_ratio:max": "ratio",
     "instance_protocol:ephemeral_port_capacity:max": "capacity",
@@ -99,8 +101,13 @@ def template():
         kind = KINDS.get(name)
         if kind is None:
             raise SystemExit("fleet_sizing: no value model for forwarded series %s" % name)
-        if name == "ephemeral_port_windows_events_total":
-            out += ['events windows %s event_id="%s"' % (name, e) for e in ("4227", "4231", "4266")]
+        if name in ("ephemeral_port_windows_events_total",
+                    "ephemeral_port_windows_event_last_timestamp_seconds"):
+            out += ['%s windows %s event_id="%s"' % (kind, name, e) for e in ("4227", "4231", "4266")]
+        elif name == "ephemeral_port_connect_failures_total":
+            # Linux hosts with the connect_events collector on (opt-in): all
+            # of them here, the upper bound.
+            out += ['fails linux %s protocol="tcp",family="%s"' % (name, f) for f in ("ipv4", "ipv6")]
         elif name == "ephemeral_port_build_info":
             out.append("one linux %s %s" % (name, raw[name][0]))
             out.append('one windows %s version="0.1.0",os="windows",source="iphlpapi"' % name)
