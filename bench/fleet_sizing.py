@@ -17,7 +17,8 @@ counters), 5% are filling up, 1% sit above 80% with a firing alert. The
 generator is bench/fleet_gen.cc.
 
 usage: python3 bench/fleet_sizing.py [--hosts 1000,10000] [--hours 24]
-                                     [--out bench/results/fleet] [--smoke]
+                                     [--out bench/results/fleet]
+                                     [--engines victoriametrics,prometheus] [--smoke]
 Needs prometheus, promtool, victoria-metrics (Debian packages), g++, curl.
 --smoke: N = 50 over 2 h into a temporary directory (about a minute).
 """
@@ -346,6 +347,8 @@ def markdown(report):
             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for p in report["points"]:
         for engine in ("victoriametrics", "prometheus"):
+            if engine not in p:
+                continue
             e = p[engine]
             views = list(e["views"].values())
             rows.append("| %s | %s | %s | %s | %.0f s | %.0f MB | %.0f MB | %d MB (%d MB) | %s | %s | %.0f ms |" % (
@@ -363,6 +366,7 @@ def main():
     ap.add_argument("--hosts", default="1000,10000")
     ap.add_argument("--hours", type=int, default=24)
     ap.add_argument("--out", default=str(REPO / "bench/results/fleet"))
+    ap.add_argument("--engines", default="victoriametrics,prometheus")
     ap.add_argument("--smoke", action="store_true")
     args = ap.parse_args()
     if args.smoke:
@@ -399,8 +403,9 @@ def main():
             point = {"hosts": n, "series": count, "samples": count * args.hours * 3600 // INTERVAL,
                      "samples_per_s": round(count / INTERVAL, 1)}
             log("  %d series, %d samples, %.0f samples/s live" % (count, point["samples"], point["samples_per_s"]))
-            point["victoriametrics"] = run_vm(gen, str(tmpl), n, start, end, work, dash, fleet, args.hours)
-            point["prometheus"] = run_prometheus(gen, str(tmpl), n, start, end, work, dash, fleet, args.hours)
+            runs = {"victoriametrics": run_vm, "prometheus": run_prometheus}
+            for engine in args.engines.split(","):
+                point[engine] = runs[engine](gen, str(tmpl), n, start, end, work, dash, fleet, args.hours)
             report["points"].append(point)
             (out / "fleet_sizing.json").write_text(json.dumps(report, indent=1))
             (out / "fleet_sizing.md").write_text(markdown(report))

@@ -13,6 +13,9 @@ every rule expression and threshold.
                          deploy/fleet/prometheus-site-remote-write.yml
   WORK/targets-*.yml     file_sd target files
   WORK/rules/*.yml       rule copies (for: shortened, group interval 1s)
+  WORK/allowed-names     a regex of every metric name the central store may
+                         hold: the shipped keep-lists, the central rules'
+                         records, and vmalert's ALERTS / ALERTS_FOR_STATE
 
 usage: make_configs.py REPO WORK KEY=VALUE...
   keys: hosts_a, hosts_b (comma-separated host:port), site_b_prom, vm, am
@@ -123,6 +126,11 @@ def main():
         ],
     }
     dump(work / "alertmanager.yml", am)
+    keeps = [r["regex"] for rw in agent["remote_write"] + [site_rw]
+             for r in rw["write_relabel_configs"] if r.get("source_labels") == ["__name__"]]
+    records = [r["record"] for name in ("agent-site-rules.yml", "fleet-rules.yml")
+               for g in load(fleet / name)["groups"] for r in g["rules"] if "record" in r]
+    (work / "allowed-names").write_text("|".join(keeps + records + ["ALERTS", "ALERTS_FOR_STATE"]) + "\n")
     print("configs: site A agent, site B Prometheus, central Prometheus from deploy/fleet/; "
           f"rules with for: {SHORT_FOR}, interval {INTERVAL}, site look-back {SITE_LOOKBACK}")
     return 0
