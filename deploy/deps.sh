@@ -8,7 +8,7 @@ packages=(cmake g++ make prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev
           clang-14 bpftool libbpf-dev libelf-dev zlib1g-dev)
 if [ "${1:-}" = "--test" ]; then
   packages+=(curl iproute2 util-linux python3 python3-yaml procps prometheus
-             prometheus-alertmanager prometheus-node-exporter dpkg-dev podman
+             prometheus-alertmanager prometheus-node-exporter victoria-metrics dpkg-dev podman
              libcap2-bin binutils systemd clang-14 libclang-rt-14-dev
              libfuzzer-14-dev wrk openssl wixl)
 fi

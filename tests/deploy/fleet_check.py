@@ -66,6 +66,10 @@ def main():
             timeout = j.get("scrape_timeout", cfg["global"]["scrape_timeout"])
             check(int(timeout.rstrip("s")) >= 20 and int(timeout.rstrip("s")) < int(interval.rstrip("s")),
                   f"{name}: scrape_timeout {timeout} generous and below interval {interval}")
+        if name == "prometheus-site-agent.yml":
+            check(not cfg.get("rule_files") and not cfg.get("alerting"),
+                  f"{name}: agent mode, no rules or alerting")
+            continue
         check("../prometheus/ephemeral-port-rules.yml" in cfg.get("rule_files", []),
               f"{name}: loads the shipped rules")
 
@@ -101,6 +105,40 @@ def main():
                  if re.fullmatch(regex, n)]
         check(not heavy, f"{where}: no per-process/destination/address series ({heavy})")
     check(len({r for _, r in lists}) == 1, "remote_write and federation forward the same list")
+
+    # Agent mode records nothing: it forwards the raw inputs of the per-host
+    # rules and the central ruler runs agent-site-rules.yml over them.
+    agent = configs["prometheus-site-agent.yml"]
+    agent_keeps = [r for rw in agent.get("remote_write", [])
+                   for r in rw.get("write_relabel_configs", [])
+                   if r.get("action") == "keep" and r.get("source_labels") == ["__name__"]]
+    check(len(agent.get("remote_write", [])) == 1 and len(agent_keeps) == 1,
+          "agent: one remote_write with one __name__ keep-list")
+    agent_regex = agent_keeps[0]["regex"] if agent_keeps else ""
+    agent_rules = yaml.safe_load((fleet / "agent-site-rules.yml").read_text())
+    central = {r.get("record") for g in agent_rules["groups"] for r in g["rules"]} - {None}
+    raw_wanted = sorted(n for n in wanted if n not in central and n != "ALERTS")
+    missing = [n for n in raw_wanted if not re.fullmatch(agent_regex, n)]
+    check(not missing, f"agent: forwards every raw fleet-dashboard metric (missing {missing})")
+    heavy = [n for n in ("ephemeral_port_process_in_use", "ephemeral_port_process_sockets",
+                         "ephemeral_port_destination_in_use", "ephemeral_port_local_address_in_use",
+                         "ephemeral_port_sockets", "ephemeral_port_service_in_use")
+             if re.fullmatch(agent_regex, n)]
+    check(not heavy, f"agent: no per-process/destination/address series ({heavy})")
+    shipped_by_name = {}
+    for g in yaml.safe_load((repo / "deploy/prometheus/ephemeral-port-rules.yml").read_text())["groups"]:
+        for r in g["rules"]:
+            shipped_by_name[(r.get("record") or r.get("alert"), r.get("labels", {}).get("severity"))] = r
+    for g in agent_rules["groups"]:
+        for r in g["rules"]:
+            name = r.get("record") or r.get("alert")
+            orig = shipped_by_name.get((name, r.get("labels", {}).get("severity")))
+            same = orig is not None and dict(r, expr=r["expr"].replace("by (job, site, instance", "by (job, instance")) == orig
+            check(same, f"agent-site-rules {name}: the shipped rule, aggregated by site as well")
+            for src in re.findall(r"(?<![:\w])(ephemeral_port_[a-z_]+)\b", r["expr"]):
+                check(re.fullmatch(agent_regex, src) is not None, f"agent-site-rules {name}: input {src} forwarded by the agent")
+    for rec in sorted(n for n in wanted if n.startswith("instance")):
+        check(rec in central, f"fleet dashboard series {rec} recorded for agent sites")
 
     shipped = yaml.safe_load((repo / "deploy/prometheus/ephemeral-port-rules.yml").read_text())
     records = {r["record"] for g in shipped["groups"] for r in g["rules"] if "record" in r}

@@ -42,9 +42,10 @@ if [ -f deploy/demo/alertmanager.yml ]; then
 fi
 
 step "promtool check rules"
-promtool check rules deploy/fleet/fleet-rules.yml deploy/prometheus/ephemeral-port-rules.yml >"$work/out" 2>&1 \
+promtool check rules deploy/fleet/fleet-rules.yml deploy/fleet/agent-site-rules.yml \
+  deploy/prometheus/ephemeral-port-rules.yml >"$work/out" 2>&1 \
   || { cat "$work/out"; fail "promtool check rules"; }
-ok "fleet-rules.yml and ephemeral-port-rules.yml"
+ok "fleet-rules.yml, agent-site-rules.yml and ephemeral-port-rules.yml"
 
 step "promtool test rules (fleet rollups, site-not-reporting alert)"
 promtool test rules tests/deploy/fleet_rules_test.yml >"$work/out" 2>&1 || { cat "$work/out"; fail "fleet rule tests"; }

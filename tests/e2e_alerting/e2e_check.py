@@ -16,6 +16,11 @@ polling. Standard library only.
   query-all PROM_URL QUERIES_FILE
       evaluates every query of extract_queries.py output; each must parse and
       return data; prints one line per query and the failures
+  pagerduty DIR ACTION ROUTING_KEY [DEDUP_KEY] [FIELD=SUBSTRING...]
+      an Events API v2 event (POST .../v2/enqueue) arrived with that
+      event_action (trigger|resolve) and routing_key (and dedup_key), whose
+      FIELDs (dotted paths into the event, e.g. payload.summary) contain the
+      SUBSTRINGs; prints the event and, last, its dedup_key
   summary DIR
       lists the notifications received so far
 """
@@ -143,13 +148,46 @@ def cmd_query_all(args):
     return 1 if failures or total == 0 else 0
 
 
+def field(event, dotted):
+    value = event
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def cmd_pagerduty(args):
+    directory, action, key = args[:3]
+    rest = args[3:]
+    dedup = rest.pop(0) if rest and "=" not in rest[0] else None
+    wanted = [r.split("=", 1) for r in rest]
+    for name, rec in notifications(directory):
+        event = rec["body"]
+        if not rec["path"].endswith("/v2/enqueue") or event.get("event_action") != action:
+            continue
+        if event.get("routing_key") != key or not event.get("dedup_key"):
+            continue
+        if dedup and event["dedup_key"] != dedup:
+            continue
+        if all(sub in str(field(event, path) or "") for path, sub in wanted):
+            print("event %s (POST %s):" % (name, rec["path"]))
+            print(json.dumps(event, indent=1, sort_keys=True))
+            print(event["dedup_key"])
+            return 0
+    return 1
+
+
 def cmd_summary(args):
     for name, rec in notifications(args[0]):
         body = rec["body"]
+        if "event_action" in body:
+            print("  %s POST %-12s %-8s %s (dedup_key %s)" % (
+                name, rec["path"], body["event_action"],
+                (body.get("payload") or {}).get("summary", ""), body.get("dedup_key")))
+            continue
         alerts = ["%s/%s/%s" % (a.get("labels", {}).get("alertname"),
                                 a.get("labels", {}).get("severity"), a.get("status"))
                   for a in body.get("alerts", [])]
-        print("  %s POST %-8s %-8s %s" % (name, rec["path"], body.get("status"), " ".join(alerts)))
+        print("  %s POST %-12s %-8s %s" % (name, rec["path"], body.get("status"), " ".join(alerts)))
     return 0
 
 
@@ -169,6 +207,8 @@ def main():
         return cmd_suppressed(args)
     if cmd == "query-all":
         return cmd_query_all(args)
+    if cmd == "pagerduty":
+        return cmd_pagerduty(args)
     if cmd == "summary":
         return cmd_summary(args)
     print("unknown subcommand %r" % cmd)

@@ -8,16 +8,21 @@
 # range narrowed to 200 ports, it starts the real exporter, a real Prometheus
 # loaded with the shipped rules (deploy/prometheus/ephemeral-port-rules.yml,
 # with every `for:` shortened so the test takes seconds), a real Alertmanager
-# using the shipped inhibit rules and routing critical -> /pager and
-# warning -> /ticket of a local webhook receiver (the stand-in pager). Then it
-#   1. opens TCP connections with PORT_HOLDER until connect() fails
-#      (EADDRNOTAVAIL) and waits for the page: EphemeralPortExhaustionImminent,
-#      severity critical, this exporter's instance, summary/description/
-#      runbook_url annotations;
-#   2. checks Alertmanager inhibits EphemeralPortUsageHigh meanwhile;
-#   3. evaluates every dashboard query (tests/dashboards/extract_queries.py)
+# with the shipped deploy/alertmanager/alertmanager.yml (routes, receivers,
+# inhibit rules; make_am_config.py points Alertmanager's own PagerDuty
+# integration and the ticket webhook at a local receiver that answers like
+# PagerDuty's Events API v2, and shortens the group timers). Then it
+#   1. opens 85% of the range with PORT_HOLDER and waits for the ticket:
+#      EphemeralPortUsageHigh, severity warning, at the ticket webhook;
+#   2. opens connections until connect() fails (EADDRNOTAVAIL) and waits for
+#      the page through pagerduty_configs: an Events API v2 `trigger` with
+#      the routing key, severity critical, a summary naming the alert and
+#      instance, and the runbook link in its details;
+#   3. checks Alertmanager inhibits EphemeralPortUsageHigh meanwhile;
+#   4. evaluates every dashboard query (tests/dashboards/extract_queries.py)
 #      against the live Prometheus: each must parse and return data;
-#   4. releases the connections and waits for the resolved notification.
+#   5. releases the connections and waits for the `resolve` event with the
+#      trigger's dedup key.
 # Every wait is a bounded poll; every process started is stopped by its PID
 # on exit; the temporary directory is removed.
 #
@@ -34,6 +39,8 @@ EXPORTER_ADDR=127.0.0.1:19152
 PROM_ADDR=127.0.0.1:9090
 AM_ADDR=127.0.0.1:9093
 WEBHOOK_PORT=9095
+ROUTING_KEY=e2e0routing0key0000000000000000a
+WARN_CONNECTIONS=170 # 85% of the range: above the 80% warning, below 95%
 TARGET_PORT=20000 # port_holder's listener, outside the narrowed range
 ALERT=EphemeralPortExhaustionImminent
 FAILING_ALERT=EphemeralPortConnectsFailing
@@ -184,34 +191,13 @@ scrape_configs:
       - targets: ['$EXPORTER_ADDR']
 EOF
 
-# Same routing tree as deploy/alertmanager/alertmanager.yml, with the pager
-# and ticket receivers pointed at the local webhook and short timers; the
-# inhibit rules are copied from the shipped file unchanged.
-cat >"$work/alertmanager.yml" <<EOF
-route:
-  receiver: ticket
-  group_by: [alertname, job, instance]
-  group_wait: 1s
-  group_interval: 2s
-  repeat_interval: 1h
-  routes:
-    - receiver: pager
-      matchers: ['severity="critical"']
-    - receiver: ticket
-      matchers: ['severity="warning"']
-receivers:
-  - name: pager
-    webhook_configs:
-      - url: http://127.0.0.1:$WEBHOOK_PORT/pager
-        send_resolved: true
-  - name: ticket
-    webhook_configs:
-      - url: http://127.0.0.1:$WEBHOOK_PORT/ticket
-        send_resolved: true
-EOF
-sed -n '/^inhibit_rules:/,$p' "$root/deploy/alertmanager/alertmanager.yml" >>"$work/alertmanager.yml"
-grep -q '^inhibit_rules:' "$work/alertmanager.yml" ||
-  fail "no inhibit_rules block found in deploy/alertmanager/alertmanager.yml"
+python3 "$here/make_am_config.py" "$root/deploy/alertmanager/alertmanager.yml" \
+  "$work/alertmanager.yml" "http://127.0.0.1:$WEBHOOK_PORT" "$ROUTING_KEY" ||
+  fail "could not derive the Alertmanager config from deploy/alertmanager/alertmanager.yml"
+if command -v amtool >/dev/null 2>&1; then
+  amtool check-config "$work/alertmanager.yml" >/dev/null || fail "the derived Alertmanager config does not pass amtool"
+fi
+echo "alertmanager: deploy/alertmanager/alertmanager.yml, PagerDuty url and ticket url local, group timers 1-2 s"
 
 cat >"$work/exporter.yml" <<EOF
 # Watch a service so that the service metrics and the connector dashboard
@@ -270,38 +256,47 @@ send() {
 send "listen 127.0.0.1 $TARGET_PORT"
 [[ "$reply" == "ok $TARGET_PORT" ]] || fail "listen failed: $reply"
 
+warn_time=$(date +%s.%N)
+send "connect 127.0.0.1 $TARGET_PORT $WARN_CONNECTIONS"
+[[ "$reply" == "ok $WARN_CONNECTIONS 0" ]] || fail "expected $WARN_CONNECTIONS connections, got: $reply"
+echo
+echo "=== waiting up to ${TIMEOUT}s for the ticket ($INHIBITED_ALERT, severity warning)"
+poll "ticket $INHIBITED_ALERT at /ticket" quiet_check notification "$work/webhook" /ticket firing \
+  "$INHIBITED_ALERT" warning "$EXPORTER_ADDR"
+check notification "$work/webhook" /ticket firing "$INHIBITED_ALERT" warning "$EXPORTER_ADDR"
+echo "TICKET arrived $(elapsed "$warn_time") s after $WARN_CONNECTIONS connections"
+
 fill_time=$(date +%s.%N)
 send "fill 127.0.0.1 $TARGET_PORT"
 read -r ok opened err <<<"$reply"
 [[ "$ok" == ok && "$err" == EADDRNOTAVAIL && "$opened" -gt 0 ]] ||
   fail "expected the fill to stop with EADDRNOTAVAIL, got: $reply"
-echo "exhausted: $opened connections to 127.0.0.1:$TARGET_PORT, then connect() failed with $err"
+echo "exhausted: $opened more connections to 127.0.0.1:$TARGET_PORT, then connect() failed with $err"
 send "attempt 127.0.0.1 $TARGET_PORT 5"
 [[ "$reply" == "ok 5 EADDRNOTAVAIL" ]] || fail "expected 5 more connects to fail, got: $reply"
 
 echo
-echo "=== waiting up to ${TIMEOUT}s for the page ($ALERT, severity critical, instance $EXPORTER_ADDR)"
-poll "page $ALERT at /pager" check notification "$work/webhook" /pager firing \
-  "$ALERT" critical "$EXPORTER_ADDR"
+echo "=== waiting up to ${TIMEOUT}s for the page ($ALERT through pagerduty_configs, Events API v2)"
+pd_fields=(payload.severity=critical "payload.summary=$ALERT on $EXPORTER_ADDR"
+  "payload.custom_details.runbook=docs/runbook.md#ephemeralportexhaustionimminent"
+  "payload.custom_details.description=$EXPORTER_ADDR")
+poll "PagerDuty trigger for $ALERT" quiet_check pagerduty "$work/webhook" trigger "$ROUTING_KEY" \
+  "${pd_fields[@]}"
 page_after=$(elapsed "$fill_time")
 echo "PAGE arrived $page_after s after the fill began"
-check notification "$work/webhook" /pager firing "$ALERT" critical "$EXPORTER_ADDR" \
-  summary description runbook_url >"$work/page.txt"
-grep -q "runbook_url: .*docs/runbook.md#ephemeralportexhaustionimminent" "$work/page.txt" ||
-  fail "page's runbook_url does not point at the runbook section"
-grep -q "description: .*$EXPORTER_ADDR" "$work/page.txt" ||
-  fail "page's description does not name the instance"
-grep -q '"protocol": "tcp"' "$work/page.txt" || fail "page is not for protocol tcp"
+check pagerduty "$work/webhook" trigger "$ROUTING_KEY" "${pd_fields[@]}" >"$work/page.txt"
+sed '$d' "$work/page.txt"
+dedup_key=$(tail -n 1 "$work/page.txt")
+[[ -n "$dedup_key" ]] || fail "the trigger has no dedup_key"
+echo "trigger: routing key $ROUTING_KEY, severity critical, summary and runbook checked, dedup_key $dedup_key"
 
 echo
 echo "=== the kernel saw the failing connects: waiting for the page $FAILING_ALERT"
-poll "page $FAILING_ALERT at /pager" check notification "$work/webhook" /pager firing \
-  "$FAILING_ALERT" critical "$EXPORTER_ADDR"
-echo "PAGE $FAILING_ALERT arrived $(elapsed "$fill_time") s after the fill began"
-check notification "$work/webhook" /pager firing "$FAILING_ALERT" critical "$EXPORTER_ADDR" \
-  summary description runbook_url >"$work/page_failing.txt"
-grep -q "runbook_url: .*docs/runbook.md#ephemeralportconnectsfailing" "$work/page_failing.txt" ||
-  fail "$FAILING_ALERT's runbook_url does not point at its runbook section"
+failing_fields=(payload.severity=critical "payload.summary=$FAILING_ALERT on $EXPORTER_ADDR"
+  "payload.custom_details.runbook=docs/runbook.md#ephemeralportconnectsfailing")
+poll "PagerDuty trigger for $FAILING_ALERT" quiet_check pagerduty "$work/webhook" trigger "$ROUTING_KEY" \
+  "${failing_fields[@]}"
+echo "PAGE $FAILING_ALERT arrived $(elapsed "$fill_time") s after the fill began (runbook link checked)"
 curl -fsS -m 10 "http://$EXPORTER_ADDR/metrics" >"$work/after_failures.prom" ||
   fail "scrape after the failures"
 grep -q '^ephemeral_port_connect_failures_total{protocol="tcp",family="ipv4"} 6$' \
@@ -336,14 +331,14 @@ echo
 release_time=$(date +%s.%N)
 send "release"
 echo "=== waiting up to ${TIMEOUT}s for the resolved notification"
-poll "resolved $ALERT at /pager" quiet_check notification "$work/webhook" /pager resolved \
-  "$ALERT" critical "$EXPORTER_ADDR"
-echo "RESOLVED arrived $(elapsed "$release_time") s after the connections were released"
+poll "PagerDuty resolve with dedup_key $dedup_key" quiet_check pagerduty "$work/webhook" resolve \
+  "$ROUTING_KEY" "$dedup_key"
+echo "RESOLVED (event_action resolve, same dedup_key) arrived $(elapsed "$release_time") s after the connections were released"
 send "quit"
 
 echo
 echo "notifications received:"
 check summary "$work/webhook"
 echo
-echo "PASSED: page after ${page_after} s of exhaustion, resolved after release," \
+echo "PASSED: ticket for the warning, PagerDuty trigger after ${page_after} s of exhaustion and resolve after release," \
   "all dashboard queries returned data (total $(elapsed "$start_time") s)"

@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""A stand-in pager: an HTTP server that stores every POST body it receives.
+"""A local receiver for Alertmanager: an HTTP server that stores every POST
+body it receives. POSTs to .../v2/enqueue are answered as PagerDuty's Events
+API v2 does (202, {"status": "success", "dedup_key": ...}), so Alertmanager's
+own pagerduty_configs integration can be pointed at it; others get 200.
 
 Each request is written to OUT_DIR/NNNN.json as
   {"path": "/pager", "received": <unix time>, "body": <the posted JSON>}
@@ -48,7 +51,18 @@ def make_handler(out_dir):
             names = ",".join(sorted({a.get("labels", {}).get("alertname", "?") for a in alerts}))
             print("webhook: %s %s status=%s alerts=%s" % (
                 os.path.basename(final), self.path,
-                body.get("status") if isinstance(body, dict) else "?", names), flush=True)
+                (body.get("status") or body.get("event_action")) if isinstance(body, dict) else "?",
+                names), flush=True)
+            if self.path.endswith("/v2/enqueue"):
+                # As PagerDuty's Events API v2 answers an accepted event.
+                reply = json.dumps({"status": "success", "message": "Event processed",
+                                    "dedup_key": body.get("dedup_key", "")}).encode()
+                self.send_response(202)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+                return
             self.send_response(200)
             self.end_headers()
 
