@@ -17,7 +17,7 @@
 #include "prometheus/text_serializer.h"
 #include "report/console_report.h"
 #include "version.h"
-#include "web/web_config.h"
+#include "http/web_config.h"
 
 namespace {
 

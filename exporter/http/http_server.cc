@@ -7,8 +7,8 @@
 #include <exception>
 #include <utility>
 
-#include "web/basic_auth.h"
-#include "web/web_security.h"
+#include "http/basic_auth.h"
+#include "http/web_security.h"
 
 namespace epx {
 namespace {

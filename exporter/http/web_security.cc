@@ -1,4 +1,4 @@
-#include "web/web_security.h"
+#include "http/web_security.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>

@@ -1,8 +1,8 @@
 // Windows builds serve plain HTTP only: the TLS and basic-auth pieces of
 // the web config need OpenSSL and libcrypt, which the mingw build does not
 // carry. A --web.config.file is therefore refused at startup.
-#include "web/basic_auth.h"
-#include "web/web_security.h"
+#include "http/basic_auth.h"
+#include "http/web_security.h"
 
 namespace epx {
 
