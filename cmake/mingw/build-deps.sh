@@ -2,7 +2,7 @@
 # Cross-build static Windows x86_64 libraries of the exporter's dependencies
 # with Debian 12's mingw-w64 (posix threads):
 #
-#   prometheus-cpp (core only), civetweb (C + C++ API, no SSL),
+#   prometheus-cpp (core only), civetweb (C + C++ API, IPv6, no SSL),
 #   yaml-cpp, googletest (gtest + gmock)
 #
 # Sources are Debian's own source packages (apt-get source), googletest comes
@@ -15,8 +15,8 @@
 # Must run as root (or with sudo available) on Debian 12: it installs the
 # cross toolchain, cmake, dpkg-dev, googletest and wine with apt.
 #
-# Idempotent: PREFIX/.mingw-deps.stamp records a hash of this script and of
-# the toolchain file; if it matches (and the toolchain is installed) the
+# Idempotent: PREFIX/.mingw-deps.stamp records a hash of this script, of
+# the toolchain file and of cmake/debian-source.sh; if it matches (and the toolchain is installed) the
 # script exits immediately.
 #
 # Consume with cmake/mingw/toolchain-x86_64-w64-mingw32.cmake:
@@ -40,13 +40,14 @@ STAMP=$PREFIX/.mingw-deps.stamp
 TRIPLE=x86_64-w64-mingw32
 JOBS=2
 
-HASH=$(cat "$SCRIPT" "$TOOLCHAIN" | sha256sum)
+HASH=$(cat "$SCRIPT" "$TOOLCHAIN" "$SCRIPT_DIR/../debian-source.sh" | sha256sum)
 HASH=${HASH%% *}
 
 # Commands the consumer side needs besides the prefix (cheap to check).
 tools_present() {
   command -v "$TRIPLE-g++-posix" >/dev/null && command -v cmake >/dev/null &&
-    command -v wine >/dev/null && [[ -d /usr/src/googletest ]]
+    command -v wine >/dev/null && [[ -d /usr/src/googletest ]] &&
+    [[ -f /usr/$TRIPLE/lib/libz.a ]]
 }
 
 # --- fast path --------------------------------------------------------------
@@ -103,43 +104,14 @@ PACKAGES=(
   dpkg-dev    # dpkg-source for apt-get source
   googletest  # /usr/src/googletest
   wine64 wine # run the .exe files (wine provides the wine/wineserver commands)
+  libz-mingw-w64-dev # zlib for gzip answers
 )
 
-# Add deb-src entries mirroring the configured Debian deb entries.
-setup_deb_src() {
-  local list
-  if grep -rqsE '^[[:space:]]*Types:.*deb-src' /etc/apt/sources.list.d/ ||
-    grep -qsE '^[[:space:]]*deb-src[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list; then
-    echo "deb-src already configured"
-    return 0
-  fi
-  if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
-    list=/etc/apt/sources.list.d/deb-src.sources
-    sed -E 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources | "${SUDO[@]}" tee "$list"
-  elif grep -qsE '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list; then
-    list=/etc/apt/sources.list.d/deb-src.list
-    sed -nE 's/^[[:space:]]*deb[[:space:]]/deb-src /p' /etc/apt/sources.list | "${SUDO[@]}" tee "$list"
-  else
-    echo "no Debian apt source found to derive deb-src from" >&2
-    return 1
-  fi
-}
+# shellcheck source=../debian-source.sh
+. "$SCRIPT_DIR/../debian-source.sh"
 
-fetch_sources() {
-  rm -rf "$SRC_DIR"
-  mkdir -p "$SRC_DIR"
-  cd "$SRC_DIR"
-  local sandbox=()
-  ((EUID == 0)) && sandbox=(-o APT::Sandbox::User=root)
-  apt-get -q "${sandbox[@]}" source --only-source prometheus-cpp civetweb yaml-cpp
-}
-
-srcdir_of() { # srcdir_of <source-package>
-  local d
-  d=$(find "$SRC_DIR" -mindepth 1 -maxdepth 1 -type d -name "$1-*" | head -n1)
-  [[ -n $d ]] || { echo "source dir for $1 not found in $SRC_DIR" >&2; exit 1; }
-  echo "$d"
-}
+fetch_sources() { fetch_debian_sources "$SRC_DIR" prometheus-cpp civetweb yaml-cpp; }
+srcdir_of() { debian_srcdir "$SRC_DIR" "$1"; }
 
 # Small, verified source fixes for the Windows cross build.
 patch_sources() {
@@ -245,7 +217,7 @@ cmake_build yaml-cpp "$YAML_SRC" \
 
 # GCC_AR/GCC_RANLIB: civetweb would otherwise pick the *host* gcc-ar.
 cmake_build civetweb "$CIVETWEB_SRC" \
-  -DCIVETWEB_ENABLE_SSL=OFF -DCIVETWEB_BUILD_TESTING=OFF \
+  -DCIVETWEB_ENABLE_SSL=OFF -DCIVETWEB_ENABLE_IPV6=ON -DCIVETWEB_BUILD_TESTING=OFF \
   -DCIVETWEB_ENABLE_SERVER_EXECUTABLE=OFF -DCIVETWEB_INSTALL_EXECUTABLE=OFF \
   -DCIVETWEB_ENABLE_CXX=ON -DCIVETWEB_ENABLE_WEBSOCKETS=ON \
   -DCIVETWEB_ENABLE_LTO=OFF -DCIVETWEB_CXX_ENABLE_LTO=OFF -DCIVETWEB_ENABLE_ASAN=OFF \
