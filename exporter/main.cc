@@ -59,9 +59,10 @@ int RunServe(const Config& config, const epx::BuildInfo& build,
   content.telemetry_path = config.telemetry_path;
   content.max_connections = static_cast<int>(config.max_connections);
   content.read_timeout_seconds = static_cast<int>(config.read_timeout_seconds);
-  content.metrics = [collectable](double /*timeout_seconds*/) {
+  content.metrics = [collectable](double timeout_seconds) {
     std::ostringstream out;
-    prometheus::TextSerializer().Serialize(out, collectable->Collect());
+    prometheus::TextSerializer().Serialize(
+        out, collectable->CollectWithin(timeout_seconds));
     epx::ReturnFreedMemory();
     return out.str();
   };
