@@ -215,11 +215,13 @@ bool HttpServer::Start(const std::vector<std::string>& listen_addresses,
   std::string timeout_ms = std::to_string(content_.read_timeout_seconds * 1000);
   // Every connection gets its own worker thread, so silent or slow clients
   // hold only their own thread, for at most the read timeout (handshake and
-  // headers included); idle kept-alive connections are closed after
-  // civetweb's default 500 ms. Every answer carries Content-Length.
+  // headers included), and a kept-alive connection between two requests no
+  // longer: civetweb's 500 ms default closed busy clients' connections just
+  // as their next request arrived. Every answer carries Content-Length.
   const char* options[] = {"listening_ports", ports.c_str(),
                            "num_threads", threads.c_str(),
                            "request_timeout_ms", timeout_ms.c_str(),
+                           "keep_alive_timeout_ms", timeout_ms.c_str(),
                            "enable_keep_alive", "yes", nullptr};
   mg_callbacks callbacks{};
   callbacks.log_message = &RememberLogMessage;
