@@ -73,6 +73,7 @@ done
 grep -qs '^ready' "$WORK/load.log" || die "load not ready"
 log "N=$N connections up"
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 ticks() { local l r; read -r l <"/proc/$EXP_PID/stat"; r=${l##*) }; set -- $r; echo $((${12} + ${13})); }
 HZ=$(getconf CLK_TCK)
 declare -A BYTES CPU WALL
@@ -103,8 +104,10 @@ d = json.loads(sys.argv[1]); print(d["scrapes"], d["worst_s"], d["median_s"], d[
 {
   echo "# HTTP face at N = $N connections, --top.*=1000"
   echo
-  echo "Run $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores by \`bash bench/http_face.sh\`; medians are not taken,"
-  echo "each figure is the mean of $ROUNDS scrapes (CPU: the exporter's utime+stime, ${HZ} Hz ticks)."
+  echo "Run $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores by \`bash bench/http_face.sh\`; each figure is"
+  echo "the mean of $ROUNDS scrapes (CPU: the exporter's utime+stime, ${HZ} Hz ticks). Host load average"
+  echo "$LOAD_BEFORE at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end: wall times are only comparable"
+  echo "between runs at a similar load."
   echo
   echo "| Encoding | Body bytes | Exporter CPU per scrape | Wall per scrape |"
   echo "|---|---:|---:|---:|"

@@ -41,3 +41,20 @@ debian_srcdir() {
   [[ -n $d ]] || { echo "source dir for $2 not found in $1" >&2; return 1; }
   echo "$d"
 }
+
+# fetch_debian_source_available <dir> <source-package>: unpacks into <dir>
+# the newest version of the package whose files the mirror can serve (a
+# security update's files may lag behind its index entry).
+fetch_debian_source_available() {
+  local dir=$1 pkg=$2 sandbox=() v
+  ((EUID == 0)) && sandbox=(-o APT::Sandbox::User=root)
+  mkdir -p "$dir"
+  for v in $(apt-cache showsrc "$pkg" | awk '/^Version:/ {print $2}' | sort -urV); do
+    if (cd "$dir" && apt-get -q "${sandbox[@]}" source --only-source "$pkg=$v"); then
+      return 0
+    fi
+    echo "$pkg $v: source files not available, trying an older version"
+  done
+  echo "no version of source package $pkg could be fetched" >&2
+  return 1
+}
