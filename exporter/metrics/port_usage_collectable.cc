@@ -185,10 +185,12 @@ std::vector<prometheus::MetricFamily> PortUsageCollectable::Wait(
         answer.push_back(std::move(family));
     }
   }
-  std::fprintf(stderr,
-               "level=warn collector=%s msg=\"still running at the scrape "
-               "deadline; answering with the last complete collection\"\n",
-               running.c_str());
+  if (ShouldLogCollectorError(running, "still running at the deadline")) {
+    std::fprintf(stderr,
+                 "level=warn collector=%s msg=\"still running at the scrape "
+                 "deadline; answering with the last complete collection\"\n",
+                 running.c_str());
+  }
   return answer;
 }
 
