@@ -11,7 +11,6 @@
 #
 # Package layout:
 #   /usr/bin/ephemeral_port_exporter
-#   /usr/lib/ephemeral_port_exporter/          private libraries (TLS shims)
 #   /etc/ephemeral_port_exporter/config.yml    conffile (deploy/config/...)
 #   /etc/default/ephemeral-port-exporter       conffile, ARGS for the unit
 #   /lib/systemd/system/ephemeral-port-exporter.service
@@ -77,8 +76,8 @@ destination, socket states and connection churn.
 The service runs as the system user ephemeral-port-exporter with only
 CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (for per-process attribution) and
 listens on port 19152.")
-# Runtime libraries (libcivetweb1, libprometheus-cpp-core, libyaml-cpp,
-# libssl3, libcrypt1, libstdc++6, ...) come from dpkg-shlibdeps on the
+# Runtime libraries (libprometheus-cpp-core, libyaml-cpp, libssl3, libcrypt1,
+# zlib1g, libstdc++6, ...) come from dpkg-shlibdeps on the
 # packaged binary; the rest is what the maintainer scripts call.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "passwd, init-system-helpers (>= 1.52)")

@@ -3,7 +3,7 @@
 # from Debian 12's own packages. Safe to run again; needs root.
 set -euo pipefail
 
-packages=(cmake g++ make prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev
+packages=(cmake g++ make prometheus-cpp-dev libyaml-cpp-dev
           libgtest-dev libgmock-dev libssl-dev libcrypt-dev
           clang-14 bpftool libbpf-dev libelf-dev zlib1g-dev)
 if [ "${1:-}" = "--test" ]; then

@@ -12,12 +12,12 @@
 #include "config/flags.h"
 #include "http/http_server.h"
 #include "http/landing_page.h"
+#include "http/web_config.h"
 #include "metrics/port_usage_collectable.h"
 #include "platform/platform.h"
 #include "prometheus/text_serializer.h"
 #include "report/console_report.h"
 #include "version.h"
-#include "web/web_config.h"
 
 namespace {
 
@@ -57,10 +57,12 @@ int RunServe(const Config& config, const epx::BuildInfo& build,
       std::chrono::seconds(config.scrape_wait_seconds));
   epx::HttpContent content;
   content.telemetry_path = config.telemetry_path;
-  content.max_requests = static_cast<int>(config.max_requests);
-  content.metrics = [collectable] {
+  content.max_connections = static_cast<int>(config.max_connections);
+  content.read_timeout_seconds = static_cast<int>(config.read_timeout_seconds);
+  content.metrics = [collectable](double timeout_seconds) {
     std::ostringstream out;
-    prometheus::TextSerializer().Serialize(out, collectable->Collect());
+    prometheus::TextSerializer().Serialize(
+        out, collectable->CollectWithin(timeout_seconds));
     epx::ReturnFreedMemory();
     return out.str();
   };
@@ -69,12 +71,17 @@ int RunServe(const Config& config, const epx::BuildInfo& build,
   content.web_config_file = web_config_file;
   epx::HttpServer server(content);
   std::string error;
-  if (!server.Start(config.listen_address, &error)) return Fail(error);
+  if (!server.Start(config.listen_addresses, &error)) return Fail(error);
   epx::ReportServing();
+  std::string addresses, ports;
+  for (const std::string& a : config.listen_addresses)
+    addresses += (addresses.empty() ? "" : ",") + a;
+  for (int p : server.BoundPorts())
+    ports += (ports.empty() ? "" : ",") + std::to_string(p);
   std::fprintf(stderr,
-               "level=info msg=\"listening\" address=%s port=%d path=%s "
-               "version=%s source=%s\n",
-               config.listen_address.c_str(), server.BoundPort(),
+               "level=info msg=\"listening\" address=%s port=%d ports=%s "
+               "path=%s version=%s source=%s\n",
+               addresses.c_str(), server.BoundPort(), ports.c_str(),
                config.telemetry_path.c_str(), EPX_VERSION,
                config.source.socket_source.c_str());
   epx::WaitForStopSignal();

@@ -2,11 +2,13 @@
 # Cross-build static Windows x86_64 libraries of the exporter's dependencies
 # with Debian 12's mingw-w64 (posix threads):
 #
-#   prometheus-cpp (core only), civetweb (C + C++ API, no SSL),
-#   yaml-cpp, googletest (gtest + gmock)
+#   prometheus-cpp (core only), civetweb (C + C++ API, IPv6, TLS),
+#   OpenSSL 3 (libssl, libcrypto), libxcrypt (bcrypt only), yaml-cpp,
+#   googletest (gtest + gmock)
 #
 # Sources are Debian's own source packages (apt-get source), googletest comes
-# from /usr/src/googletest (package "googletest").
+# from /usr/src/googletest (package "googletest"), zlib is Debian's
+# libz-mingw-w64-dev.
 #
 # Usage: cmake/mingw/build-deps.sh [PREFIX]
 #   PREFIX defaults to <repo>/build-mingw-deps/prefix.  Work tree and logs go
@@ -15,14 +17,16 @@
 # Must run as root (or with sudo available) on Debian 12: it installs the
 # cross toolchain, cmake, dpkg-dev, googletest and wine with apt.
 #
-# Idempotent: PREFIX/.mingw-deps.stamp records a hash of this script and of
-# the toolchain file; if it matches (and the toolchain is installed) the
+# Idempotent: PREFIX/.mingw-deps.stamp records a hash of this script, of
+# the toolchain file and of cmake/debian-source.sh; if it matches (and the toolchain is installed) the
 # script exits immediately.
 #
 # Consume with cmake/mingw/toolchain-x86_64-w64-mingw32.cmake:
 #   find_package(prometheus-cpp CONFIG REQUIRED)  -> prometheus-cpp::core
 #   find_package(civetweb CONFIG REQUIRED)        -> civetweb::civetweb (C),
 #                                                    civetweb::civetweb-cpp
+#   find_package(OpenSSL 3 REQUIRED)              -> OpenSSL::SSL, OpenSSL::Crypto
+#   find_library(... crypt)                       -> libcrypt.a (crypt.h)
 #   find_package(yaml-cpp CONFIG REQUIRED)        -> yaml-cpp
 #   find_package(GTest REQUIRED)                  -> GTest::gtest, GTest::gtest_main,
 #                                                    GTest::gmock, GTest::gmock_main
@@ -40,13 +44,14 @@ STAMP=$PREFIX/.mingw-deps.stamp
 TRIPLE=x86_64-w64-mingw32
 JOBS=2
 
-HASH=$(cat "$SCRIPT" "$TOOLCHAIN" | sha256sum)
+HASH=$(cat "$SCRIPT" "$TOOLCHAIN" "$SCRIPT_DIR/../debian-source.sh" | sha256sum)
 HASH=${HASH%% *}
 
 # Commands the consumer side needs besides the prefix (cheap to check).
 tools_present() {
   command -v "$TRIPLE-g++-posix" >/dev/null && command -v cmake >/dev/null &&
-    command -v wine >/dev/null && [[ -d /usr/src/googletest ]]
+    command -v wine >/dev/null && [[ -d /usr/src/googletest ]] &&
+    [[ -f /usr/$TRIPLE/lib/libz.a ]]
 }
 
 # --- fast path --------------------------------------------------------------
@@ -103,43 +108,18 @@ PACKAGES=(
   dpkg-dev    # dpkg-source for apt-get source
   googletest  # /usr/src/googletest
   wine64 wine # run the .exe files (wine provides the wine/wineserver commands)
+  libz-mingw-w64-dev # zlib for gzip answers
+  autoconf automake libtool # libxcrypt's autogen.sh
 )
 
-# Add deb-src entries mirroring the configured Debian deb entries.
-setup_deb_src() {
-  local list
-  if grep -rqsE '^[[:space:]]*Types:.*deb-src' /etc/apt/sources.list.d/ ||
-    grep -qsE '^[[:space:]]*deb-src[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list; then
-    echo "deb-src already configured"
-    return 0
-  fi
-  if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
-    list=/etc/apt/sources.list.d/deb-src.sources
-    sed -E 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources | "${SUDO[@]}" tee "$list"
-  elif grep -qsE '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list; then
-    list=/etc/apt/sources.list.d/deb-src.list
-    sed -nE 's/^[[:space:]]*deb[[:space:]]/deb-src /p' /etc/apt/sources.list | "${SUDO[@]}" tee "$list"
-  else
-    echo "no Debian apt source found to derive deb-src from" >&2
-    return 1
-  fi
-}
+# shellcheck source=../debian-source.sh
+. "$SCRIPT_DIR/../debian-source.sh"
 
 fetch_sources() {
-  rm -rf "$SRC_DIR"
-  mkdir -p "$SRC_DIR"
-  cd "$SRC_DIR"
-  local sandbox=()
-  ((EUID == 0)) && sandbox=(-o APT::Sandbox::User=root)
-  apt-get -q "${sandbox[@]}" source --only-source prometheus-cpp civetweb yaml-cpp
+  fetch_debian_sources "$SRC_DIR" prometheus-cpp civetweb yaml-cpp libxcrypt
+  fetch_debian_source_available "$SRC_DIR" openssl
 }
-
-srcdir_of() { # srcdir_of <source-package>
-  local d
-  d=$(find "$SRC_DIR" -mindepth 1 -maxdepth 1 -type d -name "$1-*" | head -n1)
-  [[ -n $d ]] || { echo "source dir for $1 not found in $SRC_DIR" >&2; exit 1; }
-  echo "$d"
-}
+srcdir_of() { debian_srcdir "$SRC_DIR" "$1"; }
 
 # Small, verified source fixes for the Windows cross build.
 patch_sources() {
@@ -181,6 +161,36 @@ CMAKE_COMMON=(
   -DBUILD_TESTING=OFF
 )
 
+# OpenSSL builds in its tree: a copy of it. Libraries and headers only.
+build_openssl() {
+  local obj=$OBJ_DIR/openssl
+  rm -rf "$obj"
+  cp -a "$1" "$obj"
+  cd "$obj"
+  ./Configure mingw64 no-shared no-tests no-module no-legacy no-dso no-engine \
+    no-async no-comp no-ui-console no-capieng \
+    --prefix="$PREFIX" --libdir=lib CC="$TRIPLE-gcc-posix" AR="$TRIPLE-ar" \
+    RANLIB="$TRIPLE-ranlib" RC="$TRIPLE-windres"
+  make -j "$JOBS" build_libs
+  make install_dev
+}
+
+# libxcrypt with bcrypt only: the crypt_r(3) the Linux build gets from
+# Debian's libcrypt1, same source.
+build_libxcrypt() {
+  local obj=$OBJ_DIR/libxcrypt
+  rm -rf "$obj"
+  cp -a "$1" "$obj"
+  cd "$obj"
+  ./autogen.sh
+  ./configure --host="$TRIPLE" CC="$TRIPLE-gcc-posix" --enable-hashes=bcrypt \
+    --enable-obsolete-api=no --disable-shared --enable-static \
+    --disable-failure-tokens --disable-xcrypt-compat-files --disable-werror \
+    --prefix="$PREFIX" --libdir="$PREFIX/lib"
+  make -j "$JOBS" libcrypt.la
+  make install-libLTLIBRARIES install-nodist_includeHEADERS
+}
+
 cmake_build() { # cmake_build <name> <srcdir> <extra cmake args...>
   local name=$1 src=$2
   shift 2
@@ -196,6 +206,8 @@ check_prefix() {
     lib/libprometheus-cpp-core.a lib/cmake/prometheus-cpp/prometheus-cpp-config.cmake \
     lib/libcivetweb.a lib/libcivetweb-cpp.a lib/cmake/civetweb/civetweb-config.cmake \
     lib/libyaml-cpp.a lib/cmake/yaml-cpp/yaml-cpp-config.cmake \
+    lib/libssl.a lib/libcrypto.a include/openssl/ssl.h \
+    lib/libcrypt.a include/crypt.h \
     lib/libgtest.a lib/libgtest_main.a lib/libgmock.a lib/libgmock_main.a \
     lib/cmake/GTest/GTestConfig.cmake; do
     [[ -f $PREFIX/$f ]] || { echo "missing: $PREFIX/$f" >&2; missing=1; }
@@ -228,6 +240,8 @@ run apt-install "${APT[@]}" install -y --no-install-recommends "${PACKAGES[@]}"
 run fetch-sources fetch_sources
 run patch-sources patch_sources
 YAML_SRC=$(srcdir_of yaml-cpp)
+OPENSSL_SRC=$(srcdir_of openssl)
+XCRYPT_SRC=$(srcdir_of libxcrypt)
 CIVETWEB_SRC=$(srcdir_of civetweb)
 PROMETHEUS_SRC=$(srcdir_of prometheus-cpp)
 
@@ -243,9 +257,16 @@ cmake_build yaml-cpp "$YAML_SRC" \
   -DYAML_BUILD_SHARED_LIBS=OFF -DYAML_CPP_BUILD_TESTS=OFF \
   -DYAML_CPP_BUILD_TOOLS=OFF -DYAML_CPP_BUILD_CONTRIB=ON -DYAML_CPP_INSTALL=ON
 
+run openssl-build build_openssl "$OPENSSL_SRC"
+run libxcrypt-build build_libxcrypt "$XCRYPT_SRC"
+
 # GCC_AR/GCC_RANLIB: civetweb would otherwise pick the *host* gcc-ar.
+# OpenSSL 3 linked (OPENSSL_API_3_0, no dynamic loading).
 cmake_build civetweb "$CIVETWEB_SRC" \
-  -DCIVETWEB_ENABLE_SSL=OFF -DCIVETWEB_BUILD_TESTING=OFF \
+  -DCIVETWEB_ENABLE_SSL=ON -DCIVETWEB_ENABLE_SSL_DYNAMIC_LOADING=OFF \
+  -DCIVETWEB_SSL_OPENSSL_API_1_1=OFF -DCMAKE_C_FLAGS=-DOPENSSL_API_3_0 \
+  -DOPENSSL_ROOT_DIR="$PREFIX" -DOPENSSL_USE_STATIC_LIBS=ON \
+  -DCIVETWEB_ENABLE_IPV6=ON -DCIVETWEB_BUILD_TESTING=OFF \
   -DCIVETWEB_ENABLE_SERVER_EXECUTABLE=OFF -DCIVETWEB_INSTALL_EXECUTABLE=OFF \
   -DCIVETWEB_ENABLE_CXX=ON -DCIVETWEB_ENABLE_WEBSOCKETS=ON \
   -DCIVETWEB_ENABLE_LTO=OFF -DCIVETWEB_CXX_ENABLE_LTO=OFF -DCIVETWEB_ENABLE_ASAN=OFF \

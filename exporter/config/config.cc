@@ -10,6 +10,8 @@
 #include <map>
 #include <sstream>
 
+#include "http/listen_address.h"
+
 namespace epx {
 namespace {
 
@@ -103,6 +105,28 @@ class YamlReader {
 
 constexpr std::size_t kMaxTop = 1000;
 
+bool ListenAddresses(YamlReader& r, const YAML::Node& node,
+                     const std::string& key, std::vector<std::string>* out) {
+  std::vector<std::string> list;
+  if (node.IsSequence()) {
+    if (!r.StringList(node, key, &list)) return false;
+    if (list.empty()) return r.Fail(node, key, "must not be empty");
+  } else {
+    std::string one;
+    if (!r.String(node, key, &one)) return false;
+    list.push_back(one);
+  }
+  for (const std::string& address : list) {
+    ListenAddress parsed;
+    std::string problem;
+    if (address.empty()) return r.Fail(node, key, "must not be empty");
+    if (!ParseListenAddress(address, &parsed, &problem))
+      return r.Fail(node, key, problem);
+  }
+  *out = list;
+  return true;
+}
+
 }  // namespace
 
 bool CheckSocketSource(const std::string& source, std::string* problem) {
@@ -137,9 +161,8 @@ bool ApplyConfigYaml(const std::string& yaml_text, const std::string& file_name,
           return r.Map(n, k,
                        {{"listen_address",
                          [&](N v, K kk) {
-                           return r.String(v, kk, &c.listen_address) &&
-                                  (!c.listen_address.empty() ||
-                                   r.Fail(v, kk, "must not be empty"));
+                           return ListenAddresses(r, v, kk,
+                                                  &c.listen_addresses);
                          }},
                         {"telemetry_path",
                          [&](N v, K kk) {
@@ -147,10 +170,22 @@ bool ApplyConfigYaml(const std::string& yaml_text, const std::string& file_name,
                                   (c.telemetry_path.rfind('/', 0) == 0 ||
                                    r.Fail(v, kk, "must start with '/'"));
                          }},
-                        {"max_requests", [&](N v, K kk) {
-                           return r.Count(v, kk, 256, &c.max_requests) &&
-                                  (c.max_requests > 0 ||
+                        {"max_connections",
+                         [&](N v, K kk) {
+                           return r.Count(v, kk, kMaxConnections,
+                                          &c.max_connections) &&
+                                  (c.max_connections > 0 ||
                                    r.Fail(v, kk, "must be at least 1"));
+                         }},
+                        {"read_timeout_seconds",
+                         [&](N v, K kk) {
+                           return r.Count(v, kk, 600, &c.read_timeout_seconds) &&
+                                  (c.read_timeout_seconds > 0 ||
+                                   r.Fail(v, kk, "must be at least 1"));
+                         }},
+                        {"max_requests", [&](N v, K kk) {
+                           return r.Fail(v, kk,
+                                         "replaced by web.max_connections");
                          }}});
         }},
        {"source",

@@ -9,9 +9,13 @@
 
 namespace epx {
 
+/// Upper bound of web.max_connections (server threads).
+constexpr std::size_t kMaxConnections = 4096;
+
 /// The exporter's whole configuration after file and flags are merged.
 struct Config {
-  std::string listen_address = ":19152";
+  /// Addresses to listen on, each host:port, :port or [v6]:port.
+  std::vector<std::string> listen_addresses = {":19152"};
   std::string telemetry_path = "/metrics";
   std::string config_file;
   SourceOptions source;
@@ -19,8 +23,12 @@ struct Config {
   /// Longest a scrape waits for a collection another scrape started; after
   /// that it answers with the previous result, marked stale.
   std::size_t scrape_wait_seconds = 10;
-  /// HTTP requests served in parallel.
-  std::size_t max_requests = 8;
+  /// HTTP connections served at once, each by its own server thread; more
+  /// wait in the listen queue.
+  std::size_t max_connections = 512;
+  /// Longest a client may take to complete the TLS handshake and send its
+  /// request headers, and to take each answer; then it is disconnected.
+  std::size_t read_timeout_seconds = 10;
 };
 
 /// Returns the built-in defaults for this OS (socket source, watched

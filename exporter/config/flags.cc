@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "http/listen_address.h"
+
 namespace epx {
 namespace {
 
@@ -12,16 +14,27 @@ struct FlagSpec {
   const char* name;
   Kind kind;
   const char* help;
+  /// Largest value of a kCount flag.
+  std::size_t max = 1000;
 };
 
 const FlagSpec kFlags[] = {
-    {"web.listen-address", Kind::kString,
-     "Address to listen on, host:port or :port (default :19152)."},
+    {"web.listen-address", Kind::kList,
+     "Address to listen on: :port (every IPv4 and IPv6 address), host:port, "
+     "0.0.0.0:port or [v6]:port; repeat for more (default :19152). Replaces "
+     "the configured list."},
     {"web.telemetry-path", Kind::kString,
      "Path of the metrics endpoint (default /metrics)."},
     {"web.config.file", Kind::kString,
      "exporter-toolkit web config file: TLS, mutual TLS, basic auth "
      "(default none: plain HTTP)."},
+    {"web.max-connections", Kind::kCount,
+     "Connections served at once, each by its own thread (default 512).",
+     kMaxConnections},
+    {"web.read-timeout-seconds", Kind::kCount,
+     "Seconds a client may take for the TLS handshake and its request "
+     "headers, and to take each answer (default 10).",
+     600},
     {"source", Kind::kString,
      "Socket source: netlink or procfs on Linux, iphlpapi on Windows."},
     {"path.procfs", Kind::kString, "procfs mount point (default /proc)."},
@@ -61,13 +74,13 @@ bool ParseBoolText(const std::string& s, bool* out) {
   return false;
 }
 
-bool ParseCountText(const std::string& s, std::size_t* out) {
-  if (s.empty() || s.size() > 4 || !std::all_of(s.begin(), s.end(), [](char c) {
+bool ParseCountText(const std::string& s, std::size_t max, std::size_t* out) {
+  if (s.empty() || s.size() > 6 || !std::all_of(s.begin(), s.end(), [](char c) {
         return c >= '0' && c <= '9';
       }))
     return false;
   *out = std::stoul(s);
-  return *out <= 1000;
+  return *out <= max;
 }
 
 }  // namespace
@@ -183,6 +196,7 @@ bool ApplyFlagOverrides(const CommandLine& command_line, Config* config,
                         std::string* error) {
   Config c = *config;
   bool services_reset = false;
+  bool addresses_reset = false;
   for (const auto& flag : command_line.overrides) {
     // Not a structured binding: clang 14 cannot capture one in a lambda.
     const std::string& name = flag.first;
@@ -194,8 +208,14 @@ bool ApplyFlagOverrides(const CommandLine& command_line, Config* config,
     };
     if (spec->kind == Kind::kCount) {
       std::size_t n;
-      if (!ParseCountText(value, &n))
-        return fail("expected a whole number up to 1000, got '" + value + "'");
+      if (!ParseCountText(value, spec->max, &n))
+        return fail("expected a whole number up to " +
+                    std::to_string(spec->max) + ", got '" + value + "'");
+      bool positive = name == "web.max-connections" ||
+                      name == "web.read-timeout-seconds";
+      if (positive && n == 0) return fail("must be at least 1");
+      if (name == "web.max-connections") c.max_connections = n;
+      if (name == "web.read-timeout-seconds") c.read_timeout_seconds = n;
       if (name == "top.processes") c.limits.top_processes = n;
       if (name == "top.destinations") c.limits.top_destinations = n;
       if (name == "top.local-addresses") c.limits.top_local_addresses = n;
@@ -205,14 +225,19 @@ bool ApplyFlagOverrides(const CommandLine& command_line, Config* config,
       if (name == "collector.tcp_stats") c.source.collect_tcp_stats = b;
       if (name == "collector.connect_events")
         c.source.collect_connect_events = b;
+    } else if (name == "web.listen-address") {
+      ListenAddress parsed;
+      std::string problem;
+      if (value.empty()) return fail("must not be empty");
+      if (!ParseListenAddress(value, &parsed, &problem)) return fail(problem);
+      if (!addresses_reset) c.listen_addresses.clear();
+      addresses_reset = true;
+      c.listen_addresses.push_back(value);
     } else if (spec->kind == Kind::kList) {
       if (value.empty()) return fail("empty service name");
       if (!services_reset) c.source.watched_services.clear();
       services_reset = true;
       c.source.watched_services.push_back(value);
-    } else if (name == "web.listen-address") {
-      if (value.empty()) return fail("must not be empty");
-      c.listen_address = value;
     } else if (name == "web.telemetry-path") {
       if (value.rfind('/', 0) != 0) return fail("must start with '/'");
       c.telemetry_path = value;

@@ -1,14 +1,28 @@
 #include "http/http_server.h"
 
 #include <civetweb.h>
+#include <zlib.h>
 
+#if defined(_WIN32)
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
+
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <utility>
 
-#include "web/basic_auth.h"
-#include "web/web_security.h"
+#include "http/basic_auth.h"
+#include "http/listen_address.h"
+#include "http/web_security.h"
 
 namespace epx {
 namespace {
@@ -44,47 +58,141 @@ int RememberLogMessage(const mg_connection*, const char* message) {
   return 1;
 }
 
-bool IsPort(const std::string& s) {
-  if (s.empty() || s.size() > 5) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
+// True if this host can open IPv6 sockets (it may run with IPv6 off).
+bool Ipv6Available() {
+#if defined(_WIN32)
+  SOCKET s = socket(AF_INET6, SOCK_STREAM, 0);
+  if (s == INVALID_SOCKET) return false;
+  closesocket(s);
+#else
+  int s = socket(AF_INET6, SOCK_STREAM, 0);
+  if (s < 0) return false;
+  close(s);
+#endif
+  return true;
+}
+
+// Numeric addresses of a host name or IP literal, in resolver order.
+bool Resolve(const std::string& host, std::vector<std::string>* ips,
+             std::string* error) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  int rc = getaddrinfo(host.c_str(), nullptr, &hints, &found);
+  if (rc != 0) {
+    *error = gai_strerror(rc);
+    return false;
   }
-  return std::stoi(s) <= 65535;
+  for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
+    if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) continue;
+    char text[NI_MAXHOST];
+    if (getnameinfo(ai->ai_addr, static_cast<socklen_t>(ai->ai_addrlen), text,
+                    sizeof text, nullptr, 0, NI_NUMERICHOST) != 0)
+      continue;
+    if (std::find(ips->begin(), ips->end(), text) == ips->end())
+      ips->push_back(text);
+  }
+  freeaddrinfo(found);
+  if (ips->empty()) *error = "no IPv4 or IPv6 address";
+  return !ips->empty();
+}
+
+// Longest wait for a running collection inside one scrape, so the answer
+// leaves before the scraper gives up.
+double ScrapeTimeout(const char* header) {
+  if (header == nullptr) return 0;
+  char* end = nullptr;
+  double seconds = std::strtod(header, &end);
+  if (end == header || !(seconds > 0) || seconds > 86400) return 0;
+  return seconds;
 }
 
 }  // namespace
 
-bool ToCivetwebPorts(const std::string& listen_address, std::string* out,
-                     std::string* error) {
-  std::size_t colon = listen_address.rfind(':');
-  if (colon == std::string::npos || !IsPort(listen_address.substr(colon + 1))) {
-    *error = "listen address '" + listen_address +
-             "' is not host:port, :port or [ipv6]:port";
+bool ToCivetwebPorts(const std::vector<std::string>& listen_addresses,
+                     bool tls, std::string* out, std::string* error) {
+  if (listen_addresses.empty()) {
+    *error = "no listen address";
     return false;
   }
-  std::string host = listen_address.substr(0, colon);
-  std::string port = listen_address.substr(colon + 1);
-  if (host.empty()) {
-    *out = port;
-  } else if (host.front() == '[' && host.back() == ']') {
-    *out = host + ":" + port;
-  } else if (host.find(':') != std::string::npos) {
-    *error = "listen address '" + listen_address +
-             "': put an IPv6 host in brackets, e.g. [::1]:19152";
-    return false;
-  } else {
-    *out = host + ":" + port;
+  bool ipv6 = Ipv6Available();
+  std::vector<std::string> entries;
+  for (const std::string& text : listen_addresses) {
+    ListenAddress a;
+    if (!ParseListenAddress(text, &a, error)) return false;
+    std::vector<std::string> ips;
+    if (a.host.empty()) {
+      ips.push_back("");
+    } else {
+      std::string why;
+      if (!Resolve(a.host, &ips, &why)) {
+        *error = "listen address '" + text + "': cannot resolve '" + a.host +
+                 "': " + why;
+        return false;
+      }
+    }
+    for (const std::string& ip : ips) {
+      std::string entry = CivetwebPort(ip, a.port, ipv6, tls);
+      if (std::find(entries.begin(), entries.end(), entry) == entries.end())
+        entries.push_back(entry);
+    }
   }
+  out->clear();
+  for (const std::string& e : entries) *out += (out->empty() ? "" : ",") + e;
   return true;
+}
+
+bool AcceptsGzip(const char* accept_encoding) {
+  if (accept_encoding == nullptr) return false;
+  std::string header = accept_encoding;
+  std::size_t start = 0;
+  while (start <= header.size()) {
+    std::size_t comma = header.find(',', start);
+    std::string item = header.substr(
+        start, comma == std::string::npos ? std::string::npos : comma - start);
+    start = comma == std::string::npos ? header.size() + 1 : comma + 1;
+    std::string coding, params;
+    std::size_t semi = item.find(';');
+    coding = item.substr(0, semi);
+    if (semi != std::string::npos) params = item.substr(semi + 1);
+    coding.erase(std::remove_if(coding.begin(), coding.end(),
+                                [](unsigned char c) { return std::isspace(c); }),
+                 coding.end());
+    std::transform(coding.begin(), coding.end(), coding.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    if (coding != "gzip" && coding != "x-gzip" && coding != "*") continue;
+    double q = 1;
+    std::size_t qpos = params.find("q=");
+    if (qpos != std::string::npos) q = std::atof(params.c_str() + qpos + 2);
+    if (q > 0) return true;
+  }
+  return false;
+}
+
+bool Gzip(const std::string& data, std::string* out) {
+  z_stream zs{};
+  // 15 + 16: a gzip header and trailer around the deflate stream.
+  if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8,
+                   Z_DEFAULT_STRATEGY) != Z_OK)
+    return false;
+  out->resize(deflateBound(&zs, static_cast<uLong>(data.size())) + 32);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(&(*out)[0]);
+  zs.avail_out = static_cast<uInt>(out->size());
+  int rc = deflate(&zs, Z_FINISH);
+  out->resize(zs.total_out);
+  deflateEnd(&zs);
+  return rc == Z_STREAM_END;
 }
 
 HttpServer::HttpServer(HttpContent content) : content_(std::move(content)) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
-bool HttpServer::Start(const std::string& listen_address, std::string* error) {
-  std::string ports;
-  if (!ToCivetwebPorts(listen_address, &ports, error)) return false;
+bool HttpServer::Start(const std::vector<std::string>& listen_addresses,
+                       std::string* error) {
   bool tls = false;
   if (!content_.web_config_file.empty()) {
     web_config_ = std::make_shared<WebConfigWatcher>(content_.web_config_file);
@@ -98,15 +206,22 @@ bool HttpServer::Start(const std::string& listen_address, std::string* error) {
                ": tls_server_config: this civetweb has no TLS support";
       return false;
     }
-    if (tls) ports += "s";
   }
-  std::string threads = std::to_string(content_.max_requests);
-  const char* options[] = {"listening_ports", ports.c_str(), "num_threads",
-                           threads.c_str(), "request_timeout_ms", "30000",
-                           // Prometheus reuses connections; every answer
-                           // carries Content-Length. Idle ones are closed
-                           // after civetweb's default 500 ms so they cannot
-                           // pin the worker threads.
+  mg_init_library(0);  // Windows: WSAStartup before the resolver.
+  library_ = true;
+  std::string ports;
+  if (!ToCivetwebPorts(listen_addresses, tls, &ports, error)) return false;
+  std::string threads = std::to_string(content_.max_connections);
+  std::string timeout_ms = std::to_string(content_.read_timeout_seconds * 1000);
+  // Every connection gets its own worker thread, so silent or slow clients
+  // hold only their own thread, for at most the read timeout (handshake and
+  // headers included), and a kept-alive connection between two requests no
+  // longer: civetweb's 500 ms default closed busy clients' connections just
+  // as their next request arrived. Every answer carries Content-Length.
+  const char* options[] = {"listening_ports", ports.c_str(),
+                           "num_threads", threads.c_str(),
+                           "request_timeout_ms", timeout_ms.c_str(),
+                           "keep_alive_timeout_ms", timeout_ms.c_str(),
                            "enable_keep_alive", "yes", nullptr};
   mg_callbacks callbacks{};
   callbacks.log_message = &RememberLogMessage;
@@ -131,7 +246,10 @@ bool HttpServer::Start(const std::string& listen_address, std::string* error) {
                           : (text[0] ? std::string(text) : "civetweb failed");
     while (!why.empty() && (why.back() == '\n' || why.back() == '\r'))
       why.pop_back();
-    *error = "cannot listen on " + listen_address + ": " + why;
+    std::string all;
+    for (const std::string& a : listen_addresses)
+      all += (all.empty() ? "" : ", ") + a;
+    *error = "cannot listen on " + all + ": " + why;
     return false;
   }
   mg_set_request_handler(context_, "/", &HttpServer::Dispatch, this);
@@ -143,13 +261,26 @@ void HttpServer::Stop() {
     mg_stop(context_);
     context_ = nullptr;
   }
+  if (library_) {
+    mg_exit_library();
+    library_ = false;
+  }
 }
 
 int HttpServer::BoundPort() const {
   if (context_ == nullptr) return 0;
-  mg_server_port ports[4];
-  int n = mg_get_server_ports(context_, 4, ports);
+  mg_server_port ports[1];
+  int n = mg_get_server_ports(context_, 1, ports);
   return n > 0 ? ports[0].port : 0;
+}
+
+std::vector<int> HttpServer::BoundPorts() const {
+  std::vector<int> out;
+  if (context_ == nullptr) return out;
+  mg_server_port ports[64];
+  int n = mg_get_server_ports(context_, 64, ports);
+  for (int i = 0; i < n; ++i) out.push_back(ports[i].port);
+  return out;
 }
 
 int HttpServer::Dispatch(mg_connection* conn, void* self) {
@@ -189,8 +320,17 @@ int HttpServer::Handle(mg_connection* conn) {
   }
   try {
     if (path == content_.telemetry_path) {
-      Send(conn, 200, "OK", "text/plain; version=0.0.4; charset=utf-8",
-           content_.metrics(), headers);
+      std::string body = content_.metrics(
+          ScrapeTimeout(mg_get_header(conn, "X-Prometheus-Scrape-Timeout-Seconds")));
+      headers += "Vary: Accept-Encoding\r\n";
+      std::string zipped;
+      if (AcceptsGzip(mg_get_header(conn, "Accept-Encoding")) &&
+          Gzip(body, &zipped)) {
+        body.swap(zipped);
+        headers += "Content-Encoding: gzip\r\n";
+      }
+      Send(conn, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", body,
+           headers);
       return 200;
     }
     if (path == "/-/healthy") {

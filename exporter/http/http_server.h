@@ -3,6 +3,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 struct mg_context;
 struct mg_connection;
@@ -13,16 +14,19 @@ namespace epx {
 /// must be thread-safe.
 struct HttpContent {
   std::string telemetry_path = "/metrics";
-  /// Returns the text exposition of one scrape.
-  std::function<std::string()> metrics;
+  /// Returns the text exposition of one scrape; timeout_seconds is the
+  /// scraper's X-Prometheus-Scrape-Timeout-Seconds, 0 when it sent none.
+  std::function<std::string(double timeout_seconds)> metrics;
   /// Returns the HTML body of the landing page.
   std::function<std::string()> landing_page;
   /// exporter-toolkit web config file (TLS, basic auth, headers); empty:
   /// plain HTTP without authentication. Re-read when it changes.
   std::string web_config_file;
-  /// Requests served at the same time (civetweb worker threads); more
+  /// Connections served at the same time (civetweb worker threads); more
   /// connections wait in the listen queue.
-  int max_requests = 8;
+  int max_connections = 512;
+  /// Longest TLS handshake, request-header read and answer write.
+  int read_timeout_seconds = 10;
 };
 
 class WebConfigWatcher;
@@ -37,14 +41,19 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  /// Starts listening on "host:port", ":port" or "[v6]:port" (HTTPS when
-  /// the web config has tls_server_config); false with *error set (e.g.
-  /// the port is taken, the web config or its certificates are invalid).
-  bool Start(const std::string& listen_address, std::string* error);
+  /// Starts listening on every address, each "host:port", ":port" (every
+  /// IPv4 and IPv6 address) or "[v6]:port"; a host name listens on every
+  /// address it resolves to (HTTPS when the web config has
+  /// tls_server_config). False with *error set (e.g. a port is taken, the
+  /// web config or its certificates are invalid).
+  bool Start(const std::vector<std::string>& listen_addresses,
+             std::string* error);
   /// Stops the server and waits for its threads; idempotent.
   void Stop();
-  /// Port actually bound (useful with port 0); 0 before Start.
+  /// Port of the first listener (useful with port 0); 0 before Start.
   int BoundPort() const;
+  /// Port of every listener, in listen-address order; empty before Start.
+  std::vector<int> BoundPorts() const;
 
  private:
   static int Dispatch(mg_connection* conn, void* self);
@@ -55,11 +64,18 @@ class HttpServer {
   std::unique_ptr<BasicAuthenticator> authenticator_;
   std::unique_ptr<TlsConfigurator> tls_;
   mg_context* context_ = nullptr;
+  bool library_ = false;
 };
 
-/// Converts a Prometheus-style listen address to civetweb's
-/// listening_ports syntax; false with *error if it is not host:port.
-bool ToCivetwebPorts(const std::string& listen_address, std::string* out,
-                     std::string* error);
+/// civetweb's listening_ports value for the addresses, host names
+/// resolved; false with *error if one is not host:port or does not resolve.
+bool ToCivetwebPorts(const std::vector<std::string>& listen_addresses,
+                     bool tls, std::string* out, std::string* error);
+
+/// Pure: true if an Accept-Encoding header value accepts gzip.
+bool AcceptsGzip(const char* accept_encoding);
+
+/// gzip (RFC 1952) of data at zlib's fastest level; false if zlib fails.
+bool Gzip(const std::string& data, std::string* out);
 
 }  // namespace epx

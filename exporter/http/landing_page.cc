@@ -35,9 +35,13 @@ std::string EscapeHtml(const std::string& s) {
 
 std::string DescribeConfig(const Config& c) {
   std::ostringstream out;
-  out << "web:\n  listen_address: " << c.listen_address
-      << "\n  telemetry_path: " << c.telemetry_path
-      << "\n  max_requests: " << c.max_requests
+  out << "web:\n  listen_address: [";
+  for (std::size_t i = 0; i < c.listen_addresses.size(); ++i) {
+    out << (i ? ", " : "") << '"' << c.listen_addresses[i] << '"';
+  }
+  out << "]\n  telemetry_path: " << c.telemetry_path
+      << "\n  max_connections: " << c.max_connections
+      << "\n  read_timeout_seconds: " << c.read_timeout_seconds
       << "\nsource:\n  sockets: " << c.source.socket_source
       << "\n  procfs_root: " << c.source.procfs_root
       << "\ncollectors:\n  processes: "

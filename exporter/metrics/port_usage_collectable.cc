@@ -1,86 +1,202 @@
 #include "metrics/port_usage_collectable.h"
 
+#include <algorithm>
+#include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <thread>
 #include <utility>
 
+#include "sources/collector_runner.h"
+
 namespace epx {
+
+struct PortUsageCollectable::State : CollectorObserver {
+  State(std::unique_ptr<HostSource> s, AnalysisOptions o, BuildInfo b)
+      : source(std::move(s)), options(o), build(std::move(b)) {}
+
+  void Started(const char* name) override {
+    std::lock_guard<std::mutex> lock(mu);
+    running = name;
+  }
+  void Finished(const CollectorStatus& status) override {
+    std::lock_guard<std::mutex> lock(mu);
+    running.clear();
+    finished.push_back(status);
+  }
+
+  // Runs on the collection thread; nothing may escape it.
+  std::vector<prometheus::MetricFamily> CollectOnce() {
+    t_collector_observer = this;
+    try {
+      Snapshot snapshot = source->Collect();
+      t_collector_observer = nullptr;
+      return BuildMetricFamilies(AnalyzePortUsage(snapshot, options), build);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "level=error collector=exporter msg=\"%s\"\n",
+                   e.what());
+    } catch (...) {
+      std::fprintf(stderr, "level=error collector=exporter msg=\"unknown\"\n");
+    }
+    t_collector_observer = nullptr;
+    PortUsageReport failed;
+    CollectorStatus status;
+    status.name = "exporter";
+    failed.collectors.push_back(status);
+    try {
+      return BuildMetricFamilies(failed, build);
+    } catch (...) {
+      return {};
+    }
+  }
+
+  void Run() {
+    std::vector<prometheus::MetricFamily> result = CollectOnce();
+    std::lock_guard<std::mutex> lock(mu);
+    last = std::move(result);
+    have_last = true;
+    in_flight = false;
+    ++generation;
+    done.notify_all();
+  }
+
+  std::unique_ptr<HostSource> source;
+  AnalysisOptions options;
+  BuildInfo build;
+  std::mutex mu;
+  std::condition_variable done;
+  bool in_flight = false;
+  std::uint64_t generation = 0;
+  std::size_t waiting = 0;
+  bool have_last = false;
+  std::vector<prometheus::MetricFamily> last;
+  // The running collection's progress.
+  std::string running;
+  std::vector<CollectorStatus> finished;
+};
+
+namespace {
+
+// Sets collector_success{collector=name} to value in families, adding it;
+// false if families have no collector_success family.
+bool SetSuccess(std::vector<prometheus::MetricFamily>* families,
+                const std::string& name, double value) {
+  for (auto& family : *families) {
+    if (family.name != "ephemeral_port_collector_success") continue;
+    for (auto& m : family.metric) {
+      for (const auto& label : m.label) {
+        if (label.name == "collector" && label.value == name) {
+          m.gauge.value = value;
+          return true;
+        }
+      }
+    }
+    prometheus::ClientMetric added;
+    added.label.push_back({"collector", name});
+    added.gauge.value = value;
+    family.metric.push_back(added);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::chrono::milliseconds ScrapeBudget(double timeout_seconds,
+                                       std::chrono::milliseconds max_wait) {
+  if (!(timeout_seconds > 0)) return max_wait;
+  double margin = std::max(0.25, timeout_seconds * 0.1);
+  double budget = std::max(0.1, timeout_seconds - margin);
+  auto ms = std::chrono::milliseconds(static_cast<long long>(budget * 1000));
+  return std::min(ms, max_wait);
+}
 
 PortUsageCollectable::PortUsageCollectable(std::unique_ptr<HostSource> source,
                                            AnalysisOptions options,
                                            BuildInfo build,
                                            std::chrono::milliseconds max_wait)
-    : source_(std::move(source)),
-      options_(options),
-      build_(std::move(build)),
+    : state_(std::make_shared<State>(std::move(source), options,
+                                     std::move(build))),
       max_wait_(max_wait) {}
 
+PortUsageCollectable::~PortUsageCollectable() = default;
+
 std::vector<prometheus::MetricFamily> PortUsageCollectable::Collect() const {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (in_flight_) {
-    std::uint64_t waiting_for = generation_;
-    ++waiting_;
-    bool done = done_.wait_for(lock, max_wait_,
-                               [&] { return generation_ != waiting_for; });
-    --waiting_;
-    if (done) return last_;
-    return Stale(last_);
-  }
-  in_flight_ = true;
-  lock.unlock();
-  std::vector<prometheus::MetricFamily> result = CollectOnce();
-  lock.lock();
-  last_ = result;
-  in_flight_ = false;
-  ++generation_;
-  done_.notify_all();
-  return result;
+  return Wait(std::chrono::steady_clock::now() + max_wait_);
 }
 
-std::vector<prometheus::MetricFamily> PortUsageCollectable::Stale(
-    std::vector<prometheus::MetricFamily> previous) const {
-  std::fprintf(stderr,
-               "level=warn msg=\"collection still running; answering with the "
-               "previous result\"\n");
-  prometheus::ClientMetric stale;
-  stale.label.push_back({"collector", "exporter"});
-  stale.gauge.value = 0;
-  for (auto& family : previous) {
-    if (family.name == "ephemeral_port_collector_success") {
-      family.metric.push_back(stale);
-      return previous;
+std::vector<prometheus::MetricFamily> PortUsageCollectable::CollectWithin(
+    double scrape_timeout_seconds) const {
+  return Wait(std::chrono::steady_clock::now() +
+              ScrapeBudget(scrape_timeout_seconds, max_wait_));
+}
+
+std::vector<prometheus::MetricFamily> PortUsageCollectable::Wait(
+    std::chrono::steady_clock::time_point deadline) const {
+  std::unique_lock<std::mutex> lock(state_->mu);
+  State& s = *state_;
+  if (!s.in_flight) {
+    s.in_flight = true;
+    s.running.clear();
+    s.finished.clear();
+    // The thread owns a reference: a collector that never returns keeps
+    // only itself alive, not the exporter's shutdown.
+    std::shared_ptr<State> owner = state_;
+    try {
+      std::thread([owner] { owner->Run(); }).detach();
+    } catch (const std::system_error&) {
+      lock.unlock();
+      owner->Run();
+      lock.lock();
     }
   }
-  PortUsageReport failed;
-  failed.collectors.push_back(CollectorStatus{"exporter", false, 0, "busy"});
-  return BuildMetricFamilies(failed, build_);
+  std::uint64_t waiting_for = s.generation;
+  ++s.waiting;
+  bool done = s.done.wait_until(lock, deadline,
+                                [&] { return s.generation != waiting_for; });
+  --s.waiting;
+  if (done) return s.last;
+
+  // Past the budget: the last complete result, the running collectors at 0.
+  std::string running = s.running.empty() ? "exporter" : s.running;
+  std::vector<prometheus::MetricFamily> answer;
+  if (s.have_last) {
+    answer = s.last;
+  } else {
+    PortUsageReport partial;
+    partial.collectors = s.finished;
+    partial.collectors.push_back(
+        CollectorStatus{running, false, 0, "still running"});
+    answer = BuildMetricFamilies(partial, s.build);
+  }
+  for (const CollectorStatus& f : s.finished) {
+    if (!f.success) SetSuccess(&answer, f.name, 0);
+  }
+  if (!SetSuccess(&answer, running, 0)) {
+    PortUsageReport failed;
+    failed.collectors.push_back(
+        CollectorStatus{running, false, 0, "still running"});
+    for (auto& family : BuildMetricFamilies(failed, s.build)) {
+      if (family.name == "ephemeral_port_collector_success")
+        answer.push_back(std::move(family));
+    }
+  }
+  if (ShouldLogCollectorError(running, "still running at the deadline")) {
+    std::fprintf(stderr,
+                 "level=warn collector=%s msg=\"still running at the scrape "
+                 "deadline; answering with the last complete collection\"\n",
+                 running.c_str());
+  }
+  return answer;
 }
 
 std::size_t PortUsageCollectable::WaitingScrapes() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return waiting_;
-}
-
-std::vector<prometheus::MetricFamily> PortUsageCollectable::CollectOnce()
-    const {
-  try {
-    Snapshot snapshot = source_->Collect();
-    return BuildMetricFamilies(AnalyzePortUsage(snapshot, options_), build_);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "level=error collector=exporter msg=\"%s\"\n",
-                 e.what());
-  } catch (...) {
-    std::fprintf(stderr, "level=error collector=exporter msg=\"unknown\"\n");
-  }
-  PortUsageReport failed;
-  CollectorStatus status;
-  status.name = "exporter";
-  failed.collectors.push_back(status);
-  try {
-    return BuildMetricFamilies(failed, build_);
-  } catch (...) {
-    return {};
-  }
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->waiting;
 }
 
 }  // namespace epx

@@ -1,10 +1,7 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <cstdint>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "analysis/port_usage.h"
@@ -16,40 +13,48 @@
 namespace epx {
 
 /// The /metrics pipeline: source -> snapshot -> analysis -> families.
-/// Thread-safe; scrapes that arrive while a collection runs wait for it (at
-/// most max_wait) and share its result instead of starting another.
+/// Thread-safe. One collection runs at a time, on its own thread; scrapes
+/// that arrive meanwhile share its result. A scrape waits for it at most its
+/// time budget, then answers with the last complete collection and marks
+/// the collectors still running with collector_success 0.
 class PortUsageCollectable : public prometheus::Collectable {
  public:
-  /// max_wait: how long a scrape waits for a collection started by another
-  /// scrape before answering with the previous result, marked stale.
+  /// max_wait: the longest any scrape waits for a collection (the cap when
+  /// the scraper sends no timeout).
   PortUsageCollectable(
       std::unique_ptr<HostSource> source, AnalysisOptions options,
       BuildInfo build,
       std::chrono::milliseconds max_wait = std::chrono::seconds(10));
+  ~PortUsageCollectable() override;
 
   /// Never throws; an unexpected failure yields
-  /// ephemeral_port_collector_success{collector="exporter"} 0.
+  /// ephemeral_port_collector_success{collector="exporter"} 0. Waits at
+  /// most max_wait.
   std::vector<prometheus::MetricFamily> Collect() const override;
+
+  /// As Collect(), within the scraper's timeout less a margin (10%, at
+  /// least 0.25 s) when scrape_timeout_seconds > 0, and never beyond
+  /// max_wait.
+  std::vector<prometheus::MetricFamily> CollectWithin(
+      double scrape_timeout_seconds) const;
 
   /// Scrapes currently waiting for a running collection to finish.
   std::size_t WaitingScrapes() const;
 
- private:
-  std::vector<prometheus::MetricFamily> CollectOnce() const;
-  /// The previous result plus collector_success{collector="exporter"} 0.
-  std::vector<prometheus::MetricFamily> Stale(
-      std::vector<prometheus::MetricFamily> previous) const;
+  struct State;
 
-  std::unique_ptr<HostSource> source_;
-  AnalysisOptions options_;
-  BuildInfo build_;
+ private:
+  std::vector<prometheus::MetricFamily> Wait(
+      std::chrono::steady_clock::time_point deadline) const;
+
+  std::shared_ptr<State> state_;
   std::chrono::milliseconds max_wait_;
-  mutable std::mutex mu_;
-  mutable std::condition_variable done_;
-  mutable bool in_flight_ = false;
-  mutable std::uint64_t generation_ = 0;
-  mutable std::size_t waiting_ = 0;
-  mutable std::vector<prometheus::MetricFamily> last_;
 };
+
+/// The time a scrape may wait: the scraper's timeout less a margin (10%, at
+/// least 0.25 s, never below 0.1 s), capped at max_wait; max_wait when
+/// timeout_seconds <= 0.
+std::chrono::milliseconds ScrapeBudget(double timeout_seconds,
+                                       std::chrono::milliseconds max_wait);
 
 }  // namespace epx

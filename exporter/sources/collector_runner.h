@@ -32,12 +32,24 @@ inline bool ShouldLogCollectorError(const std::string& collector,
   return true;
 }
 
+/// Told on the collecting thread when each collector step starts and ends.
+class CollectorObserver {
+ public:
+  virtual ~CollectorObserver() = default;
+  virtual void Started(const char* name) = 0;
+  virtual void Finished(const CollectorStatus& status) = 0;
+};
+
+/// The observer of the collection running on this thread, or nullptr.
+inline thread_local CollectorObserver* t_collector_observer = nullptr;
+
 /// Runs one collector step `fn(std::string* error) -> bool`, times it and
 /// records its outcome in snapshot->collectors; an exception or a false
 /// return becomes success 0 and a log line (repeats rate-limited). Never
 /// throws.
 template <typename Fn>
 void RunCollector(const char* name, Snapshot* snapshot, Fn fn) {
+  if (t_collector_observer != nullptr) t_collector_observer->Started(name);
   auto start = std::chrono::steady_clock::now();
   CollectorStatus status;
   status.name = name;
@@ -57,6 +69,7 @@ void RunCollector(const char* name, Snapshot* snapshot, Fn fn) {
     std::fprintf(stderr, "level=error collector=%s msg=\"%s\"\n", name,
                  status.error.c_str());
   }
+  if (t_collector_observer != nullptr) t_collector_observer->Finished(status);
   snapshot->collectors.push_back(std::move(status));
 }
 

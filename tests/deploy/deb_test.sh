@@ -51,7 +51,7 @@ ok "$(basename "$deb") ($(stat -c %s "$deb") bytes)"
 step "control data"
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "   Depends: $depends"
-for lib in libcivetweb1 libprometheus-cpp-core libyaml-cpp libssl3 libcrypt1 \
+for lib in libprometheus-cpp-core libyaml-cpp libssl3 libcrypt1 \
            libstdc++6 passwd init-system-helpers; do
   grep -q "$lib" <<<"$depends" || fail "Depends lacks $lib"
 done

@@ -58,7 +58,8 @@ expect_error "unreadable procfs root" "procfs root $TMP_DIR/no-proc is not usabl
 expect_error "unknown flag" "unknown flag '--web.listen-adress'" \
   --web.listen-adress=:1
 
-expect_error "bad listen address" "is not host:port" --web.listen-address=localhost
+expect_error "bad listen address" "expected host:port, :port or [ipv6]:port" --web.listen-address=localhost
+expect_error "unresolvable listen address" "cannot resolve" --web.listen-address=no-such-host.invalid:1
 
 # A port that is already taken: a first exporter holds it.
 start_exporter "$TMP_DIR/first.log" --source=procfs --path.procfs="$FIXTURE"

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "fuzz_input.h"
-#include "web/web_config.h"
+#include "http/web_config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {

@@ -33,7 +33,7 @@ std::string ApplyError(const std::string& yaml) {
 
 TEST(ConfigTest, DefaultsForLinux) {
   Config c = DefaultConfig();
-  EXPECT_EQ(c.listen_address, ":19152");
+  EXPECT_EQ(c.listen_addresses, std::vector<std::string>{":19152"});
   EXPECT_EQ(c.telemetry_path, "/metrics");
   EXPECT_EQ(c.source.socket_source, "netlink");
   EXPECT_EQ(c.source.procfs_root, "/proc");
@@ -43,6 +43,8 @@ TEST(ConfigTest, DefaultsForLinux) {
   EXPECT_EQ(c.limits.top_processes, 10u);
   EXPECT_EQ(c.limits.top_destinations, 10u);
   EXPECT_EQ(c.limits.top_local_addresses, 20u);
+  EXPECT_EQ(c.max_connections, 512u);
+  EXPECT_EQ(c.read_timeout_seconds, 10u);
   std::string error;
   EXPECT_TRUE(ValidateConfig(c, &error)) << error;
 }
@@ -51,7 +53,10 @@ TEST(ConfigTest, AppliesFullFile) {
   Config c = DefaultConfig();
   std::string error;
   ASSERT_TRUE(ApplyConfigFile(kDir + "full.yml", &c, &error)) << error;
-  EXPECT_EQ(c.listen_address, "127.0.0.1:9100");
+  EXPECT_EQ(c.listen_addresses,
+            (std::vector<std::string>{"127.0.0.1:9100", "[::1]:9100"}));
+  EXPECT_EQ(c.max_connections, 64u);
+  EXPECT_EQ(c.read_timeout_seconds, 3u);
   EXPECT_EQ(c.telemetry_path, "/port-metrics");
   EXPECT_EQ(c.source.socket_source, "procfs");
   EXPECT_EQ(c.source.procfs_root, "/host/proc");
@@ -71,7 +76,7 @@ TEST(ConfigTest, EmptyFileKeepsDefaults) {
   std::string error;
   ASSERT_TRUE(ApplyConfigFile(kDir + "empty.yml", &c, &error)) << error;
   EXPECT_EQ(c.limits.top_processes, 3u);
-  EXPECT_EQ(c.listen_address, ":19152");
+  EXPECT_EQ(c.listen_addresses, std::vector<std::string>{":19152"});
   ASSERT_TRUE(ApplyConfigYaml("# only a comment\n", "cfg.yml", &c, &error));
   ASSERT_TRUE(ApplyConfigYaml("limits:\n", "cfg.yml", &c, &error));
   EXPECT_EQ(c.limits.top_processes, 3u);
@@ -228,6 +233,41 @@ TEST(ConfigTest, ValidateRejectsUnsupportedSourceAndEmptyRoot) {
   EXPECT_TRUE(CheckSocketSource("procfs", &problem));
   EXPECT_TRUE(CheckSocketSource("netlink", &problem));
   EXPECT_FALSE(CheckSocketSource("", &problem));
+}
+
+
+TEST(ConfigTest, ListenAddressIsOneOrAList) {
+  Config c = DefaultConfig();
+  std::string error;
+  ASSERT_TRUE(ApplyConfigYaml("web:\n  listen_address: \"[::1]:1\"\n",
+                              "cfg.yml", &c, &error))
+      << error;
+  EXPECT_EQ(c.listen_addresses, std::vector<std::string>{"[::1]:1"});
+  ASSERT_TRUE(ApplyConfigYaml(
+      "web:\n  listen_address: [\":1\", \"0.0.0.0:2\", \"localhost:3\"]\n",
+      "cfg.yml", &c, &error))
+      << error;
+  EXPECT_EQ(c.listen_addresses,
+            (std::vector<std::string>{":1", "0.0.0.0:2", "localhost:3"}));
+  EXPECT_EQ(ApplyError("web:\n  listen_address: []\n"),
+            "cfg.yml:2: web.listen_address: must not be empty");
+  EXPECT_EQ(ApplyError("web:\n  listen_address: \"::1:9\"\n"),
+            "cfg.yml:2: web.listen_address: listen address '::1:9': put an "
+            "IPv6 address in brackets, e.g. [::1]:19152");
+  EXPECT_EQ(ApplyError("web:\n  listen_address:\n    - \":1\"\n    - x\n"),
+            "cfg.yml:3: web.listen_address: listen address 'x': expected "
+            "host:port, :port or [ipv6]:port");
+}
+
+TEST(ConfigTest, ConnectionLimits) {
+  EXPECT_EQ(ApplyError("web:\n  max_connections: 0\n"),
+            "cfg.yml:2: web.max_connections: must be at least 1");
+  EXPECT_EQ(ApplyError("web:\n  max_connections: 5000\n"),
+            "cfg.yml:2: web.max_connections: must be at most 4096, got 5000");
+  EXPECT_EQ(ApplyError("web:\n  read_timeout_seconds: 0\n"),
+            "cfg.yml:2: web.read_timeout_seconds: must be at least 1");
+  EXPECT_EQ(ApplyError("web:\n  max_requests: 8\n"),
+            "cfg.yml:2: web.max_requests: replaced by web.max_connections");
 }
 
 }  // namespace

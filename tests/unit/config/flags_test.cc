@@ -191,7 +191,7 @@ TEST(FlagsTest, FlagsOverrideFileValues) {
             c);
   EXPECT_TRUE(c.source.collect_processes);
   EXPECT_EQ(c.limits.top_processes, 9u);  // the last one wins
-  EXPECT_EQ(c.listen_address, ":9999");
+  EXPECT_EQ(c.listen_addresses, std::vector<std::string>{":9999"});
   EXPECT_EQ(c.source.socket_source, "netlink");
   EXPECT_EQ(c.source.procfs_root, "/fixture/proc");
   // Values no flag touched keep the file's value.
@@ -234,6 +234,31 @@ TEST(FlagsTest, UsageListsEveryFlag) {
         "--version"}) {
     EXPECT_NE(usage.find(flag), std::string::npos) << flag;
   }
+}
+
+
+TEST(FlagsTest, RepeatedListenAddressReplacesConfiguredList) {
+  Config c = Apply({"--web.listen-address=[::1]:1", "--web.listen-address",
+                    "0.0.0.0:2", "--web.listen-address=localhost:3"},
+                   DefaultConfig());
+  EXPECT_EQ(c.listen_addresses,
+            (std::vector<std::string>{"[::1]:1", "0.0.0.0:2", "localhost:3"}));
+  EXPECT_EQ(ApplyError({"--web.listen-address=[::1]"}),
+            "--web.listen-address: listen address '[::1]': expected "
+            "host:port, :port or [ipv6]:port");
+}
+
+TEST(FlagsTest, ConnectionLimits) {
+  Config c = Apply({"--web.max-connections=2048",
+                    "--web.read-timeout-seconds=30"},
+                   DefaultConfig());
+  EXPECT_EQ(c.max_connections, 2048u);
+  EXPECT_EQ(c.read_timeout_seconds, 30u);
+  EXPECT_EQ(ApplyError({"--web.max-connections=0"}),
+            "--web.max-connections: must be at least 1");
+  EXPECT_EQ(ApplyError({"--web.max-connections=4097"}),
+            "--web.max-connections: expected a whole number up to 4096, got "
+            "'4097'");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "../../support/snapshot_builder.h"
+#include "sources/collector_runner.h"
 
 namespace epx {
 namespace {
@@ -70,9 +71,9 @@ TEST(PortUsageCollectableTest, ConcurrentScrapesShareOneCollection) {
       ++finished;
     });
   }
-  for (int i = 0; i < 1000 && collectable.WaitingScrapes() < 7; ++i)
+  for (int i = 0; i < 1000 && collectable.WaitingScrapes() < 8; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  ASSERT_EQ(collectable.WaitingScrapes(), 7u);
+  ASSERT_EQ(collectable.WaitingScrapes(), 8u);
   EXPECT_EQ(finished.load(), 0);
   source->hold = false;
   for (auto& t : scrapers) t.join();
@@ -98,6 +99,61 @@ TEST(PortUsageCollectableTest, AWaitingScrapeGivesUpAfterMaxWaitWithStaleData) {
   EXPECT_EQ(source->calls.load(), 2);
   source->hold = false;
   slow.join();
+}
+
+// A source whose tcp_stats step blocks until released, like a read of a
+// FIFO with no writer.
+class StuckStepSource : public HostSource {
+ public:
+  Snapshot Collect() override {
+    Snapshot snapshot;
+    RunCollector("sockets", &snapshot, [](std::string*) { return true; });
+    RunCollector("tcp_stats", &snapshot, [&](std::string*) {
+      ++entered;
+      while (hold.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      return true;
+    });
+    return snapshot;
+  }
+  std::atomic<int> entered{0};
+  std::atomic<bool> hold{true};
+};
+
+TEST(PortUsageCollectableTest, AStuckCollectorIsMarkedFailedAtTheDeadline) {
+  auto owned = std::make_unique<StuckStepSource>();
+  StuckStepSource* source = owned.get();
+  PortUsageCollectable collectable(std::move(owned), {}, {"v", "linux", "x"},
+                                   std::chrono::seconds(30));
+  auto start = std::chrono::steady_clock::now();
+  auto first = collectable.CollectWithin(0.5);  // budget 0.25 s
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                              start)
+                    .count();
+  EXPECT_GE(took, 0.2);
+  EXPECT_LT(took, 2.0);
+  EXPECT_TRUE(HasSuccess(first, "sockets", 1));
+  EXPECT_TRUE(HasSuccess(first, "tcp_stats", 0));
+  // The next scrape shares the stuck collection instead of starting one.
+  auto second = collectable.CollectWithin(0.5);
+  EXPECT_TRUE(HasSuccess(second, "tcp_stats", 0));
+  EXPECT_EQ(source->entered.load(), 1);
+  source->hold = false;
+  std::vector<prometheus::MetricFamily> fresh;
+  for (int i = 0; i < 200; ++i) {
+    fresh = collectable.CollectWithin(5);
+    if (HasSuccess(fresh, "tcp_stats", 1)) break;
+  }
+  EXPECT_TRUE(HasSuccess(fresh, "tcp_stats", 1));
+  EXPECT_TRUE(HasSuccess(fresh, "sockets", 1));
+}
+
+TEST(PortUsageCollectableTest, ScrapeBudgetLeavesAMargin) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(ScrapeBudget(10, milliseconds(30000)), milliseconds(9000));
+  EXPECT_EQ(ScrapeBudget(1, milliseconds(30000)), milliseconds(750));
+  EXPECT_EQ(ScrapeBudget(0.2, milliseconds(30000)), milliseconds(100));
+  EXPECT_EQ(ScrapeBudget(60, milliseconds(10000)), milliseconds(10000));
+  EXPECT_EQ(ScrapeBudget(0, milliseconds(10000)), milliseconds(10000));
 }
 
 }  // namespace

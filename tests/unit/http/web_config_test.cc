@@ -1,4 +1,4 @@
-#include "web/web_config.h"
+#include "http/web_config.h"
 
 #include <gtest/gtest.h>
 

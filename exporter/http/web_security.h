@@ -7,8 +7,8 @@
 #include <mutex>
 #include <string>
 
-#include "web/basic_auth.h"
-#include "web/web_config.h"
+#include "http/basic_auth.h"
+#include "http/web_config.h"
 
 namespace epx {
 

@@ -1,4 +1,4 @@
-#include "web/web_security.h"
+#include "http/web_security.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -31,8 +31,14 @@ FileStamp StampOf(const std::string& path) {
   stamp.device = st.st_dev;
   stamp.inode = st.st_ino;
   stamp.size = st.st_size;
+#if defined(_WIN32)
+  // Windows keeps whole seconds here; size and time still tell an edit.
+  stamp.modified.tv_sec = st.st_mtime;
+  stamp.changed.tv_sec = st.st_ctime;
+#else
   stamp.modified = st.st_mtim;
   stamp.changed = st.st_ctim;
+#endif
   return stamp;
 }
 

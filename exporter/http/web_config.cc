@@ -1,9 +1,10 @@
-#include "web/web_config.h"
+#include "http/web_config.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -131,14 +132,33 @@ bool HasControlCharacter(const std::string& s) {
   });
 }
 
+// Windows also takes drive paths (C:/x) and paths that start with a
+// backslash as absolute, and a backslash as a separator.
+#if defined(_WIN32)
+constexpr char kSeparators[] = "/\\";
+#else
+constexpr char kSeparators[] = "/";
+#endif
+
+bool IsAbsolute(const std::string& path) {
+  if (!path.empty() && std::strchr(kSeparators, path[0]) != nullptr)
+    return true;
+#if defined(_WIN32)
+  if (path.size() >= 2 && path[1] == ':' &&
+      std::isalpha(static_cast<unsigned char>(path[0])))
+    return true;
+#endif
+  return false;
+}
+
 std::string ResolveAgainst(const std::string& directory,
                            const std::string& path) {
-  if (path.empty() || path[0] == '/' || directory.empty()) return path;
+  if (path.empty() || IsAbsolute(path) || directory.empty()) return path;
   return directory + "/" + path;
 }
 
 std::string DirectoryOf(const std::string& file) {
-  std::size_t slash = file.rfind('/');
+  std::size_t slash = file.find_last_of(kSeparators);
   if (slash == std::string::npos) return "";
   if (slash == 0) return "/";
   return file.substr(0, slash);

@@ -1,4 +1,4 @@
-#include "web/basic_auth.h"
+#include "http/basic_auth.h"
 
 #include <gtest/gtest.h>
 

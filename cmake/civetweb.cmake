@@ -1,0 +1,19 @@
+# civetweb for the exporter. Windows (mingw): the static build of
+# cmake/mingw/build-deps.sh in MINGW_DEPS_PREFIX. Linux: the static build of
+# cmake/civetweb/build-civetweb.sh (Debian's civetweb source with IPv6 and
+# OpenSSL 3), run here when its cache is missing or stale.
+if(WIN32)
+  find_package(civetweb CONFIG REQUIRED)
+  return()
+endif()
+set(EPX_CIVETWEB_PREFIX "${CMAKE_CURRENT_LIST_DIR}/../build-civetweb/prefix"
+    CACHE PATH "Prefix of the static civetweb built by cmake/civetweb/build-civetweb.sh")
+execute_process(
+  COMMAND bash "${CMAKE_CURRENT_LIST_DIR}/civetweb/build-civetweb.sh"
+          "${EPX_CIVETWEB_PREFIX}"
+  RESULT_VARIABLE epx_civetweb_rc)
+if(NOT epx_civetweb_rc EQUAL 0)
+  message(FATAL_ERROR "cmake/civetweb/build-civetweb.sh failed (see above)")
+endif()
+find_package(civetweb CONFIG REQUIRED PATHS "${EPX_CIVETWEB_PREFIX}"
+             NO_DEFAULT_PATH)
