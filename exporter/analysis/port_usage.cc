@@ -300,7 +300,7 @@ class Analyzer {
     members_[0].reserve(tcp);
     members_[1].reserve(snap_.sockets.size() - tcp);
     for (const SocketRecord& s : snap_.sockets) {
-      if (s.local_port != 0 && IsExclusiveState(s.state))
+      if (s.local_port != 0 && HoldsPortForEveryDestination(s))
         exclusive_[Index(s.protocol)].Insert(s.local_port);
     }
     std::size_t extra = 0;

@@ -23,7 +23,7 @@ const FlagSpec kFlags[] = {
      "exporter-toolkit web config file: TLS, mutual TLS, basic auth "
      "(default none: plain HTTP)."},
     {"source", Kind::kString,
-     "Socket source: netlink or procfs on Linux, iphlpapi on Windows."},
+     "Socket source: netlink, procfs or bpf on Linux, iphlpapi on Windows."},
     {"path.procfs", Kind::kString, "procfs mount point (default /proc)."},
     {"collector.processes", Kind::kBool,
      "Attribute sockets to processes and services (default true)."},
