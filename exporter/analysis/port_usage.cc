@@ -3,6 +3,7 @@
 #include "analysis/auto_reuse_pool.h"
 #include "analysis/connect_event_summary.h"
 #include "analysis/flat_index.h"
+#include "analysis/socket_port_ranges.h"
 
 #include <algorithm>
 #include <array>
@@ -707,6 +708,7 @@ PortUsageReport AnalyzePortUsage(const Snapshot& snapshot,
                                  const AnalysisOptions& options) {
   PortUsageReport report = Analyzer(snapshot, options).Run();
   AnalyzeAutoReusePools(snapshot, &report);
+  AnalyzeSocketPortRanges(snapshot, &report);
   report.connect_events =
       SummarizeConnectEvents(snapshot.connect_events, options);
   return report;

@@ -69,7 +69,8 @@ struct SocketRecord {
   std::uint16_t remote_port = 0;
   /// SocketFact bits.
   std::uint8_t kernel_facts = 0;
-  /// The socket's own IP_LOCAL_PORT_RANGE (Linux BPF source); 0 when unset.
+  /// The socket's own IP_LOCAL_PORT_RANGE bounds as set (Linux BPF source;
+  /// 0 for a bound not set).
   std::uint16_t port_range_low = 0;
   std::uint16_t port_range_high = 0;
   /// Linux socket inode (0 when the kernel owns the socket, e.g. TIME_WAIT).

@@ -44,10 +44,8 @@ bool Decode(const epx_socket_record& r, SocketRecord* s) {
   if (r.flags & EPX_SOCKET_REUSEPORT) facts |= kFactReusePort;
   if (r.flags & EPX_SOCKET_TIMESTAMPS) facts |= kFactTimestamps;
   s->kernel_facts = facts;
-  if (r.range_low != 0 && r.range_high >= r.range_low) {
-    s->port_range_low = r.range_low;
-    s->port_range_high = r.range_high;
-  }
+  s->port_range_low = r.range_low;
+  s->port_range_high = r.range_high;
   return true;
 }
 

@@ -82,5 +82,53 @@ TEST(KernelFactsTest, UdpIgnoresTheBucketFact) {
   EXPECT_TRUE(HoldsPortForEveryDestination(s.sockets[0]));
 }
 
+// Ten clients with IP_LOCAL_PORT_RANGE 40100-40109 connected to one
+// destination: their next connect() fails, whatever the wide range says.
+Snapshot NarrowRange(std::uint16_t low, std::uint16_t high) {
+  SnapshotBuilder b;
+  b.Range(40000, 1000);
+  for (std::uint16_t p = 40100; p < 40110; ++p)
+    b.Tcp("127.0.0.1", p, "127.0.0.1", 5100);
+  b.Tcp("127.0.0.1", 40500, "127.0.0.1", 443);
+  Snapshot s = b.Get();
+  for (std::size_t i = 0; i < 10; ++i) {
+    s.sockets[i].kernel_facts = kFactsKnown;
+    s.sockets[i].port_range_low = low;
+    s.sockets[i].port_range_high = high;
+  }
+  return s;
+}
+
+TEST(KernelFactsTest, PerSocketRangeFullMakesTheHeadline) {
+  PortUsageReport r = AnalyzePortUsage(NarrowRange(40100, 40109), {});
+  EXPECT_EQ(Tcp(r).capacity, 10u);
+  EXPECT_EQ(Tcp(r).worst_in_use, 10u);
+  EXPECT_DOUBLE_EQ(Tcp(r).ratio, 1.0);
+}
+
+TEST(KernelFactsTest, PerSocketRangeCountsExclusivePortsInsideIt) {
+  Snapshot s = NarrowRange(40100, 40119);
+  SocketRecord listener = s.sockets.back();
+  listener.state = SocketState::kListen;
+  listener.local_port = 40115;
+  listener.remote_port = 0;
+  s.sockets.push_back(listener);
+  PortUsageReport r = AnalyzePortUsage(s, {});
+  EXPECT_EQ(Tcp(r).capacity, 20u);
+  EXPECT_EQ(Tcp(r).exclusive_in_use, 1u);
+  EXPECT_EQ(Tcp(r).worst_in_use, 11u);
+}
+
+TEST(KernelFactsTest, PerSocketRangeFollowsTheKernelsNarrowingRule) {
+  // Outside the namespace's range: ignored, the wide headline stays.
+  PortUsageReport outside = AnalyzePortUsage(NarrowRange(50000, 50009), {});
+  EXPECT_EQ(Tcp(outside).capacity, 1000u);
+  EXPECT_DOUBLE_EQ(Tcp(outside).ratio, 0.01);
+  // Only an upper bound: 40000-40109, 110 ports.
+  PortUsageReport upper = AnalyzePortUsage(NarrowRange(0, 40109), {});
+  EXPECT_EQ(Tcp(upper).capacity, 110u);
+  EXPECT_EQ(Tcp(upper).worst_in_use, 10u);
+}
+
 }  // namespace
 }  // namespace epx

@@ -117,7 +117,9 @@ TEST(SocketIterRecordsTest, UnknownProtocolFamilyOrStateIsCountedNotKept) {
   SocketIterDecodeResult res = DecodeSocketIterRecords(data.data(), data.size(), &out);
   EXPECT_EQ(res.malformed, 3u);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].port_range_low, 0);
+  // Bounds are kept as set; the analysis applies the kernel's rule.
+  EXPECT_EQ(out[0].port_range_low, 500);
+  EXPECT_EQ(out[0].port_range_high, 400);
 }
 
 }  // namespace
