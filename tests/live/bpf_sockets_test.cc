@@ -176,9 +176,9 @@ TEST(BpfSocketsTest, SameSnapshotAsNetlinkSocketBySocket) {
   SetRange(40000, 40999);
   Fds fds;
   int err = 0;
-  int v4 = Listen(&fds, AF_INET, "127.0.0.1", 5000);
+  Listen(&fds, AF_INET, "127.0.0.1", 5000);
   Listen(&fds, AF_INET6, "::1", 5001);
-  int dual = Listen(&fds, AF_INET6, "::", 5002);
+  Listen(&fds, AF_INET6, "::", 5002);
   Listen(&fds, AF_INET, "127.0.0.1", 40500);
   for (int i = 0; i < 20; ++i)
     ASSERT_GE(Connect(&fds, AF_INET, "127.0.0.1", 5000, nullptr, &err), 0);
@@ -194,18 +194,21 @@ TEST(BpfSocketsTest, SameSnapshotAsNetlinkSocketBySocket) {
     ASSERT_GE(Connect(&fds, AF_INET6, "::ffff:127.0.0.1", 5002, nullptr, &err), 0);
   for (int i = 0; i < 3; ++i)
     ASSERT_GE(Connect(&fds, AF_INET, "127.0.0.1", 40500, nullptr, &err), 0);
-  // TIME_WAIT: the client closes first, then the server end.
+  // TIME_WAIT: the client closes first, then the server end (listeners of
+  // their own, so accept() returns the connection just made).
+  int closing = Listen(&fds, AF_INET, "127.0.0.1", 5003);
   for (int i = 0; i < 5; ++i) {
-    int c = Connect(&fds, AF_INET, "127.0.0.1", 5000, nullptr, &err);
-    int s = fds.Add(accept4(v4, nullptr, nullptr, SOCK_CLOEXEC));
+    int c = Connect(&fds, AF_INET, "127.0.0.1", 5003, nullptr, &err);
+    int s = fds.Add(accept4(closing, nullptr, nullptr, SOCK_CLOEXEC));
     ASSERT_GE(s, 0);
     fds.Close(c);
     fds.Close(s);
   }
   // CLOSE_WAIT on the server end, a FIN_WAIT2 timewait object on the client.
+  int half_closed = Listen(&fds, AF_INET6, "::", 5004);
   for (int i = 0; i < 4; ++i) {
-    int c = Connect(&fds, AF_INET6, "::ffff:127.0.0.1", 5002, nullptr, &err);
-    ASSERT_GE(fds.Add(accept4(dual, nullptr, nullptr, SOCK_CLOEXEC)), 0);
+    int c = Connect(&fds, AF_INET6, "::ffff:127.0.0.1", 5004, nullptr, &err);
+    ASSERT_GE(fds.Add(accept4(half_closed, nullptr, nullptr, SOCK_CLOEXEC)), 0);
     fds.Close(c);
   }
   // Bound-only TCP and UDP: unconnected, connected, IPv6.
@@ -287,8 +290,9 @@ TEST(BpfSocketsTest, SameSnapshotAsNetlinkSocketBySocket) {
     EXPECT_NE(r.kernel_facts & kFactsKnown, 0) << "every record has facts";
     bool bucket = (r.kernel_facts & kFactBindBucket) != 0;
     if (r.protocol != Protocol::kTcp) continue;
-    if (r.state == SocketState::kListen || r.state == SocketState::kBound)
+    if (r.state == SocketState::kListen || r.state == SocketState::kBound) {
       EXPECT_TRUE(bucket) << "listener/bound " << r.local_port;
+    }
     if (r.state == SocketState::kEstablished && r.remote_port == 5000) {
       if (bound_first_ports.count(r.local_port)) {
         bound_first_with_bucket += bucket;
@@ -398,6 +402,44 @@ TEST(BpfSocketsTest, HeadlineIsWhatMakesConnectFail) {
   EXPECT_DOUBLE_EQ(TcpHeadline(full, &worst_full), 1.0);
   Snapshot full_netlink = Collect("netlink");
   EXPECT_LT(TcpHeadline(full_netlink, &worst_full), 1.0);
+}
+
+TEST(BpfSocketsTest, WithoutPrivilegesNetlinkRunsAndTheCollectorSaysWhy) {
+  Fds fds;
+  Listen(&fds, AF_INET, "127.0.0.1", 5200);
+  std::size_t expected = Collect("netlink").sockets.size();
+  int result[2];
+  ASSERT_EQ(pipe(result), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // Not root any more: no CAP_BPF, CAP_PERFMON or CAP_SYS_ADMIN.
+    if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0)
+      _exit(9);
+    Snapshot s = Collect("bpf");
+    std::string line;
+    for (const CollectorStatus& c : s.collectors) {
+      line += c.name + "=" + (c.success ? "1" : "0") + ":" + c.error + "\n";
+    }
+    line += "sockets=" + std::to_string(s.sockets.size()) + "\n";
+    if (write(result[1], line.data(), line.size()) < 0) _exit(8);
+    _exit(0);
+  }
+  close(result[1]);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = read(result[0], buf, sizeof buf)) > 0;) out.append(buf, n);
+  close(result[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_NE(out.find("bpf_sockets=0:socket iterators not loaded: missing CAP_BPF"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("sockets=1:\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("sockets=" + std::to_string(expected) + "\n"),
+            std::string::npos)
+      << out;
 }
 
 }  // namespace
