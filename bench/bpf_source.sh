@@ -63,7 +63,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 
 # ------------------------------------------------- inside the namespace
 inner() {
-  local n=$1 work=$PHASE_WORK out=$PHASE_OUT
+  local n=$1
+  work=$PHASE_WORK out=$PHASE_OUT  # globals: the EXIT trap reads them
   mkdir -p "$work"
   : >"$out"
   emit() { echo "$1=$2" >>"$out"; }

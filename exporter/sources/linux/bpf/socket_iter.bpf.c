@@ -22,46 +22,45 @@ char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u32 target_netns = 0;
 
+/* The iterator hands trusted BTF pointers: fields are read with direct
+   (fault-safe) loads, not a helper call each. */
 static __always_inline int foreign(const struct sock_common *skc) {
-  if (target_netns == 0) return 0;
-  return BPF_CORE_READ(skc, skc_net.net, ns.inum) != target_netns;
+  return target_netns != 0 && skc->skc_net.net->ns.inum != target_netns;
 }
 
 static __always_inline void fill_common(struct epx_socket_record *r,
                                         const struct sock_common *skc) {
-  r->family = BPF_CORE_READ(skc, skc_family);
-  r->state = BPF_CORE_READ(skc, skc_state);
-  r->local_port = BPF_CORE_READ(skc, skc_num);
-  r->remote_port = __builtin_bswap16(BPF_CORE_READ(skc, skc_dport));
+  r->family = skc->skc_family;
+  r->state = skc->skc_state;
+  r->local_port = skc->skc_num;
+  r->remote_port = __builtin_bswap16(skc->skc_dport);
   if (r->family == EPX_AF_INET6) {
-    BPF_CORE_READ_INTO(&r->local_addr, skc, skc_v6_rcv_saddr.in6_u.u6_addr8);
-    BPF_CORE_READ_INTO(&r->remote_addr, skc, skc_v6_daddr.in6_u.u6_addr8);
+    __builtin_memcpy(r->local_addr, &skc->skc_v6_rcv_saddr, 16);
+    __builtin_memcpy(r->remote_addr, &skc->skc_v6_daddr, 16);
   } else {
-    __u32 local = BPF_CORE_READ(skc, skc_rcv_saddr);
-    __u32 remote = BPF_CORE_READ(skc, skc_daddr);
+    __u32 local = skc->skc_rcv_saddr;
+    __u32 remote = skc->skc_daddr;
     __builtin_memcpy(r->local_addr, &local, 4);
     __builtin_memcpy(r->remote_addr, &remote, 4);
   }
 }
 
-static __always_inline unsigned long long inode_of(const struct sock *sk) {
-  struct socket *so = BPF_CORE_READ(sk, sk_socket);
-  if (!so) return 0;
-  struct socket_alloc *alloc = container_of(so, struct socket_alloc, socket);
-  return BPF_CORE_READ(alloc, vfs_inode.i_ino);
-}
-
 static __always_inline void fill_full(struct epx_socket_record *r,
                                       const struct sock *sk) {
   r->flags |= EPX_SOCKET_FULL;
-  r->inode = inode_of(sk);
-  if (BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_reuse))
+  /* The inode sits beside the socket (socket_alloc): one cache line away
+     instead of three pointers (file, f_inode) further. */
+  struct socket *so = sk->sk_socket;
+  if (so) {
+    struct socket_alloc *alloc = container_of(so, struct socket_alloc, socket);
+    r->inode = BPF_CORE_READ(alloc, vfs_inode.i_ino);
+  }
+  if (BPF_CORE_READ_BITFIELD(&sk->__sk_common, skc_reuse))
     r->flags |= EPX_SOCKET_REUSEADDR;
-  if (BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_reuseport))
+  if (BPF_CORE_READ_BITFIELD(&sk->__sk_common, skc_reuseport))
     r->flags |= EPX_SOCKET_REUSEPORT;
   if (bpf_core_field_exists(((struct inet_sock *)0)->local_port_range)) {
-    __u32 range = BPF_CORE_READ((const struct inet_sock *)sk,
-                                local_port_range);
+    __u32 range = ((const struct inet_sock *)sk)->local_port_range;
     r->range_low = range & 0xffff;
     r->range_high = range >> 16;
   }
@@ -69,8 +68,7 @@ static __always_inline void fill_full(struct epx_socket_record *r,
 
 static __always_inline void bucket_flag(struct epx_socket_record *r,
                                         const struct inet_bind_bucket *tb) {
-  if (!tb) return;
-  if (BPF_CORE_READ(tb, fastreuse) >= 0 || BPF_CORE_READ(tb, fastreuseport) >= 0)
+  if (tb && (tb->fastreuse >= 0 || tb->fastreuseport >= 0))
     r->flags |= EPX_SOCKET_BIND_BUCKET;
 }
 
@@ -84,10 +82,9 @@ int tcp_sockets(struct bpf_iter__tcp *ctx) {
   if (r.state == EPX_TCP_TIME_WAIT) {
     struct tcp_timewait_sock *tw = bpf_skc_to_tcp_timewait_sock(skc);
     if (!tw) return 0;
-    r.state = BPF_CORE_READ(tw, tw_sk.tw_substate);
-    if (BPF_CORE_READ(tw, tw_ts_recent_stamp) != 0)
-      r.flags |= EPX_SOCKET_TIMESTAMPS;
-    bucket_flag(&r, BPF_CORE_READ(tw, tw_sk.tw_tb));
+    r.state = tw->tw_sk.tw_substate;
+    if (tw->tw_ts_recent_stamp != 0) r.flags |= EPX_SOCKET_TIMESTAMPS;
+    bucket_flag(&r, tw->tw_sk.tw_tb);
   } else if (r.state == EPX_TCP_NEW_SYN_RECV) {
     r.state = EPX_TCP_SYN_RECV;
   } else {
@@ -95,7 +92,7 @@ int tcp_sockets(struct bpf_iter__tcp *ctx) {
     if (!tp) return 0;
     const struct sock *sk = (const struct sock *)tp;
     fill_full(&r, sk);
-    bucket_flag(&r, BPF_CORE_READ(tp, inet_conn.icsk_bind_hash));
+    bucket_flag(&r, tp->inet_conn.icsk_bind_hash);
   }
   bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
   return 0;
