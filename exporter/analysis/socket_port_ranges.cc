@@ -58,9 +58,10 @@ RangeUsage AnalyzeRange(const Snapshot& snapshot, const PortRange& netns,
   }
   u.exclusive_in_use = static_cast<std::uint32_t>(exclusive.size());
   u.worst_in_use = u.exclusive_in_use + worst_group;
-  u.ratio = u.capacity == 0
-                ? 0
-                : std::min(1.0, static_cast<double>(u.worst_in_use) / u.capacity);
+  u.ratio =
+      u.capacity == 0
+          ? 0
+          : std::min(1.0, static_cast<double>(u.worst_in_use) / u.capacity);
   return u;
 }
 
@@ -76,8 +77,8 @@ void AnalyzeSocketPortRanges(const Snapshot& snapshot,
     }
   }
   if (netns == nullptr) return;
-  std::uint32_t netns_last = std::min<std::uint32_t>(
-      netns->start + netns->size - 1, 65535);
+  std::uint32_t netns_last =
+      std::min<std::uint32_t>(netns->start + netns->size - 1, 65535);
   std::vector<std::pair<std::uint16_t, std::uint16_t>> ranges;
   for (const SocketRecord& s : snapshot.sockets) {
     if (s.protocol != Protocol::kTcp ||

@@ -12,7 +12,6 @@ namespace epx {
 /// remote port) are those held for every destination plus that group's;
 /// when such a pool is closer to failing than the TCP headline, it becomes
 /// the TCP headline (its capacity, exclusive and worst counts).
-void AnalyzeSocketPortRanges(const Snapshot& snapshot,
-                             PortUsageReport* report);
+void AnalyzeSocketPortRanges(const Snapshot& snapshot, PortUsageReport* report);
 
 }  // namespace epx

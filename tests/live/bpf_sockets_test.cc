@@ -139,16 +139,16 @@ std::map<Key, int> Sockets(const Snapshot& s) {
   for (const SocketRecord& r : s.sockets) {
     ++out[Key{static_cast<int>(r.protocol), static_cast<int>(r.family),
               static_cast<int>(r.state), r.local_address.ToString(),
-              r.local_port, r.remote_address.ToString(), r.remote_port,
-              r.inode, r.pid}];
+              r.local_port, r.remote_address.ToString(), r.remote_port, r.inode,
+              r.pid}];
   }
   return out;
 }
 
 std::string Describe(const Key& k) {
   return std::string(ProtocolName(static_cast<Protocol>(std::get<0>(k)))) +
-         " " + SocketStateName(static_cast<SocketState>(std::get<2>(k))) +
-         " " + std::get<3>(k) + ":" + std::to_string(std::get<4>(k)) + " -> " +
+         " " + SocketStateName(static_cast<SocketState>(std::get<2>(k))) + " " +
+         std::get<3>(k) + ":" + std::to_string(std::get<4>(k)) + " -> " +
          std::get<5>(k) + ":" + std::to_string(std::get<6>(k)) + " inode " +
          std::to_string(std::get<7>(k)) + " pid " +
          std::to_string(std::get<8>(k));
@@ -191,7 +191,8 @@ TEST(BpfSocketsTest, SameSnapshotAsNetlinkSocketBySocket) {
   for (int i = 0; i < 10; ++i)
     ASSERT_GE(Connect(&fds, AF_INET6, "::1", 5001, nullptr, &err), 0);
   for (int i = 0; i < 5; ++i)
-    ASSERT_GE(Connect(&fds, AF_INET6, "::ffff:127.0.0.1", 5002, nullptr, &err), 0);
+    ASSERT_GE(Connect(&fds, AF_INET6, "::ffff:127.0.0.1", 5002, nullptr, &err),
+              0);
   for (int i = 0; i < 3; ++i)
     ASSERT_GE(Connect(&fds, AF_INET, "127.0.0.1", 40500, nullptr, &err), 0);
   // TIME_WAIT: the client closes first, then the server end (listeners of
@@ -330,7 +331,8 @@ TEST(BpfSocketsTest, PerSocketPortRangeFullReadsOne) {
   int made = 0, err = 0;
   for (;;) {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range, sizeof range) != 0) {
+    if (setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range, sizeof range) !=
+        0) {
       close(fd);
       GTEST_SKIP() << "no IP_LOCAL_PORT_RANGE: " << std::strerror(errno);
     }
@@ -414,7 +416,8 @@ TEST(BpfSocketsTest, WithoutPrivilegesNetlinkRunsAndTheCollectorSaysWhy) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     // Not root any more: no CAP_BPF, CAP_PERFMON or CAP_SYS_ADMIN.
-    if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0)
+    if (setresgid(65534, 65534, 65534) != 0 ||
+        setresuid(65534, 65534, 65534) != 0)
       _exit(9);
     Snapshot s = Collect("bpf");
     std::string line;
@@ -428,13 +431,15 @@ TEST(BpfSocketsTest, WithoutPrivilegesNetlinkRunsAndTheCollectorSaysWhy) {
   close(result[1]);
   std::string out;
   char buf[4096];
-  for (ssize_t n; (n = read(result[0], buf, sizeof buf)) > 0;) out.append(buf, n);
+  for (ssize_t n; (n = read(result[0], buf, sizeof buf)) > 0;)
+    out.append(buf, n);
   close(result[0]);
   int status = 0;
   waitpid(child, &status, 0);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-  EXPECT_NE(out.find("bpf_sockets=0:socket iterators not loaded: missing CAP_BPF"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find("bpf_sockets=0:socket iterators not loaded: missing CAP_BPF"),
+      std::string::npos)
       << out;
   EXPECT_NE(out.find("sockets=1:\n"), std::string::npos) << out;
   EXPECT_NE(out.find("sockets=" + std::to_string(expected) + "\n"),

@@ -52,9 +52,11 @@ bool ReadIterator(bpf_link* link, const char* name,
     }
     if (n == 0) break;
     filled += static_cast<std::size_t>(n);
-    SocketIterDecodeResult r = DecodeSocketIterRecords(buffer->data(), filled, out);
+    SocketIterDecodeResult r =
+        DecodeSocketIterRecords(buffer->data(), filled, out);
     malformed += r.malformed;
-    std::memmove(buffer->data(), buffer->data() + r.consumed, filled - r.consumed);
+    std::memmove(buffer->data(), buffer->data() + r.consumed,
+                 filled - r.consumed);
     filled -= r.consumed;
   }
   ::close(fd);
@@ -100,13 +102,15 @@ bool SocketIterators::Load(std::string* error) {
     *error = load_error_;
     return false;
   }
-  s->links.tcp_sockets = bpf_program__attach_iter(s->progs.tcp_sockets, nullptr);
+  s->links.tcp_sockets =
+      bpf_program__attach_iter(s->progs.tcp_sockets, nullptr);
   if (s->links.tcp_sockets == nullptr) {
     load_error_ = Describe("attaching the iter/tcp program", -errno, log);
     *error = load_error_;
     return false;
   }
-  s->links.udp_sockets = bpf_program__attach_iter(s->progs.udp_sockets, nullptr);
+  s->links.udp_sockets =
+      bpf_program__attach_iter(s->progs.udp_sockets, nullptr);
   if (s->links.udp_sockets == nullptr) {
     load_error_ = Describe("attaching the iter/udp program", -errno, log);
     *error = load_error_;

@@ -20,7 +20,8 @@ Snapshot BindBeforeConnect(bool with_facts) {
   for (int i = 0; i < 100; ++i) b.Tcp("127.0.0.1", port++, "127.0.0.1", 5000);
   // connect() skips the bound ports 40250-40349 for every destination.
   for (int i = 0; i < 300; ++i) {
-    std::uint16_t p = static_cast<std::uint16_t>(40000 + i + (i >= 250 ? 100 : 0));
+    std::uint16_t p =
+        static_cast<std::uint16_t>(40000 + i + (i >= 250 ? 100 : 0));
     b.Tcp("127.0.0.1", p, "127.0.0.1", 6000);
   }
   Snapshot s = b.Get();

@@ -43,7 +43,8 @@ TEST(SocketIterRecordsTest, DecodesAddressesPortsStateInodeAndFacts) {
   r.range_high = 41099;
   std::vector<std::uint8_t> data = Bytes({r});
   std::vector<SocketRecord> out;
-  SocketIterDecodeResult res = DecodeSocketIterRecords(data.data(), data.size(), &out);
+  SocketIterDecodeResult res =
+      DecodeSocketIterRecords(data.data(), data.size(), &out);
   EXPECT_EQ(res.consumed, data.size());
   EXPECT_EQ(res.malformed, 0u);
   ASSERT_EQ(out.size(), 1u);
@@ -114,7 +115,8 @@ TEST(SocketIterRecordsTest, UnknownProtocolFamilyOrStateIsCountedNotKept) {
   std::vector<std::uint8_t> data =
       Bytes({bad_protocol, bad_family, bad_state, bad_range});
   std::vector<SocketRecord> out;
-  SocketIterDecodeResult res = DecodeSocketIterRecords(data.data(), data.size(), &out);
+  SocketIterDecodeResult res =
+      DecodeSocketIterRecords(data.data(), data.size(), &out);
   EXPECT_EQ(res.malformed, 3u);
   ASSERT_EQ(out.size(), 1u);
   // Bounds are kept as set; the analysis applies the kernel's rule.

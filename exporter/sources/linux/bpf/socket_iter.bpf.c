@@ -24,12 +24,12 @@ const volatile __u32 target_netns = 0;
 
 /* The iterator hands trusted BTF pointers: fields are read with direct
    (fault-safe) loads, not a helper call each. */
-static __always_inline int foreign(const struct sock_common *skc) {
+static __always_inline int foreign(const struct sock_common* skc) {
   return target_netns != 0 && skc->skc_net.net->ns.inum != target_netns;
 }
 
-static __always_inline void fill_common(struct epx_socket_record *r,
-                                        const struct sock_common *skc) {
+static __always_inline void fill_common(struct epx_socket_record* r,
+                                        const struct sock_common* skc) {
   r->family = skc->skc_family;
   r->state = skc->skc_state;
   r->local_port = skc->skc_num;
@@ -45,42 +45,42 @@ static __always_inline void fill_common(struct epx_socket_record *r,
   }
 }
 
-static __always_inline void fill_full(struct epx_socket_record *r,
-                                      const struct sock *sk) {
+static __always_inline void fill_full(struct epx_socket_record* r,
+                                      const struct sock* sk) {
   r->flags |= EPX_SOCKET_FULL;
   /* The inode sits beside the socket (socket_alloc): one cache line away
      instead of three pointers (file, f_inode) further. */
-  struct socket *so = sk->sk_socket;
+  struct socket* so = sk->sk_socket;
   if (so) {
-    struct socket_alloc *alloc = container_of(so, struct socket_alloc, socket);
+    struct socket_alloc* alloc = container_of(so, struct socket_alloc, socket);
     r->inode = BPF_CORE_READ(alloc, vfs_inode.i_ino);
   }
   if (BPF_CORE_READ_BITFIELD(&sk->__sk_common, skc_reuse))
     r->flags |= EPX_SOCKET_REUSEADDR;
   if (BPF_CORE_READ_BITFIELD(&sk->__sk_common, skc_reuseport))
     r->flags |= EPX_SOCKET_REUSEPORT;
-  if (bpf_core_field_exists(((struct inet_sock *)0)->local_port_range)) {
-    __u32 range = ((const struct inet_sock *)sk)->local_port_range;
+  if (bpf_core_field_exists(((struct inet_sock*)0)->local_port_range)) {
+    __u32 range = ((const struct inet_sock*)sk)->local_port_range;
     r->range_low = range & 0xffff;
     r->range_high = range >> 16;
   }
 }
 
-static __always_inline void bucket_flag(struct epx_socket_record *r,
-                                        const struct inet_bind_bucket *tb) {
+static __always_inline void bucket_flag(struct epx_socket_record* r,
+                                        const struct inet_bind_bucket* tb) {
   if (tb && (tb->fastreuse >= 0 || tb->fastreuseport >= 0))
     r->flags |= EPX_SOCKET_BIND_BUCKET;
 }
 
 SEC("iter/tcp")
-int tcp_sockets(struct bpf_iter__tcp *ctx) {
-  struct sock_common *skc = ctx->sk_common;
+int tcp_sockets(struct bpf_iter__tcp* ctx) {
+  struct sock_common* skc = ctx->sk_common;
   if (!skc || foreign(skc)) return 0;
   struct epx_socket_record r = {};
   r.protocol = EPX_SOCKET_TCP;
   fill_common(&r, skc);
   if (r.state == EPX_TCP_TIME_WAIT) {
-    struct tcp_timewait_sock *tw = bpf_skc_to_tcp_timewait_sock(skc);
+    struct tcp_timewait_sock* tw = bpf_skc_to_tcp_timewait_sock(skc);
     if (!tw) return 0;
     r.state = tw->tw_sk.tw_substate;
     if (tw->tw_ts_recent_stamp != 0) r.flags |= EPX_SOCKET_TIMESTAMPS;
@@ -88,9 +88,9 @@ int tcp_sockets(struct bpf_iter__tcp *ctx) {
   } else if (r.state == EPX_TCP_NEW_SYN_RECV) {
     r.state = EPX_TCP_SYN_RECV;
   } else {
-    struct tcp_sock *tp = bpf_skc_to_tcp_sock(skc);
+    struct tcp_sock* tp = bpf_skc_to_tcp_sock(skc);
     if (!tp) return 0;
-    const struct sock *sk = (const struct sock *)tp;
+    const struct sock* sk = (const struct sock*)tp;
     fill_full(&r, sk);
     bucket_flag(&r, tp->inet_conn.icsk_bind_hash);
   }
@@ -99,10 +99,10 @@ int tcp_sockets(struct bpf_iter__tcp *ctx) {
 }
 
 SEC("iter/udp")
-int udp_sockets(struct bpf_iter__udp *ctx) {
-  struct udp_sock *up = ctx->udp_sk;
+int udp_sockets(struct bpf_iter__udp* ctx) {
+  struct udp_sock* up = ctx->udp_sk;
   if (!up) return 0;
-  const struct sock *sk = (const struct sock *)up;
+  const struct sock* sk = (const struct sock*)up;
   if (foreign(&sk->__sk_common)) return 0;
   struct epx_socket_record r = {};
   r.protocol = EPX_SOCKET_UDP;
