@@ -59,8 +59,12 @@ static __always_inline void fill_full(struct epx_socket_record* r,
     r->flags |= EPX_SOCKET_REUSEADDR;
   if (BPF_CORE_READ_BITFIELD(&sk->__sk_common, skc_reuseport))
     r->flags |= EPX_SOCKET_REUSEPORT;
+  /* 6.8+: a u32, high << 16 | low; 6.3-6.7: struct { u16 lo, hi; }, the
+     same four bytes. Only the offset is relocated. */
   if (bpf_core_field_exists(((struct inet_sock*)0)->local_port_range)) {
-    __u32 range = ((const struct inet_sock*)sk)->local_port_range;
+    __u32 range = 0;
+    bpf_core_read(&range, sizeof(range),
+                  &((const struct inet_sock*)sk)->local_port_range);
     r->range_low = range & 0xffff;
     r->range_high = range >> 16;
   }
