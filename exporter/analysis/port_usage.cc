@@ -3,6 +3,7 @@
 #include "analysis/auto_reuse_pool.h"
 #include "analysis/connect_event_summary.h"
 #include "analysis/flat_index.h"
+#include "analysis/socket_port_ranges.h"
 
 #include <algorithm>
 #include <array>
@@ -317,7 +318,7 @@ class Analyzer {
     members_[0].reserve(tcp);
     members_[1].reserve(snap_.sockets.size() - tcp);
     for (const SocketRecord& s : snap_.sockets) {
-      if (s.local_port != 0 && IsExclusiveState(s.state))
+      if (s.local_port != 0 && HoldsPortForEveryDestination(s))
         exclusive_[Index(s.protocol)].Insert(s.local_port);
     }
     for (std::uint16_t port : snap_.tcp_bucket_ports)
@@ -897,6 +898,7 @@ PortUsageReport AnalyzePortUsage(const Snapshot& snapshot,
                                  const AnalysisOptions& options) {
   PortUsageReport report = Analyzer(snapshot, options).Run();
   AnalyzeAutoReusePools(snapshot, &report);
+  AnalyzeSocketPortRanges(snapshot, &report);
   report.connect_events =
       SummarizeConnectEvents(snapshot.connect_events, options);
   return report;

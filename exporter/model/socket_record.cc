@@ -47,4 +47,10 @@ bool IsExclusiveState(SocketState state) {
          state == SocketState::kClose || state == SocketState::kUnconnected;
 }
 
+bool HoldsPortForEveryDestination(const SocketRecord& socket) {
+  return IsExclusiveState(socket.state) ||
+         (socket.protocol == Protocol::kTcp &&
+          (socket.kernel_facts & kFactBindBucket) != 0);
+}
+
 }  // namespace epx

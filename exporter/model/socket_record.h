@@ -41,6 +41,20 @@ const char* SocketStateName(SocketState state);
 /// bound but not connected, and unconnected UDP.
 bool IsExclusiveState(SocketState state);
 
+/// Bits of SocketRecord::kernel_facts: what only the kernel's own structures
+/// tell (the Linux BPF source); 0 from every other source.
+enum SocketFact : std::uint8_t {
+  /// The record comes with the facts below.
+  kFactsKnown = 0x01,
+  /// TCP: the port's bind bucket was made by bind(), listen() or accept(),
+  /// so connect() skips the port for every destination.
+  kFactBindBucket = 0x02,
+  kFactReuseAddr = 0x04,
+  kFactReusePort = 0x08,
+  /// TCP TIME_WAIT: the peer's timestamp was kept, which tcp_tw_reuse needs.
+  kFactTimestamps = 0x10,
+};
+
 /// Pid value meaning "owner not known".
 constexpr std::int64_t kUnknownPid = -1;
 
@@ -53,6 +67,12 @@ struct SocketRecord {
   std::uint16_t local_port = 0;
   IpAddress remote_address;
   std::uint16_t remote_port = 0;
+  /// SocketFact bits.
+  std::uint8_t kernel_facts = 0;
+  /// The socket's own IP_LOCAL_PORT_RANGE bounds as set (Linux BPF source;
+  /// 0 for a bound not set).
+  std::uint16_t port_range_low = 0;
+  std::uint16_t port_range_high = 0;
   /// Linux socket inode (0 when the kernel owns the socket, e.g. TIME_WAIT).
   std::uint64_t inode = 0;
   /// Owning pid (the first one if several processes share the socket), or
@@ -68,5 +88,9 @@ struct SocketRecord {
   /// Linux inet_diag socket cookie, 0 when not known (procfs).
   std::uint64_t cookie = 0;
 };
+
+/// True when connect() skips the socket's port for every destination: an
+/// exclusive state, or (TCP, from the kernel's facts) a bind-type bucket.
+bool HoldsPortForEveryDestination(const SocketRecord& socket);
 
 }  // namespace epx

@@ -7,7 +7,7 @@ const char* HostOsName() { return "linux"; }
 const char* DefaultSocketSource() { return "netlink"; }
 
 std::vector<std::string> SupportedSocketSources() {
-  return {"netlink", "procfs"};
+  return {"netlink", "procfs", "bpf"};
 }
 
 }  // namespace epx

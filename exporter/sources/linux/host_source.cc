@@ -87,14 +87,72 @@ Snapshot LinuxHostSource::Collect() {
 }
 
 bool LinuxHostSource::CollectSockets(Snapshot* snapshot, std::string* error) {
+  if (options_.socket_source == "bpf" && ReadBpfSockets(snapshot, error))
+    return error->empty();
   std::vector<std::string> errors;
-  bool ok = options_.socket_source == "netlink"
-                ? DumpSockets(&snapshot->sockets, &errors)
-                : ReadProcNetFiles(&snapshot->sockets, &errors);
+  bool ok = options_.socket_source == "procfs"
+                ? ReadProcNetFiles(&snapshot->sockets, &errors)
+                : DumpSockets(&snapshot->sockets, &errors);
   for (const std::string& e : errors) {
     if (!error->empty()) *error += "; ";
     *error += e;
   }
+  return ok;
+}
+
+bool LinuxHostSource::ReadBpfSockets(Snapshot* snapshot, std::string* error) {
+  auto start = std::chrono::steady_clock::now();
+  CollectorStatus status;
+  status.name = "bpf_sockets";
+  bool loaded_before = bpf_loaded_;
+  std::vector<SocketRecord>* sockets = &snapshot->sockets;
+  std::size_t before = sockets->size();
+  try {
+    status.success = socket_iterators_.Read(sockets, &status.error);
+    if (status.success) {
+      std::size_t iterated = sockets->size();
+      std::string dump_error;
+      InetDiagSocket socket;
+      if (!socket.DumpTcpBothFamilies(sockets, &dump_error,
+                                      kBoundInactiveDiagState)) {
+        for (Family family : {Family::kIpv4, Family::kIpv6}) {
+          if (!socket.Dump(Protocol::kTcp, family, sockets, &dump_error,
+                           kBoundInactiveDiagState)) {
+            *error = "bound-only TCP sockets: " + dump_error;
+            sockets->resize(iterated);
+            break;
+          }
+        }
+      }
+      for (std::size_t i = iterated; i < sockets->size(); ++i)
+        (*sockets)[i].kernel_facts = kFactsKnown | kFactBindBucket;
+      bpf_loaded_ = true;
+    }
+  } catch (const std::exception& e) {
+    status.success = false;
+    status.error = e.what();
+  }
+  status.duration_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  if (!status.success) {
+    sockets->resize(before);
+    if (!bpf_failed_logged_ && !loaded_before) {
+      std::fprintf(stderr,
+                   "level=warn collector=bpf_sockets msg=\"BPF socket source "
+                   "unavailable, sockets come from netlink: %s\"\n",
+                   status.error.c_str());
+      bpf_failed_logged_ = true;
+    } else if (loaded_before &&
+               ShouldLogCollectorError(status.name, status.error)) {
+      std::fprintf(stderr,
+                   "level=error collector=bpf_sockets msg=\"%s; sockets come "
+                   "from netlink this time\"\n",
+                   status.error.c_str());
+    }
+  }
+  bool ok = status.success;
+  snapshot->collectors.push_back(std::move(status));
   return ok;
 }
 

@@ -8,10 +8,13 @@
 #include "sources/linux/bind_bucket_memory.h"
 #include "sources/linux/process_scanner.h"
 #include "sources/linux/sysctl_parser.h"
+#include "sources/linux/socket_iterators.h"
 
 namespace epx {
 
-/// Linux: sockets from inet_diag or /proc/net, range from sysctl files,
+/// Linux: sockets from BPF socket iterators, inet_diag or /proc/net (with
+/// --source=bpf, inet_diag whenever the iterators cannot run), range from
+/// sysctl files,
 /// owners from /proc/<pid>/fd, counters from /proc/net/snmp, connect
 /// failures and churn from a BPF program when enabled.
 class LinuxHostSource : public HostSource {
@@ -24,6 +27,11 @@ class LinuxHostSource : public HostSource {
 
  private:
   bool CollectSockets(Snapshot* snapshot, std::string* error);
+  /// The BPF source: the iterators, plus the bound-only TCP sockets from one
+  /// inet_diag dump of that state alone; records the bpf_sockets collector.
+  /// False (nothing appended) when the netlink dumps must run instead; true
+  /// with *error set when only the bound-only dump failed.
+  bool ReadBpfSockets(Snapshot* snapshot, std::string* error);
   /// inet_diag dumps of TCP and UDP, both families, two at a time.
   bool DumpSockets(std::vector<SocketRecord>* sockets,
                    std::vector<std::string>* errors);
@@ -42,6 +50,9 @@ class LinuxHostSource : public HostSource {
   /// Running kernel (<root>/sys/kernel/osrelease); 0.0 when unreadable.
   KernelVersion kernel_;
   BindBucketMemory buckets_;
+  SocketIterators socket_iterators_;
+  bool bpf_loaded_ = false;
+  bool bpf_failed_logged_ = false;
   std::size_t last_socket_count_ = 0;
   std::uint32_t last_unreadable_ = 0;
 };

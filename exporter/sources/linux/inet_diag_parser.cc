@@ -144,23 +144,24 @@ void ParseInetDiagBuffer(const std::uint8_t* data, std::size_t size,
 }
 
 std::vector<std::uint8_t> BuildInetDiagRequest(Protocol protocol, Family family,
-                                               std::uint32_t sequence) {
+                                               std::uint32_t sequence,
+                                               std::uint32_t states) {
   std::vector<std::uint8_t> buf =
       StartDumpRequest(kSockDiagByFamily, kInetDiagReqV2Size, sequence);
   std::uint8_t* req = buf.data() + kNlmsgHeaderSize;
   req[0] = family == Family::kIpv4 ? kAfInet : kAfInet6;
   req[1] = protocol == Protocol::kTcp ? kIpprotoTcp : kIpprotoUdp;
-  StoreHost32(req + 4, 0xffffffffu);
+  StoreHost32(req + 4, states);
   return buf;
 }
 
 std::vector<std::uint8_t> BuildTcpDiagBothFamiliesRequest(
-    std::uint32_t sequence) {
+    std::uint32_t sequence, std::uint32_t states) {
   std::vector<std::uint8_t> buf =
       StartDumpRequest(kTcpDiagGetSock, kInetDiagReqSize, sequence);
   std::uint8_t* req = buf.data() + kNlmsgHeaderSize;
   req[0] = kAfInet;
-  StoreHost32(req + kOffReqStates, 0xffffffffu);
+  StoreHost32(req + kOffReqStates, states);
   return buf;
 }
 

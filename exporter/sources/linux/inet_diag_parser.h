@@ -41,16 +41,22 @@ void ParseInetDiagBuffer(const std::uint8_t* data, std::size_t size,
                          Protocol protocol, std::vector<SocketRecord>* out,
                          InetDiagParseState* state);
 
+/// Every state, for the request builders' states mask.
+constexpr std::uint32_t kAllDiagStates = 0xffffffffu;
+/// TCPF_BOUND_INACTIVE: bound-only TCP sockets (Linux 6.8+).
+constexpr std::uint32_t kBoundInactiveDiagState = 1u << 13;
+
 /// Builds the netlink request (nlmsghdr + struct inet_diag_req_v2) for a
-/// dump of every socket of the protocol and family, all states.
-std::vector<std::uint8_t> BuildInetDiagRequest(Protocol protocol, Family family,
-                                               std::uint32_t sequence);
+/// dump of every socket of the protocol and family in the states mask.
+std::vector<std::uint8_t> BuildInetDiagRequest(
+    Protocol protocol, Family family, std::uint32_t sequence,
+    std::uint32_t states = kAllDiagStates);
 
 /// Builds the older TCPDIAG_GETSOCK request (nlmsghdr + struct
-/// inet_diag_req) for every TCP socket in all states. The kernel answers it
-/// for IPv4 and IPv6 together, walking its connection table once instead
-/// of once per family.
+/// inet_diag_req) for every TCP socket in the states mask. The kernel
+/// answers it for IPv4 and IPv6 together, walking its connection table once
+/// instead of once per family.
 std::vector<std::uint8_t> BuildTcpDiagBothFamiliesRequest(
-    std::uint32_t sequence);
+    std::uint32_t sequence, std::uint32_t states = kAllDiagStates);
 
 }  // namespace epx

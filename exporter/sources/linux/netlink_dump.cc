@@ -32,16 +32,18 @@ void InetDiagSocket::Open() {
 }
 
 bool InetDiagSocket::Dump(Protocol protocol, Family family,
-                          std::vector<SocketRecord>* out, std::string* error) {
-  return Run(BuildInetDiagRequest(protocol, family, ++sequence_), protocol, out,
-             error);
+                          std::vector<SocketRecord>* out, std::string* error,
+                          std::uint32_t states) {
+  return Run(BuildInetDiagRequest(protocol, family, ++sequence_, states),
+             protocol, out, error);
 }
 
 bool InetDiagSocket::DumpTcpBothFamilies(std::vector<SocketRecord>* out,
-                                         std::string* error) {
+                                         std::string* error,
+                                         std::uint32_t states) {
   std::size_t before = out->size();
-  if (Run(BuildTcpDiagBothFamiliesRequest(++sequence_), Protocol::kTcp, out,
-          error))
+  if (Run(BuildTcpDiagBothFamiliesRequest(++sequence_, states), Protocol::kTcp,
+          out, error))
     return true;
   out->resize(before);
   return false;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "model/socket_record.h"
+#include "sources/linux/inet_diag_parser.h"
 
 namespace epx {
 
@@ -16,15 +17,16 @@ class InetDiagSocket {
   InetDiagSocket(const InetDiagSocket&) = delete;
   InetDiagSocket& operator=(const InetDiagSocket&) = delete;
 
-  /// Dumps every socket of the protocol and family in this network
-  /// namespace and appends them to *out. Returns false with *error set
-  /// (errno text) when the kernel refuses or the socket fails.
+  /// Dumps every socket of the protocol and family (in the states mask) in
+  /// this network namespace and appends them to *out. Returns false with
+  /// *error set (errno text) when the kernel refuses or the socket fails.
   bool Dump(Protocol protocol, Family family, std::vector<SocketRecord>* out,
-            std::string* error);
+            std::string* error, std::uint32_t states = kAllDiagStates);
   /// Dumps every TCP socket, IPv4 and IPv6, with one walk of the kernel's
   /// connection table (the older TCPDIAG_GETSOCK request). On failure
   /// nothing is appended.
-  bool DumpTcpBothFamilies(std::vector<SocketRecord>* out, std::string* error);
+  bool DumpTcpBothFamilies(std::vector<SocketRecord>* out, std::string* error,
+                           std::uint32_t states = kAllDiagStates);
 
  private:
   /// (Re)opens the socket, closing any earlier one.

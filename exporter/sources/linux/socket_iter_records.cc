@@ -1,0 +1,72 @@
+#include "sources/linux/socket_iter_records.h"
+
+#include <cstring>
+
+#include "sources/linux/procfs_net_parser.h"
+
+namespace epx {
+namespace {
+
+constexpr std::uint8_t kAfInet = 2;
+constexpr std::uint8_t kAfInet6 = 10;
+
+IpAddress AddressOf(Family family, const unsigned char* bytes) {
+  IpAddress ip;
+  ip.family = family;
+  std::memcpy(ip.bytes.data(), bytes, family == Family::kIpv4 ? 4 : 16);
+  return ip;
+}
+
+bool Decode(const epx_socket_record& r, SocketRecord* s) {
+  if (r.protocol == EPX_SOCKET_TCP) {
+    s->protocol = Protocol::kTcp;
+  } else if (r.protocol == EPX_SOCKET_UDP) {
+    s->protocol = Protocol::kUdp;
+  } else {
+    return false;
+  }
+  if (r.family == kAfInet) {
+    s->family = Family::kIpv4;
+  } else if (r.family == kAfInet6) {
+    s->family = Family::kIpv6;
+  } else {
+    return false;
+  }
+  if (!LinuxStateFromNumber(r.state, s->protocol, &s->state)) return false;
+  s->local_address = AddressOf(s->family, r.local_addr);
+  s->remote_address = AddressOf(s->family, r.remote_addr);
+  s->local_port = r.local_port;
+  s->remote_port = r.remote_port;
+  s->inode = r.inode;
+  std::uint8_t facts = kFactsKnown;
+  if (r.flags & EPX_SOCKET_BIND_BUCKET) facts |= kFactBindBucket;
+  if (r.flags & EPX_SOCKET_REUSEADDR) facts |= kFactReuseAddr;
+  if (r.flags & EPX_SOCKET_REUSEPORT) facts |= kFactReusePort;
+  if (r.flags & EPX_SOCKET_TIMESTAMPS) facts |= kFactTimestamps;
+  s->kernel_facts = facts;
+  s->port_range_low = r.range_low;
+  s->port_range_high = r.range_high;
+  return true;
+}
+
+}  // namespace
+
+SocketIterDecodeResult DecodeSocketIterRecords(const std::uint8_t* data,
+                                               std::size_t size,
+                                               std::vector<SocketRecord>* out) {
+  SocketIterDecodeResult result;
+  constexpr std::size_t kSize = sizeof(epx_socket_record);
+  for (; size - result.consumed >= kSize; result.consumed += kSize) {
+    epx_socket_record r;
+    std::memcpy(&r, data + result.consumed, kSize);
+    SocketRecord s;
+    if (Decode(r, &s)) {
+      out->push_back(s);
+    } else {
+      ++result.malformed;
+    }
+  }
+  return result;
+}
+
+}  // namespace epx
