@@ -15,5 +15,13 @@ execute_process(
 if(NOT epx_civetweb_rc EQUAL 0)
   message(FATAL_ERROR "cmake/civetweb/build-civetweb.sh failed (see above)")
 endif()
+# A build directory configured before this file existed has Debian's
+# shared civetweb cached as civetweb_DIR: forget it.
+get_filename_component(epx_civetweb_prefix "${EPX_CIVETWEB_PREFIX}" REALPATH)
+get_filename_component(epx_civetweb_dir "${civetweb_DIR}" REALPATH)
+string(FIND "${epx_civetweb_dir}" "${epx_civetweb_prefix}" epx_civetweb_at)
+if(civetweb_DIR AND NOT epx_civetweb_at EQUAL 0)
+  unset(civetweb_DIR CACHE)
+endif()
 find_package(civetweb CONFIG REQUIRED PATHS "${EPX_CIVETWEB_PREFIX}"
              NO_DEFAULT_PATH)
