@@ -69,6 +69,7 @@ KINDS = {
     "ephemeral_port_connect_failures_total": "fails",
     "instance:ephemeral_port_exhaustion_ratio:max": "ratio",
     "instance_protocol:ephemeral_port_exhaustion_ratio:max": "ratio",
+    "instance_protocol:ephemeral_port_bind_exhaustion_ratio:max": "ratio",
     "instance_protocol:ephemeral_port_capacity:max": "capacity",
     "instance_protocol:ephemeral_port_hours_to_exhaustion:deriv1h": "hours",
     "ALERTS": "alerts",
