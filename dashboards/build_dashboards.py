@@ -422,8 +422,9 @@ def host():
                   [target('ephemeral_port_exhaustion_ratio{%s}' % sel, "{{protocol}}",
                           instant=True)]),
             stat("Ports unavailable to the next connect",
-                 "Ports a new outbound connection cannot use: host-wide on Windows and for "
-                 "UDP; toward the busiest local address and destination for Linux TCP.",
+                 "Ports a new outbound connection cannot use: host-wide for UDP and on Windows "
+                 "(where a port only TIME_WAIT holds counts toward its own remote endpoints "
+                 "only); toward the busiest local address and destination for Linux TCP.",
                  [target('ephemeral_port_exhaustion_in_use{%s}' % sel, "{{protocol}}")], w=6, h=7),
             stat("Usable ports",
                  "Ports the OS can hand out: the dynamic range minus reserved or excluded "

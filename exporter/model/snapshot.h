@@ -12,7 +12,9 @@ namespace epx {
 
 /// How the OS decides that no local port is left for a new connect().
 enum class ExhaustionRule : std::uint8_t {
-  /// A port in use anywhere is unavailable (Windows; UDP everywhere).
+  /// A port in use anywhere is unavailable (UDP everywhere; Windows TCP,
+  /// where a port only TIME_WAIT holds is unavailable toward its own
+  /// remote endpoints only).
   kHostWide,
   /// connect() may reuse a port for another (local address, remote address,
   /// remote port); only listeners and bound sockets hold ports for all
