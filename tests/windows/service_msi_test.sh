@@ -187,7 +187,14 @@ for i in 1 2 3 4; do
   curl -fsS -m 300 -o /dev/null "http://127.0.0.1:$PORT/metrics" || fail "scrape $i of the service"
 done
 winrun 60 "$RUN/b_stop.log" "$TOOL" stop $NAME || { cat "$RUN/b_stop.log"; fail "Stop"; }
-LOG=$(service_log)
+# The log writer thread may still be flushing when the SCM says STOPPED:
+# wait for the file and its last line, at most 20 s.
+LOG=
+for _ in $(seq 100); do
+  LOG=$(service_log)
+  [[ -n $LOG && -f $LOG ]] && grep -q 'msg="stopping"' "$LOG" && break
+  sleep 0.2
+done
 [[ -n $LOG && -f $LOG ]] || fail "no service log (exporter.log under C:\users\Public or C:\ProgramData)"
 cat "$LOG"
 grep -Eq '^ts=[0-9T:-]+Z level=info msg="listening"' "$LOG" || fail "the service log lacks a timestamped 'listening' line"
