@@ -129,6 +129,19 @@ service_processes() { # Linux pids of exporter services in this prefix only
   done
   return 0
 }
+# create_service LOG NAME COMMAND: CreateService, retried (at most 10 s)
+# while the SCM still holds a deleted service of that name (error 1072,
+# ERROR_SERVICE_MARKED_FOR_DELETE) whose process has not gone yet.
+create_service() {
+  local log=$1
+  shift
+  for _ in $(seq 20); do
+    winrun 60 "$log" "$TOOL" create "$@" && return 0
+    grep -q 'error 1072' "$log" || return 1
+    sleep 0.5
+  done
+  return 1
+}
 # Leftovers of an aborted run would make CreateService fail.
 winrun 30 /dev/null "$TOOL" stop $NAME || true
 winrun 30 /dev/null "$TOOL" delete $NAME || true
@@ -146,7 +159,7 @@ for _ in $(seq 100); do [[ -s $RUN/taken.ready ]] && break; sleep 0.1; done
 [[ -s $RUN/taken.ready ]] || fail "port holder not ready"
 big_config "$PORT"
 say "a. port $PORT taken by another process; starting the service"
-winrun 60 "$RUN/a_create.log" "$TOOL" create $NAME \
+create_service "$RUN/a_create.log" $NAME \
   "$(winpath "$EXE") service --config.file=$(winpath "$RUN/big-config.yml")" ||
   { cat "$RUN/a_create.log"; fail "CreateService"; }
 winrun 90 "$RUN/a_trace.log" "$TOOL" trace $NAME "$PORT" ||
@@ -166,7 +179,7 @@ winrun 30 "$RUN/a_delete.log" "$TOOL" delete $NAME || { cat "$RUN/a_delete.log";
 PORT=$(free_port 20000 30000)
 big_config "$PORT"
 say "b. slow start (big config), port $PORT"
-winrun 60 "$RUN/b_create.log" "$TOOL" create $NAME \
+create_service "$RUN/b_create.log" $NAME \
   "$(winpath "$EXE") service --config.file=$(winpath "$RUN/big-config.yml")" ||
   { cat "$RUN/b_create.log"; fail "CreateService"; }
 winrun 90 "$RUN/b_trace.log" "$TOOL" trace $NAME "$PORT" ||
