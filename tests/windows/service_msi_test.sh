@@ -83,6 +83,10 @@ cleanup() {
 }
 trap cleanup EXIT
 timeout 30 wineserver -k </dev/null >/dev/null 2>&1 || true
+# A fresh prefix each run: a finished or aborted run leaves its service
+# marked for delete in the registry, and CreateService then fails with 1072.
+rm -rf "$WINEPREFIX"
+mkdir -p "$WINEPREFIX"
 wineserver -p </dev/null >/dev/null 2>&1
 say "wine prefix boot ($WINEPREFIX)"
 timeout 180 "$WINE" cmd.exe /c exit 0 </dev/null >"$RUN/wineboot.log" 2>&1 ||
