@@ -1,5 +1,7 @@
 #include "analysis/auto_reuse_pool.h"
 
+#include "analysis/connect_groups.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <set>
@@ -14,9 +16,8 @@ double Ratio(std::uint32_t used, std::uint32_t capacity) {
 }
 
 AutoReusePoolUsage AnalyzePool(const Snapshot& snapshot, const PortRange& r) {
-  using Member = std::tuple<IpAddress, IpAddress, std::uint16_t, std::uint16_t>;
   std::set<std::uint16_t> held, exclusive;
-  std::vector<Member> members;
+  std::vector<ConnectGroupMember> members;
   for (const SocketRecord& s : snapshot.sockets) {
     if (s.protocol != Protocol::kTcp || s.family != r.family ||
         !r.CountsPort(s.local_port)) {
@@ -30,22 +31,7 @@ AutoReusePoolUsage AnalyzePool(const Snapshot& snapshot, const PortRange& r) {
                            s.local_port);
     }
   }
-  std::sort(members.begin(), members.end());
-  members.erase(std::unique(members.begin(), members.end()), members.end());
-  std::uint32_t worst_group = 0;
-  for (std::size_t i = 0; i < members.size();) {
-    std::size_t j = i;
-    std::uint32_t own = 0;
-    while (j < members.size() &&
-           std::get<0>(members[j]) == std::get<0>(members[i]) &&
-           std::get<1>(members[j]) == std::get<1>(members[i]) &&
-           std::get<2>(members[j]) == std::get<2>(members[i])) {
-      own += exclusive.count(std::get<3>(members[j])) == 0;
-      ++j;
-    }
-    worst_group = std::max(worst_group, own);
-    i = j;
-  }
+  std::uint32_t worst_group = WorstConnectGroup(&members, exclusive);
   AutoReusePoolUsage u;
   u.family = r.family;
   u.range_start = r.start;

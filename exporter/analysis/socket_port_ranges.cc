@@ -1,5 +1,7 @@
 #include "analysis/socket_port_ranges.h"
 
+#include "analysis/connect_groups.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <set>
@@ -27,9 +29,8 @@ RangeUsage AnalyzeRange(const Snapshot& snapshot, const PortRange& netns,
   RangeUsage u;
   for (std::uint32_t port = low; port <= high; ++port)
     u.capacity += counts(static_cast<std::uint16_t>(port));
-  using Member = std::tuple<IpAddress, IpAddress, std::uint16_t, std::uint16_t>;
   std::set<std::uint16_t> exclusive;
-  std::vector<Member> members;
+  std::vector<ConnectGroupMember> members;
   for (const SocketRecord& s : snapshot.sockets) {
     if (s.protocol != Protocol::kTcp || !counts(s.local_port)) continue;
     if (HoldsPortForEveryDestination(s)) {
@@ -40,22 +41,7 @@ RangeUsage AnalyzeRange(const Snapshot& snapshot, const PortRange& netns,
                            s.local_port);
     }
   }
-  std::sort(members.begin(), members.end());
-  members.erase(std::unique(members.begin(), members.end()), members.end());
-  std::uint32_t worst_group = 0;
-  for (std::size_t i = 0; i < members.size();) {
-    std::size_t j = i;
-    std::uint32_t own = 0;
-    for (; j < members.size() &&
-           std::get<0>(members[j]) == std::get<0>(members[i]) &&
-           std::get<1>(members[j]) == std::get<1>(members[i]) &&
-           std::get<2>(members[j]) == std::get<2>(members[i]);
-         ++j) {
-      own += exclusive.count(std::get<3>(members[j])) == 0;
-    }
-    worst_group = std::max(worst_group, own);
-    i = j;
-  }
+  std::uint32_t worst_group = WorstConnectGroup(&members, exclusive);
   u.exclusive_in_use = static_cast<std::uint32_t>(exclusive.size());
   u.worst_in_use = u.exclusive_in_use + worst_group;
   u.ratio =
