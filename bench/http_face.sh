@@ -74,7 +74,7 @@ grep -qs '^ready' "$WORK/load.log" || die "load not ready"
 log "N=$N connections up"
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-ticks() { local l r; read -r l <"/proc/$EXP_PID/stat"; r=${l##*) }; set -- $r; echo $((${12} + ${13})); }
+ticks() { local l r; read -r l <"/proc/$EXP_PID/stat"; r=${l##*) }; local -a f; read -ra f <<<"$r"; echo $((f[11] + f[12])); }
 HZ=$(getconf CLK_TCK)
 declare -A BYTES CPU WALL
 for enc in identity gzip; do

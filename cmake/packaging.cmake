@@ -15,7 +15,8 @@
 #   /etc/default/ephemeral-port-exporter       conffile, ARGS for the unit
 #   /lib/systemd/system/ephemeral-port-exporter.service
 #   /usr/share/ephemeral-port-exporter/        Prometheus rules, dashboards
-#   /usr/share/doc/ephemeral-port-exporter/    README
+#   /usr/share/doc/ephemeral-port-exporter/    README, CHANGELOG, copyright
+#                                              (Apache-2.0, DEP-5 format)
 # The maintainer scripts in deploy/linux create the system user
 # `ephemeral-port-exporter` and enable the service.
 
@@ -46,7 +47,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/deploy/prometheus/ephemeral-port-rules.yml
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/dashboards/
         DESTINATION share/${EPX_DEB_NAME}/dashboards
         FILES_MATCHING PATTERN "*.json")
-install(FILES ${PROJECT_SOURCE_DIR}/README.md
+install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/CHANGELOG.md
+              ${EPX_LINUX_DIR}/copyright
         DESTINATION share/doc/${EPX_DEB_NAME})
 
 # The conffiles list, for dpkg to keep local edits across upgrades.

@@ -17,6 +17,7 @@
 #include "platform/platform.h"
 #include "prometheus/text_serializer.h"
 #include "report/console_report.h"
+#include "build_stamp.h"
 #include "version.h"
 
 namespace {
@@ -99,8 +100,8 @@ int Run(const std::vector<std::string>& args) {
     return 0;
   }
   if (command_line.version) {
-    std::printf("ephemeral_port_exporter %s (%s)\n", EPX_VERSION,
-                epx::HostOsName());
+    std::printf("ephemeral_port_exporter %s (%s, revision %s, built %s)\n",
+                EPX_VERSION, epx::HostOsName(), EPX_REVISION, EPX_BUILD_DATE);
     return 0;
   }
   if (!epx::CreateConfigFromDefault(command_line.config_file,
@@ -127,8 +128,8 @@ int Run(const std::vector<std::string>& args) {
     return 0;
   }
   if (!epx::CheckHostSource(config.source, &error)) return Fail(error);
-  epx::BuildInfo build{EPX_VERSION, epx::HostOsName(),
-                       config.source.socket_source};
+  epx::BuildInfo build{EPX_VERSION, EPX_REVISION, EPX_BUILD_DATE,
+                       epx::HostOsName(), config.source.socket_source};
   if (command_line.command == "report")
     return RunReport(config, command_line.watch_seconds);
   return RunServe(config, build, web_config_file);

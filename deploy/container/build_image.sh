@@ -117,5 +117,15 @@ printf 'passwd: files\ngroup: files\nhosts: files dns\n' >"$root/etc/nsswitch.co
 
 echo "build_image: staged $(du -sh "$root" | cut -f1) in $root ($(wc -l <"$stage/libs.txt") shared objects)"
 cp "$repo/deploy/container/Containerfile" "$stage/Containerfile"
-"$engine" build --quiet -f "$stage/Containerfile" -t "$tag" "$stage" >/dev/null
+mkdir -p "$root/usr/share/doc/ephemeral_port_exporter"
+install -m 0644 "$repo/LICENSE" "$root/usr/share/doc/ephemeral_port_exporter/LICENSE"
+# Version, revision and build date from the binary, which has them from
+# CMakeLists.txt and git (see cmake/build_stamp.cmake).
+read -r revision created < <("$binary" --version |
+  sed -nE 's/.*revision ([^,]+), built ([^)]+)\)$/\1 \2/p')
+"$engine" build --quiet -f "$stage/Containerfile" -t "$tag" \
+  --label "org.opencontainers.image.version=$version" \
+  --label "org.opencontainers.image.revision=${revision:-unknown}" \
+  --label "org.opencontainers.image.created=${created:-unknown}" \
+  "$stage" >/dev/null
 echo "build_image: built $tag with $engine"

@@ -27,8 +27,9 @@ STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
 cp "$EXE" "$STAGE/ephemeral_port_exporter.exe"
 cp "$HERE/config.default.yml" "$HERE/ephemeral_port_exporter.wxs" "$STAGE/"
+cp "$REPO/LICENSE" "$STAGE/LICENSE.txt"
 (cd "$STAGE" && wixl --arch x64 -D Version="$VERSION" \
-  -D ExePath=ephemeral_port_exporter.exe -D ConfigPath=config.default.yml \
+  -D ExePath=ephemeral_port_exporter.exe -D ConfigPath=config.default.yml -D LicensePath=LICENSE.txt \
   -o "$STAGE/out.msi" ephemeral_port_exporter.wxs)
 mv "$STAGE/out.msi" "$MSI"
 echo "$VERSION" >"$OUT/version.txt"

@@ -459,9 +459,11 @@ void AddExporterInfo(const PortUsageReport& r, const BuildInfo& build,
     FamilyBuilder::Set(duration, {L("collector", c.name)}, c.duration_seconds);
   }
   FamilyBuilder::Set(b.Gauge("build_info",
-                             "Constant 1, labelled with version, OS and "
-                             "socket source."),
-                     {L("version", build.version), L("os", build.os),
+                             "Constant 1, labelled with version, git "
+                             "revision, build date, OS and socket source."),
+                     {L("version", build.version),
+                      L("revision", build.revision),
+                      L("build_date", build.build_date), L("os", build.os),
                       L("source", build.source)},
                      1);
 }

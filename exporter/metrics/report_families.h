@@ -11,6 +11,8 @@ namespace epx {
 /// Constant facts about this exporter shown in ephemeral_port_build_info.
 struct BuildInfo {
   std::string version;
+  std::string revision;
+  std::string build_date;
   std::string os;
   std::string source;
 };

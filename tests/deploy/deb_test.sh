@@ -72,7 +72,7 @@ conffiles=$(dpkg-deb --info "$deb" conffiles)
 for f in /etc/ephemeral_port_exporter/config.yml /etc/default/$pkg; do
   grep -qx "$f" <<<"$conffiles" || fail "$f not a conffile"
 done
-ok "conffiles: $(echo $conffiles)"
+ok "conffiles: ${conffiles//$'\n'/ }"
 for s in postinst prerm postrm; do
   dpkg-deb --info "$deb" "$s" | sh -n || fail "$s: shell syntax"
 done
@@ -85,9 +85,10 @@ dpkg -i "$deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg -i";
 dpkg -s "$pkg" | grep -q "Status: install ok installed" || fail "not installed"
 for f in /usr/bin/ephemeral_port_exporter /etc/ephemeral_port_exporter/config.yml \
          /etc/default/$pkg $unit /usr/share/$pkg/prometheus/ephemeral-port-rules.yml \
-         /usr/share/doc/$pkg/README.md; do
+         /usr/share/doc/$pkg/README.md /usr/share/doc/$pkg/copyright; do
   [ -e "$f" ] || fail "missing $f"
 done
+grep -qx 'License: Apache-2.0' /usr/share/doc/$pkg/copyright || fail "copyright names no Apache-2.0 license"
 [ "$(stat -c %U "$unit")" = root ] || fail "unit not owned by root"
 ok "files installed"
 /usr/bin/ephemeral_port_exporter --version | grep -q ephemeral_port_exporter || fail "--version"
@@ -127,8 +128,8 @@ else
 fi
 # The unit's ExecStart, with empty ARGS, as the service user: config readable
 # and valid.
-exec_start=$(sed -n 's/^ExecStart=//p' "$unit" | sed 's/\$ARGS//')
-setpriv --reuid="$svc_user" --regid="$svc_user" --init-groups $exec_start --config.check \
+read -ra exec_start <<<"$(sed -n 's/^ExecStart=//p' "$unit" | sed 's/\$ARGS//')"
+setpriv --reuid="$svc_user" --regid="$svc_user" --init-groups "${exec_start[@]}" --config.check \
   >"$work/check.log" 2>&1 || { cat "$work/check.log"; fail "ExecStart --config.check as $svc_user"; }
 ok "ExecStart command line passes --config.check as $svc_user"
 
@@ -187,7 +188,7 @@ grep -q 'per-process data is incomplete' "$work/nocaps.log" \
 ok "holder not attributed; processes_unreadable $unreadable; unattributed unknown tcp ports $unknown; logged"
 
 step "connect_events (BPF) opt-in with the unit's documented capabilities"
-bpf_caps=$(sed -n 's/^#BPF AmbientCapabilities=//p' "$unit" | tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')
+bpf_caps=$(sed -n 's/^#BPF AmbientCapabilities=//p' "$unit" | tr '[:upper:]' '[:lower:]' | sed 's/cap_/+/g; s/ /,/g')
 [ -n "$bpf_caps" ] || fail "the unit documents no opt-in capability line for connect_events"
 extra_args=--collector.connect_events=true
 run_scrape bpfcaps --inh-caps="$bpf_caps" --ambient-caps="$bpf_caps" --bounding-set=-all,"$bpf_caps"

@@ -143,7 +143,6 @@ def main():
     shipped = yaml.safe_load((repo / "deploy/prometheus/ephemeral-port-rules.yml").read_text())
     records = {r["record"] for g in shipped["groups"] for r in g["rules"] if "record" in r}
     fleet_rules = yaml.safe_load((fleet / "fleet-rules.yml").read_text())
-    own = {r.get("record") for g in fleet_rules["groups"] for r in g["rules"]}
     for g in fleet_rules["groups"]:
         for r in g["rules"]:
             used = set(re.findall(r"\b(instance(?:_protocol)?:[A-Za-z0-9_:]+)", r["expr"]))

@@ -66,6 +66,12 @@ grep -q '19152' <<<"$(podman image inspect --format '{{json .Config.ExposedPorts
 size=$(podman image inspect --format '{{.Size}}' "$tag")
 [ "$size" -lt $((40 * 1024 * 1024)) ] || fail "image is $size bytes (> 40 MiB)"
 ok "size $((size / 1024 / 1024)) MiB, exposes 19152"
+labels=$(podman image inspect --format '{{json .Config.Labels}}' "$tag")
+grep -q '"org.opencontainers.image.licenses":"Apache-2.0"' <<<"$labels" || fail "license label: $labels"
+want_version=$(sed -nE 's/^project\(ephemeral_port_exporter VERSION ([0-9.]+).*/\1/p' "$repo/CMakeLists.txt")
+grep -q '"org.opencontainers.image.version":"'"$want_version"'"' <<<"$labels" || fail "version label: $labels"
+grep -Eq '"org.opencontainers.image.revision":"[0-9a-f]{12}' <<<"$labels" || fail "revision label: $labels"
+ok "labels: Apache-2.0, version $want_version (CMakeLists.txt), revision and created from the binary"
 
 step "unpack the filesystem (podman create + export, never started)"
 container=$(podman create "$tag")

@@ -21,7 +21,7 @@ ok "$(promtool --version 2>&1 | head -1)"
 step "promtool check config (includes the rule files and file_sd target files)"
 for cfg in deploy/fleet/prometheus-*.yml; do
   promtool check config "$cfg" >"$work/out" 2>&1 && rc=0 || rc=$?
-  if [ $rc -ne 0 ] && grep -q '^ *kubernetes_sd_configs:' "$cfg" \
+  if [ "$rc" -ne 0 ] && grep -q '^ *kubernetes_sd_configs:' "$cfg" \
      && grep -q 'kubernetes_sd_configs not found' "$work/out"; then
     python3 tests/deploy/fleet_check.py "$repo" --strip-k8s "$work/k8s-stripped.yml" >/dev/null \
       || true  # its findings are reported below
@@ -29,7 +29,7 @@ for cfg in deploy/fleet/prometheus-*.yml; do
     ok "$cfg: valid apart from kubernetes_sd_configs (not built into this promtool; checked structurally below)"
     continue
   fi
-  [ $rc -eq 0 ] || { cat "$work/out"; fail "promtool check config $cfg"; }
+  [ "$rc" -eq 0 ] || { cat "$work/out"; fail "promtool check config $cfg"; }
   ok "$cfg ($(grep -c SUCCESS "$work/out") parts SUCCESS)"
 done
 if [ -f deploy/demo/prometheus.yml ]; then

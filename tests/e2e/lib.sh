@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the end-to-end shell tests. Source it; it sets
 # TMP_DIR, kills started processes by PID on exit, and provides waits that
 # are bounded in time.

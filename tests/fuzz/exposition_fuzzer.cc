@@ -135,7 +135,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     unattributed.reason = piece(k + 4);
     report.unattributed.push_back(unattributed);
   }
-  epx::BuildInfo build{piece(5), piece(6), piece(7)};
+  epx::BuildInfo build{piece(5), piece(3), piece(4), piece(6), piece(7)};
 
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(

@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
 """Writes the seed corpora under tests/fuzz/corpus/<target>/ (run from the
 repository root or anywhere; it finds tests/fixtures next to itself)."""
-import os
 import pathlib
 
 HERE = pathlib.Path(__file__).resolve().parent

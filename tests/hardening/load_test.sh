@@ -85,7 +85,8 @@ while time.monotonic() < deadline:
 print(f"churn: opened {opened} connections", flush=True)
 PY
 
-start_exporter "$TMP_DIR/exporter.log" ${LOAD_ARGS:-}
+read -ra load_args <<<"${LOAD_ARGS:-}"
+start_exporter "$TMP_DIR/exporter.log" "${load_args[@]}"
 PID=$EXPORTER_PID
 URL=http://127.0.0.1:$EXPORTER_PORT/metrics
 CHURN_TIME=$((2 * SECONDS_PER_ROUND + 20))

@@ -11,9 +11,9 @@ set -euo pipefail
 SRC=$(cd "${1:-$(dirname "${BASH_SOURCE[0]}")/../..}" && pwd)
 FLEET=$SRC/deploy/fleet/windows/Install-EphemeralPortExporter.Startup.ps1
 fail() { echo "FAIL: $*"; exit 1; }
-if ! command -v wixl >/dev/null; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wixl \
-    >/dev/null 2>&1 || { echo "SKIPPED: wixl not installable"; exit 77; }
+if ! command -v wixl >/dev/null || ! command -v msiinfo >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wixl msitools \
+    >/dev/null 2>&1 || { echo "SKIPPED: wixl/msitools not installable"; exit 77; }
 fi
 SHARE=$(mktemp -d)
 trap 'rm -rf "$SHARE"' EXIT
@@ -30,6 +30,10 @@ template=$(sed -E 's/^.*"([^"]+)".*$/\1/' <<<"${lines[0]}")
 name=${template//\$wanted/$wanted}
 [[ $name != *'$'* ]] || fail "unexpanded variable in '$template'"
 [[ -f $SHARE/$name ]] ||
-  fail "the fleet script looks for $name; build_msi.sh wrote $(basename "$MSI") ($(ls "$SHARE" | tr '\n' ' '))"
+  fail "the fleet script looks for $name; build_msi.sh wrote $(basename "$MSI") ($(cd "$SHARE" && echo *))"
 echo "ok: the fleet script's \"$template\" with version.txt ($wanted) names $(basename "$MSI")"
+msiinfo export "$MSI" File | grep -q 'LICENSE.txt' || fail "the MSI installs no LICENSE.txt"
+msiinfo export "$MSI" Property | grep -qP "^ProductVersion\t$wanted\r?$" ||
+  fail "the MSI's ProductVersion is not $wanted"
+echo "ok: the MSI installs LICENSE.txt (Apache-2.0) and has ProductVersion $wanted (CMakeLists.txt)"
 echo "1 passed, 0 failed"

@@ -20,7 +20,8 @@ std::string Serialize(const Snapshot& snapshot) {
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(
       out, BuildMetricFamilies(AnalyzePortUsage(snapshot, {}),
-                               BuildInfo{"1.2.3", "linux", "netlink"}));
+                               BuildInfo{"1.2.3", "0123456789ab", "2026-01-02T03:04:05Z", "linux",
+                                         "netlink"}));
   return out.str();
 }
 
@@ -41,7 +42,10 @@ TEST(ReportFamiliesTest, ExposesTheHeadlineAndPoolsPerProtocol) {
                  {{"protocol", "tcp"}, {"family", "ipv4"}}),
             10);
   EXPECT_EQ(Find(samples, "ephemeral_port_build_info",
-                 {{"version", "1.2.3"}, {"os", "linux"}}),
+                 {{"version", "1.2.3"},
+                  {"revision", "0123456789ab"},
+                  {"build_date", "2026-01-02T03:04:05Z"},
+                  {"os", "linux"}}),
             1);
 }
 
