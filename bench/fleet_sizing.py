@@ -53,6 +53,16 @@ PROM_ADDR = free_addr()
 REPO = pathlib.Path(__file__).resolve().parent.parent
 INTERVAL = 30
 CHUNK_HOURS = 6
+# promtool create-blocks-from reads its whole input file into memory: 6 h of
+# 10,000 hosts is a 19.5 GB file, so larger fleets are written 2 h at a time
+# (promtool's smallest block).
+CHUNK_BYTES_MAX = 4 << 30
+BYTES_PER_SAMPLE_LINE = 160
+
+
+def chunk_hours(series):
+    per_hour = series * 3600 // INTERVAL * BYTES_PER_SAMPLE_LINE
+    return 6 if per_hour * 6 <= CHUNK_BYTES_MAX else 2
 # Grafana's view: the fleet dashboard's default 6 h, and a 24 h one; the
 # steps are what Grafana picks for a full-width panel (about 700 points).
 VIEWS = ((6, 30), (24, 120))
@@ -252,7 +262,7 @@ def measure(engine, base, pid, end, hours, dash, fleet):
     return result
 
 
-def run_vm(gen, tmpl, n, start, end, work, dash, fleet, hours):
+def run_vm(gen, tmpl, n, start, end, work, dash, fleet, hours, series):
     data = work / ("vm-%d" % n)
     proc = subprocess.Popen(["victoria-metrics", "-httpListenAddr=" + VM_ADDR,
                              "-storageDataPath=" + str(data), "-retentionPeriod=1y",
@@ -286,17 +296,18 @@ def run_vm(gen, tmpl, n, start, end, work, dash, fleet, hours):
         shutil.rmtree(data, ignore_errors=True)
 
 
-def run_prometheus(gen, tmpl, n, start, end, work, dash, fleet, hours):
+def run_prometheus(gen, tmpl, n, start, end, work, dash, fleet, hours, series):
     data = work / ("prom-%d" % n)
     data.mkdir()
+    step_h = chunk_hours(series)
     t0 = time.time()
-    for chunk in range(start, end, CHUNK_HOURS * 3600):
+    for chunk in range(start, end, step_h * 3600):
         om = work / "chunk.om"
         with open(om, "w") as f:
             subprocess.run([gen, "openmetrics", tmpl, str(n), str(start), str(chunk),
-                            str(min(end, chunk + CHUNK_HOURS * 3600)), str(INTERVAL)], stdout=f, check=True)
+                            str(min(end, chunk + step_h * 3600)), str(INTERVAL)], stdout=f, check=True)
         subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics",
-                        "--max-block-duration=%dh" % CHUNK_HOURS, str(om), str(data)],
+                        "--max-block-duration=%dh" % step_h, str(om), str(data)],
                        check=True, stdout=subprocess.DEVNULL)
         om.unlink()
     load_s = time.time() - t0
@@ -406,7 +417,8 @@ def main():
             log("  %d series, %d samples, %.0f samples/s live" % (count, point["samples"], point["samples_per_s"]))
             runs = {"victoriametrics": run_vm, "prometheus": run_prometheus}
             for engine in args.engines.split(","):
-                point[engine] = runs[engine](gen, str(tmpl), n, start, end, work, dash, fleet, args.hours)
+                point[engine] = runs[engine](gen, str(tmpl), n, start, end, work, dash, fleet, args.hours,
+                                             count)
             report["points"].append(point)
             (out / "fleet_sizing.json").write_text(json.dumps(report, indent=1))
             (out / "fleet_sizing.md").write_text(markdown(report))
