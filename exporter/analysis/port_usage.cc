@@ -645,7 +645,9 @@ class Analyzer {
       ChooseWorstRange(p, worst, exclusive,
                        &report_.exhaustion[exhaustion_[p]]);
     std::size_t keep = std::min(options_.top_destinations, rows.size());
-    std::partial_sort(rows.begin(), rows.begin() + keep, rows.end(),
+    std::partial_sort(rows.begin(),
+                      rows.begin() + static_cast<std::ptrdiff_t>(keep),
+                      rows.end(),
                       [&](const Row& a, const Row& b) {
                         if (a.in_use != b.in_use) return a.in_use > b.in_use;
                         return keys.key(a.dest) < keys.key(b.dest);
@@ -740,7 +742,9 @@ class Analyzer {
       rows.push_back(Row{i, Dedupe(&addresses_[p][i].second.ports)});
     }
     std::size_t keep = std::min(options_.top_local_addresses, rows.size());
-    std::partial_sort(rows.begin(), rows.begin() + keep, rows.end(),
+    std::partial_sort(rows.begin(),
+                      rows.begin() + static_cast<std::ptrdiff_t>(keep),
+                      rows.end(),
                       [&](const Row& a, const Row& b) {
                         if (a.in_use != b.in_use) return a.in_use > b.in_use;
                         return addresses_[p][a.index].first <
@@ -804,7 +808,9 @@ class Analyzer {
       rows.push_back(Row{in_use, acc.sockets, pid, &acc});
     }
     std::size_t keep = std::min(options_.top_processes, rows.size());
-    std::partial_sort(rows.begin(), rows.begin() + keep, rows.end(),
+    std::partial_sort(rows.begin(),
+                      rows.begin() + static_cast<std::ptrdiff_t>(keep),
+                      rows.end(),
                       [](const Row& a, const Row& b) {
                         return std::tie(b.in_use, b.sockets, a.pid) <
                                std::tie(a.in_use, a.sockets, b.pid);

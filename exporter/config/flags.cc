@@ -89,7 +89,7 @@ bool ParseCommandLine(const std::vector<std::string>& args, CommandLine* out,
                       std::string* error) {
   CommandLine cl;
   std::size_t i = 0;
-  if (!args.empty() && args[0].rfind("-", 0) != 0) {
+  if (!args.empty() && args[0].rfind('-', 0) != 0) {
     if (args[0] != "serve" && args[0] != "report") {
       *error = "unknown command '" + args[0] + "' (commands: serve, report)";
       return false;

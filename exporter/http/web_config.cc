@@ -255,7 +255,7 @@ bool ParseWebConfigYaml(const std::string& yaml_text,
   };
 
   auto header_handler = [&](const std::string& header,
-                            std::function<bool(const std::string&)> allowed,
+                            const std::function<bool(const std::string&)>& allowed,
                             const char* allowed_text) {
     return [&, header, allowed, allowed_text](N v, K k) {
       std::string value;

@@ -103,7 +103,7 @@ struct TlsConfigurator::Material {
 namespace {
 
 std::string OpenSslReason() {
-  unsigned long code = ERR_get_error();
+  auto code = ERR_get_error();
   std::string reason = "unknown OpenSSL error";
   if (code != 0) {
     char text[256];

@@ -111,7 +111,8 @@ std::chrono::milliseconds ScrapeBudget(double timeout_seconds,
   if (!(timeout_seconds > 0)) return max_wait;
   double margin = std::max(0.25, timeout_seconds * 0.1);
   double budget = std::max(0.1, timeout_seconds - margin);
-  auto ms = std::chrono::milliseconds(static_cast<long long>(budget * 1000));
+  auto ms = std::chrono::milliseconds(
+      static_cast<std::chrono::milliseconds::rep>(budget * 1000));
   return std::min(ms, max_wait);
 }
 

@@ -111,8 +111,7 @@ void AddPools(const PortUsageReport& r, FamilyBuilder& b) {
   const char* helps[] = {
       "First port of the dynamic (ephemeral) port range.",
       "Number of ports in the dynamic port range.",
-      "Ports inside the range the OS will not hand out (reserved or "
-      "excluded).",
+      "Ports inside the range the OS will not hand out (reserved, excluded).",
       "Ports the OS can hand out: range size minus reserved ports.",
       "Distinct local ports in the range held by any socket of the protocol.",
       "in_use / capacity for the protocol and family."};

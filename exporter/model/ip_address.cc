@@ -109,7 +109,7 @@ bool IpAddress::Parse(const std::string& text, IpAddress* out) {
   std::vector<std::uint16_t> groups = head;
   groups.resize(8 - tail.size(), 0);
   groups.insert(groups.end(), tail.begin(), tail.end());
-  for (int i = 0; i < 8; ++i) {
+  for (std::size_t i = 0; i < 8; ++i) {
     ip.bytes[2 * i] = static_cast<std::uint8_t>(groups[i] >> 8);
     ip.bytes[2 * i + 1] = static_cast<std::uint8_t>(groups[i] & 0xff);
   }
@@ -151,7 +151,7 @@ std::string IpAddress::ToString() const {
     return buf;
   }
   std::uint16_t g[8];
-  for (int i = 0; i < 8; ++i)
+  for (std::size_t i = 0; i < 8; ++i)
     g[i] = static_cast<std::uint16_t>(bytes[2 * i] << 8 | bytes[2 * i + 1]);
   int best_start = -1;
   int best_len = 1;

@@ -38,7 +38,8 @@ bool SleepUnlessStopped(double seconds) {
   sigset_t set = StopSet();
   timespec timeout;
   timeout.tv_sec = static_cast<time_t>(seconds);
-  timeout.tv_nsec = static_cast<long>((seconds - std::floor(seconds)) * 1e9);
+  timeout.tv_nsec = static_cast<decltype(timeout.tv_nsec)>(
+      (seconds - std::floor(seconds)) * 1e9);
   for (;;) {
     int sig = sigtimedwait(&set, nullptr, &timeout);
     if (sig > 0) return true;

@@ -12,7 +12,8 @@ need run-clang-tidy-14
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 rc=0
-run-clang-tidy-14 -p "$build" -j 2 -quiet "^$src/exporter/" >"$log" 2>&1 || rc=$?
+run-clang-tidy-14 -p "$build" -j 2 -quiet "^$src/exporter/" 2>&1 |
+  sed 's/\x1b\[[0-9;]*m//g' >"$log" || rc=$?
 count=$(python3 -c 'import json, sys; print(sum(1 for e in json.load(open(sys.argv[1])) if sys.argv[2] in e["file"]))' \
   "$build/compile_commands.json" "$src/exporter/")
 findings=$(grep -E '^/.*: (warning|error): ' "$log" | sort -u || true)

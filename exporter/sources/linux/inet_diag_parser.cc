@@ -7,7 +7,8 @@
 namespace epx {
 namespace {
 
-using namespace netlink_abi;
+// The kernel uapi mirror, used unqualified as in the kernel headers.
+using namespace netlink_abi;  // NOLINT(google-build-using-namespace)
 
 std::uint32_t LoadHost32(const std::uint8_t* p) {
   std::uint32_t v;

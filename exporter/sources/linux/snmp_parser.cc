@@ -30,7 +30,7 @@ bool ParseProcNetSnmp(const std::string& text, TcpCounters* out,
     int found = 0;
     for (std::size_t i = 0; i < header.size(); ++i) {
       char* end = nullptr;
-      unsigned long long v = std::strtoull(words[i].c_str(), &end, 10);
+      std::uint64_t v = std::strtoull(words[i].c_str(), &end, 10);
       bool numeric = end != nullptr && *end == '\0' && words[i][0] != '-';
       std::uint64_t* slot = nullptr;
       if (header[i] == "ActiveOpens") slot = &c.active_opens;
@@ -74,7 +74,7 @@ std::uint64_t SocketCountHint(const std::string& sockstat,
       while (words >> key >> value) {
         if (key != "inuse" && key != "tw") continue;
         char* end = nullptr;
-        unsigned long long v = std::strtoull(value.c_str(), &end, 10);
+        std::uint64_t v = std::strtoull(value.c_str(), &end, 10);
         if (end != nullptr && *end == '\0') total += v;
       }
     }

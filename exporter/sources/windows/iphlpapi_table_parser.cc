@@ -45,7 +45,6 @@ std::size_t IphlpapiRowSize(IphlpapiTableKind kind) {
     case IphlpapiTableKind::kUdp4OwnerPid:
       return 12;
     case IphlpapiTableKind::kUdp6OwnerPid:
-      return 28;
     case IphlpapiTableKind::kTcp4Bound:
       return 28;
     case IphlpapiTableKind::kTcp6Bound:
