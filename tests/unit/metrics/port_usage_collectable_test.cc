@@ -46,7 +46,8 @@ TEST(PortUsageCollectableTest,
      AThrowingSourceBecomesAFailedCollectorNotACrash) {
   auto source = std::make_unique<ScriptedSource>();
   source->throw_error = true;
-  PortUsageCollectable collectable(std::move(source), {}, {"v", "linux", "x"});
+  PortUsageCollectable collectable(std::move(source), {},
+                                   {"v", "r", "d", "linux", "x"});
   auto families = collectable.Collect();
   EXPECT_TRUE(HasSuccess(families, "exporter", 0));
 }
@@ -55,7 +56,8 @@ TEST(PortUsageCollectableTest, ConcurrentScrapesShareOneCollection) {
   auto owned = std::make_unique<ScriptedSource>();
   ScriptedSource* source = owned.get();
   source->hold = true;
-  PortUsageCollectable collectable(std::move(owned), {}, {"v", "linux", "x"});
+  PortUsageCollectable collectable(std::move(owned), {},
+                                   {"v", "r", "d", "linux", "x"});
   std::vector<std::thread> scrapers;
   std::atomic<int> finished{0};
   scrapers.emplace_back([&] {
@@ -85,7 +87,8 @@ TEST(PortUsageCollectableTest, ConcurrentScrapesShareOneCollection) {
 TEST(PortUsageCollectableTest, AWaitingScrapeGivesUpAfterMaxWaitWithStaleData) {
   auto owned = std::make_unique<ScriptedSource>();
   ScriptedSource* source = owned.get();
-  PortUsageCollectable collectable(std::move(owned), {}, {"v", "linux", "x"},
+  PortUsageCollectable collectable(std::move(owned), {},
+                                   {"v", "r", "d", "linux", "x"},
                                    std::chrono::milliseconds(50));
   auto first = collectable.Collect();
   EXPECT_TRUE(HasSuccess(first, "exporter", 0) == false);
@@ -110,7 +113,8 @@ class StuckStepSource : public HostSource {
     RunCollector("sockets", &snapshot, [](std::string*) { return true; });
     RunCollector("tcp_stats", &snapshot, [&](std::string*) {
       ++entered;
-      while (hold.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      while (hold.load())
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
       return true;
     });
     return snapshot;
@@ -122,13 +126,14 @@ class StuckStepSource : public HostSource {
 TEST(PortUsageCollectableTest, AStuckCollectorIsMarkedFailedAtTheDeadline) {
   auto owned = std::make_unique<StuckStepSource>();
   StuckStepSource* source = owned.get();
-  PortUsageCollectable collectable(std::move(owned), {}, {"v", "linux", "x"},
+  PortUsageCollectable collectable(std::move(owned), {},
+                                   {"v", "r", "d", "linux", "x"},
                                    std::chrono::seconds(30));
   auto start = std::chrono::steady_clock::now();
   auto first = collectable.CollectWithin(0.5);  // budget 0.25 s
-  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                              start)
-                    .count();
+  double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   EXPECT_GE(took, 0.2);
   EXPECT_LT(took, 2.0);
   EXPECT_TRUE(HasSuccess(first, "sockets", 1));
