@@ -204,7 +204,7 @@ inner() {
 
   local clk
   clk=$(getconf CLK_TCK)
-  local ticks0 ticks1 t0 code line
+  local ticks0 ticks1 t0 line
   local -a ex=() tan=() tanp=() node=() dump=()
 
   if [ "$mode" = idle ]; then
@@ -319,7 +319,7 @@ inner() {
   return 0
 }
 
-json_escape_line() { printf '%s' "$1" | tr -d '\n' | tr '"\\' "''"; }
+json_escape_line() { printf '%s' "$1" | tr -d '\n' | tr "\"\\\\" "''"; }
 
 if [ "${1:-}" = --inner ]; then
   inner "$2" "$3"
@@ -493,6 +493,7 @@ get() { awk -F= -v k="$2" '$1 == k { sub(/^[^=]*=/, ""); print; exit }' "$1"; }
 # Every value of a key, joined with "; ".
 get_all() { awk -F= -v k="$2" '$1 == k { sub(/^[^=]*=/, ""); printf "%s%s", (n++ ? "; " : ""), $0 }' "$1"; }
 ratio() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) exit; printf "%.3f", a / b }'; }
+# shellcheck disable=SC2059  # the format is the caller's
 fmt() { if [ -n "${1:-}" ]; then printf "$2" "$1"; else printf '—'; fi; }
 
 idle_env="$RAW/idle-$IDLE_N.env"
@@ -528,21 +529,21 @@ for n in "${point_list[@]}"; do
   reached=$(get "$env" reached)
   note=$(get_all "$env" note)
   [ -n "$note" ] && notes+=("N=$n: $note")
-  ex=$(get "$env" exporter_s); tan=$(get "$env" ss_tan_s); tanp=$(get "$env" ss_tanp_s)
-  node=$(get "$env" node_s); dump=$(get "$env" dump_s)
+  ex_s=$(get "$env" exporter_s); tan_s=$(get "$env" ss_tan_s); tanp_s=$(get "$env" ss_tanp_s)
+  node_s=$(get "$env" node_s); dump_s=$(get "$env" dump_s)
   seen=$(get "$env" sockets_seen); rss=$(get "$env" rss_mb); cpu=$(get "$env" cpu_ms_per_scrape)
-  rn=$(ratio "$ex" "$node"); rt=$(ratio "$ex" "$tanp"); rd=$(ratio "$ex" "$dump")
-  us=$(awk -v s="$ex" -v n="$seen" 'BEGIN { if (s != "" && n > 0) printf "%.3f", s * 1e6 / n }')
+  rn=$(ratio "$ex_s" "$node_s"); rt=$(ratio "$ex_s" "$tanp_s"); rd=$(ratio "$ex_s" "$dump_s")
+  us=$(awk -v s="$ex_s" -v n="$seen" 'BEGIN { if (s != "" && n > 0) printf "%.3f", s * 1e6 / n }')
   per_socket[$n]=$us; rss_at[$n]=$rss; ratio_node[$n]=$rn; ratio_tanp[$n]=$rt; ratio_dump[$n]=$rd
   label=$n
   loads+="${loads:+, }N=$n: $(get "$env" loadavg_before) → $(get "$env" loadavg_after)"
   [ "$reached" = true ] || label="$n (not reached: $(get "$env" established))"
-  echo "| $label | $(fmt "$seen" %s) | $(fmt "$ex" %.4f) | $(fmt "$tan" %.4f) | $(fmt "$tanp" %.3f) | $(fmt "$node" %.4f) | $(fmt "$dump" %.4f) | $(fmt "$rn" %s) | $(fmt "$rt" %s) | $(fmt "$rd" %s) | $(fmt "$us" %s) | $(fmt "$rss" %s) | $(fmt "$cpu" %s) |" >>"$md"
+  echo "| $label | $(fmt "$seen" %s) | $(fmt "$ex_s" %.4f) | $(fmt "$tan_s" %.4f) | $(fmt "$tanp_s" %.3f) | $(fmt "$node_s" %.4f) | $(fmt "$dump_s" %.4f) | $(fmt "$rn" %s) | $(fmt "$rt" %s) | $(fmt "$rd" %s) | $(fmt "$us" %s) | $(fmt "$rss" %s) | $(fmt "$cpu" %s) |" >>"$md"
   pj="{\"n\": $n, \"reached\": $(json_num "$reached"), \"established\": $(json_num "$(get "$env" established)")"
   pj+=", \"sockets_seen\": $(json_num "$seen"), \"sockets_tcp\": $(json_num "$(get "$env" sockets_tcp)")"
   pj+=", \"dump_sockets\": $(json_num "$(get "$env" dump_sockets)"), \"time_wait\": $(json_num "$(get "$env" time_wait)")"
-  pj+=", \"exporter_s\": $(json_num "$ex"), \"ss_tan_s\": $(json_num "$tan"), \"ss_tanp_s\": $(json_num "$tanp")"
-  pj+=", \"ss_tanp_runs\": $(json_num "$(get "$env" ss_tanp_runs)"), \"node_exporter_s\": $(json_num "$node"), \"bare_dump_s\": $(json_num "$dump")"
+  pj+=", \"exporter_s\": $(json_num "$ex_s"), \"ss_tan_s\": $(json_num "$tan_s"), \"ss_tanp_s\": $(json_num "$tanp_s")"
+  pj+=", \"ss_tanp_runs\": $(json_num "$(get "$env" ss_tanp_runs)"), \"node_exporter_s\": $(json_num "$node_s"), \"bare_dump_s\": $(json_num "$dump_s")"
   pj+=", \"exporter_over_node_exporter\": $(json_num "$rn"), \"exporter_over_ss_tanp\": $(json_num "$rt"), \"exporter_over_bare_dump\": $(json_num "$rd")"
   pj+=", \"us_per_socket\": $(json_num "$us"), \"exporter_rss_mb\": $(json_num "$rss"), \"cpu_ms_per_scrape\": $(json_num "$cpu")"
   pj+=", \"host_loadavg_before\": $(json_num "$(get "$env" loadavg_before)"), \"host_loadavg_after\": $(json_num "$(get "$env" loadavg_after)")"
