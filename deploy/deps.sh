@@ -5,12 +5,13 @@ set -euo pipefail
 
 packages=(cmake g++ make prometheus-cpp-dev libyaml-cpp-dev
           libgtest-dev libgmock-dev libssl-dev libcrypt-dev
-          clang-14 bpftool libbpf-dev libelf-dev zlib1g-dev)
+          clang-14 bpftool libbpf-dev libelf-dev zlib1g-dev cmark python3)
 if [ "${1:-}" = "--test" ]; then
   packages+=(curl iproute2 util-linux python3 python3-yaml procps prometheus
              prometheus-alertmanager prometheus-node-exporter victoria-metrics dpkg-dev podman
              libcap2-bin binutils systemd clang-14 libclang-rt-14-dev
-             libfuzzer-14-dev wrk openssl wixl)
+             libfuzzer-14-dev wrk openssl wixl chromium chromium-driver
+             python3-selenium)
 fi
 
 missing=()

@@ -6,21 +6,29 @@ rules and tests are read with a few line patterns).
 Checks:
   1. every (alert, severity) has a unit test where it fires and one where it
      is expected to stay quiet;
-  2. every alert's runbook_url points at docs/runbook.md#<anchor> and that
-     anchor is a heading of docs/runbook.md;
+  2. every alert of every shipped rule file (set_runbook_base.RULE_FILES)
+     has a runbook_url DEFAULT_BASE#<alert name in lower case>, and that
+     anchor is a heading of docs/runbook.md and, with --html FILE, an id of
+     the rendered runbook the exporter serves at /runbook;
   3. every ephemeral_port_* name in an expression is a metric the exporter
      defines (exporter/metrics/report_families.cc) or a recorded series of
      the rules file.
 
-Usage: lint_rules.py REPO_ROOT
+Usage: lint_rules.py REPO_ROOT [--html RUNBOOK_HTML]
 """
 import glob
 import os
 import re
 import sys
 
-RUNBOOK_BASE = ("https://github.com/ephemeral-port-exporter/"
-                "ephemeral-port-exporter/blob/main/docs/runbook.md#")
+
+
+def load_runbook_settings(root):
+    """(DEFAULT_BASE + '#', RULE_FILES) of deploy/prometheus/set_runbook_base.py,
+    the one place the base is set."""
+    sys.path.insert(0, os.path.join(root, "deploy", "prometheus"))
+    import set_runbook_base
+    return set_runbook_base.DEFAULT_BASE + "#", set_runbook_base.RULE_FILES
 
 
 def read(path):
@@ -63,9 +71,9 @@ def parse_rules(text):
             m = re.match(r"\s*severity:\s*(\S+)", line)
             if m:
                 current["severity"] = m.group(1)
-            m = re.match(r"\s*runbook_url:\s*(\S+)", line)
+            m = re.match(r"\s*runbook_url:\s*(['\"]?)(.*)\1\s*$", line)
             if m:
-                current["runbook_url"] = m.group(1)
+                current["runbook_url"] = m.group(2)
         i += 1
     return alerts, records, exprs
 
@@ -134,26 +142,44 @@ def main():
           if not errors else "tests: coverage problems found")
 
     # 2. runbook
+    runbook_base, rule_files = load_runbook_settings(root)
     headings = set()
+    in_code = False
     for line in read(runbook_path).splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
         m = re.match(r"#{1,6}\s+(.*)$", line)
-        if m:
+        if m and not in_code:
             headings.add(github_anchor(m.group(1)))
-    for a in alerts:
+    html_ids = None
+    if "--html" in sys.argv:
+        html_path = sys.argv[sys.argv.index("--html") + 1]
+        html_ids = set(re.findall(r'<h[1-6] id="([^"]+)"', read(html_path)))
+    shipped = []
+    for name in rule_files:
+        file_alerts = parse_rules(read(os.path.join(root, name)))[0]
+        shipped += [dict(a, file=name) for a in file_alerts]
+    for a in shipped:
         url = a["runbook_url"] or ""
-        if not url.startswith(RUNBOOK_BASE):
+        where = "%s:%d %s" % (a["file"], a["line"], a["name"])
+        if not url.startswith(runbook_base):
             errors.append("%s: runbook_url %r does not start with %s"
-                          % (a["name"], url, RUNBOOK_BASE))
+                          % (where, url, runbook_base))
             continue
-        anchor = url[len(RUNBOOK_BASE):]
+        anchor = url[len(runbook_base):]
         if anchor not in headings:
             errors.append("%s: runbook anchor #%s is not a heading of docs/runbook.md"
-                          % (a["name"], anchor))
+                          % (where, anchor))
+        if html_ids is not None and anchor not in html_ids:
+            errors.append("%s: runbook anchor #%s is not an id of the rendered runbook"
+                          % (where, anchor))
         if anchor != a["name"].lower():
             errors.append("%s: runbook anchor #%s should be #%s"
-                          % (a["name"], anchor, a["name"].lower()))
-    print("runbook: checked %d runbook_url anchors against %d headings"
-          % (len(alerts), len(headings)))
+                          % (where, anchor, a["name"].lower()))
+    print("runbook: checked %d runbook_url anchors of %d rule files against %d "
+          "headings%s" % (len(shipped), len(rule_files), len(headings),
+                          "" if html_ids is None else
+                          " and %d ids of the rendered runbook" % len(html_ids)))
 
     # 3. metric names
     known = exporter_metric_names(root)
