@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "config/flags.h"
 #include "http/http_server.h"
+#include "http/incident_pages.h"
 #include "http/landing_page.h"
 #include "http/web_config.h"
 #include "metrics/port_usage_collectable.h"
@@ -67,8 +68,11 @@ int RunServe(const Config& config, const epx::BuildInfo& build,
     epx::ReturnFreedMemory();
     return out.str();
   };
-  std::string landing = epx::LandingPageHtml(config, build);
-  content.landing_page = [landing] { return landing; };
+  auto pages = std::make_shared<epx::IncidentPages>(
+      collectable, epx::AboutSectionHtml(config, build), ReportTitle);
+  content.landing_page = [pages] { return pages->Page(); };
+  content.live = [pages] { return pages->Live(); };
+  content.report_text = [pages] { return pages->ReportText(); };
   content.web_config_file = web_config_file;
   epx::HttpServer server(content);
   std::string error;

@@ -22,6 +22,7 @@
 
 #include "http/basic_auth.h"
 #include "http/listen_address.h"
+#include "http/runbook_page.h"
 #include "http/web_security.h"
 
 namespace epx {
@@ -340,6 +341,20 @@ int HttpServer::Handle(mg_connection* conn) {
     if (path == "/") {
       Send(conn, 200, "OK", "text/html; charset=utf-8", content_.landing_page(),
            headers);
+      return 200;
+    }
+    if (path == "/live" && content_.live) {
+      Send(conn, 200, "OK", "text/html; charset=utf-8", content_.live(),
+           headers);
+      return 200;
+    }
+    if (path == "/report" && content_.report_text) {
+      Send(conn, 200, "OK", "text/plain; charset=utf-8", content_.report_text(),
+           headers);
+      return 200;
+    }
+    if (path == "/runbook") {
+      Send(conn, 200, "OK", "text/html; charset=utf-8", RunbookHtml(), headers);
       return 200;
     }
   } catch (const std::exception& e) {

@@ -17,8 +17,12 @@ struct HttpContent {
   /// Returns the text exposition of one scrape; timeout_seconds is the
   /// scraper's X-Prometheus-Scrape-Timeout-Seconds, 0 when it sent none.
   std::function<std::string(double timeout_seconds)> metrics;
-  /// Returns the HTML body of the landing page.
+  /// Returns the HTML of the page at / (the incident page).
   std::function<std::string()> landing_page;
+  /// Returns the HTML of /live, the part of / that refreshes; unset: 404.
+  std::function<std::string()> live;
+  /// Returns the text of /report (the console report); unset: 404.
+  std::function<std::string()> report_text;
   /// exporter-toolkit web config file (TLS, basic auth, headers); empty:
   /// plain HTTP without authentication. Re-read when it changes.
   std::string web_config_file;
@@ -33,7 +37,8 @@ class WebConfigWatcher;
 class BasicAuthenticator;
 class TlsConfigurator;
 
-/// civetweb server for /, the telemetry path and /-/healthy.
+/// civetweb server for /, /live, /report, /runbook, the telemetry path and
+/// /-/healthy, all behind the web config's TLS and basic auth.
 class HttpServer {
  public:
   explicit HttpServer(HttpContent content);

@@ -2,36 +2,9 @@
 
 #include <sstream>
 
+#include "http/html.h"
+
 namespace epx {
-namespace {
-
-std::string EscapeHtml(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string DescribeConfig(const Config& c) {
   std::ostringstream out;
@@ -61,17 +34,17 @@ std::string DescribeConfig(const Config& c) {
   return out.str();
 }
 
-std::string LandingPageHtml(const Config& config, const BuildInfo& build) {
+std::string AboutSectionHtml(const Config& config, const BuildInfo& build) {
   std::ostringstream out;
-  out << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-      << "<title>Ephemeral port exporter</title></head><body>\n"
-      << "<h1>Ephemeral port exporter</h1>\n<p>Version "
+  out << "<section id=\"about\">\n<h2>Exporter</h2>\n<p>Version "
       << EscapeHtml(build.version) << " (" << EscapeHtml(build.os)
       << ", source " << EscapeHtml(build.source) << ")</p>\n"
       << "<p><a href=\"" << EscapeHtml(config.telemetry_path)
-      << "\">Metrics</a> &middot; <a href=\"/-/healthy\">Health</a></p>\n"
-      << "<h2>Active configuration</h2>\n<pre>"
-      << EscapeHtml(DescribeConfig(config)) << "</pre>\n</body></html>\n";
+      << "\">Metrics</a> &middot; <a href=\"/runbook\">Runbook</a> &middot; "
+      << "<a href=\"/report\">Console report</a> &middot; "
+      << "<a href=\"/-/healthy\">Health</a></p>\n"
+      << "<h3>Active configuration</h3>\n<pre>"
+      << EscapeHtml(DescribeConfig(config)) << "</pre>\n</section>\n";
   return out.str();
 }
 

@@ -7,8 +7,9 @@
 
 namespace epx {
 
-/// Pure: the HTML landing page: version, link to metrics, active config.
-std::string LandingPageHtml(const Config& config, const BuildInfo& build);
+/// Pure: the HTML section below the incident page: version, links to the
+/// other endpoints, active config.
+std::string AboutSectionHtml(const Config& config, const BuildInfo& build);
 
 /// Pure: the active configuration rendered as YAML-like text.
 std::string DescribeConfig(const Config& config);

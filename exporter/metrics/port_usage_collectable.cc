@@ -35,7 +35,14 @@ struct PortUsageCollectable::State : CollectorObserver {
     try {
       Snapshot snapshot = source->Collect();
       t_collector_observer = nullptr;
-      return BuildMetricFamilies(AnalyzePortUsage(snapshot, options), build);
+      auto report = std::make_shared<PortUsageReport>(
+          AnalyzePortUsage(snapshot, options));
+      std::vector<prometheus::MetricFamily> families =
+          BuildMetricFamilies(*report, build);
+      if (on_report) on_report(*report);
+      std::lock_guard<std::mutex> lock(mu);
+      last_report = std::move(report);
+      return families;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "level=error collector=exporter msg=\"%s\"\n",
                    e.what());
@@ -74,6 +81,8 @@ struct PortUsageCollectable::State : CollectorObserver {
   std::size_t waiting = 0;
   bool have_last = false;
   std::vector<prometheus::MetricFamily> last;
+  std::shared_ptr<const PortUsageReport> last_report;
+  std::function<void(const PortUsageReport&)> on_report;
   // The running collection's progress.
   std::string running;
   std::vector<CollectorStatus> finished;
@@ -136,9 +145,9 @@ std::vector<prometheus::MetricFamily> PortUsageCollectable::CollectWithin(
               ScrapeBudget(scrape_timeout_seconds, max_wait_));
 }
 
-std::vector<prometheus::MetricFamily> PortUsageCollectable::Wait(
+bool PortUsageCollectable::StartAndWait(
+    std::unique_lock<std::mutex>* lock,
     std::chrono::steady_clock::time_point deadline) const {
-  std::unique_lock<std::mutex> lock(state_->mu);
   State& s = *state_;
   if (!s.in_flight) {
     s.in_flight = true;
@@ -150,16 +159,56 @@ std::vector<prometheus::MetricFamily> PortUsageCollectable::Wait(
     try {
       std::thread([owner] { owner->Run(); }).detach();
     } catch (const std::system_error&) {
-      lock.unlock();
+      lock->unlock();
       owner->Run();
-      lock.lock();
+      lock->lock();
     }
   }
   std::uint64_t waiting_for = s.generation;
   ++s.waiting;
-  bool done = s.done.wait_until(lock, deadline,
+  bool done = s.done.wait_until(*lock, deadline,
                                 [&] { return s.generation != waiting_for; });
   --s.waiting;
+  return done;
+}
+
+std::shared_ptr<const PortUsageReport> PortUsageCollectable::ReportWithin(
+    double scrape_timeout_seconds) const {
+  std::unique_lock<std::mutex> lock(state_->mu);
+  State& s = *state_;
+  bool done =
+      StartAndWait(&lock, std::chrono::steady_clock::now() +
+                              ScrapeBudget(scrape_timeout_seconds, max_wait_));
+  if (done && s.last_report != nullptr) return s.last_report;
+  auto answer = s.last_report != nullptr
+                    ? std::make_shared<PortUsageReport>(*s.last_report)
+                    : std::make_shared<PortUsageReport>();
+  std::string running = s.running.empty() ? "exporter" : s.running;
+  bool marked = false;
+  for (CollectorStatus& c : answer->collectors) {
+    if (c.name == running) {
+      c.success = false;
+      c.error = "still running";
+      marked = true;
+    }
+  }
+  if (!marked)
+    answer->collectors.push_back(
+        CollectorStatus{running, false, 0, "still running"});
+  return answer;
+}
+
+void PortUsageCollectable::OnReport(
+    std::function<void(const PortUsageReport&)> observer) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->on_report = std::move(observer);
+}
+
+std::vector<prometheus::MetricFamily> PortUsageCollectable::Wait(
+    std::chrono::steady_clock::time_point deadline) const {
+  std::unique_lock<std::mutex> lock(state_->mu);
+  State& s = *state_;
+  bool done = StartAndWait(&lock, deadline);
   if (done) return s.last;
 
   // Past the budget: the last complete result, the running collectors at 0.

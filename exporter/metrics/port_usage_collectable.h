@@ -1,7 +1,9 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "analysis/port_usage.h"
@@ -38,6 +40,17 @@ class PortUsageCollectable : public prometheus::Collectable {
   std::vector<prometheus::MetricFamily> CollectWithin(
       double scrape_timeout_seconds) const;
 
+  /// As CollectWithin, the analysed report of that collection; past the
+  /// budget the last complete one with the running collector marked failed;
+  /// a report of only that collector before any collection completed.
+  std::shared_ptr<const PortUsageReport> ReportWithin(
+      double scrape_timeout_seconds) const;
+
+  /// Called on the collection thread after every collection that produced
+  /// a report, before the scrapes waiting for it are answered; set it
+  /// before the first scrape.
+  void OnReport(std::function<void(const PortUsageReport&)> observer);
+
   /// Scrapes currently waiting for a running collection to finish.
   std::size_t WaitingScrapes() const;
 
@@ -46,6 +59,10 @@ class PortUsageCollectable : public prometheus::Collectable {
  private:
   std::vector<prometheus::MetricFamily> Wait(
       std::chrono::steady_clock::time_point deadline) const;
+  // Starts a collection unless one runs; true if one completed before the
+  // deadline. Called and returns with state_->mu held by lock.
+  bool StartAndWait(std::unique_lock<std::mutex>* lock,
+                    std::chrono::steady_clock::time_point deadline) const;
 
   std::shared_ptr<State> state_;
   std::chrono::milliseconds max_wait_;

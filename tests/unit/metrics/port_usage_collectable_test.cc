@@ -163,3 +163,42 @@ TEST(PortUsageCollectableTest, ScrapeBudgetLeavesAMargin) {
 
 }  // namespace
 }  // namespace epx
+
+namespace epx {
+namespace {
+
+TEST(PortUsageCollectableTest, ReportsComeFromTheSameCollectionsAsScrapes) {
+  auto owned = std::make_unique<ScriptedSource>();
+  ScriptedSource* source = owned.get();
+  PortUsageCollectable collectable(std::move(owned), {}, {"v", "linux", "x"},
+                                   std::chrono::milliseconds(300));
+  std::atomic<int> observed{0};
+  collectable.OnReport([&](const PortUsageReport& r) {
+    ++observed;
+    EXPECT_FALSE(r.exhaustion.empty());
+  });
+  auto report = collectable.ReportWithin(0);
+  ASSERT_NE(report, nullptr);
+  ASSERT_FALSE(report->pools.empty());
+  EXPECT_EQ(report->pools[0].capacity, 10u);
+  collectable.Collect();
+  EXPECT_EQ(source->calls.load(), 2);
+  EXPECT_EQ(observed.load(), 2);
+
+  // Past the budget: the last complete report, the running collector failed.
+  source->hold = true;
+  auto stale = collectable.ReportWithin(0);
+  ASSERT_NE(stale, nullptr);
+  ASSERT_FALSE(stale->pools.empty());
+  bool marked = false;
+  for (const CollectorStatus& c : stale->collectors)
+    marked |= !c.success && c.error == "still running";
+  EXPECT_TRUE(marked);
+  source->hold = false;
+  for (int i = 0; i < 200 && observed.load() < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(observed.load(), 3);
+}
+
+}  // namespace
+}  // namespace epx

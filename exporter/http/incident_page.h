@@ -1,0 +1,36 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "analysis/port_usage.h"
+#include "http/headline_history.h"
+
+namespace epx {
+
+/// Seconds between two refreshes of the incident page's live part.
+inline constexpr int kIncidentRefreshSeconds = 5;
+
+/// Pure: the live part of the incident page (what `report` prints, as HTML
+/// tables): headline per protocol with a sparkline of history, ranges,
+/// local addresses, top processes, services, destinations, failing
+/// connects, states, collectors. `title` names host and time; now and
+/// window_seconds place the history on the sparkline's time axis.
+std::string IncidentLiveHtml(const PortUsageReport& report,
+                             const std::vector<HeadlineSample>& history,
+                             const std::string& title, double now,
+                             double window_seconds);
+
+/// Pure: an inline SVG line of one protocol's headline ratio over the
+/// window ending at now (0 at the bottom, 100% at the top, dashed lines at
+/// the 80% and 95% alert levels).
+std::string SparklineSvg(const std::vector<HeadlineSample>& history,
+                         Protocol protocol, double now, double window_seconds);
+
+/// Pure: the whole page: the live part, a script that fetches `live` from
+/// the same place every kIncidentRefreshSeconds and swaps it in (a meta
+/// refresh without JavaScript), then the about section. No external assets.
+std::string IncidentPageHtml(const std::string& live_html,
+                             const std::string& about_html);
+
+}  // namespace epx

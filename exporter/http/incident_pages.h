@@ -1,0 +1,42 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "http/headline_history.h"
+#include "metrics/port_usage_collectable.h"
+
+namespace epx {
+
+/// The incident page's answers, drawn from the same collections as
+/// /metrics; keeps the headline of every collection (scrapes and page
+/// refreshes alike) for the sparkline. Thread-safe.
+class IncidentPages {
+ public:
+  /// title: the heading of each answer (host name and time).
+  IncidentPages(std::shared_ptr<PortUsageCollectable> collectable,
+                std::string about_html, std::function<std::string()> title);
+
+  /// The whole page at /.
+  std::string Page() const;
+  /// The live part the page fetches to refresh itself.
+  std::string Live() const;
+  /// The console report (`report`) as plain text.
+  std::string ReportText() const;
+
+ private:
+  struct History {
+    std::mutex mu;
+    HeadlineHistory samples;
+  };
+  std::string LiveOf(const PortUsageReport& report) const;
+
+  std::shared_ptr<PortUsageCollectable> collectable_;
+  std::string about_html_;
+  std::function<std::string()> title_;
+  std::shared_ptr<History> history_;
+};
+
+}  // namespace epx

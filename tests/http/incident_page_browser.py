@@ -1,0 +1,261 @@
+#!/usr/bin/python3
+"""The incident page in a real headless browser (Debian's chromium driven by
+chromedriver through python3-selenium), inside the private network
+namespace incident_page_test.sh made.
+
+It starts the exporter with basic auth and a port holder with real
+connections from 10.77.0.2, opens http://admin:...@127.0.0.1:PORT/ and
+checks that
+  1. /, /live, /report and /runbook answer 401 without credentials;
+  2. the served /runbook has an anchor for every alert of every shipped rule
+     file (tests/rules/lint_rules.py --html);
+  3. the page's numbers (TCP and UDP headline, the 10.77.0.2 row, the
+     holder's process row, its destination row, collector status) equal
+     those of /metrics scraped at the same time;
+  4. after 100 more connections the page shows them without being reloaded
+     (its own refresh), still equal to /metrics, and its sparkline has
+     samples; every resource it loaded came from the exporter;
+  5. a screenshot is written to SCREENSHOT.
+
+usage: incident_page_browser.py EXPORTER PORT_HOLDER REPO SCREENSHOT
+"""
+import base64
+import crypt
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+USER, PASSWORD = "admin", "night-shift-3am"
+HOLDER_ADDR, HOLDER_PORT = "10.77.0.2", 5000
+WAIT = 30
+
+PAGE_NUMBERS = """
+function text(sel) { var e = document.querySelector(sel); return e ? e.textContent : null; }
+function cell(sel, i) { var r = document.querySelector(sel); return r ? r.cells[i].textContent : null; }
+var spark = document.getElementById('spark-tcp');
+return {
+  tcp_used: text('#headline-tcp .used'), tcp_capacity: text('#headline-tcp .capacity'),
+  tcp_ratio: text('#headline-tcp .ratio'), udp_used: text('#headline-udp .used'),
+  local: cell('tr[data-address="%(addr)s"][data-protocol="tcp"]', 2),
+  process: cell('tr[data-pid="%(pid)d"]', 2),
+  destination: cell('tr[data-destination="%(addr)s:%(port)d"]', 2),
+  collectors: Array.prototype.map.call(
+    document.querySelectorAll('tr[data-collector]'),
+    function (r) { return r.dataset.collector + '=' + r.cells[1].textContent; }).sort().join(','),
+  samples: spark ? Number(spark.dataset.samples) : -1,
+  polyline: spark ? spark.querySelectorAll('polyline').length : 0,
+  title: text('#title'),
+  marker: window.__epx_marker || null
+};
+"""
+
+
+def fail(message):
+    print("FAIL: " + message, file=sys.stderr)
+    sys.exit(1)
+
+
+class Exporter:
+    def __init__(self, binary, workdir):
+        hashed = crypt.crypt(PASSWORD, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 10))
+        web = os.path.join(workdir, "web.yml")
+        with open(web, "w") as f:
+            f.write("basic_auth_users:\n  %s: %s\n" % (USER, hashed))
+        self.log = os.path.join(workdir, "exporter.log")
+        self.proc = subprocess.Popen(
+            [binary, "--web.listen-address=127.0.0.1:0", "--web.config.file=" + web],
+            stderr=open(self.log, "w"))
+        self.port = None
+        deadline = time.time() + 10
+        while time.time() < deadline and self.port is None:
+            m = re.search(r" port=(\d+)", open(self.log).read())
+            if m:
+                self.port = int(m.group(1))
+            elif self.proc.poll() is not None:
+                fail("exporter exited: " + open(self.log).read())
+            else:
+                time.sleep(0.1)
+        if self.port is None:
+            fail("exporter did not report its port: " + open(self.log).read())
+        self.base = "http://127.0.0.1:%d" % self.port
+
+    def get(self, path, auth=True):
+        req = urllib.request.Request(self.base + path)
+        if auth:
+            token = base64.b64encode(("%s:%s" % (USER, PASSWORD)).encode()).decode()
+            req.add_header("Authorization", "Basic " + token)
+        try:
+            with urllib.request.urlopen(req, timeout=15) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, ""
+
+    def metrics(self):
+        status, body = self.get("/metrics")
+        if status != 200:
+            fail("/metrics answered %d" % status)
+        values = {}
+        for line in body.splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                values[name] = float(value)
+        return values
+
+
+class Holder:
+    def __init__(self, binary):
+        self.proc = subprocess.Popen([binary, "--name", "porthog"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+
+    def run(self, command):
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline().split()
+        if not answer or answer[0] != "ok":
+            fail("port_holder %r answered %r" % (command, answer))
+        return answer
+
+
+def expected(m, pid):
+    """The page's numbers as /metrics has them."""
+    def g(name):
+        return m.get(name)
+
+    def n(v):
+        return None if v is None else str(int(v))
+
+    ratio = g('ephemeral_port_exhaustion_ratio{protocol="tcp"}')
+    collectors = sorted("%s=%s" % (k.split('"')[1], "ok" if v == 1 else "FAILED")
+                        for k, v in m.items()
+                        if k.startswith("ephemeral_port_collector_success{"))
+    return {
+        "tcp_used": n(g('ephemeral_port_exhaustion_in_use{protocol="tcp"}')),
+        "tcp_capacity": n(g('ephemeral_port_capacity{protocol="tcp",family="ipv4"}')),
+        "tcp_ratio": None if ratio is None else "%.1f%%" % (ratio * 100),
+        "udp_used": n(g('ephemeral_port_exhaustion_in_use{protocol="udp"}')),
+        "local": n(g('ephemeral_port_local_address_in_use{protocol="tcp",local_address="%s"}'
+                     % HOLDER_ADDR)),
+        "process": n(g('ephemeral_port_process_in_use{protocol="tcp",process="porthog",pid="%d"}'
+                       % pid)),
+        "destination": n(g('ephemeral_port_destination_in_use{protocol="tcp",remote_address="%s",'
+                           'remote_port="%d"}' % (HOLDER_ADDR, HOLDER_PORT))),
+        "collectors": ",".join(collectors),
+    }
+
+
+def page_equals_metrics(driver, exporter, pid, want_local):
+    """Polls until the page and /metrics agree and show want_local ports on
+    the holder's address; returns (page, metrics view) or fails."""
+    script = PAGE_NUMBERS % {"addr": HOLDER_ADDR, "port": HOLDER_PORT, "pid": pid}
+    deadline = time.time() + WAIT
+    page = want = None
+    while time.time() < deadline:
+        page = driver.execute_script(script)
+        want = expected(exporter.metrics(), pid)
+        shown = {k: page[k] for k in want}
+        if shown == want and want["local"] == str(want_local):
+            return page, want
+        time.sleep(0.5)
+    fail("within %d s the page never matched /metrics with %d ports on %s:\n page    %s\n"
+         " metrics %s" % (WAIT, want_local, HOLDER_ADDR,
+                          {k: page[k] for k in want}, want))
+
+
+def main():
+    exporter_bin, holder_bin, repo, screenshot = sys.argv[1:5]
+    started = time.time()
+    workdir = tempfile.mkdtemp(prefix="epx-incident-")
+    exporter = Exporter(exporter_bin, workdir)
+    holder = Holder(holder_bin)
+    driver = None
+    try:
+        for path in ("/", "/live", "/report", "/runbook", "/metrics"):
+            status, _ = exporter.get(path, auth=False)
+            if status != 401:
+                fail("%s without credentials answered %d, not 401" % (path, status))
+        print("ok: /, /live, /report, /runbook and /metrics need basic auth")
+
+        status, runbook = exporter.get("/runbook")
+        if status != 200 or "<h2 id=\"ephemeralportexhaustionimminent\">" not in runbook:
+            fail("/runbook answered %d without the alert sections" % status)
+        html_path = os.path.join(workdir, "runbook.html")
+        with open(html_path, "w") as f:
+            f.write(runbook)
+        lint = subprocess.run([sys.executable, os.path.join(repo, "tests/rules/lint_rules.py"),
+                               repo, "--html", html_path], capture_output=True, text=True)
+        if lint.returncode != 0:
+            fail("runbook anchors:\n" + lint.stdout + lint.stderr)
+        print("ok: served /runbook: " + [l for l in lint.stdout.splitlines()
+                                         if l.startswith("runbook:")][0])
+
+        holder.run("listen %s %d" % (HOLDER_ADDR, HOLDER_PORT))
+        holder.run("connect %s %d 150" % (HOLDER_ADDR, HOLDER_PORT))
+        pid = holder.proc.pid
+
+        options = webdriver.ChromeOptions()
+        options.binary_location = "/usr/bin/chromium"
+        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                    "--disable-dev-shm-usage", "--window-size=1280,2000",
+                    "--user-data-dir=" + os.path.join(workdir, "chrome")):
+            options.add_argument(arg)
+        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        driver.set_page_load_timeout(30)
+        driver.get("http://%s:%s@127.0.0.1:%d/" % (USER, PASSWORD, exporter.port))
+        if "Ephemeral ports" not in driver.title:
+            fail("page title %r; body: %s" % (driver.title, driver.page_source[:500]))
+
+        page, want = page_equals_metrics(driver, exporter, pid, 150)
+        print("ok: page equals /metrics: %s" % want)
+
+        driver.execute_script("window.__epx_marker = 'kept';")
+        first_title = page["title"]
+        holder.run("connect %s %d 100" % (HOLDER_ADDR, HOLDER_PORT))
+        page, want = page_equals_metrics(driver, exporter, pid, 250)
+        if page["marker"] != "kept":
+            fail("the page was reloaded instead of refreshing itself")
+        if page["title"] == first_title:
+            fail("the title (host and time) did not change with the refresh")
+        print("ok: after 100 more connections the page refreshed itself to %s"
+              % {k: page[k] for k in ("tcp_used", "local", "process", "destination")})
+
+        deadline = time.time() + WAIT
+        while page["samples"] < 2 and time.time() < deadline:
+            time.sleep(0.5)
+            page = driver.execute_script(
+                PAGE_NUMBERS % {"addr": HOLDER_ADDR, "port": HOLDER_PORT, "pid": pid})
+        if page["samples"] < 2 or page["polyline"] != 1:
+            fail("sparkline has %d samples, %d lines" % (page["samples"], page["polyline"]))
+        print("ok: sparkline with %d samples of the headline" % page["samples"])
+
+        origins = driver.execute_script(
+            "return performance.getEntriesByType('resource').map(function (e) {"
+            " return new URL(e.name).origin; }).concat([location.origin]);")
+        foreign = sorted(set(o for o in origins if o != "http://127.0.0.1:%d" % exporter.port))
+        if foreign:
+            fail("the page loaded resources from elsewhere: %s" % foreign)
+        print("ok: %d requests, all to the exporter" % (len(origins) - 1))
+
+        driver.save_screenshot(screenshot)
+        print("screenshot: %s" % screenshot)
+    finally:
+        if driver is not None:
+            driver.quit()
+        for proc in (holder.proc, exporter.proc):
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    print("PASS in %.1f s" % (time.time() - started))
+
+
+if __name__ == "__main__":
+    main()
