@@ -17,7 +17,8 @@
 #   2. opens connections until connect() fails (EADDRNOTAVAIL) and waits for
 #      the page through pagerduty_configs: an Events API v2 `trigger` with
 #      the routing key, severity critical, a summary naming the alert and
-#      instance, and the runbook link in its details;
+#      instance, and the runbook link in its details, which resolves to its
+#      section of the exporter's own /runbook;
 #   3. checks Alertmanager inhibits EphemeralPortUsageHigh meanwhile;
 #   4. evaluates every dashboard query (tests/dashboards/extract_queries.py)
 #      against the live Prometheus: each must parse and return data;
@@ -278,7 +279,7 @@ send "attempt 127.0.0.1 $TARGET_PORT 5"
 echo
 echo "=== waiting up to ${TIMEOUT}s for the page ($ALERT through pagerduty_configs, Events API v2)"
 pd_fields=(payload.severity=critical "payload.summary=$ALERT on $EXPORTER_ADDR"
-  "payload.custom_details.runbook=docs/runbook.md#ephemeralportexhaustionimminent"
+  "payload.custom_details.runbook=http://$EXPORTER_ADDR/runbook#ephemeralportexhaustionimminent"
   "payload.custom_details.description=$EXPORTER_ADDR")
 poll "PagerDuty trigger for $ALERT" quiet_check pagerduty "$work/webhook" trigger "$ROUTING_KEY" \
   "${pd_fields[@]}"
@@ -289,11 +290,16 @@ sed '$d' "$work/page.txt"
 dedup_key=$(tail -n 1 "$work/page.txt")
 [[ -n "$dedup_key" ]] || fail "the trigger has no dedup_key"
 echo "trigger: routing key $ROUTING_KEY, severity critical, summary and runbook checked, dedup_key $dedup_key"
+curl -fsS -m 10 "http://$EXPORTER_ADDR/runbook" >"$work/runbook.html" ||
+  fail "the page's runbook link does not resolve: http://$EXPORTER_ADDR/runbook"
+grep -q '<h2 id="ephemeralportexhaustionimminent">' "$work/runbook.html" ||
+  fail "the exporter's /runbook has no #ephemeralportexhaustionimminent section"
+echo "runbook link resolves: http://$EXPORTER_ADDR/runbook has #ephemeralportexhaustionimminent"
 
 echo
 echo "=== the kernel saw the failing connects: waiting for the page $FAILING_ALERT"
 failing_fields=(payload.severity=critical "payload.summary=$FAILING_ALERT on $EXPORTER_ADDR"
-  "payload.custom_details.runbook=docs/runbook.md#ephemeralportconnectsfailing")
+  "payload.custom_details.runbook=http://$EXPORTER_ADDR/runbook#ephemeralportconnectsfailing")
 poll "PagerDuty trigger for $FAILING_ALERT" quiet_check pagerduty "$work/webhook" trigger "$ROUTING_KEY" \
   "${failing_fields[@]}"
 echo "PAGE $FAILING_ALERT arrived $(elapsed "$fill_time") s after the fill began (runbook link checked)"
