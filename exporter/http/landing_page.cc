@@ -37,8 +37,12 @@ std::string DescribeConfig(const Config& c) {
 std::string AboutSectionHtml(const Config& config, const BuildInfo& build) {
   std::ostringstream out;
   out << "<section id=\"about\">\n<h2>Exporter</h2>\n<p>Version "
-      << EscapeHtml(build.version) << " (" << EscapeHtml(build.os)
-      << ", source " << EscapeHtml(build.source) << ")</p>\n"
+      << EscapeHtml(build.version);
+  if (!build.revision.empty())
+    out << ", revision " << EscapeHtml(build.revision);
+  if (!build.build_date.empty()) out << ", " << EscapeHtml(build.build_date);
+  out << " (" << EscapeHtml(build.os) << ", source " << EscapeHtml(build.source)
+      << ")</p>\n"
       << "<p><a href=\"" << EscapeHtml(config.telemetry_path)
       << "\">Metrics</a> &middot; <a href=\"/runbook\">Runbook</a> &middot; "
       << "<a href=\"/report\">Console report</a> &middot; "

@@ -89,7 +89,7 @@ TEST(IncidentPageTest, LiveShowsTheHourPeakFromHistory) {
 
 TEST(IncidentPageTest, PageRefreshesItselfWithoutExternalAssets) {
   Config config = DefaultConfig();
-  BuildInfo build{"1.2.3", "linux", "netlink"};
+  BuildInfo build{"1.2.3", "", "", "linux", "netlink"};
   std::string page =
       IncidentPageHtml("<p>LIVE</p>", AboutSectionHtml(config, build));
   EXPECT_NE(page.find("<div id=\"live\">\n<p>LIVE</p>"), std::string::npos);

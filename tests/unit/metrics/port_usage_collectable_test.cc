@@ -170,7 +170,8 @@ namespace {
 TEST(PortUsageCollectableTest, ReportsComeFromTheSameCollectionsAsScrapes) {
   auto owned = std::make_unique<ScriptedSource>();
   ScriptedSource* source = owned.get();
-  PortUsageCollectable collectable(std::move(owned), {}, {"v", "linux", "x"},
+  PortUsageCollectable collectable(std::move(owned), {},
+                                   {"v", "r", "d", "linux", "x"},
                                    std::chrono::milliseconds(300));
   std::atomic<int> observed{0};
   collectable.OnReport([&](const PortUsageReport& r) {
