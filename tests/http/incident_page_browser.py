@@ -15,7 +15,8 @@ checks that
   4. after 100 more connections the page shows them without being reloaded
      (its own refresh), still equal to /metrics, and its sparkline has
      samples; every resource it loaded came from the exporter;
-  5. a screenshot is written to SCREENSHOT.
+  5. /report is the console report;
+  6. a screenshot is written to SCREENSHOT.
 
 usage: incident_page_browser.py EXPORTER PORT_HOLDER REPO SCREENSHOT
 """
@@ -214,6 +215,11 @@ def main():
 
         page, want = page_equals_metrics(driver, exporter, pid, 150)
         print("ok: page equals /metrics: %s" % want)
+
+        status, report = exporter.get("/report")
+        if status != 200 or "Headline tcp:" not in report or HOLDER_ADDR not in report:
+            fail("/report answered %d: %s" % (status, report[:300]))
+        print("ok: /report is the console report (%d lines)" % len(report.splitlines()))
 
         driver.execute_script("window.__epx_marker = 'kept';")
         first_title = page["title"]
