@@ -163,6 +163,7 @@ std::string Processes(const PortUsageReport& report) {
   HtmlTable procs(header, numeric);
   for (const ProcessUsage& p : report.processes) {
     std::vector<std::string> cells;
+    cells.reserve(columns.size());
     for (const ProcessColumn& c : columns) cells.push_back(c.cell(p));
     procs.Add(cells, {{"data-pid", N(static_cast<std::uint64_t>(p.pid))}});
   }
@@ -318,7 +319,8 @@ std::string SparklineSvg(const std::vector<HeadlineSample>& history,
   for (const HeadlineSample& s : history) {
     if (!s.present[index] || s.unix_seconds < now - window) continue;
     double x = (s.unix_seconds - (now - window)) / window * width;
-    last = Fixed(std::clamp(x, 0.0, double(width))) + "," + y(s.ratio[index]);
+    last = Fixed(std::clamp(x, 0.0, static_cast<double>(width))) + "," +
+           y(s.ratio[index]);
     points += (points.empty() ? "" : " ") + last;
     ++count;
   }
