@@ -106,6 +106,59 @@ void ProcessSocketScanner::ReadSocketInodes(int proc_fd, std::int64_t pid,
   }
 }
 
+bool ProcessSocketScanner::KernelPass(int proc_fd) {
+  if (!kernel_owners_) return false;
+  std::vector<InodeOwner> found;
+  if (!kernel_owners_(&found, &kernel_pass_error_)) {
+    if (kernel_pass_error_.empty()) kernel_pass_error_ = "kernel pass failed";
+    return false;
+  }
+  std::sort(found.begin(), found.end(),
+            [](const InodeOwner& a, const InodeOwner& b) {
+              return a.pid != b.pid ? a.pid < b.pid : a.inode < b.inode;
+            });
+  owners_.Clear();
+  std::unordered_map<std::int64_t, std::vector<std::uint64_t>> held;
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    const InodeOwner& o = found[i];
+    if (i > 0 && o.pid == found[i - 1].pid && o.inode == found[i - 1].inode)
+      continue;
+    held[o.pid].push_back(o.inode);
+    owners_.Add(o.inode, o.pid);
+  }
+  for (auto& [pid, entry] : entries_) {
+    auto it = held.find(pid);
+    std::vector<std::uint64_t> inodes;
+    if (it != held.end()) inodes.swap(it->second);
+    if (inodes != entry.inodes) entry.changed_at = generation_;
+    entry.inodes.swap(inodes);
+    entry.readable = true;
+    entry.scanned = true;
+    entry.scanned_at = generation_;
+  }
+  // A process that started after the listing above: named now, as the next
+  // listing would.
+  for (auto& [pid, inodes] : held) {
+    if (inodes.empty()) continue;
+    std::string pid_name = std::to_string(pid);
+    struct stat st;
+    if (fstatat(proc_fd, (pid_name + "/fd").c_str(), &st, 0) != 0) {
+      for (std::uint64_t inode : inodes) owners_.Remove(inode, pid);
+      continue;
+    }
+    Entry& entry = entries_[pid];
+    entry.seen = true;
+    entry.identity = st.st_ino;
+    entry.fd_count = st.st_size;
+    ReadIdentity(proc_fd, pid_name, &entry);
+    entry.inodes.swap(inodes);
+    entry.changed_at = entry.scanned_at = generation_;
+    entry.scanned = true;
+  }
+  last_kernel_pass_ = true;
+  return true;
+}
+
 bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
                                   Snapshot* snapshot, std::string* error) {
   int proc_fd = open(procfs_root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -125,7 +178,10 @@ bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
     e.second.scanned = false;
   }
   last_rescanned_ = 0;
+  last_kernel_pass_ = false;
+  kernel_pass_error_.clear();
   ++generation_;
+  std::vector<std::int64_t> rescan;
   while (dirent* d = readdir(proc_dir)) {
     std::int64_t pid;
     if (!ParsePid(d->d_name, &pid)) continue;
@@ -154,8 +210,7 @@ bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
     if (fresh || !fd_counts_reported_ || st.st_size != entry.fd_count ||
         !entry.readable) {
       entry.fd_count = st.st_size;
-      if (ScanFds(proc_fd, pid, &entry)) entry.changed_at = generation_;
-      ++last_rescanned_;
+      if (!(kernel_owners_ && entry.kernel_thread)) rescan.push_back(pid);
     }
   }
   for (auto it = entries_.begin(); it != entries_.end();) {
@@ -165,6 +220,13 @@ bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
       for (std::uint64_t inode : it->second.inodes)
         owners_.Remove(inode, it->first);
       it = entries_.erase(it);
+    }
+  }
+  if (rescan.empty() || !KernelPass(proc_fd)) {
+    for (std::int64_t pid : rescan) {
+      Entry& entry = entries_[pid];
+      if (ScanFds(proc_fd, pid, &entry)) entry.changed_at = generation_;
+      ++last_rescanned_;
     }
   }
 
@@ -183,7 +245,14 @@ bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
     if (!unresolvable_.count(inode)) pending.insert(inode);
   }
   bool searched_all = true;
-  if (!pending.empty()) {
+  if (!pending.empty() && !last_kernel_pass_ && KernelPass(proc_fd)) {
+    owners_.Attribute(snapshot, &unowned);
+    unresolved.clear();
+    for (std::size_t i : unowned) {
+      const SocketRecord& s = snapshot->sockets[i];
+      if (s.pid == kUnknownPid) unresolved.insert(s.inode);
+    }
+  } else if (!pending.empty() && !last_kernel_pass_) {
     std::vector<std::int64_t> order;
     for (const auto& [pid, entry] : entries_) {
       if (!entry.scanned) order.push_back(pid);

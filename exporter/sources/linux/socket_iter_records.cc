@@ -69,4 +69,21 @@ SocketIterDecodeResult DecodeSocketIterRecords(const std::uint8_t* data,
   return result;
 }
 
+SocketIterDecodeResult DecodeOwnerRecords(const std::uint8_t* data,
+                                          std::size_t size,
+                                          std::vector<InodeOwner>* out) {
+  SocketIterDecodeResult result;
+  constexpr std::size_t kSize = sizeof(epx_owner_record);
+  for (; size - result.consumed >= kSize; result.consumed += kSize) {
+    epx_owner_record r;
+    std::memcpy(&r, data + result.consumed, kSize);
+    if (r.inode == 0 || r.pid == 0) {
+      ++result.malformed;
+      continue;
+    }
+    out->push_back(InodeOwner{r.inode, static_cast<std::int64_t>(r.pid)});
+  }
+  return result;
+}
+
 }  // namespace epx

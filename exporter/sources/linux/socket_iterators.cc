@@ -30,9 +30,13 @@ std::string Describe(const char* step, int rc, const LibbpfMessages& log) {
   return text;
 }
 
+template <typename Record>
 bool ReadIterator(bpf_link* link, const char* name,
-                  std::vector<std::uint8_t>* buffer,
-                  std::vector<SocketRecord>* out, std::string* error) {
+                  std::vector<std::uint8_t>* buffer, std::vector<Record>* out,
+                  std::string* error,
+                  SocketIterDecodeResult (*decode)(const std::uint8_t*,
+                                                   std::size_t,
+                                                   std::vector<Record>*)) {
   int fd = bpf_iter_create(bpf_link__fd(link));
   if (fd < 0) {
     *error = std::string("creating the ") + name +
@@ -52,8 +56,7 @@ bool ReadIterator(bpf_link* link, const char* name,
     }
     if (n == 0) break;
     filled += static_cast<std::size_t>(n);
-    SocketIterDecodeResult r =
-        DecodeSocketIterRecords(buffer->data(), filled, out);
+    SocketIterDecodeResult r = decode(buffer->data(), filled, out);
     malformed += r.malformed;
     std::memmove(buffer->data(), buffer->data() + r.consumed,
                  filled - r.consumed);
@@ -96,6 +99,7 @@ bool SocketIterators::Load(std::string* error) {
   }
   socket_iter* s = programs->skeleton;
   s->rodata->target_netns = OwnNetworkNamespaceInode();
+  s->rodata->pid_level = OwnPidNamespaceLevel();
   int rc = socket_iter::load(s);
   if (rc != 0) {
     load_error_ = Describe("loading the socket iterators", rc, log);
@@ -116,6 +120,13 @@ bool SocketIterators::Load(std::string* error) {
     *error = load_error_;
     return false;
   }
+  s->links.socket_owners =
+      bpf_program__attach_iter(s->progs.socket_owners, nullptr);
+  if (s->links.socket_owners == nullptr) {
+    load_error_ = Describe("attaching the iter/task_file program", -errno, log);
+    *error = load_error_;
+    return false;
+  }
   buffer_.resize(kBufferRecords * sizeof(epx_socket_record));
   programs_ = std::move(programs);
   return true;
@@ -124,8 +135,18 @@ bool SocketIterators::Load(std::string* error) {
 bool SocketIterators::Read(std::vector<SocketRecord>* out, std::string* error) {
   if (!Load(error)) return false;
   socket_iter* s = programs_->skeleton;
-  return ReadIterator(s->links.tcp_sockets, "iter/tcp", &buffer_, out, error) &&
-         ReadIterator(s->links.udp_sockets, "iter/udp", &buffer_, out, error);
+  return ReadIterator(s->links.tcp_sockets, "iter/tcp", &buffer_, out, error,
+                      &DecodeSocketIterRecords) &&
+         ReadIterator(s->links.udp_sockets, "iter/udp", &buffer_, out, error,
+                      &DecodeSocketIterRecords);
+}
+
+bool SocketIterators::ReadOwners(std::vector<InodeOwner>* out,
+                                 std::string* error) {
+  if (!Load(error)) return false;
+  return ReadIterator(programs_->skeleton->links.socket_owners,
+                      "iter/task_file", &buffer_, out, error,
+                      &DecodeOwnerRecords);
 }
 
 }  // namespace epx

@@ -6,12 +6,14 @@
 #include <vector>
 
 #include "model/socket_record.h"
+#include "sources/linux/socket_attribution.h"
 
 namespace epx {
 
 /// The BPF socket source: iter/tcp and iter/udp programs
 /// (bpf/socket_iter.bpf.c) write one record per socket of this network
-/// namespace, read through a fresh iterator fd each time. Not thread-safe.
+/// namespace, read through a fresh iterator fd each time; an iter/task_file
+/// program names the processes holding them. Not thread-safe.
 class SocketIterators {
  public:
   SocketIterators();
@@ -28,6 +30,12 @@ class SocketIterators {
   /// Bound-only TCP sockets are not among them: the iterator walks the
   /// listening and connection tables, not the bind table.
   bool Read(std::vector<SocketRecord>* out, std::string* error);
+
+  /// Appends (inode, pid) for every descriptor of a TCP or UDP socket of
+  /// this network namespace held by a process of this pid namespace, in one
+  /// pass over every process's descriptor table (Load() first). A process
+  /// appears once per descriptor, pids as /proc shows them.
+  bool ReadOwners(std::vector<InodeOwner>* out, std::string* error);
 
   struct Programs;
 

@@ -31,3 +31,11 @@ struct epx_socket_record {
   unsigned char local_addr[16]; /* IPv4 in the first 4 bytes */
   unsigned char remote_addr[16];
 };
+
+/* The record of the task-file iterator: one per descriptor of a TCP or UDP
+   socket of this network namespace. */
+struct epx_owner_record {
+  unsigned long long inode;
+  unsigned int pid; /* the process (tgid) in the reader's pid namespace */
+  unsigned int reserved;
+};
