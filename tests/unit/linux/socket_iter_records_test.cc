@@ -124,5 +124,25 @@ TEST(SocketIterRecordsTest, UnknownProtocolFamilyOrStateIsCountedNotKept) {
   EXPECT_EQ(out[0].port_range_high, 400);
 }
 
+TEST(SocketIterRecordsTest, OwnerRecordsGiveInodeAndPid) {
+  EXPECT_EQ(sizeof(epx_owner_record), 16u);
+  std::vector<epx_owner_record> rs = {{5001, 100, 0}, {0, 100, 0}, {5002, 0, 0},
+                                      {5003, 4000000000u, 0}};
+  std::vector<std::uint8_t> data(rs.size() * sizeof(epx_owner_record));
+  std::memcpy(data.data(), rs.data(), data.size());
+  std::vector<InodeOwner> out;
+  SocketIterDecodeResult res =
+      DecodeOwnerRecords(data.data(), data.size() - 3, &out);
+  EXPECT_EQ(res.consumed, 3 * sizeof(epx_owner_record));
+  EXPECT_EQ(res.malformed, 2u);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].inode, 5001u);
+  EXPECT_EQ(out[0].pid, 100);
+  res = DecodeOwnerRecords(data.data() + res.consumed, sizeof(epx_owner_record),
+                           &out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[1].pid, 4000000000ll) << "pids are unsigned 32-bit";
+}
+
 }  // namespace
 }  // namespace epx
