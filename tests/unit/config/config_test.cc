@@ -35,7 +35,7 @@ TEST(ConfigTest, DefaultsForLinux) {
   Config c = DefaultConfig();
   EXPECT_EQ(c.listen_addresses, std::vector<std::string>{":19152"});
   EXPECT_EQ(c.telemetry_path, "/metrics");
-  EXPECT_EQ(c.source.socket_source, "netlink");
+  EXPECT_EQ(c.source.socket_source, "auto");
   EXPECT_EQ(c.source.procfs_root, "/proc");
   EXPECT_TRUE(c.source.collect_processes);
   EXPECT_TRUE(c.source.collect_tcp_stats);
