@@ -136,7 +136,7 @@ bool CollectorOk(const Snapshot& s, const std::string& name) {
 }
 
 using Key = std::tuple<int, int, int, std::string, int, std::string, int,
-                       std::uint64_t, std::int64_t>;
+                       std::uint64_t, std::int64_t, std::uint32_t, bool>;
 
 std::map<Key, int> Sockets(const Snapshot& s) {
   std::map<Key, int> out;
@@ -144,7 +144,7 @@ std::map<Key, int> Sockets(const Snapshot& s) {
     ++out[Key{static_cast<int>(r.protocol), static_cast<int>(r.family),
               static_cast<int>(r.state), r.local_address.ToString(),
               r.local_port, r.remote_address.ToString(), r.remote_port, r.inode,
-              r.pid}];
+              r.pid, r.bound_device, r.timewait_object}];
   }
   return out;
 }
@@ -157,7 +157,7 @@ std::map<Key, std::vector<std::int64_t>> Owners(const Snapshot& s) {
     return Key{static_cast<int>(r.protocol), static_cast<int>(r.family),
                static_cast<int>(r.state), r.local_address.ToString(),
                r.local_port, r.remote_address.ToString(), r.remote_port,
-               r.inode, 0};
+               r.inode, 0, r.bound_device, r.timewait_object};
   };
   for (std::size_t i = 0; i < s.sockets.size(); ++i) {
     if (s.sockets[i].pid != kUnknownPid)
@@ -207,7 +207,9 @@ std::string Describe(const Key& k) {
          std::get<3>(k) + ":" + std::to_string(std::get<4>(k)) + " -> " +
          std::get<5>(k) + ":" + std::to_string(std::get<6>(k)) + " inode " +
          std::to_string(std::get<7>(k)) + " pid " +
-         std::to_string(std::get<8>(k));
+         std::to_string(std::get<8>(k)) + " dev " +
+         std::to_string(std::get<9>(k)) +
+         (std::get<10>(k) ? " timewait" : "");
 }
 
 double TcpHeadline(const Snapshot& s, std::uint32_t* worst) {
@@ -337,6 +339,23 @@ TEST(BpfSocketsTest, SameSnapshotAsNetlinkSocketBySocket) {
     if (a.count(k) == 0) ADD_FAILURE() << "only bpf: " << Describe(k);
   }
   EXPECT_EQ(netlink.sockets.size(), bpf.sockets.size());
+  // Timewait timers as inet_diag gives them (the two reads are apart by
+  // the time between them, well under a second).
+  std::map<std::pair<int, int>, std::uint32_t> timers;
+  for (const SocketRecord& r : netlink.sockets) {
+    if (r.timewait_object) timers[{r.local_port, r.remote_port}] = r.expires_ms;
+  }
+  int timed = 0;
+  for (const SocketRecord& r : bpf.sockets) {
+    if (!r.timewait_object) continue;
+    auto it = timers.find({r.local_port, r.remote_port});
+    ASSERT_NE(it, timers.end());
+    EXPECT_GT(r.expires_ms, 0u);
+    EXPECT_LE(r.expires_ms, it->second + 50) << r.local_port;
+    EXPECT_GE(r.expires_ms + 2000, it->second) << r.local_port;
+    ++timed;
+  }
+  EXPECT_EQ(timed, 9);
   EXPECT_EQ(netlink.extra_owners.size(), bpf.extra_owners.size());
   EXPECT_GT(bpf.extra_owners.size(), 100u);
   // Owners from the kernel's pass equal the /proc walk's, socket by socket;
@@ -528,6 +547,55 @@ TEST(BpfSocketsTest, HeadlineIsWhatMakesConnectFail) {
   EXPECT_DOUBLE_EQ(TcpHeadline(full, &worst_full), 1.0);
   Snapshot full_netlink = Collect("netlink");
   EXPECT_LT(TcpHeadline(full_netlink, &worst_full), 1.0);
+}
+
+void SetSysctl(const char* name, int value) {
+  std::ofstream(std::string("/proc/sys/net/ipv4/") + name) << value << "\n";
+}
+
+TEST(BpfSocketsTest, TimeWaitWithoutTimestampsIsNotRecycled) {
+  // 100 loopback TIME_WAIT sockets from connections made without TCP
+  // timestamps; tcp_timestamps is on again when the exporter looks, so
+  // without the per-socket fact they look recyclable.
+  SetRange(43000, 43099);
+  SetSysctl("tcp_tw_reuse", 2);
+  SetSysctl("tcp_timestamps", 0);
+  Fds fds;
+  int err = 0;
+  int server = Listen(&fds, AF_INET, "127.0.0.1", 5400);
+  for (int i = 0; i < 100; ++i) {
+    int c = Connect(&fds, AF_INET, "127.0.0.1", 5400, nullptr, &err);
+    ASSERT_GE(c, 0) << std::strerror(err);
+    int a = fds.Add(accept4(server, nullptr, nullptr, SOCK_CLOEXEC));
+    ASSERT_GE(a, 0);
+    fds.Close(c);
+    fds.Close(a);
+  }
+  SetSysctl("tcp_timestamps", 1);
+  // Older than tcp_tw_reuse_delay (1 s), all 100 in TIME_WAIT: bounded poll.
+  Snapshot netlink;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    netlink = Collect("netlink");
+    int old = 0;
+    for (const SocketRecord& r : netlink.sockets) {
+      old += r.state == SocketState::kTimeWait && r.local_port >= 43000 &&
+             r.local_port <= 43099 && r.expires_ms < 60000 - 1500;
+    }
+    if (old == 100) break;
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << old;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  Snapshot bpf = Collect("bpf");
+  ASSERT_TRUE(CollectorOk(bpf, "bpf_sockets"));
+  std::uint32_t worst = 0;
+  EXPECT_DOUBLE_EQ(TcpHeadline(bpf, &worst), 1.0);
+  EXPECT_EQ(worst, 100u);
+  EXPECT_DOUBLE_EQ(TcpHeadline(netlink, &worst), 0.0)
+      << "netlink takes every old loopback TIME_WAIT as recyclable";
+  // The kernel's answer: no port is left for :5400.
+  EXPECT_LT(Connect(&fds, AF_INET, "127.0.0.1", 5400, nullptr, &err), 0);
+  EXPECT_EQ(err, EADDRNOTAVAIL) << std::strerror(err);
 }
 
 TEST(BpfSocketsTest, WithoutPrivilegesNetlinkRunsAndTheCollectorSaysWhy) {

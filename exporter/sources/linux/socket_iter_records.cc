@@ -38,6 +38,9 @@ bool Decode(const epx_socket_record& r, SocketRecord* s) {
   s->local_port = r.local_port;
   s->remote_port = r.remote_port;
   s->inode = r.inode;
+  s->bound_device = r.bound_dev_if;
+  s->timewait_object = (r.flags & EPX_SOCKET_TIMEWAIT) != 0;
+  if (r.flags & EPX_SOCKET_EXPIRES) s->expires_ms = r.expires_ms;
   std::uint8_t facts = kFactsKnown;
   if (r.flags & EPX_SOCKET_BIND_BUCKET) facts |= kFactBindBucket;
   if (r.flags & EPX_SOCKET_REUSEADDR) facts |= kFactReuseAddr;

@@ -32,7 +32,7 @@ std::vector<std::uint8_t> Bytes(const std::vector<epx_socket_record>& rs) {
 }
 
 TEST(SocketIterRecordsTest, RecordsAreFixedSize) {
-  EXPECT_EQ(sizeof(epx_socket_record), 56u);
+  EXPECT_EQ(sizeof(epx_socket_record), 64u);
 }
 
 TEST(SocketIterRecordsTest, DecodesAddressesPortsStateInodeAndFacts) {

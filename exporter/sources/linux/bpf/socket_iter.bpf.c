@@ -22,6 +22,9 @@
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u32 target_netns = 0;
+/* Jiffies per second, for timewait timers (0 when the kernel's config
+   cannot be read: expires_ms is then not known). */
+extern unsigned int CONFIG_HZ __kconfig __weak;
 /* Level of the reader's pid namespace: owners are named by the pids the
    reader sees in /proc. */
 const volatile __u32 pid_level = 0;
@@ -38,6 +41,7 @@ static __always_inline void fill_common(struct epx_socket_record* r,
   r->state = skc->skc_state;
   r->local_port = skc->skc_num;
   r->remote_port = __builtin_bswap16(skc->skc_dport);
+  r->bound_dev_if = skc->skc_bound_dev_if;
   if (r->family == EPX_AF_INET6) {
     __builtin_memcpy(r->local_addr, &skc->skc_v6_rcv_saddr, 16);
     __builtin_memcpy(r->remote_addr, &skc->skc_v6_daddr, 16);
@@ -91,6 +95,13 @@ int tcp_sockets(struct bpf_iter__tcp* ctx) {
     struct tcp_timewait_sock* tw = bpf_skc_to_tcp_timewait_sock(skc);
     if (!tw) return 0;
     r.state = tw->tw_sk.tw_substate;
+    r.flags |= EPX_SOCKET_TIMEWAIT;
+    /* As inet_diag: jiffies_delta_to_msecs(tw_timer.expires - jiffies). */
+    if (CONFIG_HZ != 0) {
+      long delta = (long)(tw->tw_sk.tw_timer.expires - bpf_jiffies64());
+      r.expires_ms = delta > 0 ? (__u32)((__u64)delta * 1000 / CONFIG_HZ) : 0;
+      r.flags |= EPX_SOCKET_EXPIRES;
+    }
     if (tw->tw_ts_recent_stamp != 0) r.flags |= EPX_SOCKET_TIMESTAMPS;
     bucket_flag(&r, tw->tw_sk.tw_tb);
   } else if (r.state == EPX_TCP_NEW_SYN_RECV) {
