@@ -154,10 +154,17 @@ std::map<Key, std::vector<std::int64_t>> Owners(const Snapshot& s) {
   std::map<Key, std::vector<std::int64_t>> out;
   auto key = [&](std::size_t i) {
     const SocketRecord& r = s.sockets[i];
-    return Key{static_cast<int>(r.protocol), static_cast<int>(r.family),
-               static_cast<int>(r.state), r.local_address.ToString(),
-               r.local_port, r.remote_address.ToString(), r.remote_port,
-               r.inode, 0, r.bound_device, r.timewait_object};
+    return Key{static_cast<int>(r.protocol),
+               static_cast<int>(r.family),
+               static_cast<int>(r.state),
+               r.local_address.ToString(),
+               r.local_port,
+               r.remote_address.ToString(),
+               r.remote_port,
+               r.inode,
+               0,
+               r.bound_device,
+               r.timewait_object};
   };
   for (std::size_t i = 0; i < s.sockets.size(); ++i) {
     if (s.sockets[i].pid != kUnknownPid)
@@ -208,8 +215,7 @@ std::string Describe(const Key& k) {
          std::get<5>(k) + ":" + std::to_string(std::get<6>(k)) + " inode " +
          std::to_string(std::get<7>(k)) + " pid " +
          std::to_string(std::get<8>(k)) + " dev " +
-         std::to_string(std::get<9>(k)) +
-         (std::get<10>(k) ? " timewait" : "");
+         std::to_string(std::get<9>(k)) + (std::get<10>(k) ? " timewait" : "");
 }
 
 double TcpHeadline(const Snapshot& s, std::uint32_t* worst) {

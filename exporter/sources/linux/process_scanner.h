@@ -38,8 +38,7 @@ class ProcessSocketScanner {
 
   /// Appends (inode, pid) of every socket descriptor of every process;
   /// false with *error when it cannot.
-  using OwnerPass =
-      std::function<bool(std::vector<InodeOwner>*, std::string*)>;
+  using OwnerPass = std::function<bool(std::vector<InodeOwner>*, std::string*)>;
 
   explicit ProcessSocketScanner(std::string procfs_root);
 

@@ -167,16 +167,16 @@ TEST(ProcessSocketScannerTest, KernelThreadsAreNotLookedAtAgain) {
 // A kernel pass that answers `owners` and counts its calls.
 ProcessSocketScanner::OwnerPass FakePass(std::vector<InodeOwner>* owners,
                                          int* calls, bool fail = false) {
-  return [owners, calls, fail](std::vector<InodeOwner>* out,
-                               std::string* error) {
-    ++*calls;
-    if (fail) {
-      *error = "iter/task_file: no such iterator";
-      return false;
-    }
-    out->insert(out->end(), owners->begin(), owners->end());
-    return true;
-  };
+  return
+      [owners, calls, fail](std::vector<InodeOwner>* out, std::string* error) {
+        ++*calls;
+        if (fail) {
+          *error = "iter/task_file: no such iterator";
+          return false;
+        }
+        out->insert(out->end(), owners->begin(), owners->end());
+        return true;
+      };
 }
 
 TEST(ProcessSocketScannerTest, KernelOwnersReplaceTheDescriptorWalk) {

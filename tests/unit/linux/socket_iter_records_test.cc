@@ -126,8 +126,8 @@ TEST(SocketIterRecordsTest, UnknownProtocolFamilyOrStateIsCountedNotKept) {
 
 TEST(SocketIterRecordsTest, OwnerRecordsGiveInodeAndPid) {
   EXPECT_EQ(sizeof(epx_owner_record), 16u);
-  std::vector<epx_owner_record> rs = {{5001, 100, 0}, {0, 100, 0}, {5002, 0, 0},
-                                      {5003, 4000000000u, 0}};
+  std::vector<epx_owner_record> rs = {
+      {5001, 100, 0}, {0, 100, 0}, {5002, 0, 0}, {5003, 4000000000u, 0}};
   std::vector<std::uint8_t> data(rs.size() * sizeof(epx_owner_record));
   std::memcpy(data.data(), rs.data(), data.size());
   std::vector<InodeOwner> out;
