@@ -157,7 +157,7 @@ TEST(ConfigTest, ImpossibleValues) {
             "cfg.yml:2: web.listen_address: must not be empty");
   EXPECT_EQ(ApplyError("source:\n  sockets: iphlpapi\n"),
             "cfg.yml:2: source.sockets: unsupported socket source "
-            "'iphlpapi' (supported on linux: netlink, procfs, bpf)");
+            "'iphlpapi' (supported on linux: auto, netlink, procfs, bpf)");
   EXPECT_EQ(ApplyError("watched_services:\n  - nginx\n  - \"\"\n"),
             "cfg.yml:3: watched_services: empty name");
 }
