@@ -29,7 +29,12 @@ std::string Join(const std::string& root, const char* relative) {
 
 LinuxHostSource::LinuxHostSource(SourceOptions options)
     : options_(std::move(options)), scanner_(options_.procfs_root) {
-  if (options_.socket_source == "auto") ChooseSocketSource();
+  if (options_.socket_source == "auto") {
+    ChooseSocketSource();
+  } else if (options_.socket_source == "bpf") {
+    std::string later;  // logged by the first collection
+    socket_iterators_.Load(&later);
+  }
   if (options_.collect_connect_events) connect_events_.Start();
   std::string text, ignored;
   if (!ReadFile(Join(options_.procfs_root, "sys/kernel/osrelease"), &text) ||
@@ -43,10 +48,8 @@ void LinuxHostSource::ChooseSocketSource() {
   bool bpf = socket_iterators_.Load(&why);
   options_.socket_source = bpf ? "bpf" : "netlink";
   if (bpf) why = "the socket iterators loaded";
-  std::fprintf(stderr,
-               "level=info msg=\"socket source chosen\" source=%s "
-               "reason=\"%s\"\n",
-               options_.socket_source.c_str(), why.c_str());
+  choice_ = "level=info msg=\"socket source chosen\" source=" +
+            options_.socket_source + " reason=\"" + why + "\"\n";
 }
 
 std::string LinuxHostSource::SocketSourceInUse() const {
@@ -54,6 +57,10 @@ std::string LinuxHostSource::SocketSourceInUse() const {
 }
 
 Snapshot LinuxHostSource::Collect() {
+  if (!choice_.empty()) {
+    std::fputs(choice_.c_str(), stderr);
+    choice_.clear();
+  }
   Snapshot snapshot;
   if (last_socket_count_ == 0) {
     std::string v4, v6;

@@ -28,7 +28,8 @@ class LinuxHostSource : public HostSource {
   std::string SocketSourceInUse() const override;
 
  private:
-  /// Resolves "auto" by loading the socket iterators; logs the choice.
+  /// Resolves "auto" by loading the socket iterators; the first
+  /// collection logs the choice (so a start that fails says one thing).
   void ChooseSocketSource();
   bool CollectSockets(Snapshot* snapshot, std::string* error);
   /// The BPF source: the iterators, plus the bound-only TCP sockets from one
@@ -56,6 +57,8 @@ class LinuxHostSource : public HostSource {
   BindBucketMemory buckets_;
   SocketIterators socket_iterators_;
   bool bpf_loaded_ = false;
+  /// The log line of the auto choice, until the first collection prints it.
+  std::string choice_;
   bool bpf_failed_logged_ = false;
   std::size_t last_socket_count_ = 0;
   std::uint32_t last_unreadable_ = 0;

@@ -182,6 +182,7 @@ bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
   kernel_pass_error_.clear();
   ++generation_;
   std::vector<std::int64_t> rescan;
+  std::int64_t total_fds = 0, rescan_fds = 0;
   while (dirent* d = readdir(proc_dir)) {
     std::int64_t pid;
     if (!ParsePid(d->d_name, &pid)) continue;
@@ -207,10 +208,14 @@ bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
       ReadIdentity(proc_fd, pid_name, &entry);
     }
     if (st.st_size > 0) fd_counts_reported_ = true;
+    total_fds += st.st_size;
     if (fresh || !fd_counts_reported_ || st.st_size != entry.fd_count ||
         !entry.readable) {
       entry.fd_count = st.st_size;
-      if (!(kernel_owners_ && entry.kernel_thread)) rescan.push_back(pid);
+      if (!(kernel_owners_ && entry.kernel_thread)) {
+        rescan.push_back(pid);
+        rescan_fds += st.st_size;
+      }
     }
   }
   for (auto it = entries_.begin(); it != entries_.end();) {
@@ -222,12 +227,17 @@ bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
       it = entries_.erase(it);
     }
   }
-  if (rescan.empty() || !KernelPass(proc_fd)) {
+  bool pass_pays = rescan_fds * kKernelPassShare >= total_fds;
+  if (rescan.empty() || !pass_pays || !KernelPass(proc_fd)) {
+    bool unreadable = false;
     for (std::int64_t pid : rescan) {
       Entry& entry = entries_[pid];
       if (ScanFds(proc_fd, pid, &entry)) entry.changed_at = generation_;
+      unreadable |= !entry.readable;
       ++last_rescanned_;
     }
+    // The kernel reads what /proc refuses.
+    if (unreadable && !pass_pays && kernel_owners_) KernelPass(proc_fd);
   }
 
   owners_.Attribute(snapshot);
@@ -245,7 +255,8 @@ bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
     if (!unresolvable_.count(inode)) pending.insert(inode);
   }
   bool searched_all = true;
-  if (!pending.empty() && !last_kernel_pass_ && KernelPass(proc_fd)) {
+  if (!pending.empty() && !last_kernel_pass_ &&
+      total_fds <= kKernelPassShare * kSearchBudgetFds && KernelPass(proc_fd)) {
     owners_.Attribute(snapshot, &unowned);
     unresolved.clear();
     for (std::size_t i : unowned) {

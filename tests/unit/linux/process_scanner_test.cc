@@ -243,6 +243,34 @@ TEST(ProcessSocketScannerTest, KernelPassRunsOnlyWhenSomethingChanged) {
   EXPECT_EQ(grown.processes.at(300).name, "client");
 }
 
+TEST(ProcessSocketScannerTest, ASmallChangeIsReadFromProcNotByAPass) {
+  FakeProc proc;
+  std::vector<InodeOwner> owners;
+  for (int pid = 100; pid < 110; ++pid) {
+    proc.AddProcess(pid, "server", "server.service");
+    proc.SetFd(pid, 3, 5000 + pid);
+    owners.push_back({static_cast<std::uint64_t>(5000 + pid), pid});
+  }
+  int calls = 0;
+  ProcessSocketScanner scanner(proc.root());
+  scanner.UseKernelOwners(FakePass(&owners, &calls));
+  std::string error;
+  Snapshot first = SocketsWithInodes({5100, 5109});
+  ASSERT_TRUE(scanner.Update({}, &first, &error));
+  EXPECT_EQ(calls, 1) << "every process is new: one pass";
+  EXPECT_EQ(first.sockets[1].pid, 109);
+  // One new process of eleven: its descriptors cost less than a pass.
+  proc.AddProcess(300, "client", "client.service");
+  proc.SetFd(300, 3, 6001);
+  Snapshot grown = SocketsWithInodes({5100, 6001});
+  ASSERT_TRUE(scanner.Update({}, &grown, &error));
+  EXPECT_EQ(calls, 1);
+  EXPECT_FALSE(scanner.last_kernel_pass());
+  EXPECT_EQ(scanner.last_rescanned(), 1u);
+  EXPECT_EQ(grown.sockets[0].pid, 100);
+  EXPECT_EQ(grown.sockets[1].pid, 300);
+}
+
 TEST(ProcessSocketScannerTest, FailingKernelPassFallsBackToTheWalk) {
   FakeProc proc;
   proc.AddProcess(100, "server", "server.service");
