@@ -149,7 +149,7 @@ bool LinuxHostSource::ReadBpfSockets(Snapshot* snapshot, std::string* error) {
       }
       for (std::size_t i = iterated; i < sockets->size(); ++i)
         (*sockets)[i].kernel_facts = kFactsKnown | kFactBindBucket;
-      if (!bpf_loaded_) {
+      if (!bpf_loaded_ && socket_iterators_.HasOwners()) {
         scanner_.UseKernelOwners(
             [this](std::vector<InodeOwner>* owners, std::string* e) {
               return socket_iterators_.ReadOwners(owners, e);

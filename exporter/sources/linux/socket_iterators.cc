@@ -74,6 +74,26 @@ bool ReadIterator(bpf_link* link, const char* name,
 
 }  // namespace
 
+std::unique_ptr<SocketIterators::Programs> SocketIterators::OpenAndLoad(
+    bool with_owners, const LibbpfMessages& log, std::string* error) {
+  auto programs = std::make_unique<Programs>();
+  programs->skeleton = socket_iter::open();
+  if (programs->skeleton == nullptr) {
+    *error = Describe("opening the socket iterators", -errno, log);
+    return nullptr;
+  }
+  socket_iter* s = programs->skeleton;
+  s->rodata->target_netns = OwnNetworkNamespaceInode();
+  s->rodata->pid_level = OwnPidNamespaceLevel();
+  if (!with_owners) bpf_program__set_autoload(s->progs.socket_owners, false);
+  int rc = socket_iter::load(s);
+  if (rc != 0) {
+    *error = Describe("loading the socket iterators", rc, log);
+    return nullptr;
+  }
+  return programs;
+}
+
 SocketIterators::SocketIterators() = default;
 SocketIterators::~SocketIterators() = default;
 
@@ -90,22 +110,18 @@ bool SocketIterators::Load(std::string* error) {
     return false;
   }
   LibbpfMessages log;
-  auto programs = std::make_unique<Programs>();
-  programs->skeleton = socket_iter::open();
-  if (programs->skeleton == nullptr) {
-    load_error_ = Describe("opening the socket iterators", -errno, log);
+  std::unique_ptr<Programs> programs = OpenAndLoad(true, log, &load_error_);
+  if (programs == nullptr) {
+    // A kernel that cannot run the owner program (before 5.11) still runs
+    // the socket iterators; owners then come from /proc.
+    owners_error_ = load_error_;
+    programs = OpenAndLoad(false, log, &load_error_);
+  }
+  if (programs == nullptr) {
     *error = load_error_;
     return false;
   }
   socket_iter* s = programs->skeleton;
-  s->rodata->target_netns = OwnNetworkNamespaceInode();
-  s->rodata->pid_level = OwnPidNamespaceLevel();
-  int rc = socket_iter::load(s);
-  if (rc != 0) {
-    load_error_ = Describe("loading the socket iterators", rc, log);
-    *error = load_error_;
-    return false;
-  }
   s->links.tcp_sockets =
       bpf_program__attach_iter(s->progs.tcp_sockets, nullptr);
   if (s->links.tcp_sockets == nullptr) {
@@ -120,12 +136,12 @@ bool SocketIterators::Load(std::string* error) {
     *error = load_error_;
     return false;
   }
-  s->links.socket_owners =
-      bpf_program__attach_iter(s->progs.socket_owners, nullptr);
-  if (s->links.socket_owners == nullptr) {
-    load_error_ = Describe("attaching the iter/task_file program", -errno, log);
-    *error = load_error_;
-    return false;
+  if (owners_error_.empty()) {
+    s->links.socket_owners =
+        bpf_program__attach_iter(s->progs.socket_owners, nullptr);
+    if (s->links.socket_owners == nullptr)
+      owners_error_ =
+          Describe("attaching the iter/task_file program", -errno, log);
   }
   buffer_.resize(kBufferRecords * sizeof(epx_socket_record));
   programs_ = std::move(programs);
@@ -144,6 +160,10 @@ bool SocketIterators::Read(std::vector<SocketRecord>* out, std::string* error) {
 bool SocketIterators::ReadOwners(std::vector<InodeOwner>* out,
                                  std::string* error) {
   if (!Load(error)) return false;
+  if (!owners_error_.empty()) {
+    *error = owners_error_;
+    return false;
+  }
   return ReadIterator(programs_->skeleton->links.socket_owners,
                       "iter/task_file", &buffer_, out, error,
                       &DecodeOwnerRecords);

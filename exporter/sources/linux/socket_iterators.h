@@ -10,6 +10,8 @@
 
 namespace epx {
 
+class LibbpfMessages;
+
 /// The BPF socket source: iter/tcp and iter/udp programs
 /// (bpf/socket_iter.bpf.c) write one record per socket of this network
 /// namespace, read through a fresh iterator fd each time; an iter/task_file
@@ -37,11 +39,24 @@ class SocketIterators {
   /// appears once per descriptor, pids as /proc shows them.
   bool ReadOwners(std::vector<InodeOwner>* out, std::string* error);
 
+  /// Whether ReadOwners() can run (the owner program loaded); Load() first.
+  bool HasOwners() const {
+    return programs_ != nullptr && owners_error_.empty();
+  }
+
   struct Programs;
 
  private:
+  /// Opens the skeleton and loads its programs, the owner program only
+  /// with with_owners; nullptr with *error naming the step that failed.
+  static std::unique_ptr<Programs> OpenAndLoad(bool with_owners,
+                                               const LibbpfMessages& log,
+                                               std::string* error);
+
   bool tried_ = false;
   std::string load_error_;
+  /// Why the owner program cannot run ("" when it can).
+  std::string owners_error_;
   std::unique_ptr<Programs> programs_;
   std::vector<std::uint8_t> buffer_;
 };
