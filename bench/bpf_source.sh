@@ -6,7 +6,7 @@
 # rounds interleave a batch of scrapes of each with a batch of bare dumps.
 # See bench/README.md ("BPF source").
 #
-# usage: bench/bpf_source.sh [--points 10000,100000] [--rounds 5] [--batch 5]
+# usage: bench/bpf_source.sh [--points 10000,100000,300000] [--rounds 5] [--batch 5]
 #                            [--exporter PATH] [--out DIR] [--tools-dir DIR]
 # Needs root and a build with BPF. Writes DIR/bpf-source.md and .json
 # (default bench/results). Exit 0 when the harness ran, 2 when it broke.
@@ -167,7 +167,7 @@ if [ "${1:-}" = --inner ]; then
 fi
 
 # ------------------------------------------------------------ outside
-POINTS=10000,100000 ROUNDS=5 BATCH=5 EXPORTER="" OUT="$BENCH_DIR/results"
+POINTS=10000,100000,300000 ROUNDS=5 BATCH=5 EXPORTER="" OUT="$BENCH_DIR/results"
 TOOLS="$REPO/build-bench/bench-tools"
 while [ $# -gt 0 ]; do
   case $1 in
@@ -209,12 +209,12 @@ done
 {
   echo "# BPF socket source against netlink and the bare dump ($(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $ROUNDS rounds of $BATCH)"
   echo
-  echo "| N | sockets seen | first scrape netlink / bpf ms | steady scrape netlink / bpf / bare dump ms | CPU per scrape netlink / bpf / bare dump ms | bpf / bare dump CPU | bpf / netlink CPU | bpf / bare dump wall | first / steady (bpf) | RSS netlink / bpf MB |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| N | sockets seen | first scrape netlink / bpf ms | steady scrape netlink / bpf / bare dump ms | CPU per scrape netlink / bpf / bare dump ms | bpf / bare dump CPU | bpf / netlink CPU | bpf / bare dump wall | first / steady (bpf) | RSS netlink / bpf MB | load average before / after |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   for n in "${points[@]}"; do
     # shellcheck disable=SC1090
     ( . "$RAW/$n.env"
-      echo "| $n | $sockets_seen | $(ms "$netlink_first_s") / $(ms "$bpf_first_s") | $(ms "$netlink_s") / $(ms "$bpf_s") / $(ms "$dump_s") | $(ms "$netlink_cpu_s") / $(ms "$bpf_cpu_s") / $(ms "$dump_cpu_s") | $(ratio "$bpf_cpu_s" "$dump_cpu_s") | $(ratio "$bpf_cpu_s" "$netlink_cpu_s") | $(ratio "$bpf_s" "$dump_s") | $(ratio "$bpf_first_s" "$bpf_s") | $netlink_rss_mb / $bpf_rss_mb |" )
+      echo "| $n | $sockets_seen | $(ms "$netlink_first_s") / $(ms "$bpf_first_s") | $(ms "$netlink_s") / $(ms "$bpf_s") / $(ms "$dump_s") | $(ms "$netlink_cpu_s") / $(ms "$bpf_cpu_s") / $(ms "$dump_cpu_s") | $(ratio "$bpf_cpu_s" "$dump_cpu_s") | $(ratio "$bpf_cpu_s" "$netlink_cpu_s") | $(ratio "$bpf_s" "$dump_s") | $(ratio "$bpf_first_s" "$bpf_s") | $netlink_rss_mb / $bpf_rss_mb | $loadavg_before / $loadavg_after |" )
   done
 } >"$OUT/bpf-source.md"
 {

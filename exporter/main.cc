@@ -5,6 +5,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analysis/port_usage.h"
@@ -52,10 +53,13 @@ int RunReport(const Config& config, double watch_seconds) {
   return 0;
 }
 
-int RunServe(const Config& config, const epx::BuildInfo& build,
+int RunServe(const Config& config, epx::BuildInfo build,
              const std::string& web_config_file) {
+  auto source = epx::MakeHostSource(config.source);
+  std::string chosen = source->SocketSourceInUse();
+  if (!chosen.empty()) build.source = chosen;
   auto collectable = std::make_shared<epx::PortUsageCollectable>(
-      epx::MakeHostSource(config.source), config.limits, build,
+      std::move(source), config.limits, build,
       std::chrono::seconds(config.scrape_wait_seconds));
   epx::HttpContent content;
   content.telemetry_path = config.telemetry_path;
@@ -88,7 +92,7 @@ int RunServe(const Config& config, const epx::BuildInfo& build,
                "path=%s version=%s source=%s\n",
                addresses.c_str(), server.BoundPort(), ports.c_str(),
                config.telemetry_path.c_str(), EPX_VERSION,
-               config.source.socket_source.c_str());
+               build.source.c_str());
   epx::WaitForStopSignal();
   std::fprintf(stderr, "level=info msg=\"stopping\"\n");
   server.Stop();

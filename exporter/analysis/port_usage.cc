@@ -427,13 +427,15 @@ class Analyzer {
 
   // tcp_twsk_unique: connect() takes over a TIME_WAIT (not FIN_WAIT2) 4-tuple
   // when tcp_tw_reuse allows it for the addresses (2: loopback source,
-  // destination or device), the peer sent timestamps (not visible without
-  // BPF: taken as true when tcp_timestamps is on) and the socket is older
-  // than tcp_tw_reuse_delay.
+  // destination or device), the peer sent timestamps (tw_ts_recent_stamp,
+  // from the BPF source's facts; otherwise taken as true when
+  // tcp_timestamps is on) and the socket is older than tcp_tw_reuse_delay.
   bool TimeWaitRecyclable(const SocketRecord& s, const AddrKey& local) const {
     const TimeWaitReuse& reuse = snap_.time_wait_reuse;
     if (s.protocol != Protocol::kTcp || s.state != SocketState::kTimeWait ||
         !reuse.timestamps || reuse.mode == 0)
+      return false;
+    if ((s.kernel_facts & kFactsKnown) && !(s.kernel_facts & kFactTimestamps))
       return false;
     constexpr std::uint32_t kLoopbackIfindex = 1;
     if (reuse.mode == 2 && !local.IsLoopback() &&

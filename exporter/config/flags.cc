@@ -36,7 +36,8 @@ const FlagSpec kFlags[] = {
      "headers, and to take each answer (default 10).",
      600},
     {"source", Kind::kString,
-     "Socket source: netlink, procfs or bpf on Linux, iphlpapi on Windows."},
+     "Socket source: auto (bpf when it loads, else netlink), netlink, procfs "
+     "or bpf on Linux, iphlpapi on Windows."},
     {"path.procfs", Kind::kString, "procfs mount point (default /proc)."},
     {"collector.processes", Kind::kBool,
      "Attribute sockets to processes and services (default true)."},

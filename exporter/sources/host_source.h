@@ -10,7 +10,7 @@ namespace epx {
 
 /// What a host source collects and where from; filled from Config.
 struct SourceOptions {
-  /// "netlink" or "procfs" on Linux, "iphlpapi" on Windows.
+  /// "auto", "bpf", "netlink" or "procfs" on Linux, "iphlpapi" on Windows.
   std::string socket_source;
   /// Root of procfs (Linux); tests point it at fixture trees.
   std::string procfs_root = "/proc";
@@ -29,6 +29,9 @@ class HostSource {
   /// Collects a fresh snapshot. Never throws: a failing collector is
   /// recorded in Snapshot::collectors and the rest is still returned.
   virtual Snapshot Collect() = 0;
+  /// The socket source collecting, once "auto" is resolved; "" when it is
+  /// the configured one.
+  virtual std::string SocketSourceInUse() const { return ""; }
 };
 
 /// Creates the source for this OS (chosen at build time).

@@ -9,13 +9,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -27,6 +30,7 @@
 #include "analysis/port_usage.h"
 #include "sources/linux/bpf/bpf_program.h"
 #include "sources/linux/host_source.h"
+#include "sources/linux/socket_iterators.h"
 
 namespace epx::testing {
 namespace {
@@ -132,7 +136,7 @@ bool CollectorOk(const Snapshot& s, const std::string& name) {
 }
 
 using Key = std::tuple<int, int, int, std::string, int, std::string, int,
-                       std::uint64_t, std::int64_t>;
+                       std::uint64_t, std::int64_t, std::uint32_t, bool>;
 
 std::map<Key, int> Sockets(const Snapshot& s) {
   std::map<Key, int> out;
@@ -140,9 +144,68 @@ std::map<Key, int> Sockets(const Snapshot& s) {
     ++out[Key{static_cast<int>(r.protocol), static_cast<int>(r.family),
               static_cast<int>(r.state), r.local_address.ToString(),
               r.local_port, r.remote_address.ToString(), r.remote_port, r.inode,
-              r.pid}];
+              r.pid, r.bound_device, r.timewait_object}];
   }
   return out;
+}
+
+// Every owner of each socket (its pid and the extra owners), sorted.
+std::map<Key, std::vector<std::int64_t>> Owners(const Snapshot& s) {
+  std::map<Key, std::vector<std::int64_t>> out;
+  auto key = [&](std::size_t i) {
+    const SocketRecord& r = s.sockets[i];
+    return Key{static_cast<int>(r.protocol),
+               static_cast<int>(r.family),
+               static_cast<int>(r.state),
+               r.local_address.ToString(),
+               r.local_port,
+               r.remote_address.ToString(),
+               r.remote_port,
+               r.inode,
+               0,
+               r.bound_device,
+               r.timewait_object};
+  };
+  for (std::size_t i = 0; i < s.sockets.size(); ++i) {
+    if (s.sockets[i].pid != kUnknownPid)
+      out[key(i)].push_back(s.sockets[i].pid);
+  }
+  for (const ExtraOwner& e : s.extra_owners)
+    out[key(e.socket_index)].push_back(e.pid);
+  for (auto& [k, pids] : out) std::sort(pids.begin(), pids.end());
+  return out;
+}
+
+// A forked child that opens `threads` threads, each with a UDP socket of
+// its own (one descriptor table), and then waits to be killed. Returns its
+// pid once every socket is open.
+pid_t ThreadedChild(int threads) {
+  int ready[2];
+  if (pipe(ready) != 0) return -1;
+  pid_t child = fork();
+  if (child == 0) {
+    std::vector<std::thread> workers;
+    for (int i = 0; i < threads; ++i) {
+      workers.emplace_back([&] {
+        int fd = socket(AF_INET, SOCK_DGRAM, 0);
+        socklen_t len;
+        sockaddr_storage a = Address(AF_INET, "127.0.0.1", 0, &len);
+        if (bind(fd, reinterpret_cast<sockaddr*>(&a), len) != 0) _exit(2);
+        char c = 1;
+        if (write(ready[1], &c, 1) != 1) _exit(1);
+        pause();
+      });
+    }
+    for (std::thread& t : workers) t.join();
+    _exit(0);
+  }
+  close(ready[1]);
+  char c;
+  for (int i = 0; i < threads; ++i) {
+    if (read(ready[0], &c, 1) != 1) child = -1;
+  }
+  close(ready[0]);
+  return child;
 }
 
 std::string Describe(const Key& k) {
@@ -151,7 +214,8 @@ std::string Describe(const Key& k) {
          std::get<3>(k) + ":" + std::to_string(std::get<4>(k)) + " -> " +
          std::get<5>(k) + ":" + std::to_string(std::get<6>(k)) + " inode " +
          std::to_string(std::get<7>(k)) + " pid " +
-         std::to_string(std::get<8>(k));
+         std::to_string(std::get<8>(k)) + " dev " +
+         std::to_string(std::get<9>(k)) + (std::get<10>(k) ? " timewait" : "");
 }
 
 double TcpHeadline(const Snapshot& s, std::uint32_t* worst) {
@@ -246,6 +310,10 @@ TEST(BpfSocketsTest, SameSnapshotAsNetlinkSocketBySocket) {
   ASSERT_EQ(read(ready[0], &c, 1), 1);
   close(ready[0]);
   close(ready[1]);
+  // A third process sharing every descriptor, with four threads that each
+  // opened a socket.
+  pid_t threaded = ThreadedChild(4);
+  ASSERT_GT(threaded, 0);
   // Timewait objects appear when the FINs have crossed: poll with a bound.
   Snapshot netlink, bpf;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -259,6 +327,8 @@ TEST(BpfSocketsTest, SameSnapshotAsNetlinkSocketBySocket) {
   bpf = Collect("bpf");
   kill(child, SIGKILL);
   waitpid(child, nullptr, 0);
+  kill(threaded, SIGKILL);
+  waitpid(threaded, nullptr, 0);
   ASSERT_TRUE(CollectorOk(bpf, "bpf_sockets"));
   EXPECT_TRUE(CollectorOk(bpf, "sockets"));
   EXPECT_TRUE(CollectorOk(netlink, "sockets"));
@@ -275,8 +345,42 @@ TEST(BpfSocketsTest, SameSnapshotAsNetlinkSocketBySocket) {
     if (a.count(k) == 0) ADD_FAILURE() << "only bpf: " << Describe(k);
   }
   EXPECT_EQ(netlink.sockets.size(), bpf.sockets.size());
+  // Timewait timers as inet_diag gives them (the two reads are apart by
+  // the time between them, well under a second).
+  std::map<std::pair<int, int>, std::uint32_t> timers;
+  for (const SocketRecord& r : netlink.sockets) {
+    if (r.timewait_object) timers[{r.local_port, r.remote_port}] = r.expires_ms;
+  }
+  int timed = 0;
+  for (const SocketRecord& r : bpf.sockets) {
+    if (!r.timewait_object) continue;
+    auto it = timers.find({r.local_port, r.remote_port});
+    ASSERT_NE(it, timers.end());
+    EXPECT_GT(r.expires_ms, 0u);
+    EXPECT_LE(r.expires_ms, it->second + 50) << r.local_port;
+    EXPECT_GE(r.expires_ms + 2000, it->second) << r.local_port;
+    ++timed;
+  }
+  EXPECT_EQ(timed, 9);
   EXPECT_EQ(netlink.extra_owners.size(), bpf.extra_owners.size());
-  EXPECT_GT(bpf.extra_owners.size(), 50u);
+  EXPECT_GT(bpf.extra_owners.size(), 100u);
+  // Owners from the kernel's pass equal the /proc walk's, socket by socket;
+  // every shared descriptor has all three processes, the threaded child's
+  // sockets it alone.
+  std::map<Key, std::vector<std::int64_t>> walk = Owners(netlink),
+                                           kernel = Owners(bpf);
+  EXPECT_EQ(walk, kernel);
+  int three_owners = 0, threaded_only = 0;
+  for (const auto& [k, pids] : kernel) {
+    three_owners += pids.size() == 3;
+    threaded_only += pids == std::vector<std::int64_t>{threaded};
+  }
+  EXPECT_GT(three_owners, 50);
+  EXPECT_EQ(threaded_only, 4);
+  EXPECT_EQ(bpf.processes_unreadable, 0u);
+  ASSERT_EQ(bpf.processes.count(threaded), 1u);
+  EXPECT_EQ(bpf.processes.at(threaded).name,
+            netlink.processes.at(threaded).name);
 
   // What only the kernel's structures tell.
   std::map<std::uint16_t, bool> bound_first_ports;
@@ -315,6 +419,51 @@ TEST(BpfSocketsTest, SameSnapshotAsNetlinkSocketBySocket) {
   }
   EXPECT_TRUE(reuseaddr);
   EXPECT_TRUE(reuseport);
+}
+
+TEST(BpfSocketsTest, KernelPassNamesEachProcessOncePerDescriptor) {
+  Fds fds;
+  int err = 0;
+  Listen(&fds, AF_INET, "127.0.0.1", 5300);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_GE(Connect(&fds, AF_INET, "127.0.0.1", 5300, nullptr, &err), 0);
+  pid_t threaded = ThreadedChild(8);
+  ASSERT_GT(threaded, 0);
+  SocketIterators iterators;
+  std::vector<InodeOwner> raw;
+  std::string error;
+  bool ok = iterators.ReadOwners(&raw, &error);
+  // The /proc walk of the same processes, TCP and UDP sockets only (the
+  // pass leaves out unix and netlink sockets).
+  Snapshot sockets = Collect("netlink");
+  ASSERT_TRUE(ok) << error;
+  std::set<std::uint64_t> inet;
+  for (const SocketRecord& r : sockets.sockets) inet.insert(r.inode);
+  std::multiset<std::pair<std::int64_t, std::uint64_t>> from_kernel;
+  for (const InodeOwner& o : raw) {
+    if (o.pid == getpid() || o.pid == threaded)
+      from_kernel.emplace(o.pid, o.inode);
+  }
+  std::multiset<std::pair<std::int64_t, std::uint64_t>> from_proc;
+  for (pid_t pid : {getpid(), threaded}) {
+    std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      std::error_code ec;
+      std::string target = std::filesystem::read_symlink(entry, ec).string();
+      if (target.rfind("socket:[", 0) != 0) continue;
+      std::uint64_t inode = std::stoull(target.substr(8));
+      if (inet.count(inode)) from_proc.emplace(pid, inode);
+    }
+  }
+  kill(threaded, SIGKILL);
+  waitpid(threaded, nullptr, 0);
+  EXPECT_EQ(from_kernel, from_proc)
+      << "the threaded child's 8 threads share one table: seen once";
+  std::size_t threaded_descriptors = 0;
+  for (const auto& owner : from_kernel)
+    threaded_descriptors += owner.first == threaded;
+  // 8 sockets of its own plus the 4 it inherited.
+  EXPECT_EQ(threaded_descriptors, 12u);
 }
 
 TEST(BpfSocketsTest, PerSocketPortRangeFullReadsOne) {
@@ -404,6 +553,55 @@ TEST(BpfSocketsTest, HeadlineIsWhatMakesConnectFail) {
   EXPECT_DOUBLE_EQ(TcpHeadline(full, &worst_full), 1.0);
   Snapshot full_netlink = Collect("netlink");
   EXPECT_LT(TcpHeadline(full_netlink, &worst_full), 1.0);
+}
+
+void SetSysctl(const char* name, int value) {
+  std::ofstream(std::string("/proc/sys/net/ipv4/") + name) << value << "\n";
+}
+
+TEST(BpfSocketsTest, TimeWaitWithoutTimestampsIsNotRecycled) {
+  // 100 loopback TIME_WAIT sockets from connections made without TCP
+  // timestamps; tcp_timestamps is on again when the exporter looks, so
+  // without the per-socket fact they look recyclable.
+  SetRange(43000, 43099);
+  SetSysctl("tcp_tw_reuse", 2);
+  SetSysctl("tcp_timestamps", 0);
+  Fds fds;
+  int err = 0;
+  int server = Listen(&fds, AF_INET, "127.0.0.1", 5400);
+  for (int i = 0; i < 100; ++i) {
+    int c = Connect(&fds, AF_INET, "127.0.0.1", 5400, nullptr, &err);
+    ASSERT_GE(c, 0) << std::strerror(err);
+    int a = fds.Add(accept4(server, nullptr, nullptr, SOCK_CLOEXEC));
+    ASSERT_GE(a, 0);
+    fds.Close(c);
+    fds.Close(a);
+  }
+  SetSysctl("tcp_timestamps", 1);
+  // Older than tcp_tw_reuse_delay (1 s), all 100 in TIME_WAIT: bounded poll.
+  Snapshot netlink;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    netlink = Collect("netlink");
+    int old = 0;
+    for (const SocketRecord& r : netlink.sockets) {
+      old += r.state == SocketState::kTimeWait && r.local_port >= 43000 &&
+             r.local_port <= 43099 && r.expires_ms < 60000 - 1500;
+    }
+    if (old == 100) break;
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << old;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  Snapshot bpf = Collect("bpf");
+  ASSERT_TRUE(CollectorOk(bpf, "bpf_sockets"));
+  std::uint32_t worst = 0;
+  EXPECT_DOUBLE_EQ(TcpHeadline(bpf, &worst), 1.0);
+  EXPECT_EQ(worst, 100u);
+  EXPECT_DOUBLE_EQ(TcpHeadline(netlink, &worst), 0.0)
+      << "netlink takes every old loopback TIME_WAIT as recyclable";
+  // The kernel's answer: no port is left for :5400.
+  EXPECT_LT(Connect(&fds, AF_INET, "127.0.0.1", 5400, nullptr, &err), 0);
+  EXPECT_EQ(err, EADDRNOTAVAIL) << std::strerror(err);
 }
 
 TEST(BpfSocketsTest, WithoutPrivilegesNetlinkRunsAndTheCollectorSaysWhy) {

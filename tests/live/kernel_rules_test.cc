@@ -84,7 +84,9 @@ class KernelRulesTest : public ::testing::Test {
 
   void StartExporter() {
     exporter_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{EPX_EXPORTER,
+        // The netlink source's rules (bpf reads the bind-before-connect
+        // case exactly: live.bpf_sockets_equal_netlink).
+        std::vector<std::string>{EPX_EXPORTER, "--source=netlink",
                                  "--web.listen-address=127.0.0.1:19152"},
         "/tmp/epx_kernel_rules_exporter.log");
   }

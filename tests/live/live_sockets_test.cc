@@ -52,7 +52,11 @@ class LiveSocketsTest : public ::testing::Test {
         std::vector<std::string>{EPX_PORT_HOLDER, "--name", "porthog"});
     exporter_ = std::make_unique<Subprocess>(
         std::vector<std::string>{
-            EPX_EXPORTER, "--web.listen-address=127.0.0.1:19152",
+            // The netlink source's view (its lower bound for the
+            // bind-before-connect clients); live.bpf_sockets_equal_netlink
+            // covers bpf.
+            EPX_EXPORTER, "--source=netlink",
+            "--web.listen-address=127.0.0.1:19152",
             "--service=absent-test.service", "--top.processes=5"},
         "/tmp/epx_live_exporter.log");
   }

@@ -4,10 +4,10 @@ namespace epx {
 
 const char* HostOsName() { return "linux"; }
 
-const char* DefaultSocketSource() { return "netlink"; }
+const char* DefaultSocketSource() { return "auto"; }
 
 std::vector<std::string> SupportedSocketSources() {
-  return {"netlink", "procfs", "bpf"};
+  return {"auto", "netlink", "procfs", "bpf"};
 }
 
 }  // namespace epx

@@ -29,6 +29,12 @@ std::string Join(const std::string& root, const char* relative) {
 
 LinuxHostSource::LinuxHostSource(SourceOptions options)
     : options_(std::move(options)), scanner_(options_.procfs_root) {
+  if (options_.socket_source == "auto") {
+    ChooseSocketSource();
+  } else if (options_.socket_source == "bpf") {
+    std::string later;  // logged by the first collection
+    socket_iterators_.Load(&later);
+  }
   if (options_.collect_connect_events) connect_events_.Start();
   std::string text, ignored;
   if (!ReadFile(Join(options_.procfs_root, "sys/kernel/osrelease"), &text) ||
@@ -37,7 +43,24 @@ LinuxHostSource::LinuxHostSource(SourceOptions options)
   }
 }
 
+void LinuxHostSource::ChooseSocketSource() {
+  std::string why;
+  bool bpf = socket_iterators_.Load(&why);
+  options_.socket_source = bpf ? "bpf" : "netlink";
+  if (bpf) why = "the socket iterators loaded";
+  choice_ = "level=info msg=\"socket source chosen\" source=" +
+            options_.socket_source + " reason=\"" + why + "\"\n";
+}
+
+std::string LinuxHostSource::SocketSourceInUse() const {
+  return options_.socket_source;
+}
+
 Snapshot LinuxHostSource::Collect() {
+  if (!choice_.empty()) {
+    std::fputs(choice_.c_str(), stderr);
+    choice_.clear();
+  }
   Snapshot snapshot;
   if (last_socket_count_ == 0) {
     std::string v4, v6;
@@ -52,7 +75,7 @@ Snapshot LinuxHostSource::Collect() {
   // inet_diag dumps bound-only TCP sockets since Linux 6.8; /proc/net
   // never lists them.
   snapshot.bound_sockets_visible =
-      options_.socket_source == "netlink" && kernel_.AtLeast(6, 8);
+      options_.socket_source != "procfs" && kernel_.AtLeast(6, 8);
   bool sockets_ok = false;
   RunCollector("sockets", &snapshot, [&](std::string* error) {
     sockets_ok = CollectSockets(&snapshot, error);
@@ -126,6 +149,12 @@ bool LinuxHostSource::ReadBpfSockets(Snapshot* snapshot, std::string* error) {
       }
       for (std::size_t i = iterated; i < sockets->size(); ++i)
         (*sockets)[i].kernel_facts = kFactsKnown | kFactBindBucket;
+      if (!bpf_loaded_ && socket_iterators_.HasOwners()) {
+        scanner_.UseKernelOwners(
+            [this](std::vector<InodeOwner>* owners, std::string* e) {
+              return socket_iterators_.ReadOwners(owners, e);
+            });
+      }
       bpf_loaded_ = true;
     }
   } catch (const std::exception& e) {
@@ -348,6 +377,13 @@ bool LinuxHostSource::CollectProcesses(Snapshot* snapshot, std::string* error) {
     return false;
   }
   snapshot->processes_collected = true;
+  const std::string& pass_error = scanner_.kernel_pass_error();
+  if (!pass_error.empty() && ShouldLogCollectorError("processes", pass_error)) {
+    std::fprintf(stderr,
+                 "level=error collector=processes msg=\"%s; owners come from "
+                 "/proc this time\"\n",
+                 pass_error.c_str());
+  }
   if (snapshot->processes_unreadable != last_unreadable_) {
     if (snapshot->processes_unreadable > 0) {
       std::fprintf(stderr,

@@ -13,9 +13,10 @@
 namespace epx {
 
 /// Linux: sockets from BPF socket iterators, inet_diag or /proc/net (with
-/// --source=bpf, inet_diag whenever the iterators cannot run), range from
-/// sysctl files,
-/// owners from /proc/<pid>/fd, counters from /proc/net/snmp, connect
+/// --source=bpf, inet_diag whenever the iterators cannot run; "auto" picks
+/// bpf when the iterators load, netlink otherwise), range from sysctl
+/// files, owners from a BPF task-file pass with the BPF source and from
+/// /proc/<pid>/fd otherwise, counters from /proc/net/snmp, connect
 /// failures and churn from a BPF program when enabled.
 class LinuxHostSource : public HostSource {
  public:
@@ -24,8 +25,12 @@ class LinuxHostSource : public HostSource {
 
   explicit LinuxHostSource(SourceOptions options);
   Snapshot Collect() override;
+  std::string SocketSourceInUse() const override;
 
  private:
+  /// Resolves "auto" by loading the socket iterators; the first
+  /// collection logs the choice (so a start that fails says one thing).
+  void ChooseSocketSource();
   bool CollectSockets(Snapshot* snapshot, std::string* error);
   /// The BPF source: the iterators, plus the bound-only TCP sockets from one
   /// inet_diag dump of that state alone; records the bpf_sockets collector.
@@ -52,6 +57,8 @@ class LinuxHostSource : public HostSource {
   BindBucketMemory buckets_;
   SocketIterators socket_iterators_;
   bool bpf_loaded_ = false;
+  /// The log line of the auto choice, until the first collection prints it.
+  std::string choice_;
   bool bpf_failed_logged_ = false;
   std::size_t last_socket_count_ = 0;
   std::uint32_t last_unreadable_ = 0;

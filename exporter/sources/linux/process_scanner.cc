@@ -106,6 +106,59 @@ void ProcessSocketScanner::ReadSocketInodes(int proc_fd, std::int64_t pid,
   }
 }
 
+bool ProcessSocketScanner::KernelPass(int proc_fd) {
+  if (!kernel_owners_) return false;
+  std::vector<InodeOwner> found;
+  if (!kernel_owners_(&found, &kernel_pass_error_)) {
+    if (kernel_pass_error_.empty()) kernel_pass_error_ = "kernel pass failed";
+    return false;
+  }
+  std::sort(found.begin(), found.end(),
+            [](const InodeOwner& a, const InodeOwner& b) {
+              return a.pid != b.pid ? a.pid < b.pid : a.inode < b.inode;
+            });
+  owners_.Clear();
+  std::unordered_map<std::int64_t, std::vector<std::uint64_t>> held;
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    const InodeOwner& o = found[i];
+    if (i > 0 && o.pid == found[i - 1].pid && o.inode == found[i - 1].inode)
+      continue;
+    held[o.pid].push_back(o.inode);
+    owners_.Add(o.inode, o.pid);
+  }
+  for (auto& [pid, entry] : entries_) {
+    auto it = held.find(pid);
+    std::vector<std::uint64_t> inodes;
+    if (it != held.end()) inodes.swap(it->second);
+    if (inodes != entry.inodes) entry.changed_at = generation_;
+    entry.inodes.swap(inodes);
+    entry.readable = true;
+    entry.scanned = true;
+    entry.scanned_at = generation_;
+  }
+  // A process that started after the listing above: named now, as the next
+  // listing would.
+  for (auto& [pid, inodes] : held) {
+    if (inodes.empty()) continue;
+    std::string pid_name = std::to_string(pid);
+    struct stat st;
+    if (fstatat(proc_fd, (pid_name + "/fd").c_str(), &st, 0) != 0) {
+      for (std::uint64_t inode : inodes) owners_.Remove(inode, pid);
+      continue;
+    }
+    Entry& entry = entries_[pid];
+    entry.seen = true;
+    entry.identity = st.st_ino;
+    entry.fd_count = st.st_size;
+    ReadIdentity(proc_fd, pid_name, &entry);
+    entry.inodes.swap(inodes);
+    entry.changed_at = entry.scanned_at = generation_;
+    entry.scanned = true;
+  }
+  last_kernel_pass_ = true;
+  return true;
+}
+
 bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
                                   Snapshot* snapshot, std::string* error) {
   int proc_fd = open(procfs_root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -125,7 +178,11 @@ bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
     e.second.scanned = false;
   }
   last_rescanned_ = 0;
+  last_kernel_pass_ = false;
+  kernel_pass_error_.clear();
   ++generation_;
+  std::vector<std::int64_t> rescan;
+  std::int64_t total_fds = 0, rescan_fds = 0;
   while (dirent* d = readdir(proc_dir)) {
     std::int64_t pid;
     if (!ParsePid(d->d_name, &pid)) continue;
@@ -151,11 +208,14 @@ bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
       ReadIdentity(proc_fd, pid_name, &entry);
     }
     if (st.st_size > 0) fd_counts_reported_ = true;
+    total_fds += st.st_size;
     if (fresh || !fd_counts_reported_ || st.st_size != entry.fd_count ||
         !entry.readable) {
       entry.fd_count = st.st_size;
-      if (ScanFds(proc_fd, pid, &entry)) entry.changed_at = generation_;
-      ++last_rescanned_;
+      if (!(kernel_owners_ && entry.kernel_thread)) {
+        rescan.push_back(pid);
+        rescan_fds += st.st_size;
+      }
     }
   }
   for (auto it = entries_.begin(); it != entries_.end();) {
@@ -166,6 +226,18 @@ bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
         owners_.Remove(inode, it->first);
       it = entries_.erase(it);
     }
+  }
+  bool pass_pays = rescan_fds * kKernelPassShare >= total_fds;
+  if (rescan.empty() || !pass_pays || !KernelPass(proc_fd)) {
+    bool unreadable = false;
+    for (std::int64_t pid : rescan) {
+      Entry& entry = entries_[pid];
+      if (ScanFds(proc_fd, pid, &entry)) entry.changed_at = generation_;
+      unreadable |= !entry.readable;
+      ++last_rescanned_;
+    }
+    // The kernel reads what /proc refuses.
+    if (unreadable && !pass_pays && kernel_owners_) KernelPass(proc_fd);
   }
 
   owners_.Attribute(snapshot);
@@ -183,7 +255,15 @@ bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
     if (!unresolvable_.count(inode)) pending.insert(inode);
   }
   bool searched_all = true;
-  if (!pending.empty()) {
+  if (!pending.empty() && !last_kernel_pass_ &&
+      total_fds <= kKernelPassShare * kSearchBudgetFds && KernelPass(proc_fd)) {
+    owners_.Attribute(snapshot, &unowned);
+    unresolved.clear();
+    for (std::size_t i : unowned) {
+      const SocketRecord& s = snapshot->sockets[i];
+      if (s.pid == kUnknownPid) unresolved.insert(s.inode);
+    }
+  } else if (!pending.empty() && !last_kernel_pass_) {
     std::vector<std::int64_t> order;
     for (const auto& [pid, entry] : entries_) {
       if (!entry.scanned) order.push_back(pid);

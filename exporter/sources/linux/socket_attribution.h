@@ -9,6 +9,12 @@
 
 namespace epx {
 
+/// One descriptor of a socket: its inode and the process holding it.
+struct InodeOwner {
+  std::uint64_t inode = 0;
+  std::int64_t pid = 0;
+};
+
 /// Socket inode -> owning pids, as found in /proc/<pid>/fd. An open-address
 /// table of 8 bytes a slot holds the lowest owner of every socket whose
 /// inode and pid fit 32 bits (Linux socket inodes always do); further

@@ -38,6 +38,9 @@ bool Decode(const epx_socket_record& r, SocketRecord* s) {
   s->local_port = r.local_port;
   s->remote_port = r.remote_port;
   s->inode = r.inode;
+  s->bound_device = r.bound_dev_if;
+  s->timewait_object = (r.flags & EPX_SOCKET_TIMEWAIT) != 0;
+  if (r.flags & EPX_SOCKET_EXPIRES) s->expires_ms = r.expires_ms;
   std::uint8_t facts = kFactsKnown;
   if (r.flags & EPX_SOCKET_BIND_BUCKET) facts |= kFactBindBucket;
   if (r.flags & EPX_SOCKET_REUSEADDR) facts |= kFactReuseAddr;
@@ -65,6 +68,23 @@ SocketIterDecodeResult DecodeSocketIterRecords(const std::uint8_t* data,
     } else {
       ++result.malformed;
     }
+  }
+  return result;
+}
+
+SocketIterDecodeResult DecodeOwnerRecords(const std::uint8_t* data,
+                                          std::size_t size,
+                                          std::vector<InodeOwner>* out) {
+  SocketIterDecodeResult result;
+  constexpr std::size_t kSize = sizeof(epx_owner_record);
+  for (; size - result.consumed >= kSize; result.consumed += kSize) {
+    epx_owner_record r;
+    std::memcpy(&r, data + result.consumed, kSize);
+    if (r.inode == 0 || r.pid == 0) {
+      ++result.malformed;
+      continue;
+    }
+    out->push_back(InodeOwner{r.inode, static_cast<std::int64_t>(r.pid)});
   }
   return result;
 }

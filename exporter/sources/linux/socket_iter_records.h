@@ -6,6 +6,7 @@
 
 #include "model/socket_record.h"
 #include "sources/linux/bpf/socket_iter.h"
+#include "sources/linux/socket_attribution.h"
 
 namespace epx {
 
@@ -25,5 +26,11 @@ struct SocketIterDecodeResult {
 SocketIterDecodeResult DecodeSocketIterRecords(const std::uint8_t* data,
                                                std::size_t size,
                                                std::vector<SocketRecord>* out);
+
+/// Pure: appends the (inode, pid) of the whole epx_owner_record entries at
+/// the start of data to *out; records with inode or pid 0 are malformed.
+SocketIterDecodeResult DecodeOwnerRecords(const std::uint8_t* data,
+                                          std::size_t size,
+                                          std::vector<InodeOwner>* out);
 
 }  // namespace epx

@@ -30,9 +30,13 @@ std::string Describe(const char* step, int rc, const LibbpfMessages& log) {
   return text;
 }
 
+template <typename Record>
 bool ReadIterator(bpf_link* link, const char* name,
-                  std::vector<std::uint8_t>* buffer,
-                  std::vector<SocketRecord>* out, std::string* error) {
+                  std::vector<std::uint8_t>* buffer, std::vector<Record>* out,
+                  std::string* error,
+                  SocketIterDecodeResult (*decode)(const std::uint8_t*,
+                                                   std::size_t,
+                                                   std::vector<Record>*)) {
   int fd = bpf_iter_create(bpf_link__fd(link));
   if (fd < 0) {
     *error = std::string("creating the ") + name +
@@ -52,8 +56,7 @@ bool ReadIterator(bpf_link* link, const char* name,
     }
     if (n == 0) break;
     filled += static_cast<std::size_t>(n);
-    SocketIterDecodeResult r =
-        DecodeSocketIterRecords(buffer->data(), filled, out);
+    SocketIterDecodeResult r = decode(buffer->data(), filled, out);
     malformed += r.malformed;
     std::memmove(buffer->data(), buffer->data() + r.consumed,
                  filled - r.consumed);
@@ -71,6 +74,26 @@ bool ReadIterator(bpf_link* link, const char* name,
 
 }  // namespace
 
+std::unique_ptr<SocketIterators::Programs> SocketIterators::OpenAndLoad(
+    bool with_owners, const LibbpfMessages& log, std::string* error) {
+  auto programs = std::make_unique<Programs>();
+  programs->skeleton = socket_iter::open();
+  if (programs->skeleton == nullptr) {
+    *error = Describe("opening the socket iterators", -errno, log);
+    return nullptr;
+  }
+  socket_iter* s = programs->skeleton;
+  s->rodata->target_netns = OwnNetworkNamespaceInode();
+  s->rodata->pid_level = OwnPidNamespaceLevel();
+  if (!with_owners) bpf_program__set_autoload(s->progs.socket_owners, false);
+  int rc = socket_iter::load(s);
+  if (rc != 0) {
+    *error = Describe("loading the socket iterators", rc, log);
+    return nullptr;
+  }
+  return programs;
+}
+
 SocketIterators::SocketIterators() = default;
 SocketIterators::~SocketIterators() = default;
 
@@ -87,21 +110,18 @@ bool SocketIterators::Load(std::string* error) {
     return false;
   }
   LibbpfMessages log;
-  auto programs = std::make_unique<Programs>();
-  programs->skeleton = socket_iter::open();
-  if (programs->skeleton == nullptr) {
-    load_error_ = Describe("opening the socket iterators", -errno, log);
+  std::unique_ptr<Programs> programs = OpenAndLoad(true, log, &load_error_);
+  if (programs == nullptr) {
+    // A kernel that cannot run the owner program (before 5.11) still runs
+    // the socket iterators; owners then come from /proc.
+    owners_error_ = load_error_;
+    programs = OpenAndLoad(false, log, &load_error_);
+  }
+  if (programs == nullptr) {
     *error = load_error_;
     return false;
   }
   socket_iter* s = programs->skeleton;
-  s->rodata->target_netns = OwnNetworkNamespaceInode();
-  int rc = socket_iter::load(s);
-  if (rc != 0) {
-    load_error_ = Describe("loading the socket iterators", rc, log);
-    *error = load_error_;
-    return false;
-  }
   s->links.tcp_sockets =
       bpf_program__attach_iter(s->progs.tcp_sockets, nullptr);
   if (s->links.tcp_sockets == nullptr) {
@@ -116,6 +136,13 @@ bool SocketIterators::Load(std::string* error) {
     *error = load_error_;
     return false;
   }
+  if (owners_error_.empty()) {
+    s->links.socket_owners =
+        bpf_program__attach_iter(s->progs.socket_owners, nullptr);
+    if (s->links.socket_owners == nullptr)
+      owners_error_ =
+          Describe("attaching the iter/task_file program", -errno, log);
+  }
   buffer_.resize(kBufferRecords * sizeof(epx_socket_record));
   programs_ = std::move(programs);
   return true;
@@ -124,8 +151,22 @@ bool SocketIterators::Load(std::string* error) {
 bool SocketIterators::Read(std::vector<SocketRecord>* out, std::string* error) {
   if (!Load(error)) return false;
   socket_iter* s = programs_->skeleton;
-  return ReadIterator(s->links.tcp_sockets, "iter/tcp", &buffer_, out, error) &&
-         ReadIterator(s->links.udp_sockets, "iter/udp", &buffer_, out, error);
+  return ReadIterator(s->links.tcp_sockets, "iter/tcp", &buffer_, out, error,
+                      &DecodeSocketIterRecords) &&
+         ReadIterator(s->links.udp_sockets, "iter/udp", &buffer_, out, error,
+                      &DecodeSocketIterRecords);
+}
+
+bool SocketIterators::ReadOwners(std::vector<InodeOwner>* out,
+                                 std::string* error) {
+  if (!Load(error)) return false;
+  if (!owners_error_.empty()) {
+    *error = owners_error_;
+    return false;
+  }
+  return ReadIterator(programs_->skeleton->links.socket_owners,
+                      "iter/task_file", &buffer_, out, error,
+                      &DecodeOwnerRecords);
 }
 
 }  // namespace epx

@@ -6,12 +6,16 @@
 #include <vector>
 
 #include "model/socket_record.h"
+#include "sources/linux/socket_attribution.h"
 
 namespace epx {
 
+class LibbpfMessages;
+
 /// The BPF socket source: iter/tcp and iter/udp programs
 /// (bpf/socket_iter.bpf.c) write one record per socket of this network
-/// namespace, read through a fresh iterator fd each time. Not thread-safe.
+/// namespace, read through a fresh iterator fd each time; an iter/task_file
+/// program names the processes holding them. Not thread-safe.
 class SocketIterators {
  public:
   SocketIterators();
@@ -29,11 +33,30 @@ class SocketIterators {
   /// listening and connection tables, not the bind table.
   bool Read(std::vector<SocketRecord>* out, std::string* error);
 
+  /// Appends (inode, pid) for every descriptor of a TCP or UDP socket of
+  /// this network namespace held by a process of this pid namespace, in one
+  /// pass over every process's descriptor table (Load() first). A process
+  /// appears once per descriptor, pids as /proc shows them.
+  bool ReadOwners(std::vector<InodeOwner>* out, std::string* error);
+
+  /// Whether ReadOwners() can run (the owner program loaded); Load() first.
+  bool HasOwners() const {
+    return programs_ != nullptr && owners_error_.empty();
+  }
+
   struct Programs;
 
  private:
+  /// Opens the skeleton and loads its programs, the owner program only
+  /// with with_owners; nullptr with *error naming the step that failed.
+  static std::unique_ptr<Programs> OpenAndLoad(bool with_owners,
+                                               const LibbpfMessages& log,
+                                               std::string* error);
+
   bool tried_ = false;
   std::string load_error_;
+  /// Why the owner program cannot run ("" when it can).
+  std::string owners_error_;
   std::unique_ptr<Programs> programs_;
   std::vector<std::uint8_t> buffer_;
 };

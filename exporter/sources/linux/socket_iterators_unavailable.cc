@@ -18,4 +18,8 @@ bool SocketIterators::Read(std::vector<SocketRecord>*, std::string* error) {
   return Load(error);
 }
 
+bool SocketIterators::ReadOwners(std::vector<InodeOwner>*, std::string* error) {
+  return Load(error);
+}
+
 }  // namespace epx

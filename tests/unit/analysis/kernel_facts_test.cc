@@ -136,5 +136,37 @@ TEST(KernelFactsTest, PerSocketRangeFollowsTheKernelsNarrowingRule) {
   EXPECT_EQ(Tcp(upper).worst_in_use, 10u);
 }
 
+// K2: tcp_tw_reuse recycles a TIME_WAIT socket only if it kept the peer's
+// timestamp (tw_ts_recent_stamp). With the kernel's facts that is known per
+// socket; without them it is assumed whenever tcp_timestamps is on.
+TEST(KernelFactsTest, TimeWaitWithoutThePeersTimestampIsNotRecycled) {
+  auto pool = [](int with_timestamps) {
+    SnapshotBuilder b;
+    b.Range(40000, 10);
+    for (std::uint16_t p = 40000; p < 40010; ++p)
+      b.Tcp("127.0.0.1", p, "127.0.0.1", 5000, 0, SocketState::kTimeWait);
+    Snapshot s = b.Get();
+    s.time_wait_reuse.mode = 2;
+    s.time_wait_reuse.timestamps = true;
+    int i = 0;
+    for (SocketRecord& r : s.sockets) {
+      r.expires_ms = 55000;
+      r.kernel_facts = kFactsKnown;
+      if (i++ < with_timestamps) r.kernel_facts |= kFactTimestamps;
+    }
+    return s;
+  };
+  PortUsageReport all = AnalyzePortUsage(pool(10), {});
+  EXPECT_EQ(Tcp(all).recyclable_time_wait, 10u);
+  EXPECT_DOUBLE_EQ(Tcp(all).ratio, 0.0);
+  PortUsageReport some = AnalyzePortUsage(pool(4), {});
+  EXPECT_EQ(Tcp(some).recyclable_time_wait, 4u);
+  EXPECT_DOUBLE_EQ(Tcp(some).ratio, 0.6);
+  Snapshot unknown = pool(0);
+  for (SocketRecord& r : unknown.sockets) r.kernel_facts = 0;
+  EXPECT_DOUBLE_EQ(Tcp(AnalyzePortUsage(unknown, {})).ratio, 0.0)
+      << "without facts, timestamps are assumed";
+}
+
 }  // namespace
 }  // namespace epx

@@ -35,7 +35,7 @@ TEST(ConfigTest, DefaultsForLinux) {
   Config c = DefaultConfig();
   EXPECT_EQ(c.listen_addresses, std::vector<std::string>{":19152"});
   EXPECT_EQ(c.telemetry_path, "/metrics");
-  EXPECT_EQ(c.source.socket_source, "netlink");
+  EXPECT_EQ(c.source.socket_source, "auto");
   EXPECT_EQ(c.source.procfs_root, "/proc");
   EXPECT_TRUE(c.source.collect_processes);
   EXPECT_TRUE(c.source.collect_tcp_stats);
@@ -157,7 +157,7 @@ TEST(ConfigTest, ImpossibleValues) {
             "cfg.yml:2: web.listen_address: must not be empty");
   EXPECT_EQ(ApplyError("source:\n  sockets: iphlpapi\n"),
             "cfg.yml:2: source.sockets: unsupported socket source "
-            "'iphlpapi' (supported on linux: netlink, procfs, bpf)");
+            "'iphlpapi' (supported on linux: auto, netlink, procfs, bpf)");
   EXPECT_EQ(ApplyError("watched_services:\n  - nginx\n  - \"\"\n"),
             "cfg.yml:3: watched_services: empty name");
 }

@@ -155,7 +155,7 @@ TEST(FlagsTest, InvalidValuesNameTheFlag) {
   EXPECT_EQ(ApplyError({"--service="}), "--service: empty service name");
   EXPECT_EQ(ApplyError({"--source=iphlpapi"}),
             "--source: unsupported socket source 'iphlpapi' (supported on "
-            "linux: netlink, procfs, bpf)");
+            "linux: auto, netlink, procfs, bpf)");
 }
 
 TEST(FlagsTest, EmptyProcfsPathNamesTheFlag) {

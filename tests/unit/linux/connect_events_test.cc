@@ -113,5 +113,16 @@ TEST(BpfRequirementsTest, NamesWhatIsMissing) {
             "kernel BTF (/sys/kernel/btf/vmlinux)");
 }
 
+TEST(BpfRequirementsTest, PidNamespaceLevelFromNSpid) {
+  std::uint32_t level = 9;
+  EXPECT_TRUE(
+      ParsePidNamespaceLevel("Name:\tx\nNSpid:\t4242\nNSpgid:\t1\n", &level));
+  EXPECT_EQ(level, 0u);
+  EXPECT_TRUE(ParsePidNamespaceLevel("Pid:\t9\nNSpid:\t4242\t17\t1\n", &level));
+  EXPECT_EQ(level, 2u);
+  EXPECT_FALSE(ParsePidNamespaceLevel("Name:\tx\nPid:\t9\n", &level));
+  EXPECT_FALSE(ParsePidNamespaceLevel("Name:\tx\nNSpid:\t\n", &level));
+}
+
 }  // namespace
 }  // namespace epx

@@ -164,6 +164,131 @@ TEST(ProcessSocketScannerTest, KernelThreadsAreNotLookedAtAgain) {
   EXPECT_EQ(again.processes.count(2), 1u);
 }
 
+// A kernel pass that answers `owners` and counts its calls.
+ProcessSocketScanner::OwnerPass FakePass(std::vector<InodeOwner>* owners,
+                                         int* calls, bool fail = false) {
+  return
+      [owners, calls, fail](std::vector<InodeOwner>* out, std::string* error) {
+        ++*calls;
+        if (fail) {
+          *error = "iter/task_file: no such iterator";
+          return false;
+        }
+        out->insert(out->end(), owners->begin(), owners->end());
+        return true;
+      };
+}
+
+TEST(ProcessSocketScannerTest, KernelOwnersReplaceTheDescriptorWalk) {
+  FakeProc proc;
+  proc.AddProcess(100, "server", "server.service");
+  proc.SetFd(100, 3, 5001);
+  proc.AddProcess(200, "worker", "worker.service");
+  // Two threads with tables of their own repeat the same pair.
+  std::vector<InodeOwner> owners = {
+      {5002, 100}, {5002, 200}, {5003, 200}, {5002, 200}};
+  int calls = 0;
+  ProcessSocketScanner scanner(proc.root());
+  scanner.UseKernelOwners(FakePass(&owners, &calls));
+  Snapshot s = SocketsWithInodes({5001, 5002, 5003});
+  std::string error;
+  ASSERT_TRUE(scanner.Update({"worker"}, &s, &error)) << error;
+  EXPECT_EQ(calls, 1);
+  EXPECT_TRUE(scanner.last_kernel_pass());
+  EXPECT_EQ(scanner.last_rescanned(), 0u) << "no descriptor was read";
+  EXPECT_EQ(s.sockets[0].pid, kUnknownPid) << "the kernel's answer wins";
+  EXPECT_EQ(s.sockets[1].pid, 100);
+  ASSERT_EQ(s.extra_owners.size(), 1u);
+  EXPECT_EQ(s.extra_owners[0].pid, 200);
+  EXPECT_EQ(s.sockets[2].pid, 200);
+  EXPECT_EQ(s.processes.at(200).name, "worker");
+  EXPECT_EQ(s.services[0].pids, std::vector<std::int64_t>{200});
+  EXPECT_EQ(s.processes_unreadable, 0u);
+}
+
+TEST(ProcessSocketScannerTest, KernelPassRunsOnlyWhenSomethingChanged) {
+  FakeProc proc;
+  proc.AddProcess(100, "server", "server.service");
+  std::vector<InodeOwner> owners = {{5001, 100}};
+  int calls = 0;
+  ProcessSocketScanner scanner(proc.root());
+  scanner.UseKernelOwners(FakePass(&owners, &calls));
+  std::string error;
+  Snapshot first = SocketsWithInodes({5001});
+  ASSERT_TRUE(scanner.Update({}, &first, &error));
+  Snapshot steady = SocketsWithInodes({5001});
+  ASSERT_TRUE(scanner.Update({}, &steady, &error));
+  EXPECT_EQ(calls, 1) << "nothing changed: no pass";
+  EXPECT_EQ(steady.sockets[0].pid, 100);
+  // A socket swapped for another at the same descriptor count: unowned,
+  // so one pass finds it.
+  owners = {{5002, 100}};
+  Snapshot swapped = SocketsWithInodes({5002});
+  ASSERT_TRUE(scanner.Update({}, &swapped, &error));
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(swapped.sockets[0].pid, 100);
+  // A socket no process holds starts one pass, not one a collection.
+  Snapshot orphan = SocketsWithInodes({5002, 7777});
+  ASSERT_TRUE(scanner.Update({}, &orphan, &error));
+  ASSERT_TRUE(scanner.Update({}, &orphan, &error));
+  EXPECT_EQ(calls, 3);
+  EXPECT_EQ(orphan.sockets[1].pid, kUnknownPid);
+  // A new process.
+  proc.AddProcess(300, "client", "client.service");
+  owners.push_back({6001, 300});
+  Snapshot grown = SocketsWithInodes({5002, 6001});
+  ASSERT_TRUE(scanner.Update({}, &grown, &error));
+  EXPECT_EQ(calls, 4);
+  EXPECT_EQ(grown.sockets[1].pid, 300);
+  EXPECT_EQ(grown.processes.at(300).name, "client");
+}
+
+TEST(ProcessSocketScannerTest, ASmallChangeIsReadFromProcNotByAPass) {
+  FakeProc proc;
+  std::vector<InodeOwner> owners;
+  for (int pid = 100; pid < 110; ++pid) {
+    proc.AddProcess(pid, "server", "server.service");
+    proc.SetFd(pid, 3, 5000 + pid);
+    owners.push_back({static_cast<std::uint64_t>(5000 + pid), pid});
+  }
+  int calls = 0;
+  ProcessSocketScanner scanner(proc.root());
+  scanner.UseKernelOwners(FakePass(&owners, &calls));
+  std::string error;
+  Snapshot first = SocketsWithInodes({5100, 5109});
+  ASSERT_TRUE(scanner.Update({}, &first, &error));
+  EXPECT_EQ(calls, 1) << "every process is new: one pass";
+  EXPECT_EQ(first.sockets[1].pid, 109);
+  // One new process of eleven: its descriptors cost less than a pass.
+  proc.AddProcess(300, "client", "client.service");
+  proc.SetFd(300, 3, 6001);
+  Snapshot grown = SocketsWithInodes({5100, 6001});
+  ASSERT_TRUE(scanner.Update({}, &grown, &error));
+  EXPECT_EQ(calls, 1);
+  EXPECT_FALSE(scanner.last_kernel_pass());
+  EXPECT_EQ(scanner.last_rescanned(), 1u);
+  EXPECT_EQ(grown.sockets[0].pid, 100);
+  EXPECT_EQ(grown.sockets[1].pid, 300);
+}
+
+TEST(ProcessSocketScannerTest, FailingKernelPassFallsBackToTheWalk) {
+  FakeProc proc;
+  proc.AddProcess(100, "server", "server.service");
+  proc.SetFd(100, 3, 5001);
+  std::vector<InodeOwner> owners;
+  int calls = 0;
+  ProcessSocketScanner scanner(proc.root());
+  scanner.UseKernelOwners(FakePass(&owners, &calls, /*fail=*/true));
+  Snapshot s = SocketsWithInodes({5001});
+  std::string error;
+  ASSERT_TRUE(scanner.Update({}, &s, &error)) << error;
+  EXPECT_EQ(calls, 1);
+  EXPECT_FALSE(scanner.last_kernel_pass());
+  EXPECT_EQ(scanner.kernel_pass_error(), "iter/task_file: no such iterator");
+  EXPECT_EQ(s.sockets[0].pid, 100);
+  EXPECT_EQ(scanner.last_rescanned(), 1u);
+}
+
 TEST(ProcessSocketScannerTest, MissingRootIsAnError) {
   ProcessSocketScanner scanner("/nonexistent/proc");
   Snapshot s;

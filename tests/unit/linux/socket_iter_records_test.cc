@@ -32,7 +32,7 @@ std::vector<std::uint8_t> Bytes(const std::vector<epx_socket_record>& rs) {
 }
 
 TEST(SocketIterRecordsTest, RecordsAreFixedSize) {
-  EXPECT_EQ(sizeof(epx_socket_record), 56u);
+  EXPECT_EQ(sizeof(epx_socket_record), 64u);
 }
 
 TEST(SocketIterRecordsTest, DecodesAddressesPortsStateInodeAndFacts) {
@@ -122,6 +122,26 @@ TEST(SocketIterRecordsTest, UnknownProtocolFamilyOrStateIsCountedNotKept) {
   // Bounds are kept as set; the analysis applies the kernel's rule.
   EXPECT_EQ(out[0].port_range_low, 500);
   EXPECT_EQ(out[0].port_range_high, 400);
+}
+
+TEST(SocketIterRecordsTest, OwnerRecordsGiveInodeAndPid) {
+  EXPECT_EQ(sizeof(epx_owner_record), 16u);
+  std::vector<epx_owner_record> rs = {
+      {5001, 100, 0}, {0, 100, 0}, {5002, 0, 0}, {5003, 4000000000u, 0}};
+  std::vector<std::uint8_t> data(rs.size() * sizeof(epx_owner_record));
+  std::memcpy(data.data(), rs.data(), data.size());
+  std::vector<InodeOwner> out;
+  SocketIterDecodeResult res =
+      DecodeOwnerRecords(data.data(), data.size() - 3, &out);
+  EXPECT_EQ(res.consumed, 3 * sizeof(epx_owner_record));
+  EXPECT_EQ(res.malformed, 2u);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].inode, 5001u);
+  EXPECT_EQ(out[0].pid, 100);
+  res = DecodeOwnerRecords(data.data() + res.consumed, sizeof(epx_owner_record),
+                           &out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[1].pid, 4000000000ll) << "pids are unsigned 32-bit";
 }
 
 }  // namespace

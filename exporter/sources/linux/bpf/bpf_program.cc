@@ -51,6 +51,15 @@ std::uint32_t OwnNetworkNamespaceInode() {
   return static_cast<std::uint32_t>(st.st_ino);
 }
 
+std::uint32_t OwnPidNamespaceLevel() {
+  std::string status;
+  std::uint32_t level = 0;
+  if (!ReadFile("/proc/self/status", &status) ||
+      !ParsePidNamespaceLevel(status, &level))
+    return 0;
+  return level;
+}
+
 LibbpfMessages::LibbpfMessages() {
   t_lines = new std::deque<std::string>();
   libbpf_set_print(&CollectMessage);

@@ -14,6 +14,10 @@ std::string MissingBpfRequirementsHere();
 /// Inode number of this process's network namespace; 0 when unknown.
 std::uint32_t OwnNetworkNamespaceInode();
 
+/// Level of this process's pid namespace (0 for the initial one, also when
+/// unknown).
+std::uint32_t OwnPidNamespaceLevel();
+
 /// While alive, libbpf's warnings of this thread go to a buffer instead of
 /// stderr, so a failed load can name its cause in one error. One at a time
 /// per thread.

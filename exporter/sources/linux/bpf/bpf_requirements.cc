@@ -32,6 +32,24 @@ bool ParseEffectiveCapabilities(const std::string& status,
   return true;
 }
 
+bool ParsePidNamespaceLevel(const std::string& status, std::uint32_t* level) {
+  std::size_t at = status.find("\nNSpid:");
+  if (at == std::string::npos) return false;
+  at += 7;
+  std::size_t end = status.find('\n', at);
+  if (end == std::string::npos) end = status.size();
+  std::uint32_t pids = 0;
+  bool in_number = false;
+  for (; at < end; ++at) {
+    bool digit = status[at] >= '0' && status[at] <= '9';
+    if (digit && !in_number) ++pids;
+    in_number = digit;
+  }
+  if (pids == 0) return false;
+  *level = pids - 1;
+  return true;
+}
+
 std::string MissingBpfRequirements(std::uint64_t capabilities, bool have_btf) {
   std::string missing;
   if (!have_btf) missing = "kernel BTF (/sys/kernel/btf/vmlinux)";

@@ -3,8 +3,9 @@
    namespace; target_netns checks it again), with what inet_diag cannot
    tell: whether the port's bind bucket refuses every connect(), the
    socket's IP_LOCAL_PORT_RANGE, SO_REUSEADDR/SO_REUSEPORT and whether a
-   TIME_WAIT socket holds the peer's timestamp. CO-RE against the running
-   kernel's BTF. */
+   TIME_WAIT socket holds the peer's timestamp. A task-file iterator maps
+   those sockets' inodes to processes. CO-RE against the running kernel's
+   BTF. */
 #include "vmlinux.h"
 
 #include <bpf/bpf_core_read.h>
@@ -21,6 +22,12 @@
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u32 target_netns = 0;
+/* Jiffies per second, for timewait timers (0 when the kernel's config
+   cannot be read: expires_ms is then not known). */
+extern unsigned int CONFIG_HZ __kconfig __weak;
+/* Level of the reader's pid namespace: owners are named by the pids the
+   reader sees in /proc. */
+const volatile __u32 pid_level = 0;
 
 /* The iterator hands trusted BTF pointers: fields are read with direct
    (fault-safe) loads, not a helper call each. */
@@ -34,6 +41,7 @@ static __always_inline void fill_common(struct epx_socket_record* r,
   r->state = skc->skc_state;
   r->local_port = skc->skc_num;
   r->remote_port = __builtin_bswap16(skc->skc_dport);
+  r->bound_dev_if = skc->skc_bound_dev_if;
   if (r->family == EPX_AF_INET6) {
     __builtin_memcpy(r->local_addr, &skc->skc_v6_rcv_saddr, 16);
     __builtin_memcpy(r->remote_addr, &skc->skc_v6_daddr, 16);
@@ -87,6 +95,13 @@ int tcp_sockets(struct bpf_iter__tcp* ctx) {
     struct tcp_timewait_sock* tw = bpf_skc_to_tcp_timewait_sock(skc);
     if (!tw) return 0;
     r.state = tw->tw_sk.tw_substate;
+    r.flags |= EPX_SOCKET_TIMEWAIT;
+    /* As inet_diag: jiffies_delta_to_msecs(tw_timer.expires - jiffies). */
+    if (CONFIG_HZ != 0) {
+      long delta = (long)(tw->tw_sk.tw_timer.expires - bpf_jiffies64());
+      r.expires_ms = delta > 0 ? (__u32)((__u64)delta * 1000 / CONFIG_HZ) : 0;
+      r.flags |= EPX_SOCKET_EXPIRES;
+    }
     if (tw->tw_ts_recent_stamp != 0) r.flags |= EPX_SOCKET_TIMESTAMPS;
     bucket_flag(&r, tw->tw_sk.tw_tb);
   } else if (r.state == EPX_TCP_NEW_SYN_RECV) {
@@ -112,6 +127,33 @@ int udp_sockets(struct bpf_iter__udp* ctx) {
   r.protocol = EPX_SOCKET_UDP;
   fill_common(&r, &sk->__sk_common);
   fill_full(&r, sk);
+  bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+  return 0;
+}
+
+/* The kernel skips threads that share their leader's descriptor table, so
+   a process is seen once; a thread with a table of its own (or the threads
+   of an exited leader) repeat the process's pid, which the reader drops. */
+SEC("iter/task_file")
+int socket_owners(struct bpf_iter__task_file* ctx) {
+  struct task_struct* task = ctx->task;
+  struct file* file = ctx->file;
+  if (!task || !file) return 0;
+  struct socket* so = bpf_sock_from_file(file);
+  if (!so) return 0;
+  const struct sock* sk = so->sk;
+  if (!sk) return 0;
+  __u16 family = sk->__sk_common.skc_family;
+  if (family != EPX_AF_INET && family != EPX_AF_INET6) return 0;
+  if (foreign(&sk->__sk_common)) return 0;
+  struct pid* leader = BPF_CORE_READ(task, group_leader, thread_pid);
+  struct upid upid = {};
+  if (!leader ||
+      bpf_core_read(&upid, sizeof(upid), &leader->numbers[pid_level]) != 0)
+    return 0;
+  struct epx_owner_record r = {};
+  r.inode = file->f_inode->i_ino;
+  r.pid = (__u32)upid.nr;
   bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
   return 0;
 }

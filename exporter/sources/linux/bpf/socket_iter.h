@@ -13,9 +13,12 @@
                                      connect(): made by bind/listen/accept */
 #define EPX_SOCKET_REUSEADDR 0x04 /* SO_REUSEADDR */
 #define EPX_SOCKET_REUSEPORT 0x08 /* SO_REUSEPORT */
-#define EPX_SOCKET_TIMESTAMPS          \
-  0x10 /* TIME_WAIT holding the peer's \
-          timestamp (tw_ts_recent_stamp) */
+#define EPX_SOCKET_TIMESTAMPS                                    \
+  0x10                           /* TIME_WAIT holding the peer's \
+                                    timestamp (tw_ts_recent_stamp) */
+#define EPX_SOCKET_TIMEWAIT 0x20 /* a timewait object (TIME_WAIT, FIN_WAIT2) \
+                                  */
+#define EPX_SOCKET_EXPIRES 0x40  /* expires_ms is known */
 
 struct epx_socket_record {
   unsigned char protocol; /* EPX_SOCKET_TCP or EPX_SOCKET_UDP */
@@ -26,8 +29,18 @@ struct epx_socket_record {
   unsigned short remote_port;
   unsigned short range_low; /* IP_LOCAL_PORT_RANGE, 0 when unset */
   unsigned short range_high;
-  unsigned int reserved;
+  unsigned int bound_dev_if;    /* SO_BINDTODEVICE ifindex, 0 if none */
   unsigned long long inode;     /* 0 for timewait and request sockets */
   unsigned char local_addr[16]; /* IPv4 in the first 4 bytes */
   unsigned char remote_addr[16];
+  unsigned int expires_ms; /* timewait objects: ms until their timer fires */
+  unsigned int reserved;
+};
+
+/* The record of the task-file iterator: one per descriptor of a TCP or UDP
+   socket of this network namespace. */
+struct epx_owner_record {
+  unsigned long long inode;
+  unsigned int pid; /* the process (tgid) in the reader's pid namespace */
+  unsigned int reserved;
 };
