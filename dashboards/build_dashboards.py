@@ -459,6 +459,17 @@ def host():
                  [target('ephemeral_port_bound_sockets_visible{%s}' % sel)],
                  w=12, h=4, graph=False),
         ],
+        [
+            timeseries("Headline per VRF (Linux)",
+                       "Only on hosts with VRFs (netlink source). TCP: each VRF's own pool "
+                       "(bind buckets and 4-tuples are per VRF with tcp_l3mdev_accept = 0; "
+                       "'default' = sockets in no VRF); the host headline above is the worst "
+                       "of them. UDP: the pool of a client bound to the VRF device (unbound "
+                       "sockets plus that device's). Empty without VRFs.",
+                       [target('ephemeral_port_vrf_exhaustion_ratio{%s}' % sel,
+                               "{{protocol}} {{vrf}}")],
+                       unit="percentunit", steps=RATIO_STEPS, w=24, h=6),
+        ],
         [row("Usage against capacity")],
         [
             timeseries("Headline ratio",

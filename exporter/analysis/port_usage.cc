@@ -4,6 +4,7 @@
 #include "analysis/connect_event_summary.h"
 #include "analysis/flat_index.h"
 #include "analysis/socket_port_ranges.h"
+#include "analysis/vrf_pools.h"
 
 #include <algorithm>
 #include <array>
@@ -907,6 +908,7 @@ PortUsageReport AnalyzePortUsage(const Snapshot& snapshot,
   PortUsageReport report = Analyzer(snapshot, options).Run();
   AnalyzeAutoReusePools(snapshot, &report);
   AnalyzeSocketPortRanges(snapshot, &report);
+  AnalyzeVrfPools(snapshot, options, &report);
   report.connect_events =
       SummarizeConnectEvents(snapshot.connect_events, options);
   return report;

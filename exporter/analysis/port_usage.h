@@ -69,6 +69,14 @@ struct AutoReusePoolUsage {
   double ratio = 0;
 };
 
+/// The headline of one Linux VRF ("default": sockets bound to no VRF).
+struct VrfExhaustion {
+  Protocol protocol = Protocol::kTcp;
+  std::string vrf;
+  std::uint32_t worst_in_use = 0;
+  double ratio = 0;
+};
+
 /// Number of sockets in one state.
 struct StateCount {
   Protocol protocol = Protocol::kTcp;
@@ -141,6 +149,8 @@ struct UnattributedUsage {
 struct PortUsageReport {
   std::vector<PoolUsage> pools;
   std::vector<ExhaustionSummary> exhaustion;
+  /// Empty unless the Linux namespace has VRFs.
+  std::vector<VrfExhaustion> vrf_exhaustion;
   /// Empty unless the snapshot has auto-reuse ranges.
   std::vector<AutoReusePoolUsage> auto_reuse;
   std::vector<StateCount> states;

@@ -176,6 +176,20 @@ void AddExhaustion(const PortUsageReport& r, FamilyBuilder& b) {
   }
 }
 
+void AddVrfExhaustion(const PortUsageReport& r, FamilyBuilder& b) {
+  if (r.vrf_exhaustion.empty()) return;
+  auto& ratio = b.Gauge(
+      "vrf_exhaustion_ratio",
+      "Linux with VRFs: the headline of one VRF's pool (vrf=\"default\": "
+      "sockets in no VRF); the host headline is the worst of them.");
+  if (!SocketsComplete(r)) return;
+  for (const VrfExhaustion& v : r.vrf_exhaustion) {
+    FamilyBuilder::Set(
+        ratio, {L("protocol", ProtocolName(v.protocol)), L("vrf", v.vrf)},
+        v.ratio);
+  }
+}
+
 void AddAutoReusePools(const PortUsageReport& r, FamilyBuilder& b) {
   if (r.auto_reuse.empty()) return;
   auto& start = b.Gauge("auto_reuse_range_start",
@@ -474,6 +488,7 @@ std::vector<MetricFamily> BuildMetricFamilies(const PortUsageReport& report,
   FamilyBuilder b;
   AddPools(report, b);
   AddExhaustion(report, b);
+  AddVrfExhaustion(report, b);
   AddAutoReusePools(report, b);
   AddStates(report, b);
   AddLocalAddresses(report, b);

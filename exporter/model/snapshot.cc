@@ -31,4 +31,16 @@ std::uint32_t PortRange::ReservedInRange() const {
   return total;
 }
 
+std::uint32_t L3mdevMap::VrfOf(std::uint32_t device) const {
+  if (device == 0) return 0;
+  auto vrf = std::lower_bound(
+      vrfs.begin(), vrfs.end(), device,
+      [](const VrfDevice& v, std::uint32_t d) { return v.ifindex < d; });
+  if (vrf != vrfs.end() && vrf->ifindex == device) return device;
+  auto slave = std::lower_bound(slaves.begin(), slaves.end(),
+                                std::make_pair(device, std::uint32_t{0}));
+  if (slave != slaves.end() && slave->first == device) return slave->second;
+  return 0;
+}
+
 }  // namespace epx

@@ -158,6 +158,27 @@ struct TimeWaitReuse {
   std::uint32_t delay_ms = 1000;
 };
 
+/// One Linux VRF (l3mdev master) of the namespace.
+struct VrfDevice {
+  std::uint32_t ifindex = 0;
+  std::string name;
+};
+
+/// Linux VRFs and the interfaces enslaved to them (rtnetlink link dump).
+struct L3mdevMap {
+  /// Sorted by ifindex; empty when the namespace has no VRF.
+  std::vector<VrfDevice> vrfs;
+  /// (interface ifindex, VRF ifindex) for every enslaved interface, sorted.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> slaves;
+  /// net.ipv4.tcp_l3mdev_accept: TCP bind buckets and 4-tuples are then
+  /// shared by every VRF (inet_sk_bound_l3mdev returns 0).
+  bool tcp_l3mdev_accept = false;
+
+  /// The VRF a socket bound to `device` belongs to (the device itself when
+  /// it is a VRF, its master when enslaved), 0 for none.
+  std::uint32_t VrfOf(std::uint32_t device) const;
+};
+
 /// Everything one collection saw; the input of the analysis.
 struct Snapshot {
   std::vector<SocketRecord> sockets;
@@ -196,6 +217,9 @@ struct Snapshot {
   /// Linux: TCP ports whose bind bucket outlives the listener or bound socket
   /// that made it (held for every destination while any socket remains).
   std::vector<std::uint16_t> tcp_bucket_ports;
+  /// Linux: the namespace's VRFs (empty without them or with the procfs
+  /// source, which has no bound device).
+  L3mdevMap l3mdev;
 
   /// One entry per family on Windows, one for both on Linux.
   std::vector<TcpCounters> tcp_counters;

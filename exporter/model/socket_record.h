@@ -42,7 +42,8 @@ const char* SocketStateName(SocketState state);
 bool IsExclusiveState(SocketState state);
 
 /// Bits of SocketRecord::kernel_facts: what only the kernel's own structures
-/// tell (the Linux BPF source); 0 from every other source.
+/// tell (the Linux BPF source, with kFactsKnown); the netlink source sets
+/// kFactBindBucket alone on connected sockets bound to an explicit port.
 enum SocketFact : std::uint8_t {
   /// The record comes with the facts below.
   kFactsKnown = 0x01,

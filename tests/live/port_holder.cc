@@ -4,12 +4,16 @@
 //   listen ADDR PORT               -> ok PORT        (accepts in background)
 //   connect ADDR PORT COUNT        -> ok OPENED ERR  (ERR: 0 or errno name)
 //   bindconnect BIND ADDR PORT N   -> ok OPENED ERR  (bind BIND:0 first)
+//   bindportconnect BIND LPORT ADDR PORT N
+//                                  -> ok OPENED ERR  (bind BIND:LPORT+i, an
+//                                     explicit port, then connect)
 //   fill ADDR PORT                 -> ok OPENED ERR  (until connect fails)
 //   bindfill BIND ADDR PORT N      -> ok OPENED ERR  (bind BIND:0, connect to
 //                                     PORT..PORT+N-1 in turn, until bind or
 //                                     connect fails)
 //   device NAME|-                  -> ok             (SO_BINDTODEVICE on the
-//                                     TCP clients opened after it; - = none)
+//                                     TCP clients and listeners opened after
+//                                     it; - = none)
 //   bind ADDR COUNT                -> ok BOUND ERR   (bound, unconnected TCP)
 //   attempt ADDR PORT COUNT        -> ok FAILED ERR  (COUNT connects, each
 //                                     closed: how many failed, last errno)
@@ -183,6 +187,13 @@ int Listen(const std::string& host, int port, std::string* err) {
   int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (!g_device.empty() &&
+      setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, g_device.c_str(),
+                 static_cast<socklen_t>(g_device.size())) != 0) {
+    *err = ErrName(errno);
+    close(fd);
+    return -1;
+  }
   if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 ||
       listen(fd, 4096) != 0) {
     *err = ErrName(errno);
@@ -201,7 +212,7 @@ int Listen(const std::string& host, int port, std::string* err) {
 
 // Opens up to count connections; returns the number opened and sets *err.
 int Connect(const std::string& bind_host, const std::string& host, int port,
-            long count, int type, int* err) {
+            long count, int type, int* err, int bind_port = 0) {
   sockaddr_storage ss;
   socklen_t len;
   *err = 0;
@@ -226,7 +237,8 @@ int Connect(const std::string& bind_host, const std::string& host, int port,
     if (!bind_host.empty()) {
       sockaddr_storage local;
       socklen_t local_len;
-      MakeAddr(bind_host, 0, &local, &local_len);
+      MakeAddr(bind_host, bind_port == 0 ? 0 : bind_port + static_cast<int>(i),
+               &local, &local_len);
       if (bind(fd, reinterpret_cast<sockaddr*>(&local), local_len) != 0) {
         *err = errno;
         close(fd);
@@ -455,6 +467,12 @@ int main(int argc, char** argv) {
       long count;
       in >> b >> a >> port >> count;
       int n = Connect(b, a, port, count, SOCK_STREAM, &err);
+      reply << "ok " << n << " " << ErrName(err);
+    } else if (cmd == "bindportconnect") {
+      int lport, port;
+      long count;
+      in >> b >> lport >> a >> port >> count;
+      int n = Connect(b, a, port, count, SOCK_STREAM, &err, lport);
       reply << "ok " << n << " " << ErrName(err);
     } else if (cmd == "fill") {
       int port;

@@ -55,6 +55,7 @@ class LinuxHostSource : public HostSource {
   /// Running kernel (<root>/sys/kernel/osrelease); 0.0 when unreadable.
   KernelVersion kernel_;
   BindBucketMemory buckets_;
+  ExplicitPortMarks explicit_marks_;
   SocketIterators socket_iterators_;
   bool bpf_loaded_ = false;
   /// The log line of the auto choice, until the first collection prints it.

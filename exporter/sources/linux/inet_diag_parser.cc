@@ -166,4 +166,32 @@ std::vector<std::uint8_t> BuildTcpDiagBothFamiliesRequest(
   return buf;
 }
 
+std::vector<std::uint8_t> BuildExplicitPortTcpDiagRequest(
+    std::uint32_t sequence, std::uint32_t states) {
+  std::vector<std::uint8_t> buf =
+      BuildTcpDiagBothFamiliesRequest(sequence, states);
+  // struct nlattr (len, type) and two struct inet_diag_bc_op (code, yes,
+  // no): AUTO goes on to JMP when the socket is autobound, and JMP jumps
+  // past the end (rejected); an explicit port skips JMP and ends the
+  // program exactly (accepted). inet_diag_bc_audit accepts both paths.
+  constexpr std::uint8_t kBcJmp = 1;
+  constexpr std::uint8_t kBcAuto = 6;
+  constexpr std::uint16_t kReqBytecode = 1;
+  constexpr std::size_t kProgramSize = 8;
+  std::size_t at = buf.size();
+  buf.resize(at + 4 + kProgramSize);
+  std::uint8_t* attr = buf.data() + at;
+  StoreHost16(attr, static_cast<std::uint16_t>(4 + kProgramSize));
+  StoreHost16(attr + 2, kReqBytecode);
+  const std::uint8_t codes[] = {kBcAuto, kBcJmp};
+  for (int i = 0; i < 2; ++i) {
+    std::uint8_t* op = attr + 4 + 4 * i;
+    op[0] = codes[i];
+    op[1] = 4;
+    StoreHost16(op + 2, 8);
+  }
+  StoreHost32(buf.data(), static_cast<std::uint32_t>(buf.size()));
+  return buf;
+}
+
 }  // namespace epx

@@ -59,4 +59,16 @@ std::vector<std::uint8_t> BuildInetDiagRequest(
 std::vector<std::uint8_t> BuildTcpDiagBothFamiliesRequest(
     std::uint32_t sequence, std::uint32_t states = kAllDiagStates);
 
+/// The states a connected TCP socket can be in as a full socket (not
+/// listening, bound-only, TIME_WAIT or a request socket).
+constexpr std::uint32_t kConnectedFullSocketDiagStates =
+    1u << 1 | 1u << 2 | 1u << 4 | 1u << 5 | 1u << 8 | 1u << 9 | 1u << 11;
+
+/// Builds a TCPDIAG_GETSOCK request (both families, one table walk) whose
+/// INET_DIAG_REQ_BYTECODE filter, "not INET_DIAG_BC_AUTO", keeps only the
+/// sockets bound to an explicit port (SOCK_BINDPORT_LOCK).
+std::vector<std::uint8_t> BuildExplicitPortTcpDiagRequest(
+    std::uint32_t sequence,
+    std::uint32_t states = kConnectedFullSocketDiagStates);
+
 }  // namespace epx

@@ -49,6 +49,16 @@ bool InetDiagSocket::DumpTcpBothFamilies(std::vector<SocketRecord>* out,
   return false;
 }
 
+bool InetDiagSocket::DumpExplicitPortTcp(std::vector<SocketRecord>* out,
+                                         std::string* error) {
+  std::size_t before = out->size();
+  if (Run(BuildExplicitPortTcpDiagRequest(++sequence_), Protocol::kTcp, out,
+          error))
+    return true;
+  out->resize(before);
+  return false;
+}
+
 bool InetDiagSocket::Run(const std::vector<std::uint8_t>& request,
                          Protocol protocol, std::vector<SocketRecord>* out,
                          std::string* error) {
@@ -103,6 +113,47 @@ bool InetDiagSocket::RunOnce(const std::vector<std::uint8_t>& request,
     return false;
   }
   return true;
+}
+
+bool DumpLinks(std::vector<LinkRecord>* out, std::string* error) {
+  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) {
+    *error = ErrnoText("rtnetlink socket", errno);
+    return false;
+  }
+  std::vector<std::uint8_t> request = BuildLinkDumpRequest(1);
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  bool ok = true;
+  if (sendto(fd, request.data(), request.size(), 0,
+             reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
+    *error = ErrnoText("rtnetlink send", errno);
+    ok = false;
+  }
+  std::vector<std::uint8_t> buffer(1 << 15);
+  LinkParseState state;
+  while (ok && !state.done) {
+    ssize_t n = recv(fd, buffer.data(), buffer.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      *error = n == 0 ? "rtnetlink recv: dump ended without NLMSG_DONE"
+                      : ErrnoText("rtnetlink recv", errno);
+      ok = false;
+      break;
+    }
+    ParseLinkDumpBuffer(buffer.data(), static_cast<std::size_t>(n), out,
+                        &state);
+    if (state.malformed_messages > 0) {
+      *error = "rtnetlink dump: malformed reply";
+      ok = false;
+    }
+  }
+  if (ok && state.error != 0) {
+    *error = ErrnoText("rtnetlink dump", state.error);
+    ok = false;
+  }
+  close(fd);
+  return ok;
 }
 
 }  // namespace epx

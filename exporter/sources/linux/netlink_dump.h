@@ -6,6 +6,7 @@
 
 #include "model/socket_record.h"
 #include "sources/linux/inet_diag_parser.h"
+#include "sources/linux/link_dump_parser.h"
 
 namespace epx {
 
@@ -27,6 +28,9 @@ class InetDiagSocket {
   /// nothing is appended.
   bool DumpTcpBothFamilies(std::vector<SocketRecord>* out, std::string* error,
                            std::uint32_t states = kAllDiagStates);
+  /// Dumps, with one walk, the connected TCP sockets (both families) that
+  /// were bound to an explicit port (BuildExplicitPortTcpDiagRequest).
+  bool DumpExplicitPortTcp(std::vector<SocketRecord>* out, std::string* error);
 
  private:
   /// (Re)opens the socket, closing any earlier one.
@@ -42,5 +46,9 @@ class InetDiagSocket {
   std::uint32_t sequence_ = 0;
   std::vector<std::uint8_t> buffer_;
 };
+
+/// Dumps every interface of this network namespace (NETLINK_ROUTE
+/// RTM_GETLINK) into *out. Returns false with *error set on failure.
+bool DumpLinks(std::vector<LinkRecord>* out, std::string* error);
 
 }  // namespace epx

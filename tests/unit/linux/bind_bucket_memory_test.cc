@@ -67,5 +67,53 @@ TEST(BindBucketMemoryTest, UdpAndPortlessSocketsAreIgnored) {
   EXPECT_EQ(m.Update({udp2, Tcp(kEstab, 40003, 9, 4)}, true), Ports{});
 }
 
+TEST(ExplicitPortMarksTest, SocketsAreMarkedByCookie) {
+  std::vector<SocketRecord> sockets{Tcp(kEstab, 40010, 5000, 1),
+                                    Tcp(kEstab, 40011, 5000, 2),
+                                    Tcp(kEstab, 40012, 5000, 0)};
+  ExplicitPortMarks marks;
+  EXPECT_TRUE(marks.NeedsDump(sockets));
+  // The filtered dump may also hold a socket opened after the full one.
+  marks.Update(sockets,
+               {Tcp(kEstab, 40010, 5000, 1), Tcp(kEstab, 40013, 5000, 7)});
+  EXPECT_EQ(marks.Mark(&sockets), 1u);
+  EXPECT_EQ(sockets[0].kernel_facts, kFactBindBucket);
+  EXPECT_TRUE(HoldsPortForEveryDestination(sockets[0]));
+  EXPECT_EQ(sockets[1].kernel_facts, 0);
+  EXPECT_EQ(sockets[2].kernel_facts, 0);
+}
+
+TEST(ExplicitPortMarksTest, DumpsAgainOnlyForSocketsNotClassifiedYet) {
+  std::vector<SocketRecord> sockets{Tcp(kEstab, 40010, 5000, 1),
+                                    Tcp(kEstab, 40011, 5000, 2)};
+  ExplicitPortMarks marks;
+  marks.Update(sockets, {Tcp(kEstab, 40010, 5000, 1)});
+  // Same sockets, and sockets the dump does not classify (listeners,
+  // TIME_WAIT): the marks still hold.
+  std::vector<SocketRecord> later = sockets;
+  later.push_back(Tcp(kListen, 40020, 0, 3));
+  later.push_back(Tcp(SocketState::kTimeWait, 40021, 5000, 4));
+  EXPECT_FALSE(marks.NeedsDump(later));
+  EXPECT_EQ(marks.Mark(&later), 1u);
+  // A new connected socket needs the dump.
+  later.push_back(Tcp(kEstab, 40022, 5000, 5));
+  EXPECT_TRUE(marks.NeedsDump(later));
+  marks.Clear();
+  EXPECT_TRUE(marks.NeedsDump(sockets));
+  EXPECT_EQ(marks.Mark(&sockets), 0u);
+}
+
+TEST(BindBucketMemoryTest, ExplicitPortSocketMadeTheBucketItsTimeWaitKeeps) {
+  // Even on 6.18, where connect()-made owners do not keep a bucket.
+  BindBucketMemory m;
+  SocketRecord bound = Tcp(kEstab, 40010, 5000, 1);
+  bound.kernel_facts = kFactBindBucket;
+  EXPECT_EQ(m.Update({bound}, true), Ports{});
+  // Closed first: its TIME_WAIT keeps the bind-made bucket.
+  EXPECT_EQ(m.Update({Tcp(SocketState::kTimeWait, 40010, 5000, 0)}, true),
+            Ports{40010});
+  EXPECT_EQ(m.Update({}, true), Ports{});
+}
+
 }  // namespace
 }  // namespace epx

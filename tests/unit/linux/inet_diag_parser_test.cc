@@ -398,5 +398,32 @@ TEST(InetDiagParserTest, BuildsTheOlderTcpRequest) {
   EXPECT_EQ(Load32(req, 16 + 52), 0xffffffffu);  // all states
 }
 
+// ss's "! autobound" program: INET_DIAG_BC_AUTO (6) {yes 4, no 8} then
+// INET_DIAG_BC_JMP (1) {yes 4, no 8}, in an INET_DIAG_REQ_BYTECODE (1)
+// attribute after struct inet_diag_req (linux/inet_diag.h).
+TEST(InetDiagParserTest, BuildsTheExplicitPortFilteredRequest) {
+  Bytes req = BuildExplicitPortTcpDiagRequest(4);
+  ASSERT_EQ(req.size(), 16u + 60u + 4u + 8u);
+  RequestHeader h = ReadHeader(req);
+  EXPECT_EQ(h.len, 88u);
+  EXPECT_EQ(h.type, kTcpDiagGetSock);
+  EXPECT_EQ(h.seq, 4u);
+  // ESTABLISHED, SYN_SENT, FIN_WAIT1/2, CLOSE_WAIT, LAST_ACK, CLOSING.
+  EXPECT_EQ(Load32(req, 16 + 52), 0xb36u);
+  std::uint16_t attr_len, attr_type, no0, no1;
+  std::memcpy(&attr_len, req.data() + 76, 2);
+  std::memcpy(&attr_type, req.data() + 78, 2);
+  EXPECT_EQ(attr_len, 12);
+  EXPECT_EQ(attr_type, 1);
+  EXPECT_EQ(req[80], 6);
+  EXPECT_EQ(req[81], 4);
+  std::memcpy(&no0, req.data() + 82, 2);
+  EXPECT_EQ(no0, 8);
+  EXPECT_EQ(req[84], 1);
+  EXPECT_EQ(req[85], 4);
+  std::memcpy(&no1, req.data() + 86, 2);
+  EXPECT_EQ(no1, 8);
+}
+
 }  // namespace
 }  // namespace epx
