@@ -1,6 +1,8 @@
 // Writes the raw NETLINK_SOCK_DIAG reply bytes of one dump to a file, so
 // the parser can be tested on a recorded real dump:
 //   record_inet_diag tcp|udp 4|6 OUTPUT
+// or those of an rtnetlink link dump (RTM_GETLINK):
+//   record_inet_diag links OUTPUT
 #include <linux/netlink.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,10 +13,56 @@
 #include <vector>
 
 #include "sources/linux/inet_diag_parser.h"
+#include "sources/linux/link_dump_parser.h"
+
+namespace {
+
+int RecordLinks(const char* path) {
+  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) {
+    std::perror("socket");
+    return 1;
+  }
+  std::vector<std::uint8_t> request = epx::BuildLinkDumpRequest(1);
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (sendto(fd, request.data(), request.size(), 0,
+             reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
+    std::perror("sendto");
+    return 1;
+  }
+  FILE* out = std::fopen(path, "wb");
+  if (out == nullptr) {
+    std::perror(path);
+    return 1;
+  }
+  std::vector<std::uint8_t> buffer(1 << 16);
+  std::vector<epx::LinkRecord> links;
+  epx::LinkParseState state;
+  while (!state.done) {
+    ssize_t n = recv(fd, buffer.data(), buffer.size(), 0);
+    if (n <= 0) {
+      std::perror("recv");
+      return 1;
+    }
+    std::fwrite(buffer.data(), 1, static_cast<std::size_t>(n), out);
+    epx::ParseLinkDumpBuffer(buffer.data(), static_cast<std::size_t>(n),
+                             &links, &state);
+  }
+  std::fclose(out);
+  close(fd);
+  std::printf("%zu links recorded\n", links.size());
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "links") return RecordLinks(argv[2]);
   if (argc != 4) {
-    std::fprintf(stderr, "usage: record_inet_diag tcp|udp 4|6 OUTPUT\n");
+    std::fprintf(stderr,
+                 "usage: record_inet_diag tcp|udp 4|6 OUTPUT\n"
+                 "       record_inet_diag links OUTPUT\n");
     return 2;
   }
   epx::Protocol protocol =

@@ -39,8 +39,15 @@ std::vector<std::uint64_t> SortedCookies(
 
 bool ExplicitPortMarks::NeedsDump(
     const std::vector<SocketRecord>& sockets) const {
+  // Accepted connections on a listener's port change nothing: the port is
+  // held for every destination already.
+  std::vector<bool> held(65536, false);
   for (const SocketRecord& s : sockets) {
-    if (Connected(s) &&
+    if (s.protocol == Protocol::kTcp && IsExclusiveState(s.state))
+      held[s.local_port] = true;
+  }
+  for (const SocketRecord& s : sockets) {
+    if (Connected(s) && !held[s.local_port] &&
         !std::binary_search(classified_.begin(), classified_.end(), s.cookie))
       return true;
   }

@@ -14,7 +14,8 @@ namespace epx {
 /// filtered dump is needed only when a socket not classified yet appears.
 class ExplicitPortMarks {
  public:
-  /// True when a connected TCP socket of `sockets` is not classified yet.
+  /// True when a connected TCP socket of `sockets` that is not on a
+  /// listener's or bound socket's port is not classified yet.
   bool NeedsDump(const std::vector<SocketRecord>& sockets) const;
   /// Classifies the connected TCP sockets of `sockets`: explicit when their
   /// cookie is in `explicit_port` (a dump made after `sockets` was read).

@@ -95,7 +95,10 @@ TEST(ExplicitPortMarksTest, DumpsAgainOnlyForSocketsNotClassifiedYet) {
   later.push_back(Tcp(SocketState::kTimeWait, 40021, 5000, 4));
   EXPECT_FALSE(marks.NeedsDump(later));
   EXPECT_EQ(marks.Mark(&later), 1u);
-  // A new connected socket needs the dump.
+  // A new accepted connection on the listener's port does not; a new
+  // outbound one does.
+  later.push_back(Tcp(kEstab, 40020, 6000, 6));
+  EXPECT_FALSE(marks.NeedsDump(later));
   later.push_back(Tcp(kEstab, 40022, 5000, 5));
   EXPECT_TRUE(marks.NeedsDump(later));
   marks.Clear();

@@ -6,6 +6,8 @@
 #include "sources/linux/link_dump_parser.h"
 
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include <gtest/gtest.h>
 
@@ -167,6 +169,36 @@ TEST(LinkDumpParserTest, RequestIsAnRtmGetlinkDump) {
   std::memcpy(&flags, req.data() + 6, 2);
   EXPECT_EQ(type, 18);
   EXPECT_EQ(flags, 0x301);
+}
+
+// A real dump (tests/fixtures/netlink/README.md): lo, a bridge br0, and a
+// veth pair whose end epxa is enslaved to br0. A bridge port has a master
+// but is in no VRF.
+TEST(LinkDumpParserTest, ParsesARecordedKernelDump) {
+  std::ifstream in(std::string(EPX_FIXTURE_DIR) + "/netlink/links.bin",
+                   std::ios::binary);
+  ASSERT_TRUE(in.good());
+  std::vector<std::uint8_t> dump((std::istreambuf_iterator<char>(in)),
+                                 std::istreambuf_iterator<char>());
+  std::vector<LinkRecord> links;
+  LinkParseState state;
+  ParseLinkDumpBuffer(dump.data(), dump.size(), &links, &state);
+  EXPECT_TRUE(state.done);
+  EXPECT_EQ(state.error, 0);
+  EXPECT_EQ(state.malformed_messages, 0u);
+  ASSERT_EQ(links.size(), 4u);
+  EXPECT_EQ(links[0].ifindex, 1u);
+  EXPECT_EQ(links[0].name, "lo");
+  EXPECT_EQ(links[0].kind, "");
+  EXPECT_EQ(links[1].name, "br0");
+  EXPECT_EQ(links[1].kind, "bridge");
+  EXPECT_EQ(links[3].name, "epxa");
+  EXPECT_EQ(links[3].kind, "veth");
+  EXPECT_EQ(links[3].master, links[1].ifindex);
+  EXPECT_EQ(links[2].master, 0u);
+  L3mdevMap map = L3mdevMapFromLinks(links);
+  EXPECT_TRUE(map.vrfs.empty());
+  EXPECT_TRUE(map.slaves.empty());
 }
 
 }  // namespace

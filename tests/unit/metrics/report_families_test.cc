@@ -49,6 +49,25 @@ TEST(ReportFamiliesTest, ExposesTheHeadlineAndPoolsPerProtocol) {
             1);
 }
 
+TEST(ReportFamiliesTest, VrfSeriesOnlyWhenTheNamespaceHasVrfs) {
+  SnapshotBuilder b;
+  b.Range(40000, 10).Tcp("10.0.0.1", 40001, "10.0.0.9", 443);
+  std::string text = Serialize(b.Get());
+  EXPECT_EQ(text.find("vrf_exhaustion_ratio"), std::string::npos);
+  b.Get().sockets[0].bound_device = 5;
+  b.Get().l3mdev.vrfs = {{5, "red"}};
+  auto samples = ParseExposition(Serialize(b.Get()));
+  EXPECT_EQ(Find(samples, "ephemeral_port_vrf_exhaustion_ratio",
+                 {{"protocol", "tcp"}, {"vrf", "red"}}),
+            0.1);
+  EXPECT_EQ(Find(samples, "ephemeral_port_vrf_exhaustion_ratio",
+                 {{"protocol", "tcp"}, {"vrf", "default"}}),
+            0.0);
+  EXPECT_EQ(Find(samples, "ephemeral_port_vrf_exhaustion_ratio",
+                 {{"protocol", "udp"}, {"vrf", "red"}}),
+            0.0);
+}
+
 TEST(ReportFamiliesTest, CountersEndInTotalAndAreTypedAsCounters) {
   SnapshotBuilder b;
   b.Range(40000, 10);
