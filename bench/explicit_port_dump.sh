@@ -92,7 +92,7 @@ trap 'rm -rf "$work"' EXIT
 {
   echo "# Explicit-port dump (K1) against the plain TCP dumps"
   echo
-  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $(nproc) cores; medians of $rounds rounds x 5 dumps."
+  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start; medians of $rounds rounds x 5 dumps."
   echo
   echo "| N | TCP sockets | explicit-port sockets | both families (ms) | per family (ms) | explicit-port (ms) | explicit / both | explicit / per family |"
   echo "|---|---|---|---|---|---|---|---|"

@@ -184,7 +184,7 @@ std::vector<std::uint8_t> BuildExplicitPortTcpDiagRequest(
   StoreHost16(attr, static_cast<std::uint16_t>(4 + kProgramSize));
   StoreHost16(attr + 2, kReqBytecode);
   const std::uint8_t codes[] = {kBcAuto, kBcJmp};
-  for (int i = 0; i < 2; ++i) {
+  for (std::size_t i = 0; i < 2; ++i) {
     std::uint8_t* op = attr + 4 + 4 * i;
     op[0] = codes[i];
     op[1] = 4;
