@@ -465,8 +465,11 @@ def host():
                        "(bind buckets and 4-tuples are per VRF with tcp_l3mdev_accept = 0; "
                        "'default' = sockets in no VRF); the host headline above is the worst "
                        "of them. UDP: the pool of a client bound to the VRF device (unbound "
-                       "sockets plus that device's). Empty without VRFs.",
-                       [target('ephemeral_port_vrf_exhaustion_ratio{%s}' % sel,
+                       "sockets plus that device's). Without VRFs: the host headline, one "
+                       "pool ('none').",
+                       [target('ephemeral_port_vrf_exhaustion_ratio{%s} or on(job, instance) '
+                               'label_replace(ephemeral_port_exhaustion_ratio{%s}, "vrf", '
+                               '"none", "", "")' % (sel, sel),
                                "{{protocol}} {{vrf}}")],
                        unit="percentunit", steps=RATIO_STEPS, w=24, h=6),
         ],
