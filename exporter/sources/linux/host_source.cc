@@ -110,12 +110,15 @@ Snapshot LinuxHostSource::Collect() {
 }
 
 bool LinuxHostSource::CollectSockets(Snapshot* snapshot, std::string* error) {
-  if (options_.socket_source == "bpf" && ReadBpfSockets(snapshot, error))
-    return error->empty();
   std::vector<std::string> errors;
-  bool ok = options_.socket_source == "procfs"
-                ? ReadProcNetFiles(&snapshot->sockets, &errors)
-                : DumpSockets(&snapshot->sockets, &errors);
+  bool ok;
+  if (options_.socket_source == "bpf" && ReadBpfSockets(snapshot, error)) {
+    ok = error->empty();
+  } else {
+    ok = options_.socket_source == "procfs"
+             ? ReadProcNetFiles(&snapshot->sockets, &errors)
+             : DumpSockets(&snapshot->sockets, &errors);
+  }
   if (options_.socket_source != "procfs") {
     // F5: bind buckets and 4-tuples are per VRF (l3mdev).
     std::vector<LinkRecord> links;
