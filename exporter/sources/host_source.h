@@ -10,9 +10,9 @@
 namespace epx {
 
 /// Default of SourceOptions::event_lookback_seconds: one day.
-constexpr std::uint64_t kDefaultEventLookbackSeconds = 24 * 3600;
+constexpr std::uint64_t kDefaultEventLookbackSeconds = 86400;
 /// Largest event look-back accepted: 30 days.
-constexpr std::uint64_t kMaxEventLookbackSeconds = 30 * 24 * 3600;
+constexpr std::uint64_t kMaxEventLookbackSeconds = 30 * 86400ULL;
 
 /// What a host source collects and where from; filled from Config.
 struct SourceOptions {
