@@ -38,6 +38,13 @@ ZERO_GOOD_STEPS = [
     {"color": "red", "value": 1},
 ]
 NEUTRAL_STEPS = [{"color": "blue", "value": None}]
+# Handle counts the field write-ups call suspicious (3,000) and a leak
+# (10,000); docs/runbook.md "Handle counts".
+HANDLE_STEPS = [
+    {"color": "green", "value": None},
+    {"color": "orange", "value": 3000},
+    {"color": "red", "value": 10000},
+]
 
 
 # ---------------------------------------------------------------- builders
@@ -48,6 +55,19 @@ def target(expr, legend="", instant=False, table=False):
     if table:
         t["format"] = "table"
     return t
+
+
+def named(expr, sel):
+    """expr (series with job, instance and pid) with a "name" label that reads
+    "svchost.exe (Dnscache,NlaSvc)", "nginx (nginx.service)", or the bare
+    process name when ephemeral_port_process_info has no services for it.
+    The info metric has one series per (job, instance, pid), so the join is
+    many-to-one."""
+    joined = ("%s * on (job, instance, pid) group_left (services) "
+              "ephemeral_port_process_info{%s}" % (expr, sel))
+    return ('label_replace(label_replace(label_join(%s, "name", " (", "process", '
+            '"services"), "name", "$1)", "name", "(.+ [(].+)"), '
+            '"name", "$1", "name", "(.*) [(]")' % joined)
 
 
 def thresholds(steps):
@@ -562,26 +582,57 @@ def host():
         [row("Who holds the ports")],
         [
             bargauge("Top processes",
-                     "Share of the usable ports each process holds (top 10). One process "
-                     "holding half or more is usually a leak (EphemeralPortProcessHoldingMostPorts).",
-                     [target('topk(10, process:ephemeral_port_in_use:ratio{%s})' % sel,
-                             "{{process}} ({{pid}}) {{protocol}}", instant=True)],
+                     "Share of the usable ports each process holds (top 10), named with the "
+                     "Windows services it hosts or its systemd unit. One process holding half "
+                     "or more is usually a leak (EphemeralPortProcessHoldingMostPorts).",
+                     [target(named('topk(10, process:ephemeral_port_in_use:ratio{%s})' % sel, sel),
+                             "{{name}} pid {{pid}} {{protocol}}", instant=True)],
                      w=8, h=9),
             timeseries("Top processes over time",
                        "The five processes holding the most ports at each moment, as a share "
                        "of the usable ports. A line that only rises is a leak.",
-                       [target('topk(5, process:ephemeral_port_in_use:ratio{%s})' % sel,
-                               "{{process}} ({{pid}}) {{protocol}}")],
+                       [target(named('topk(5, process:ephemeral_port_in_use:ratio{%s})' % sel, sel),
+                               "{{name}} pid {{pid}} {{protocol}}")],
                        unit="percentunit", steps=RATIO_STEPS, w=8, h=9),
             table("Process sockets by state",
                   "Sockets of the top processes per protocol and state. Many close_wait or "
                   "bound sockets under one process point at the leak.",
-                  [target('sum by (process, pid, protocol, state) (ephemeral_port_process_sockets{%s})'
-                          % sel, instant=True, table=True)],
-                  [("process", "Process", None, None), ("pid", "PID", None, None),
+                  [target('sum by (job, instance, process, pid, protocol, state) '
+                          '(ephemeral_port_process_sockets{%s}) * on (job, instance, pid) '
+                          'group_left (services) ephemeral_port_process_info{%s}'
+                          % (sel, sel), instant=True, table=True)],
+                  [("process", "Process", None, None), ("services", "Services / unit", None, None),
+                   ("pid", "PID", None, None),
                    ("protocol", "Protocol", None, None), ("state", "State", None, None),
                    ("Value", "Sockets", "none", None)],
-                  sort_by="Sockets", w=8, h=9),
+                  sort_by="Sockets", hide=("Time", "job", "instance", "__name__"), w=8, h=9),
+        ],
+        [
+            bargauge("Handles of the top processes",
+                     "Open handles (Windows, Task Manager's Handles column) or file "
+                     "descriptors (Linux) of the processes holding the most ports. Over 3,000 "
+                     "deserves a look, over 10,000 is the mark of a leak when the process also "
+                     "holds many ports; System, lsass.exe, sqlservr.exe and busy Linux servers "
+                     "run high legitimately (runbook: Handle counts).",
+                     [target(named('ephemeral_port_process_handles{%s}' % sel, sel),
+                             "{{name}} pid {{pid}}", instant=True)],
+                     unit="none", steps=HANDLE_STEPS, w=8, h=9),
+            timeseries("Handle counts over time",
+                       "Handles (Windows) or descriptors (Linux) of the top processes. A count "
+                       "that only rises while traffic is flat is a leak; together with rising "
+                       "ports, the leak that empties the range.",
+                       [target(named('ephemeral_port_process_handles{%s}' % sel, sel),
+                               "{{name}} pid {{pid}}")],
+                       steps=HANDLE_STEPS, w=8, h=9),
+            table("What the top processes are",
+                  "Each top process with what names it for an admin: the Windows services it "
+                  "hosts (a shared svchost.exe hosts several) or its systemd unit on Linux, "
+                  "its executable and its user (Linux).",
+                  [target('ephemeral_port_process_info{%s}' % sel, instant=True, table=True)],
+                  [("process", "Process", None, None), ("pid", "PID", None, None),
+                   ("services", "Services / unit", None, None),
+                   ("executable", "Executable", None, None), ("user", "User", None, None)],
+                  hide=("Time", "job", "instance", "__name__", "Value"), w=8, h=9),
         ],
         [
             timeseries("Ports held without an owning process",

@@ -823,7 +823,13 @@ class Analyzer {
       ProcessUsage u;
       u.pid = row.pid;
       auto info = snap_.processes.find(row.pid);
-      if (info != snap_.processes.end()) u.name = info->second.name;
+      if (info != snap_.processes.end()) {
+        u.name = info->second.name;
+        u.services = info->second.services;
+        u.handles = info->second.handles;
+        u.executable = info->second.executable;
+        u.user = info->second.user;
+      }
       for (int p = 0; p < kProtocols; ++p) {
         u.in_use[p] = static_cast<std::uint32_t>(row.acc->ports[p].size());
         for (int st = 0; st < kSocketStateCount; ++st) {

@@ -104,10 +104,17 @@ struct ProcessStateCount {
   std::uint64_t sockets = 0;
 };
 
-/// Ports and sockets held by one process.
+/// Ports and sockets held by one process, and what names it for an admin
+/// (the ProcessInfo fields of the snapshot).
 struct ProcessUsage {
   std::int64_t pid = 0;
   std::string name;
+  /// Windows services it hosts, sorted; on Linux its systemd unit.
+  std::vector<std::string> services;
+  /// Open handles (Windows) or file descriptors (Linux); -1 when not known.
+  std::int64_t handles = -1;
+  std::string executable;
+  std::string user;
   /// Indexed by Protocol: distinct in-range ports the process holds.
   std::array<std::uint32_t, 2> in_use{};
   std::vector<ProcessStateCount> sockets;

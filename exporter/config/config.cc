@@ -205,19 +205,28 @@ bool ApplyConfigYaml(const std::string& yaml_text, const std::string& file_name,
         }},
        {"collectors",
         [&](N n, K k) {
-          return r.Map(n, k,
-                       {{"processes",
-                         [&](N v, K kk) {
-                           return r.Bool(v, kk, &c.source.collect_processes);
-                         }},
-                        {"tcp_stats",
-                         [&](N v, K kk) {
-                           return r.Bool(v, kk, &c.source.collect_tcp_stats);
-                         }},
-                        {"connect_events", [&](N v, K kk) {
-                           return r.Bool(v, kk,
-                                         &c.source.collect_connect_events);
-                         }}});
+          return r.Map(
+              n, k,
+              {{"processes",
+                [&](N v, K kk) {
+                  return r.Bool(v, kk, &c.source.collect_processes);
+                }},
+               {"tcp_stats",
+                [&](N v, K kk) {
+                  return r.Bool(v, kk, &c.source.collect_tcp_stats);
+                }},
+               {"connect_events",
+                [&](N v, K kk) {
+                  return r.Bool(v, kk, &c.source.collect_connect_events);
+                }},
+               {"events_lookback_seconds", [&](N v, K kk) {
+                  std::size_t seconds = 0;
+                  if (!r.Count(v, kk, kMaxEventLookbackSeconds, &seconds))
+                    return false;
+                  if (seconds == 0) return r.Fail(v, kk, "must be at least 1");
+                  c.source.event_lookback_seconds = seconds;
+                  return true;
+                }}});
         }},
        {"limits",
         [&](N n, K k) {

@@ -47,6 +47,10 @@ const FlagSpec kFlags[] = {
      "Linux: count connect() failures for lack of a port and outbound "
      "connects per process in the kernel with BPF; needs CAP_BPF and "
      "CAP_PERFMON (default false)."},
+    {"collector.events.lookback-seconds", Kind::kCount,
+     "Windows: how far back the first read of the System log counts Tcpip "
+     "events 4227, 4231 and 4266 (1..2592000, default 86400).",
+     kMaxEventLookbackSeconds},
     {"top.processes", Kind::kCount, "Processes to report (default 10)."},
     {"top.destinations", Kind::kCount, "Destinations to report (default 10)."},
     {"top.local-addresses", Kind::kCount,
@@ -76,7 +80,7 @@ bool ParseBoolText(const std::string& s, bool* out) {
 }
 
 bool ParseCountText(const std::string& s, std::size_t max, std::size_t* out) {
-  if (s.empty() || s.size() > 6 || !std::all_of(s.begin(), s.end(), [](char c) {
+  if (s.empty() || s.size() > 9 || !std::all_of(s.begin(), s.end(), [](char c) {
         return c >= '0' && c <= '9';
       }))
     return false;
@@ -213,10 +217,13 @@ bool ApplyFlagOverrides(const CommandLine& command_line, Config* config,
         return fail("expected a whole number up to " +
                     std::to_string(spec->max) + ", got '" + value + "'");
       bool positive = name == "web.max-connections" ||
-                      name == "web.read-timeout-seconds";
+                      name == "web.read-timeout-seconds" ||
+                      name == "collector.events.lookback-seconds";
       if (positive && n == 0) return fail("must be at least 1");
       if (name == "web.max-connections") c.max_connections = n;
       if (name == "web.read-timeout-seconds") c.read_timeout_seconds = n;
+      if (name == "collector.events.lookback-seconds")
+        c.source.event_lookback_seconds = n;
       if (name == "top.processes") c.limits.top_processes = n;
       if (name == "top.destinations") c.limits.top_destinations = n;
       if (name == "top.local-addresses") c.limits.top_local_addresses = n;

@@ -22,6 +22,7 @@ std::string DescribeConfig(const Config& c) {
       << "\n  tcp_stats: " << (c.source.collect_tcp_stats ? "true" : "false")
       << "\n  connect_events: "
       << (c.source.collect_connect_events ? "true" : "false")
+      << "\n  events_lookback_seconds: " << c.source.event_lookback_seconds
       << "\nlimits:\n  top_processes: " << c.limits.top_processes
       << "\n  top_destinations: " << c.limits.top_destinations
       << "\n  top_local_addresses: " << c.limits.top_local_addresses

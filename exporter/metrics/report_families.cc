@@ -256,7 +256,26 @@ void AddProcesses(const PortUsageReport& r, FamilyBuilder& b) {
   auto& sockets = b.Gauge("process_sockets",
                           "Sockets of a process by protocol and state (top N "
                           "processes).");
+  auto& handles = b.Gauge("process_handles",
+                          "Open handles (Windows) or file descriptors (Linux) "
+                          "of a process (top N processes).");
+  auto& info = b.Gauge("process_info",
+                       "Constant 1 per top N process, labelled with the "
+                       "services it hosts (Windows) or its systemd unit "
+                       "(Linux), its executable and its user.");
   for (const ProcessUsage& p : r.processes) {
+    if (p.handles >= 0) {
+      FamilyBuilder::Set(handles, {L("process", p.name), L("pid", Pid(p.pid))},
+                         static_cast<double>(p.handles));
+    }
+    std::string services;
+    for (const std::string& s : p.services)
+      services += (services.empty() ? "" : ",") + s;
+    FamilyBuilder::Set(
+        info,
+        {L("process", p.name), L("pid", Pid(p.pid)), L("services", services),
+         L("executable", p.executable), L("user", p.user)},
+        1);
     for (Protocol proto : {Protocol::kTcp, Protocol::kUdp}) {
       FamilyBuilder::Set(in_use,
                          {L("protocol", ProtocolName(proto)),

@@ -62,6 +62,13 @@ struct ProcessInfo {
   /// Services the process hosts: systemd unit on Linux, service names on
   /// Windows (several for a shared svchost).
   std::vector<std::string> services;
+  /// Open handles (Windows) or file descriptors (Linux); -1 when not known.
+  std::int64_t handles = -1;
+  /// Full path of the executable; empty when not readable.
+  std::string executable;
+  /// Account the process runs as (Linux: effective user); empty when not
+  /// known.
+  std::string user;
 };
 
 /// A watched service and the processes it resolved to.

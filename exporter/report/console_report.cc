@@ -46,6 +46,11 @@ std::string Percent(double ratio) {
 
 std::string N(std::uint64_t v) { return std::to_string(v); }
 
+// Handle counts the field write-ups call suspicious and a leak (Task
+// Manager, Process Explorer); docs/runbook.md "Handle counts".
+constexpr std::int64_t kHandlesSuspicious = 3000;
+constexpr std::int64_t kHandlesLeak = 10000;
+
 }  // namespace
 
 std::string FormatConsoleReport(const PortUsageReport& report,
@@ -92,8 +97,9 @@ std::string FormatConsoleReport(const PortUsageReport& report,
   out << local.Render() << "\n";
 
   if (report.processes_collected) {
-    Table procs(
-        {"PID", "Process", "TCP ports", "UDP ports", "Sockets by state"});
+    Table procs({"PID", "Process", "Services", "User", "Handles", "TCP ports",
+                 "UDP ports", "Sockets by state"});
+    std::string handle_notes;
     for (const ProcessUsage& p : report.processes) {
       std::string states;
       for (const ProcessStateCount& s : p.sockets) {
@@ -101,10 +107,24 @@ std::string FormatConsoleReport(const PortUsageReport& report,
         states += std::string(ProtocolName(s.protocol)) + ":" +
                   SocketStateName(s.state) + "=" + N(s.sockets);
       }
-      procs.Add({N(static_cast<std::uint64_t>(p.pid)), p.name, N(p.in_use[0]),
-                 N(p.in_use[1]), states});
+      std::string services;
+      for (const std::string& s : p.services)
+        services += (services.empty() ? "" : ",") + s;
+      procs.Add({N(static_cast<std::uint64_t>(p.pid)), p.name,
+                 services.empty() ? "-" : services,
+                 p.user.empty() ? "-" : p.user,
+                 p.handles < 0 ? "-" : N(static_cast<std::uint64_t>(p.handles)),
+                 N(p.in_use[0]), N(p.in_use[1]), states});
+      if (p.handles > kHandlesSuspicious) {
+        handle_notes += "  " + p.name + " (pid " +
+                        N(static_cast<std::uint64_t>(p.pid)) + ") has " +
+                        N(static_cast<std::uint64_t>(p.handles)) +
+                        (p.handles > kHandlesLeak
+                             ? " handles: over 10000, the mark of a leak\n"
+                             : " handles: over 3000, worth a look\n");
+      }
     }
-    out << "Top processes\n" << procs.Render();
+    out << "Top processes\n" << procs.Render() << handle_notes;
     for (const UnattributedUsage& u : report.unattributed) {
       if (u.sockets == 0) continue;
       out << "  unattributed " << ProtocolName(u.protocol) << " (" << u.reason

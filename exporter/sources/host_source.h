@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -7,6 +8,11 @@
 #include "model/snapshot.h"
 
 namespace epx {
+
+/// Default of SourceOptions::event_lookback_seconds: one day.
+constexpr std::uint64_t kDefaultEventLookbackSeconds = 86400;
+/// Largest event look-back accepted: 30 days.
+constexpr std::uint64_t kMaxEventLookbackSeconds = 30 * 86400ULL;
 
 /// What a host source collects and where from; filled from Config.
 struct SourceOptions {
@@ -20,6 +26,9 @@ struct SourceOptions {
   bool collect_connect_events = false;
   /// systemd units (Linux) or service names (Windows) to report always.
   std::vector<std::string> watched_services;
+  /// Windows: how far back the first read of the System log counts Tcpip
+  /// events.
+  std::uint64_t event_lookback_seconds = kDefaultEventLookbackSeconds;
 };
 
 /// Reads one OS's sockets, port range, processes and counters.

@@ -7,6 +7,9 @@
 #   3. every panel, variable and annotation query is extracted with its
 #      variables substituted (tests/dashboards/extract_queries.py) and parsed
 #      as PromQL by promtool (skipped with a note if promtool is missing)
+#   4. the process names the panels build from ephemeral_port_process_info
+#      ("svchost.exe (Dnscache)") on synthetic series
+#      (tests/dashboards/named_join_test.py, promtool test rules)
 #
 # Set DASHBOARD_QUERIES_OUT=FILE to keep the extracted queries; the
 # end-to-end test evaluates them against a live Prometheus.
@@ -89,6 +92,15 @@ PY
 else
   echo "--- skipped: promtool not on PATH"
 fi
+
+echo
+echo "=== process names of the panels (promtool test rules on synthetic series)"
+python3 tests/dashboards/named_join_test.py "$root"
+case $? in
+  0) echo "--- ok" ;;
+  77) echo "--- skipped: promtool not on PATH" ;;
+  *) failed+=("process names") ;;
+esac
 
 echo
 if ((${#failed[@]} > 0)); then

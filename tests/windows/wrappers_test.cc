@@ -11,13 +11,16 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "platform/platform.h"
 #include "sources/windows/event_log.h"
 #include "sources/windows/host_source.h"
 #include "sources/windows/iphlpapi.h"
 #include "sources/windows/port_range.h"
+#include "sources/windows/process_details.h"
 #include "sources/windows/services.h"
 #include "sources/windows/wmi_session.h"
 
@@ -38,6 +41,11 @@ std::uint16_t LocalPort(SOCKET s) {
   int len = sizeof a;
   getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
   return ntohs(a.sin_port);
+}
+
+bool EndsWith(const std::string& text, const std::string& tail) {
+  return text.size() >= tail.size() &&
+         text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
 }
 
 bool OwnedByMeOrUnknown(const SocketRecord& s) {
@@ -256,6 +264,37 @@ TEST(WrappersTest, FakeWapcsvcResolvesToItsPid) {
   ASSERT_EQ(table.count(pid), 1u);
   EXPECT_EQ(table.at(pid).name, "fake_wapcsvc.exe");
   EXPECT_EQ(table.at(pid).services, (std::vector<std::string>{"WAPCSvc"}));
+  ProcessDetailReader details;
+  EXPECT_TRUE(details.Read(&table, &error)) << error;
+  EXPECT_TRUE(EndsWith(table.at(pid).executable, "\\fake_wapcsvc.exe"))
+      << table.at(pid).executable;
+  EXPECT_GT(table.at(pid).handles, 0);
+}
+
+TEST(WrappersTest, ProcessDetailsCountHandlesAndNameTheExecutable) {
+  std::map<std::int64_t, ProcessInfo> table;
+  std::string error;
+  ReadProcessTable(&table, &error);
+  const auto self = static_cast<std::int64_t>(GetCurrentProcessId());
+  ASSERT_EQ(table.count(self), 1u);
+  std::vector<HANDLE> events;
+  for (int i = 0; i < 1500; ++i)
+    events.push_back(CreateEventW(nullptr, TRUE, FALSE, nullptr));
+  ProcessDetailReader details;
+  error.clear();
+  bool ok = details.Read(&table, &error);
+  for (HANDLE e : events) CloseHandle(e);
+  ASSERT_TRUE(ok) << error;
+  // Windows counts the handles; Wine reports the size of the process's
+  // handle table (a power of two). Both are at least the 1500 just opened.
+  EXPECT_GE(table.at(self).handles, 1500);
+  EXPECT_LT(table.at(self).handles, 1 << 16);
+  EXPECT_TRUE(
+      EndsWith(table.at(self).executable, "\\epx_windows_wrappers_test.exe"))
+      << table.at(self).executable;
+  std::size_t with_handles = 0;
+  for (const auto& [pid, info] : table) with_handles += info.handles >= 0;
+  EXPECT_GT(with_handles, 1u);
 }
 
 TEST(WrappersTest, HostSourceRunsEveryWindowsCollector) {

@@ -91,4 +91,35 @@ bool IsKernelThreadStat(std::string_view stat_text) {
   return false;
 }
 
+std::int64_t ParseStatusEffectiveUid(std::string_view status_text) {
+  constexpr std::string_view kKey = "Uid:";
+  std::size_t at = status_text.rfind(std::string_view("\nUid:"));
+  if (at != std::string_view::npos) {
+    ++at;
+  } else if (status_text.compare(0, kKey.size(), kKey) == 0) {
+    at = 0;
+  } else {
+    return -1;
+  }
+  std::size_t end = status_text.find('\n', at);
+  std::string_view line = status_text.substr(
+      at + kKey.size(), end == std::string_view::npos ? std::string_view::npos
+                                                      : end - at - kKey.size());
+  std::size_t i = 0;
+  for (int field = 0; field < 2; ++field) {
+    while (i < line.size() && (line[i] == '\t' || line[i] == ' ')) ++i;
+    std::size_t start = i;
+    std::int64_t value = 0;
+    while (i < line.size() && line[i] >= '0' && line[i] <= '9') {
+      if (value > (INT64_MAX - 9) / 10) return -1;
+      value = value * 10 + (line[i] - '0');
+      ++i;
+    }
+    if (start == i || (i < line.size() && line[i] != '\t' && line[i] != ' '))
+      return -1;
+    if (field == 1) return value;
+  }
+  return -1;
+}
+
 }  // namespace epx

@@ -22,6 +22,10 @@ bool IsKernelThreadStat(std::string_view stat_text);
 /// Pure: /proc/<pid>/comm text without its trailing newline.
 std::string ParseComm(const std::string& comm_text);
 
+/// Pure: the effective uid from /proc/<pid>/status text (second field of
+/// its "Uid:" line), or -1 when the line is missing or malformed.
+std::int64_t ParseStatusEffectiveUid(std::string_view status_text);
+
 /// Length at which the kernel cuts comm (TASK_COMM_LEN - 1).
 constexpr std::size_t kCommMaxLength = 15;
 

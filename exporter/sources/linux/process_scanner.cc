@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,6 +64,32 @@ void ProcessSocketScanner::ReadIdentity(int proc_fd,
     entry->unit = ParseSystemdUnit(text);
   entry->kernel_thread = ReadFileAt(proc_fd, pid_name + "/stat", &text) &&
                          IsKernelThreadStat(text);
+  entry->executable.clear();
+  entry->user.clear();
+  if (entry->kernel_thread) return;
+  char target[4096];
+  ssize_t n =
+      readlinkat(proc_fd, (pid_name + "/exe").c_str(), target, sizeof target);
+  if (n > 0 && static_cast<std::size_t>(n) < sizeof target)
+    entry->executable.assign(target, static_cast<std::size_t>(n));
+  if (ReadFileAt(proc_fd, pid_name + "/status", &text)) {
+    std::int64_t uid = ParseStatusEffectiveUid(text);
+    if (uid >= 0) entry->user = UserName(uid);
+  }
+}
+
+const std::string& ProcessSocketScanner::UserName(std::int64_t uid) {
+  auto known = user_names_.find(uid);
+  if (known != user_names_.end()) return known->second;
+  std::string name = std::to_string(uid);
+  passwd pw;
+  passwd* found = nullptr;
+  std::vector<char> buffer(16384);
+  if (getpwuid_r(static_cast<uid_t>(uid), &pw, buffer.data(), buffer.size(),
+                 &found) == 0 &&
+      found != nullptr && found->pw_name != nullptr)
+    name = found->pw_name;
+  return user_names_.emplace(uid, std::move(name)).first->second;
 }
 
 bool ProcessSocketScanner::ScanFds(int proc_fd, std::int64_t pid,
@@ -83,6 +110,8 @@ void ProcessSocketScanner::ReadSocketInodes(int proc_fd, std::int64_t pid,
   std::string fd_dir = std::to_string(pid) + "/fd";
   int dir_fd = openat(proc_fd, fd_dir.c_str(),
                       O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  entry->fd_entries = -1;
+  entry->fd_count_at_read = entry->fd_count;
   if (dir_fd < 0) {
     entry->readable = !(errno == EACCES || errno == EPERM);
     return;
@@ -95,9 +124,11 @@ void ProcessSocketScanner::ReadSocketInodes(int proc_fd, std::int64_t pid,
   }
   DirCloser closer(dir);
   entry->readable = true;
+  entry->fd_entries = 0;
   char target[64];
   while (dirent* d = readdir(dir)) {
     if (d->d_name[0] == '.') continue;
+    ++entry->fd_entries;
     ssize_t n = readlinkat(dir_fd, d->d_name, target, sizeof target - 1);
     if (n < 9 || std::memcmp(target, "socket:[", 8) != 0) continue;
     std::uint64_t inode = ParseSocketLinkInode(
@@ -327,6 +358,15 @@ bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
     info.pid = pid;
     info.name = entry.name;
     if (!entry.unit.empty()) info.services.push_back(entry.unit);
+    bool read_is_current =
+        entry.fd_entries >= 0 && entry.fd_count_at_read == entry.fd_count;
+    info.handles =
+        read_is_current ? entry.fd_entries
+        : fd_counts_reported_ && entry.identity != 0 && entry.fd_count >= 0
+            ? entry.fd_count
+            : -1;
+    info.executable = entry.executable;
+    info.user = entry.user;
     for (ServiceInfo& svc : snapshot->services) {
       if (!entry.unit.empty() && UnitMatches(svc.name, entry.unit)) {
         svc.pids.push_back(pid);

@@ -29,7 +29,10 @@ namespace epx {
 /// would read at least 1/kKernelPassShare of all descriptors (the first
 /// collection, a large process that changed), when a process cannot be
 /// read, and for the search on hosts small enough: owners are then exact,
-/// and no process is unreadable. Not thread-safe; one per source.
+/// and no process is unreadable.
+/// Each process is reported with its descriptor count (from the last read
+/// of its fd directory, else the directory's st_size), executable and
+/// effective user. Not thread-safe; one per source.
 class ProcessSocketScanner {
  public:
   /// Descriptors the search for unowned sockets may read per Update().
@@ -81,11 +84,20 @@ class ProcessSocketScanner {
     /// Update() count when its descriptors were last read.
     std::uint64_t scanned_at = 0;
     std::vector<std::uint64_t> inodes;
+    /// Descriptors the last read of <procfs>/<pid>/fd listed; -1 unread.
+    std::int64_t fd_entries = -1;
+    /// fd_count when that read happened: a different fd_count now (the
+    /// kernel pass read the process instead) makes fd_count the newer count.
+    std::int64_t fd_count_at_read = -1;
     std::string name;
     std::string unit;
+    std::string executable;
+    std::string user;
   };
 
   void ReadIdentity(int proc_fd, const std::string& pid_name, Entry* entry);
+  /// The name of a uid (getpwuid_r, remembered), else the number.
+  const std::string& UserName(std::int64_t uid);
   /// Re-reads the process's socket descriptors; true if they changed.
   bool ScanFds(int proc_fd, std::int64_t pid, Entry* entry);
 
@@ -103,6 +115,7 @@ class ProcessSocketScanner {
   /// (inode, pid) of every socket descriptor, updated as processes change.
   InodeOwners owners_;
   std::unordered_set<std::uint64_t> unresolvable_;
+  std::unordered_map<std::int64_t, std::string> user_names_;
   std::size_t last_rescanned_ = 0;
   std::uint64_t generation_ = 0;
   /// True once any process showed a non-zero fd count: the kernel reports

@@ -30,7 +30,7 @@ double UnixNow() {
 
 WindowsHostSource::WindowsHostSource(SourceOptions options)
     : options_(std::move(options)),
-      events_(kDefaultEventLookbackSeconds),
+      events_(options_.event_lookback_seconds),
       wmi_(L"ROOT\\StandardCimv2") {
   try {
     range_thread_ = std::thread([this] { RefreshRanges(); });
@@ -130,6 +130,12 @@ bool WindowsHostSource::CollectRange(Snapshot* snapshot, std::string* error) {
 bool WindowsHostSource::CollectProcesses(Snapshot* snapshot,
                                          std::string* error) {
   bool ok = ReadProcessTable(&snapshot->processes, error);
+  std::string details_error;
+  if (!details_.Read(&snapshot->processes, &details_error)) {
+    if (!error->empty()) *error += "; ";
+    *error += details_error;
+    ok = false;
+  }
   std::string service_error;
   if (!ResolveWatchedServices(options_.watched_services, &snapshot->services,
                               &service_error)) {

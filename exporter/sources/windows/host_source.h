@@ -8,16 +8,15 @@
 
 #include "sources/host_source.h"
 #include "sources/windows/event_log.h"
+#include "sources/windows/process_details.h"
 #include "sources/windows/range_cache.h"
 #include "sources/windows/wmi_session.h"
 
 namespace epx {
 
-/// How far back the first read of the System log looks for Tcpip events.
-constexpr std::uint64_t kDefaultEventLookbackSeconds = 24 * 3600;
-
 /// Windows: sockets from the IP Helper tables (plus bound endpoints where
-/// the OS exports them), processes from Toolhelp32 and the service control
+/// the OS exports them), processes from Toolhelp32 (handle counts and paths
+/// added by ProcessDetailReader) and the service control
 /// manager, Tcpip events from the System log, counters from
 /// GetTcpStatisticsEx; the port ranges and exclusions (WMI, netsh) are read
 /// on a thread of their own at start and then every few minutes, so a scrape
@@ -39,6 +38,7 @@ class WindowsHostSource : public HostSource {
 
   SourceOptions options_;
   TcpipEventReader events_;
+  ProcessDetailReader details_;
   std::atomic<bool> bound_notice_logged_{false};
 
   WmiSession wmi_;

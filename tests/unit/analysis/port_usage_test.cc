@@ -560,13 +560,48 @@ TEST(PortUsageTest, WindowsPidsNeedNoProcessScan) {
   b.Tcp("10.0.0.1", 50000, "10.0.0.9", 443);
   b.Get().sockets.back().pid = 4242;
   b.Get().processes_collected = true;
-  b.Get().processes[4242] =
-      ProcessInfo{4242, "ApplicationProxyConnectorService.exe", {"WAPCSvc"}};
+  ProcessInfo& info = b.Get().processes[4242];
+  info.pid = 4242;
+  info.name = "ApplicationProxyConnectorService.exe";
+  info.services = {"WAPCSvc"};
   b.Service("WAPCSvc", {4242});
   PortUsageReport r = AnalyzePortUsage(b.Get(), {});
   ASSERT_EQ(r.processes.size(), 1u);
   EXPECT_EQ(r.processes[0].name, "ApplicationProxyConnectorService.exe");
   EXPECT_EQ(r.services[0].in_use[0], 1u);
+}
+
+TEST(PortUsageTest, TopProcessesCarryWhatNamesThemForAnAdmin) {
+  SnapshotBuilder b;
+  b.Range(49152, 16384)
+      .Rules(ExhaustionRule::kHostWide, ExhaustionRule::kHostWide);
+  b.Tcp("10.0.0.1", 50000, "10.0.0.9", 443);
+  b.Get().sockets.back().pid = 1234;
+  b.Tcp("10.0.0.1", 50001, "10.0.0.9", 443);
+  b.Get().sockets.back().pid = 77;
+  b.Get().processes_collected = true;
+  ProcessInfo& svchost = b.Get().processes[1234];
+  svchost.pid = 1234;
+  svchost.name = "svchost.exe";
+  svchost.services = {"Dnscache", "NlaSvc"};
+  svchost.handles = 12001;
+  svchost.executable = "C:\\Windows\\System32\\svchost.exe";
+  svchost.user = "NT AUTHORITY\\NETWORK SERVICE";
+  b.Get().processes[77].pid = 77;
+  b.Get().processes[77].name = "unknown-details";
+  PortUsageReport r = AnalyzePortUsage(b.Get(), {});
+  ASSERT_EQ(r.processes.size(), 2u);
+  const ProcessUsage& top =
+      r.processes[0].pid == 1234 ? r.processes[0] : r.processes[1];
+  const ProcessUsage& bare =
+      r.processes[0].pid == 77 ? r.processes[0] : r.processes[1];
+  EXPECT_EQ(top.services, (std::vector<std::string>{"Dnscache", "NlaSvc"}));
+  EXPECT_EQ(top.handles, 12001);
+  EXPECT_EQ(top.executable, "C:\\Windows\\System32\\svchost.exe");
+  EXPECT_EQ(top.user, "NT AUTHORITY\\NETWORK SERVICE");
+  EXPECT_EQ(bare.handles, -1);
+  EXPECT_TRUE(bare.services.empty());
+  EXPECT_TRUE(bare.executable.empty());
 }
 
 TEST(PortUsageTest, EmptySnapshotGivesZerosNotGarbage) {

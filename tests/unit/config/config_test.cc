@@ -259,6 +259,26 @@ TEST(ConfigTest, ListenAddressIsOneOrAList) {
             "host:port, :port or [ipv6]:port");
 }
 
+TEST(ConfigTest, EventLookbackIsValidatedLikeEveryKey) {
+  Config c = DefaultConfig();
+  EXPECT_EQ(c.source.event_lookback_seconds, 86400u);
+  std::string error;
+  ASSERT_TRUE(
+      ApplyConfigYaml("collectors:\n  events_lookback_seconds: 604800\n",
+                      "cfg.yml", &c, &error))
+      << error;
+  EXPECT_EQ(c.source.event_lookback_seconds, 604800u);
+  EXPECT_EQ(
+      ApplyError("collectors:\n  events_lookback_seconds: 0\n"),
+      "cfg.yml:2: collectors.events_lookback_seconds: must be at least 1");
+  EXPECT_EQ(ApplyError("collectors:\n  events_lookback_seconds: 2592001\n"),
+            "cfg.yml:2: collectors.events_lookback_seconds: must be at most "
+            "2592000, got 2592001");
+  EXPECT_EQ(ApplyError("collectors:\n  events_lookback_seconds: 1d\n"),
+            "cfg.yml:2: collectors.events_lookback_seconds: expected a whole "
+            "number, got '1d'");
+}
+
 TEST(ConfigTest, ConnectionLimits) {
   EXPECT_EQ(ApplyError("web:\n  max_connections: 0\n"),
             "cfg.yml:2: web.max_connections: must be at least 1");

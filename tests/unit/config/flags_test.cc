@@ -248,6 +248,20 @@ TEST(FlagsTest, RepeatedListenAddressReplacesConfiguredList) {
             "host:port, :port or [ipv6]:port");
 }
 
+TEST(FlagsTest, EventLookback) {
+  Config c =
+      Apply({"--collector.events.lookback-seconds=2592000"}, DefaultConfig());
+  EXPECT_EQ(c.source.event_lookback_seconds, 2592000u);
+  EXPECT_EQ(ApplyError({"--collector.events.lookback-seconds=0"}),
+            "--collector.events.lookback-seconds: must be at least 1");
+  EXPECT_EQ(ApplyError({"--collector.events.lookback-seconds=2592001"}),
+            "--collector.events.lookback-seconds: expected a whole number up "
+            "to 2592000, got '2592001'");
+  EXPECT_EQ(ApplyError({"--collector.events.lookback-seconds=1h"}),
+            "--collector.events.lookback-seconds: expected a whole number up "
+            "to 2592000, got '1h'");
+}
+
 TEST(FlagsTest, ConnectionLimits) {
   Config c = Apply({"--web.max-connections=2048",
                     "--web.read-timeout-seconds=30"},

@@ -216,3 +216,23 @@ TEST(FullProcessNameTest, KeepsCommWhenShortOrUnrelated) {
 
 }  // namespace
 }  // namespace epx
+
+namespace epx {
+namespace {
+
+TEST(EffectiveUidTest, ReadsTheSecondFieldOfTheUidLine) {
+  const std::string status =
+      "Name:\tnginx\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t812\n"
+      "Uid:\t0\t33\t33\t33\nGid:\t0\t33\t33\t33\n";
+  EXPECT_EQ(ParseStatusEffectiveUid(status), 33);
+}
+
+TEST(EffectiveUidTest, MissingOrBrokenUidLineGivesMinusOne) {
+  EXPECT_EQ(ParseStatusEffectiveUid("Name:\tx\nGid:\t0\t0\t0\t0\n"), -1);
+  EXPECT_EQ(ParseStatusEffectiveUid("Uid:\t1000\n"), -1);
+  EXPECT_EQ(ParseStatusEffectiveUid("Uid:\t1000\tabc\t0\t0\n"), -1);
+  EXPECT_EQ(ParseStatusEffectiveUid("Uid:\t0\t4294967295\t0\t0\n"), 4294967295);
+}
+
+}  // namespace
+}  // namespace epx

@@ -34,6 +34,17 @@ class FakeProc {
   void SetStat(int pid, const std::string& stat) {
     std::ofstream(Dir(pid) / "stat") << stat << "\n";
   }
+  void SetFile(int pid, int fd, const std::string& target) {
+    fs::path link = Dir(pid) / "fd" / std::to_string(fd);
+    fs::remove(link);
+    fs::create_symlink(target, link);
+  }
+  void SetExe(int pid, const std::string& target) {
+    fs::create_symlink(target, Dir(pid) / "exe");
+  }
+  void SetStatus(int pid, const std::string& status) {
+    std::ofstream(Dir(pid) / "status") << status;
+  }
   void RemoveProcess(int pid) { fs::remove_all(Dir(pid)); }
   const std::string& root() const { return root_; }
 
@@ -287,6 +298,50 @@ TEST(ProcessSocketScannerTest, FailingKernelPassFallsBackToTheWalk) {
   EXPECT_EQ(scanner.kernel_pass_error(), "iter/task_file: no such iterator");
   EXPECT_EQ(s.sockets[0].pid, 100);
   EXPECT_EQ(scanner.last_rescanned(), 1u);
+}
+
+TEST(ProcessSocketScannerTest, ReportsDescriptorCountExecutableAndUser) {
+  FakeProc proc;
+  proc.AddProcess(100, "nginx", "nginx.service");
+  proc.SetFd(100, 3, 5001);
+  proc.SetFile(100, 0, "/dev/null");
+  proc.SetFile(100, 1, "/var/log/nginx/access.log");
+  proc.SetFile(100, 2, "pipe:[991]");
+  proc.SetExe(100, "/usr/sbin/nginx");
+  proc.SetStatus(100, "Name:\tnginx\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n");
+  proc.AddProcess(200, "worker", "app.service");
+  proc.SetStatus(200, "Name:\tworker\nUid:\t4000000\t4000000\t0\t0\n");
+  ProcessSocketScanner scanner(proc.root());
+  Snapshot s = SocketsWithInodes({5001});
+  std::string error;
+  ASSERT_TRUE(scanner.Update({}, &s, &error)) << error;
+  const ProcessInfo& nginx = s.processes.at(100);
+  EXPECT_EQ(nginx.handles, 4);
+  EXPECT_EQ(nginx.executable, "/usr/sbin/nginx");
+  EXPECT_EQ(nginx.user, "root");
+  EXPECT_EQ(nginx.services, std::vector<std::string>{"nginx.service"});
+  const ProcessInfo& worker = s.processes.at(200);
+  EXPECT_EQ(worker.handles, 0);
+  EXPECT_EQ(worker.executable, "");
+  EXPECT_EQ(worker.user, "4000000");
+}
+
+TEST(ProcessSocketScannerTest, CountsOwnDescriptorsInTheRealProcfs) {
+  ProcessSocketScanner scanner("/proc");
+  Snapshot before;
+  std::string error;
+  ASSERT_TRUE(scanner.Update({}, &before, &error)) << error;
+  std::vector<int> opened;
+  for (int i = 0; i < 40; ++i) opened.push_back(dup(2));
+  Snapshot after;
+  ASSERT_TRUE(scanner.Update({}, &after, &error)) << error;
+  for (int fd : opened) close(fd);
+  const ProcessInfo& was = before.processes.at(getpid());
+  const ProcessInfo& me = after.processes.at(getpid());
+  EXPECT_GT(was.handles, 2);
+  EXPECT_EQ(me.handles - was.handles, 40);
+  EXPECT_EQ(me.executable, fs::read_symlink("/proc/self/exe").string());
+  EXPECT_FALSE(me.user.empty());
 }
 
 TEST(ProcessSocketScannerTest, MissingRootIsAnError) {

@@ -158,6 +158,53 @@ TEST(ReportFamiliesTest, AFailedSocketDumpHidesTheHeadlineInsteadOfLowering) {
             0);
 }
 
+TEST(ReportFamiliesTest, TopProcessesHaveHandlesAndOneInfoSeriesEach) {
+  SnapshotBuilder b;
+  b.Range(40000, 10)
+      .Tcp("10.0.0.1", 40001, "10.0.0.9", 443, 7)
+      .Tcp("10.0.0.1", 40002, "10.0.0.9", 443, 8)
+      .Process(1234, "svchost.exe", {7})
+      .Process(99, "nginx", {8}, "nginx.service");
+  ProcessInfo& svchost = b.Get().processes[1234];
+  svchost.services = {"Dnscache", "NlaSvc"};
+  svchost.handles = 12001;
+  svchost.executable = "C:\\Windows\\System32\\svchost.exe";
+  svchost.user = "NT AUTHORITY\\NETWORK SERVICE";
+  auto samples = ParseExposition(Serialize(b.Get()));
+  EXPECT_EQ(Find(samples, "ephemeral_port_process_handles",
+                 {{"process", "svchost.exe"}, {"pid", "1234"}}),
+            12001);
+  EXPECT_FALSE(
+      Find(samples, "ephemeral_port_process_handles", {{"pid", "99"}}));
+  EXPECT_EQ(Find(samples, "ephemeral_port_process_info",
+                 {{"process", "svchost.exe"},
+                  {"pid", "1234"},
+                  {"services", "Dnscache,NlaSvc"},
+                  {"executable", "C:\\Windows\\System32\\svchost.exe"},
+                  {"user", "NT AUTHORITY\\NETWORK SERVICE"}}),
+            1);
+  EXPECT_EQ(Find(samples, "ephemeral_port_process_info",
+                 {{"process", "nginx"},
+                  {"pid", "99"},
+                  {"services", "nginx.service"},
+                  {"executable", ""},
+                  {"user", ""}}),
+            1);
+  // The dashboards join on pid: one info series per pid of process_in_use.
+  std::map<std::string, int> info_per_pid;
+  for (const auto& sample : samples) {
+    if (sample.name == "ephemeral_port_process_info") {
+      ++info_per_pid[sample.labels.at("pid")];
+    }
+  }
+  for (const auto& sample : samples) {
+    if (sample.name == "ephemeral_port_process_in_use") {
+      EXPECT_EQ(info_per_pid[sample.labels.at("pid")], 1);
+    }
+  }
+  EXPECT_EQ(info_per_pid.size(), 2u);
+}
+
 TEST(ReportFamiliesTest, PerProcessSeriesOnlyWhenProcessesWereCollected) {
   SnapshotBuilder b;
   b.Range(40000, 10).Tcp("10.0.0.1", 40001, "10.0.0.9", 443, 7);

@@ -24,9 +24,47 @@ TEST(ConsoleReportTest, ShowsTheClassicPerAddressRowAndTheHeadline) {
   EXPECT_NE(text.find("192.168.1.2   tcp       2               16384"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("4242  WAPCSvc-host  2"), std::string::npos) << text;
+  EXPECT_NE(text.find("4242  WAPCSvc-host  -         -     -        2"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("WAPCSvc  yes"), std::string::npos) << text;
   EXPECT_NE(text.find("10.0.0.9:443"), std::string::npos) << text;
+}
+
+TEST(ConsoleReportTest, NamesServicesUserAndHandlesOfTopProcesses) {
+  testing::SnapshotBuilder b;
+  b.Range(49152, 16384)
+      .Tcp("10.0.0.1", 50000, "10.0.0.9", 443, 1)
+      .Tcp("10.0.0.1", 50001, "10.0.0.9", 443, 1)
+      .Tcp("10.0.0.1", 50002, "10.0.0.9", 443, 2)
+      .Tcp("10.0.0.1", 50003, "10.0.0.9", 443, 3)
+      .Process(1234, "svchost.exe", {1})
+      .Process(2000, "app.exe", {2})
+      .Process(3000, "quiet.exe", {3});
+  ProcessInfo& svchost = b.Get().processes[1234];
+  svchost.services = {"Dnscache", "NlaSvc"};
+  svchost.user = "NETWORK SERVICE";
+  svchost.handles = 12001;
+  b.Get().processes[2000].handles = 3500;
+  b.Get().processes[3000].handles = 3000;
+  std::string text = FormatConsoleReport(AnalyzePortUsage(b.Get(), {}), "T");
+  EXPECT_NE(text.find("PID   Process      Services         User             "
+                      "Handles  TCP ports"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("1234  svchost.exe  Dnscache,NlaSvc  NETWORK SERVICE  "
+                      "12001    2"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("svchost.exe (pid 1234) has 12001 handles: over 10000, "
+                      "the mark of a leak"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("app.exe (pid 2000) has 3500 handles: over 3000, worth "
+                      "a look"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("quiet.exe (pid"), std::string::npos) << text;
 }
 
 TEST(ConsoleReportTest, WarnsAboutFailedCollectorsAndMissingProcessData) {
