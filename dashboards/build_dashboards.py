@@ -19,8 +19,20 @@ import sys
 
 DS = {"type": "prometheus", "uid": "${datasource}"}
 HERE = os.path.dirname(os.path.abspath(__file__))
-RUNBOOK = ("https://github.com/ephemeral-port-exporter/ephemeral-port-exporter/"
-           "blob/main/docs/runbook.md")
+sys.path.insert(0, os.path.join(HERE, "..", "deploy", "prometheus"))
+import set_runbook_base  # noqa: E402
+
+
+def runbook_base():
+    """The rules' runbook base (set_runbook_base.py), as a Grafana link: the
+    Prometheus template's instance becomes the dashboard's $instance."""
+    path = os.path.join(HERE, "..", "deploy", "prometheus", "ephemeral-port-rules.yml")
+    with open(path) as f:
+        base = set_runbook_base.runbook_urls(f.read())[0][0]
+    return base.replace("{{ $labels.instance }}", "${instance}")
+
+
+RUNBOOK = runbook_base()
 TAGS = ["ephemeral-port"]
 
 RATIO_STEPS = [

@@ -6,7 +6,9 @@ BASE is the /runbook page of the exporter that the alert is about
 (DEFAULT_BASE, a Prometheus template expanded when the alert fires). To link
 to a copy of docs/runbook.md you host yourself, or to exporters that serve
 HTTPS, run this script once with your base; it rewrites the rule files below
-and regenerates deploy/kubernetes/prometheusrule.yaml.
+and regenerates deploy/kubernetes/prometheusrule.yaml and the dashboards
+(their runbook links use the same base, with $instance for the alert's
+instance).
 
 usage:
   set_runbook_base.py BASE      rewrite the rule files to use BASE
@@ -18,6 +20,7 @@ examples:
 """
 import pathlib
 import re
+import subprocess
 import sys
 
 REPO = pathlib.Path(__file__).resolve().parent.parent.parent
@@ -71,7 +74,11 @@ def main():
     sys.path.insert(0, str(REPO / "deploy" / "kubernetes"))
     import generate_prometheusrule
     sys.argv = ["generate_prometheusrule.py"]
-    return generate_prometheusrule.main()
+    rc = generate_prometheusrule.main()
+    if rc:
+        return rc
+    # The dashboards' runbook links follow the rules' base.
+    return subprocess.run([sys.executable, str(REPO / "dashboards" / "build_dashboards.py")]).returncode
 
 
 if __name__ == "__main__":

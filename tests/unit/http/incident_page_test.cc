@@ -37,12 +37,26 @@ TEST(IncidentPageTest, LiveShowsTheReportsNumbers) {
             std::string::npos)
       << html;
   EXPECT_NE(html.find("<tr data-pid=\"4242\"><td class=\"n\">4242</td>"
-                      "<td>&lt;svc&gt;&amp;host</td><td class=\"n\">3</td>"),
+                      "<td>&lt;svc&gt;&amp;host</td><td></td><td></td>"
+                      "<td class=\"n\">-</td><td class=\"n\">3</td>"),
             std::string::npos)
       << html;
   EXPECT_NE(html.find("<td>WAPCSvc</td><td>yes</td>"), std::string::npos);
   EXPECT_NE(html.find("data-destination=\"10.0.0.9:443\""), std::string::npos);
   EXPECT_NE(html.find("<td>tcp</td><td>established</td><td class=\"n\">3</td>"),
+            std::string::npos)
+      << html;
+}
+
+TEST(IncidentPageTest, ProcessesShowServicesUserAndHandles) {
+  PortUsageReport report = Busy();
+  ASSERT_FALSE(report.processes.empty());
+  report.processes[0].services = {"Dnscache", "NlaSvc"};
+  report.processes[0].user = "svc<x>";
+  report.processes[0].handles = 12345;
+  std::string html = IncidentLiveHtml(report, {}, "h", 1000, 3600);
+  EXPECT_NE(html.find("<td>&lt;svc&gt;&amp;host</td><td>Dnscache, NlaSvc</td>"
+                      "<td>svc&lt;x&gt;</td><td class=\"n\">12345</td>"),
             std::string::npos)
       << html;
 }

@@ -2,6 +2,10 @@
    maps (plain C, so both the BPF program and C++ include it). */
 #pragma once
 
+/* Shared with the BPF program: C names and C integer types, as the
+   kernel's. */
+/* NOLINTBEGIN(readability-identifier-naming, google-runtime-int) */
+
 #define EPX_MAX_PROCESSES 4096
 #define EPX_MAX_DESTINATIONS 4096
 #define EPX_COMM_LEN 16
@@ -37,3 +41,5 @@ struct epx_destination_key {
   unsigned short port; /* host order */
   unsigned char addr[16];
 };
+
+/* NOLINTEND(readability-identifier-naming, google-runtime-int) */

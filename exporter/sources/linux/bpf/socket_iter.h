@@ -3,6 +3,10 @@
    program and C++ include it). Fixed size, host byte order. */
 #pragma once
 
+/* Shared with the BPF program: C names and C integer types, as the
+   kernel's. */
+/* NOLINTBEGIN(readability-identifier-naming, google-runtime-int) */
+
 #define EPX_SOCKET_TCP 6
 #define EPX_SOCKET_UDP 17
 
@@ -44,3 +48,5 @@ struct epx_owner_record {
   unsigned int pid; /* the process (tgid) in the reader's pid namespace */
   unsigned int reserved;
 };
+
+/* NOLINTEND(readability-identifier-naming, google-runtime-int) */
