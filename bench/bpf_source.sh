@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The BPF socket source against the netlink source and the bare inet_diag
 # dump, in one run: at each point N (established loopback connections in a
 # private network namespace, the load of bench/run.sh) two exporters run
@@ -136,7 +137,8 @@ inner() {
   dump_batch() {
     local times TIMEFORMAT='%U %S'
     times=$( { time "$TOOLS/epx_bench_dump" "$BATCH" >"$work/dump.out"; } 2>&1 ) || die "bare dump failed"
-    dump_s+=($(awk '{ print $4 }' "$work/dump.out"))
+    local v
+    while read -r v; do dump_s+=("$v"); done < <(awk '{ print $4 }' "$work/dump.out")
     dump_cpu+=("$(awk -v n="$BATCH" '{ printf "%.6f", ($1 + $2) / n }' <<<"$times")")
   }
   emit loadavg_before "$(cut -d' ' -f1 /proc/loadavg)"
@@ -212,7 +214,8 @@ done
   echo "| N | sockets seen | first scrape netlink / bpf ms | steady scrape netlink / bpf / bare dump ms | CPU per scrape netlink / bpf / bare dump ms | bpf / bare dump CPU | bpf / netlink CPU | bpf / bare dump wall | first / steady (bpf) | RSS netlink / bpf MB | load average before / after |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
   for n in "${points[@]}"; do
-    # shellcheck disable=SC1090
+    # The variables come from the sourced results file.
+    # shellcheck disable=SC1090,SC2154,SC2128
     ( . "$RAW/$n.env"
       echo "| $n | $sockets_seen | $(ms "$netlink_first_s") / $(ms "$bpf_first_s") | $(ms "$netlink_s") / $(ms "$bpf_s") / $(ms "$dump_s") | $(ms "$netlink_cpu_s") / $(ms "$bpf_cpu_s") / $(ms "$dump_cpu_s") | $(ratio "$bpf_cpu_s" "$dump_cpu_s") | $(ratio "$bpf_cpu_s" "$netlink_cpu_s") | $(ratio "$bpf_s" "$dump_s") | $(ratio "$bpf_first_s" "$bpf_s") | $netlink_rss_mb / $bpf_rss_mb | $loadavg_before / $loadavg_after |" )
   done

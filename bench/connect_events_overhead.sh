@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # What the connect_events collector (BPF) costs: a tight TCP connect/close
 # loop on loopback with the exporter's collector on and off, interleaved in
 # one run, each phase in its own network namespace; the exporter's CPU per

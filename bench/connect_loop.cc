@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Tight TCP connect/close loop on loopback, for the connect_events overhead
 // benchmark. A listener thread accepts and closes; the main thread opens,
 // connects and closes (with RST, so no TIME_WAIT piles up) for SECONDS and

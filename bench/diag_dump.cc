@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The benchmark's floor: dump every TCP socket (IPv4 and IPv6, all states)
 // through NETLINK_SOCK_DIAG and only count the answers. No attributes are
 // requested and nothing is parsed beyond the netlink headers, so this is

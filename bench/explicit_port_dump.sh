@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Cost of the netlink source's second TCP dump (K1: connected sockets bound
 # to an explicit port, a "not INET_DIAG_BC_AUTO" bytecode filter) against
 # the plain dumps, at N established loopback connections in a private

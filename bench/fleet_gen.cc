@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Writes the series a central store receives from a simulated fleet, for
 // bench/fleet_sizing.py: N hosts, one sample per series every INTERVAL
 // seconds over [START, END). The per-host series come from a template
@@ -56,7 +57,9 @@ uint64_t Mix(uint64_t x) {
   return x;
 }
 
-double Unit(uint64_t seed) { return (Mix(seed) >> 11) * (1.0 / 9007199254740992.0); }
+double Unit(uint64_t seed) {
+  return (Mix(seed) >> 11) * (1.0 / 9007199254740992.0);
+}
 
 Host MakeHost(int i) {
   Host h;
@@ -78,8 +81,10 @@ double Ratio(const Host& h, int host, double t, bool udp) {
   double r = h.base + 0.03 * std::sin(6.283185307 * t / 86400 + h.phase);
   if (h.filling) r += 0.4 * t / 86400;
   if (udp) r *= 0.3;
-  double in_use = std::round(r * h.capacity * (0.98 + 0.04 * Unit(host * 1000003ULL + (udp ? 7 : 3) +
-                                                                  static_cast<uint64_t>(t) * 131)));
+  double in_use =
+      std::round(r * h.capacity *
+                 (0.98 + 0.04 * Unit(host * 1000003ULL + (udp ? 7 : 3) +
+                                     static_cast<uint64_t>(t) * 131)));
   return std::min(1.0, std::max(0.0, in_use / h.capacity));
 }
 
@@ -87,7 +92,9 @@ double Ratio(const Host& h, int host, double t, bool udp) {
 // whatever t: steps differ by less than one step's base size.
 double Counter(double rate, int host, double t, uint64_t salt) {
   double step = rate * 30;
-  return std::floor(rate * t + 0.9 * step * Unit(host * 1000003ULL + salt + static_cast<uint64_t>(t) * 131));
+  return std::floor(rate * t + 0.9 * step *
+                                   Unit(host * 1000003ULL + salt +
+                                        static_cast<uint64_t>(t) * 131));
 }
 
 bool Present(const Entry& e, const Host& h) {
@@ -98,7 +105,8 @@ bool Present(const Entry& e, const Host& h) {
   return true;
 }
 
-double Value(const Entry& e, const Host& h, int host, double t, int event_index) {
+double Value(const Entry& e, const Host& h, int host, double t,
+             int event_index) {
   bool udp = e.labels.find("protocol=\"udp\"") != std::string::npos;
   double pr = Ratio(h, host, t, udp);
   if (e.kind == "one") return 1;
@@ -107,18 +115,21 @@ double Value(const Entry& e, const Host& h, int host, double t, int event_index)
   if (e.kind == "in_use") return std::round(pr * h.capacity);
   if (e.kind == "opens") return Counter(h.opens_rate, host, t, 11);
   if (e.kind == "fails") return Counter(h.fails_rate, host, t, 13);
-  if (e.kind == "events") return std::floor(t / 86400 * (event_index + 1) * (h.high ? 3 : 0));
-  if (e.kind == "event_ts") return h.high ? 1.7e9 + std::floor(t / 86400) * 86400 : 0;
+  if (e.kind == "events")
+    return std::floor(t / 86400 * (event_index + 1) * (h.high ? 3 : 0));
+  if (e.kind == "event_ts")
+    return h.high ? 1.7e9 + std::floor(t / 86400) * 86400 : 0;
   if (e.kind == "hours") return std::round((1 - pr) / (0.4 / 24) * 100) / 100;
   return 0;
 }
 
 std::string Labels(const Entry& e, int i) {
   char host[96];
-  std::snprintf(host, sizeof host,
-                "instance=\"srv-%05d.site-%03d.example.internal\",job=\"ephemeral_port\","
-                "site=\"site-%03d\"",
-                i, i / 100, i / 100);
+  std::snprintf(
+      host, sizeof host,
+      "instance=\"srv-%05d.site-%03d.example.internal\",job=\"ephemeral_port\","
+      "site=\"site-%03d\"",
+      i, i / 100, i / 100);
   std::string out = host;
   if (e.labels != "-") out += "," + e.labels;
   return out;
@@ -130,7 +141,8 @@ std::string JsonLabels(const std::string& name, const std::string& labels) {
   while (pos < labels.size()) {
     size_t eq = labels.find('=', pos);
     size_t end = labels.find('"', eq + 2);
-    out += ",\"" + labels.substr(pos, eq - pos) + "\":" + labels.substr(eq + 1, end - eq);
+    out += ",\"" + labels.substr(pos, eq - pos) +
+           "\":" + labels.substr(eq + 1, end - eq);
     pos = end + 2;
   }
   return out + "}";
@@ -140,13 +152,16 @@ std::string JsonLabels(const std::string& name, const std::string& labels) {
 
 int main(int argc, char** argv) {
   if (argc != 8) {
-    std::fprintf(stderr, "usage: fleet_gen openmetrics|vmjson TEMPLATE HOSTS ORIGIN START END INTERVAL\n");
+    std::fprintf(stderr,
+                 "usage: fleet_gen openmetrics|vmjson TEMPLATE HOSTS ORIGIN "
+                 "START END INTERVAL\n");
     return 2;
   }
   std::string format = argv[1];
   std::ifstream in(argv[2]);
   int hosts = std::atoi(argv[3]);
-  long origin = std::atol(argv[4]), start = std::atol(argv[5]), end = std::atol(argv[6]);
+  long origin = std::atol(argv[4]), start = std::atol(argv[5]),
+       end = std::atol(argv[6]);
   long interval = std::atol(argv[7]);
   std::vector<Entry> entries;
   std::string line;
@@ -173,9 +188,11 @@ int main(int argc, char** argv) {
           std::printf("%.15g %ld\n", Value(e, h, i, ts - origin, ev), ts);
         }
       } else {
-        std::printf("{\"metric\":%s,\"values\":[", JsonLabels(e.name, labels).c_str());
+        std::printf("{\"metric\":%s,\"values\":[",
+                    JsonLabels(e.name, labels).c_str());
         for (long ts = start; ts < end; ts += interval)
-          std::printf(ts == start ? "%.15g" : ",%.15g", Value(e, h, i, ts - origin, ev));
+          std::printf(ts == start ? "%.15g" : ",%.15g",
+                      Value(e, h, i, ts - origin, ev));
         std::fputs("],\"timestamps\":[", stdout);
         for (long ts = start; ts < end; ts += interval)
           std::printf(ts == start ? "%ld" : ",%ld", ts * 1000);

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Sizing simulation of the central store of a fleet (deploy/fleet/).
 
 For each fleet size N it generates the series the central store receives

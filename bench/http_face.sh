@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The HTTP face at N connections (default 100,000) with --top.*=1000, in a
 # private network namespace: body bytes and exporter CPU per scrape with
 # and without gzip, then scrape latency while 300 idle and 100 half-request

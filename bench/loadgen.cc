@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Socket load for the scrape benchmark (bench/run.sh). Run it inside a
 // private network namespace: it opens thousands of loopback connections.
 //

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Scrape-cost benchmark of the exporter against ss, node_exporter and a bare
 # inet_diag dump, at N established loopback connections in a private network
 # namespace. See bench/README.md.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # CI guard for the benchmark harness: runs `bench/run.sh --smoke` against a
 # given exporter binary and checks that both result files were written with
 # sane numbers. Missed performance targets do not fail it; a broken harness

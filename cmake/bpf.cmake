@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # BPF programs of the Linux collectors: compiled with clang for the BPF
 # target, CO-RE against the build host's kernel BTF (vmlinux.h, generated
 # once), and wrapped in a libbpf skeleton by bpftool.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Writes build_stamp.h: the git revision of the source tree and the build
 # date. The date is the commit's time (or SOURCE_DATE_EPOCH when set), not
 # the clock, so two builds of one commit are identical. Run at every build

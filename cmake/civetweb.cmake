@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # civetweb for the exporter. Windows (mingw): the static build of
 # cmake/mingw/build-deps.sh in MINGW_DEPS_PREFIX. Linux: the static build of
 # cmake/civetweb/build-civetweb.sh (Debian's civetweb source with IPv6 and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Sourced by the dependency build scripts: Debian source packages with
 # `apt-get source`. Needs root (or sudo) for the deb-src entry.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Debian package of the exporter: `cpack -G DEB` in a build directory.
 #
 # Included from the top CMakeLists.txt after add_subdirectory(exporter). Adds

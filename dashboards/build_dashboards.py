@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes the Grafana dashboards of this directory from one description.
 
 The JSON files next to this script are generated: edit this script, then run

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Configures and builds the exporter (and its tests) into build/.
 # usage: deploy/build.sh [extra cmake arguments]
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs what building (and, with --test, testing) the exporter needs,
 # from Debian 12's own packages. Safe to run again; needs root.
 set -euo pipefail
@@ -11,7 +12,8 @@ if [ "${1:-}" = "--test" ]; then
              prometheus-alertmanager prometheus-node-exporter victoria-metrics dpkg-dev podman
              libcap2-bin binutils systemd clang-14 libclang-rt-14-dev
              libfuzzer-14-dev wrk openssl wixl chromium chromium-driver
-             python3-selenium)
+             python3-selenium clang-format-14 clang-tidy-14 shellcheck pyflakes3
+             msitools git)
 fi
 
 missing=()

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # One command from a fresh Debian 12 machine (as root) to a running
 # exporter: installs dependencies, builds, and serves on the default config
 # (http://localhost:19152/metrics). Extra arguments go to the exporter.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # One command from a fresh Debian 12 machine (as root) to the whole test
 # suite: installs dependencies (Linux and the Windows cross build), builds
 # warning-free, runs every test with CTest and ends with its summary.

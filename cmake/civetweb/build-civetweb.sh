@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the static civetweb the Linux exporter links: Debian 12's own
 # civetweb source package (apt-get source), with IPv6 and linked against
 # OpenSSL 3 directly (Debian's libcivetweb1 is built for the OpenSSL 1.1

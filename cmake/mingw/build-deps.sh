@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Cross-build static Windows x86_64 libraries of the exporter's dependencies
 # with Debian 12's mingw-w64 (posix threads):
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # CMake toolchain file: cross-compile for Windows x86_64 with Debian's
 # mingw-w64 (posix thread model, so std::thread/std::mutex work).
 #

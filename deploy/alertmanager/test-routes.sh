@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Checks deploy/alertmanager/alertmanager.yml and that alerts reach the
 # intended receiver. Needs amtool on PATH. Exits non-zero on any mismatch.
 # Usage: bash deploy/alertmanager/test-routes.sh [alertmanager.yml]

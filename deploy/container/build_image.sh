@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the exporter's container image offline: stages a root filesystem
 # from a built binary and the exact shared libraries it loads, then runs
 # `podman build` (or docker) on deploy/container/Containerfile.

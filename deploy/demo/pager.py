@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Pager stand-in for the demo: prints every notification Alertmanager posts.
 
 usage: pager.py [HOST] [PORT]   (default 127.0.0.1 9095)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The whole alerting pipeline on one machine, from Debian packages:
 # exporter -> Prometheus (shipped rules) -> Alertmanager -> pager stand-in.
 # Everything listens on 127.0.0.1; Ctrl+C stops all of it.

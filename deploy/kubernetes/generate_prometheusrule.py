@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes deploy/kubernetes/prometheusrule.yaml from the plain rules file.
 
 deploy/prometheus/ephemeral-port-rules.yml is the single source of truth for

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Sets where the runbook_url of every shipped alert rule points.
 
 Every alert's runbook_url is BASE#<alert name in lower case>. The shipped

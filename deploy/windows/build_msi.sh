@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds ephemeral_port_exporter-<version>-x64.msi with wixl (Debian package
 # "wixl", installed here if missing) from the cross-built exe.
 #

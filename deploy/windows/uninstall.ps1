@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 <#
 .SYNOPSIS
   Removes the ephemeral_port_exporter service, its firewall rule and files.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "analysis/auto_reuse_pool.h"
 
 #include "analysis/connect_groups.h"

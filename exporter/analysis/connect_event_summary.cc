@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "analysis/connect_event_summary.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "analysis/port_usage.h"
 
 #include "analysis/auto_reuse_pool.h"
@@ -650,8 +651,7 @@ class Analyzer {
     std::size_t keep = std::min(options_.top_destinations, rows.size());
     std::partial_sort(rows.begin(),
                       rows.begin() + static_cast<std::ptrdiff_t>(keep),
-                      rows.end(),
-                      [&](const Row& a, const Row& b) {
+                      rows.end(), [&](const Row& a, const Row& b) {
                         if (a.in_use != b.in_use) return a.in_use > b.in_use;
                         return keys.key(a.dest) < keys.key(b.dest);
                       });
@@ -745,14 +745,12 @@ class Analyzer {
       rows.push_back(Row{i, Dedupe(&addresses_[p][i].second.ports)});
     }
     std::size_t keep = std::min(options_.top_local_addresses, rows.size());
-    std::partial_sort(rows.begin(),
-                      rows.begin() + static_cast<std::ptrdiff_t>(keep),
-                      rows.end(),
-                      [&](const Row& a, const Row& b) {
-                        if (a.in_use != b.in_use) return a.in_use > b.in_use;
-                        return addresses_[p][a.index].first <
-                               addresses_[p][b.index].first;
-                      });
+    std::partial_sort(
+        rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(keep),
+        rows.end(), [&](const Row& a, const Row& b) {
+          if (a.in_use != b.in_use) return a.in_use > b.in_use;
+          return addresses_[p][a.index].first < addresses_[p][b.index].first;
+        });
     for (std::size_t k = 0; k < keep; ++k) {
       auto& [addr, acc] = addresses_[p][rows[k].index];
       LocalAddressUsage u;
@@ -813,8 +811,7 @@ class Analyzer {
     std::size_t keep = std::min(options_.top_processes, rows.size());
     std::partial_sort(rows.begin(),
                       rows.begin() + static_cast<std::ptrdiff_t>(keep),
-                      rows.end(),
-                      [](const Row& a, const Row& b) {
+                      rows.end(), [](const Row& a, const Row& b) {
                         return std::tie(b.in_use, b.sockets, a.pid) <
                                std::tie(a.in_use, a.sockets, b.pid);
                       });

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "analysis/socket_port_ranges.h"
 
 #include "analysis/connect_groups.h"

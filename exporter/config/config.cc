@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "config/config.h"
 
 #include <yaml-cpp/yaml.h>
@@ -158,35 +159,33 @@ bool ApplyConfigYaml(const std::string& yaml_text, const std::string& file_name,
       root, "",
       {{"web",
         [&](N n, K k) {
-          return r.Map(n, k,
-                       {{"listen_address",
-                         [&](N v, K kk) {
-                           return ListenAddresses(r, v, kk,
-                                                  &c.listen_addresses);
-                         }},
-                        {"telemetry_path",
-                         [&](N v, K kk) {
-                           return r.String(v, kk, &c.telemetry_path) &&
-                                  (c.telemetry_path.rfind('/', 0) == 0 ||
-                                   r.Fail(v, kk, "must start with '/'"));
-                         }},
-                        {"max_connections",
-                         [&](N v, K kk) {
-                           return r.Count(v, kk, kMaxConnections,
-                                          &c.max_connections) &&
-                                  (c.max_connections > 0 ||
-                                   r.Fail(v, kk, "must be at least 1"));
-                         }},
-                        {"read_timeout_seconds",
-                         [&](N v, K kk) {
-                           return r.Count(v, kk, 600, &c.read_timeout_seconds) &&
-                                  (c.read_timeout_seconds > 0 ||
-                                   r.Fail(v, kk, "must be at least 1"));
-                         }},
-                        {"max_requests", [&](N v, K kk) {
-                           return r.Fail(v, kk,
-                                         "replaced by web.max_connections");
-                         }}});
+          return r.Map(
+              n, k,
+              {{"listen_address",
+                [&](N v, K kk) {
+                  return ListenAddresses(r, v, kk, &c.listen_addresses);
+                }},
+               {"telemetry_path",
+                [&](N v, K kk) {
+                  return r.String(v, kk, &c.telemetry_path) &&
+                         (c.telemetry_path.rfind('/', 0) == 0 ||
+                          r.Fail(v, kk, "must start with '/'"));
+                }},
+               {"max_connections",
+                [&](N v, K kk) {
+                  return r.Count(v, kk, kMaxConnections, &c.max_connections) &&
+                         (c.max_connections > 0 ||
+                          r.Fail(v, kk, "must be at least 1"));
+                }},
+               {"read_timeout_seconds",
+                [&](N v, K kk) {
+                  return r.Count(v, kk, 600, &c.read_timeout_seconds) &&
+                         (c.read_timeout_seconds > 0 ||
+                          r.Fail(v, kk, "must be at least 1"));
+                }},
+               {"max_requests", [&](N v, K kk) {
+                  return r.Fail(v, kk, "replaced by web.max_connections");
+                }}});
         }},
        {"source",
         [&](N n, K k) {

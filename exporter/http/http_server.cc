@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "http/http_server.h"
 
 #include <civetweb.h>
@@ -111,8 +112,8 @@ double ScrapeTimeout(const char* header) {
 
 }  // namespace
 
-bool ToCivetwebPorts(const std::vector<std::string>& listen_addresses,
-                     bool tls, std::string* out, std::string* error) {
+bool ToCivetwebPorts(const std::vector<std::string>& listen_addresses, bool tls,
+                     std::string* out, std::string* error) {
   if (listen_addresses.empty()) {
     *error = "no listen address";
     return false;
@@ -157,9 +158,10 @@ bool AcceptsGzip(const char* accept_encoding) {
     std::size_t semi = item.find(';');
     coding = item.substr(0, semi);
     if (semi != std::string::npos) params = item.substr(semi + 1);
-    coding.erase(std::remove_if(coding.begin(), coding.end(),
-                                [](unsigned char c) { return std::isspace(c); }),
-                 coding.end());
+    coding.erase(
+        std::remove_if(coding.begin(), coding.end(),
+                       [](unsigned char c) { return std::isspace(c); }),
+        coding.end());
     std::transform(coding.begin(), coding.end(), coding.begin(),
                    [](unsigned char c) { return std::tolower(c); });
     if (coding != "gzip" && coding != "x-gzip" && coding != "*") continue;
@@ -219,11 +221,17 @@ bool HttpServer::Start(const std::vector<std::string>& listen_addresses,
   // headers included), and a kept-alive connection between two requests no
   // longer: civetweb's 500 ms default closed busy clients' connections just
   // as their next request arrived. Every answer carries Content-Length.
-  const char* options[] = {"listening_ports", ports.c_str(),
-                           "num_threads", threads.c_str(),
-                           "request_timeout_ms", timeout_ms.c_str(),
-                           "keep_alive_timeout_ms", timeout_ms.c_str(),
-                           "enable_keep_alive", "yes", nullptr};
+  const char* options[] = {"listening_ports",
+                           ports.c_str(),
+                           "num_threads",
+                           threads.c_str(),
+                           "request_timeout_ms",
+                           timeout_ms.c_str(),
+                           "keep_alive_timeout_ms",
+                           timeout_ms.c_str(),
+                           "enable_keep_alive",
+                           "yes",
+                           nullptr};
   mg_callbacks callbacks{};
   callbacks.log_message = &RememberLogMessage;
   t_first_civetweb_message.clear();
@@ -321,8 +329,8 @@ int HttpServer::Handle(mg_connection* conn) {
   }
   try {
     if (path == content_.telemetry_path) {
-      std::string body = content_.metrics(
-          ScrapeTimeout(mg_get_header(conn, "X-Prometheus-Scrape-Timeout-Seconds")));
+      std::string body = content_.metrics(ScrapeTimeout(
+          mg_get_header(conn, "X-Prometheus-Scrape-Timeout-Seconds")));
       headers += "Vary: Accept-Encoding\r\n";
       std::string zipped;
       if (AcceptsGzip(mg_get_header(conn, "Accept-Encoding")) &&

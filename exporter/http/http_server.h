@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <functional>
@@ -74,8 +75,8 @@ class HttpServer {
 
 /// civetweb's listening_ports value for the addresses, host names
 /// resolved; false with *error if one is not host:port or does not resolve.
-bool ToCivetwebPorts(const std::vector<std::string>& listen_addresses,
-                     bool tls, std::string* out, std::string* error);
+bool ToCivetwebPorts(const std::vector<std::string>& listen_addresses, bool tls,
+                     std::string* out, std::string* error);
 
 /// Pure: true if an Accept-Encoding header value accepts gzip.
 bool AcceptsGzip(const char* accept_encoding);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "http/listen_address.h"
 
 #include <algorithm>
@@ -6,8 +7,9 @@ namespace epx {
 namespace {
 
 bool IsPort(const std::string& s, int* port) {
-  if (s.empty() || s.size() > 5 ||
-      !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+  if (s.empty() || s.size() > 5 || !std::all_of(s.begin(), s.end(), [](char c) {
+        return c >= '0' && c <= '9';
+      }))
     return false;
   *port = std::stoi(s);
   return *port <= 65535;
@@ -37,7 +39,8 @@ bool ParseListenAddress(const std::string& text, ListenAddress* out,
   std::string host = text.substr(0, colon);
   if (!host.empty() && host.front() == '[') {
     if (host.size() < 3 || host.back() != ']' ||
-        host.find_first_not_of("0123456789abcdefABCDEF:.", 1) != host.size() - 1)
+        host.find_first_not_of("0123456789abcdefABCDEF:.", 1) !=
+            host.size() - 1)
       return fail("expected an IPv6 address in brackets, e.g. [::1]:19152");
     a.host = host.substr(1, host.size() - 2);
   } else if (host.find(':') != std::string::npos) {

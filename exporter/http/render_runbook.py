@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Renders docs/runbook.md into one self-contained HTML page and writes it
 as a C++ source file, so the exporter can serve it at /runbook.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "http/web_config.h"
 
 #include <yaml-cpp/yaml.h>
@@ -254,23 +255,24 @@ bool ParseWebConfigYaml(const std::string& yaml_text,
       {"client_allowed_sans", reject},
   };
 
-  auto header_handler = [&](const std::string& header,
-                            const std::function<bool(const std::string&)>& allowed,
-                            const char* allowed_text) {
-    return [&, header, allowed, allowed_text](N v, K k) {
-      std::string value;
-      if (!p.Scalar(v, k, &value)) return false;
-      if (HasControlCharacter(value))
-        return p.At(v, k, "control characters are not allowed");
-      if (value.empty()) return true;
-      if (!allowed(value))
-        return p.At(
-            v, k,
-            std::string("expected ") + allowed_text + ", got '" + value + "'");
-      c.headers.emplace_back(header, value);
-      return true;
-    };
-  };
+  auto header_handler =
+      [&](const std::string& header,
+          const std::function<bool(const std::string&)>& allowed,
+          const char* allowed_text) {
+        return [&, header, allowed, allowed_text](N v, K k) {
+          std::string value;
+          if (!p.Scalar(v, k, &value)) return false;
+          if (HasControlCharacter(value))
+            return p.At(v, k, "control characters are not allowed");
+          if (value.empty()) return true;
+          if (!allowed(value))
+            return p.At(v, k,
+                        std::string("expected ") + allowed_text + ", got '" +
+                            value + "'");
+          c.headers.emplace_back(header, value);
+          return true;
+        };
+      };
   auto any_value = [](const std::string&) { return true; };
   auto lower = [](std::string s) {
     std::transform(s.begin(), s.end(), s.begin(),

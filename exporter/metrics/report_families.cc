@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "metrics/report_families.h"
 
 #include <deque>
@@ -490,14 +491,14 @@ void AddExporterInfo(const PortUsageReport& r, const BuildInfo& build,
     FamilyBuilder::Set(success, {L("collector", c.name)}, c.success ? 1 : 0);
     FamilyBuilder::Set(duration, {L("collector", c.name)}, c.duration_seconds);
   }
-  FamilyBuilder::Set(b.Gauge("build_info",
-                             "Constant 1, labelled with version, git "
-                             "revision, build date, OS and socket source."),
-                     {L("version", build.version),
-                      L("revision", build.revision),
-                      L("build_date", build.build_date), L("os", build.os),
-                      L("source", build.source)},
-                     1);
+  FamilyBuilder::Set(
+      b.Gauge("build_info",
+              "Constant 1, labelled with version, git "
+              "revision, build date, OS and socket source."),
+      {L("version", build.version), L("revision", build.revision),
+       L("build_date", build.build_date), L("os", build.os),
+       L("source", build.source)},
+      1);
 }
 
 }  // namespace

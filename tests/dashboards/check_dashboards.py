@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Checks that the Grafana dashboards in DIR have the structure Grafana
 imports and follow the project's conventions. Standard library only.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Validates the Grafana dashboards in dashboards/ without a Grafana or a
 # Prometheus. Run from anywhere: bash tests/dashboards/check_dashboards.sh
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Prints every PromQL query of the Grafana dashboards in DIR, one per line,
 with template variables replaced by values a plain Prometheus accepts.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Evaluates the dashboards' process naming (build_dashboards.named) with
 promtool test rules on synthetic series: a shared svchost reads
 "svchost.exe (Dnscache,NlaSvc)", a Linux process "nginx (nginx.service)",

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the .deb with CPack, installs it on this machine with dpkg -i,
 # checks its files, control data, user and systemd unit, then runs the
 # installed binary as the package's system user with exactly the unit's two

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Smoke test of the one-machine demo: runs deploy/demo/run_demo.sh on free
 # loopback ports with a bounded lifetime and checks that Prometheus scrapes
 # the exporter (up{job="ephemeral_port"} == 1 and the shipped recording rule

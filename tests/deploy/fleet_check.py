@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Consistency checks of deploy/fleet/ that promtool cannot make (PyYAML).
 
 - every exporter scrape job is called ephemeral_port (rules, dashboards);

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the container image with podman (deploy/container/build_image.sh),
 # checks its configuration (non-root user, entrypoint, size), exports the
 # filesystem of a created-but-never-started container and runs the image's

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Validates deploy/kubernetes/ offline:
 #  - the PrometheusRule is up to date with deploy/prometheus/ephemeral-port-rules.yml
 #    (generate_prometheusrule.py --check) and carries exactly the same groups

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Offline structural validation of deploy/kubernetes/ (needs PyYAML).
 
 No cluster and no OpenAPI schema are available in CI, so this checks what a

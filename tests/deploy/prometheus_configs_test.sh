@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Checks every Prometheus config and rule file under deploy/fleet/ (and the
 # demo stack's) with promtool, runs the fleet rules' unit tests, and checks
 # with tests/deploy/fleet_check.py what promtool cannot: job names, that the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A root-owned process holding 6 ports of the ephemeral range for the
 attribution checks: a listener on an ephemeral port and 5 loopback
 connections to it. Prints "ready", then holds them for 120 s."""

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Bad input must give one clear error line and a non-zero exit before the
 # server starts.
 # usage: bad_input_test.sh EXPORTER FIXTURE_PROCFS

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs the exporter on a recorded procfs tree, fetches /metrics over HTTP
 # and compares it with the expected exposition; promtool lints it.
 # usage: golden_test.sh EXPORTER FIXTURE_PROCFS GOLDEN_FILE

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Shared helpers for the end-to-end shell tests. Source it; it sets
 # TMP_DIR, kills started processes by PID on exit, and provides waits that

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The default socket source (auto): bpf when the iterators load, netlink
 # otherwise, said in one log line and in build_info; an unprivileged
 # exporter falls back cleanly (no failing collector). An explicit

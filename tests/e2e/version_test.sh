@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The binary says what was built: --version and ephemeral_port_build_info
 # carry the version of CMakeLists.txt, the git revision of the source tree
 # and the commit's time as build date (not the clock of the build).

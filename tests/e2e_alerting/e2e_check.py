@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Single-shot checks used by tests/e2e_alerting/run.sh. Each subcommand
 looks once and exits 0 (yes) or 1 (not yet / no); run.sh does the bounded
 polling. Standard library only.

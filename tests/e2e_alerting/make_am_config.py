@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes the e2e test's Alertmanager config from the shipped
 deploy/alertmanager/alertmanager.yml: same routing tree, receivers and
 inhibit rules, with the PagerDuty integration's `url` pointed at the local

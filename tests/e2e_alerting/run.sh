@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end alerting test with real port exhaustion.
 #
 #   bash tests/e2e_alerting/run.sh EXPORTER PORT_HOLDER

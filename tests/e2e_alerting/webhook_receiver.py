@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A local receiver for Alertmanager: an HTTP server that stores every POST
 body it receives. POSTs to .../v2/enqueue are answered as PagerDuty's Events
 API v2 does (202, {"status": "success", "dedup_key": ...}), so Alertmanager's

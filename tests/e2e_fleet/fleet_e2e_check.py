@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Single-shot checks of tests/e2e_fleet/run.sh against the central store
 (VictoriaMetrics' or Prometheus' query API). Each looks once and exits 0
 (yes) or 1 (not yet / no); run.sh does the bounded polling.

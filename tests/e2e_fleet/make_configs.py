@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes the fleet end-to-end test's configs into WORK from the shipped
 files of deploy/fleet/, changing only addresses, intervals, `for:` and the
 site-not-reporting look-back so the test takes seconds. What is tested is

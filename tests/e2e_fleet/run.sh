@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Fleet end-to-end test: sites to a central store on real engines.
 #
 #   bash tests/e2e_fleet/run.sh EXPORTER PORT_HOLDER

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hostile label values through the exposition: fuzz bytes become process
 // names, service names, addresses and the build version; every line of the
 // text format must stay well-formed (escaped label values, valid UTF-8, one

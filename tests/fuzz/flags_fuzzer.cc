@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Command lines: the input split at NUL bytes into argv[1..].
 #include <cstddef>
 #include <cstdint>

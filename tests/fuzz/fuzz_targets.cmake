@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Every fuzz target: tests/fuzz/<name>_fuzzer.cc with seeds in corpus/<name>/.
 # Windows parsers (netsh text, event records) go here when they exist, e.g.
 #   netsh_dynamicport  -> exporter/sources/netsh_parser.h

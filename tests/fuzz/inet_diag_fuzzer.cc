@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // NETLINK_SOCK_DIAG reply bytes, as one or two receive buffers.
 #include <cstddef>
 #include <cstdint>

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes the seed corpora under tests/fuzz/corpus/<target>/ (run from the
 repository root or anywhere; it finds tests/fixtures next to itself)."""
 import pathlib

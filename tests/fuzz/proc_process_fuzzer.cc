@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // /proc/<pid>/fd link targets, /proc/<pid>/cgroup and /proc/<pid>/comm.
 #include <cstddef>
 #include <cstdint>

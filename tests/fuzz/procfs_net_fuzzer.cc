@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // /proc/net/{tcp,tcp6,udp,udp6} text: the first byte picks the file kind.
 #include <cstddef>
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs a fuzz target once on every file of the given files or directories,
 // without libFuzzer: the seed corpora become regression tests in any build.
 #include <cstdint>

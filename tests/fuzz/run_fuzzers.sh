@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds every fuzz target with clang-14 -fsanitize=fuzzer,address,undefined
 # into its own build directory and runs each for a fixed time; fails on any
 # crash, sanitizer report, leak, timeout or invariant violation.

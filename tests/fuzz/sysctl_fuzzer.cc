@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ip_local_port_range and ip_local_reserved_ports text.
 #include <cstddef>
 #include <cstdint>

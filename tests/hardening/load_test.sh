@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Load test: wrk against /metrics on loopback with many connections for a
 # bounded time while sockets churn (a helper opens and closes TCP
 # connections and leaves TIME_WAIT sockets behind). Fails on any HTTP error,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # --web.config.file end to end with real clients: TLS, mutual TLS, basic
 # auth with bcrypt, reload on change, plain HTTP to the TLS port.
 # Usage: tls_auth_test.sh EXPORTER [PROCFS_FIXTURE]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Holds idle and half-request connections to an exporter, reopening each as
 soon as the exporter drops it, while another client scrapes on a schedule.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Not blinded by idle connections: 300 silent connections and 100 that sent
 # half a request, each reopened as soon as the exporter drops it, while
 # another client scrapes every 0.5 s for IDLE_SECONDS (default 60): every

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The incident page in a real headless browser (Debian's chromium driven by
 chromedriver through python3-selenium), inside the private network
 namespace incident_page_test.sh made.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The incident page (/) in a real headless browser, in a private network
 # namespace with real sockets: see incident_page_browser.py. Needs root
 # (unshare -n), chromium, chromium-driver and python3-selenium (deploy/deps.sh

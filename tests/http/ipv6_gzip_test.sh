@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The exporter over IPv6 and with gzip, scraped by a real Prometheus:
 # two private network namespaces joined by a veth pair with IPv6 addresses.
 # The exporter listens on ":PORT" (dual stack) in namespace A; Prometheus in

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A collection bounded by the scraper: net/snmp of a fixture procfs tree is
 # a FIFO with no writer, so the tcp_stats collector blocks. A scrape that
 # says X-Prometheus-Scrape-Timeout-Seconds: 2 is answered before 2 s with

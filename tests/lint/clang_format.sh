@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Every C and C++ file of the repository is formatted as .clang-format says
 # (clang-format 14 from Debian); prints the first differences otherwise.
 # usage: clang_format.sh SOURCE_DIR

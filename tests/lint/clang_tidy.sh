@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # clang-tidy 14 with the repository's .clang-tidy over the exporter's
 # sources compiled in this build (compile_commands.json); any finding fails.
 # The Windows-only sources are compiled by mingw and not checked here.

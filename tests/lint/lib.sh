@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Shared by the lint tests: the repository's files of a kind, from git when
 # the tree is a checkout (so build trees and caches are never linted), else

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Every Python script of the repository compiles (python3 -m py_compile) and
 # passes pyflakes (unused imports and variables, undefined names).
 # usage: python.sh SOURCE_DIR

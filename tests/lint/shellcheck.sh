@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Every shell script of the repository (*.sh and the scripts without a
 # suffix that start with a shell's #!) passes shellcheck with .shellcheckrc.
 # usage: shellcheck.sh SOURCE_DIR

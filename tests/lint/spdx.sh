@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Every source file of the repository (C, C++, shell, Python, CMake,
 # PowerShell) names its license in its first lines:
 #   SPDX-License-Identifier: Apache-2.0

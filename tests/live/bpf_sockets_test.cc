@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The BPF socket source against real sockets in a private network
 // namespace: it gives the netlink source's snapshot socket by socket, and
 // its TCP headline for bind-before-connect clients is what the kernel's

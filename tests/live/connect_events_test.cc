@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The connect_events BPF collector against the kernel itself: in a private
 // network namespace with a 10-port range, connects that the kernel refuses
 // with EADDRNOTAVAIL are counted exactly, on the right process, pid and

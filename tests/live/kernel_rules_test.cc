@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The kernel gives the answer: each case runs in its own private network
 // namespace, asks the exporter for its headline, then connects until
 // connect() fails and checks that both agree.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Real sockets in a private network namespace with a narrowed port range:
 // the exporter must report exactly what the helper processes opened.
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A process that holds real sockets on command, for the live tests.
 // Usage: port_holder [--name COMM]
 // Reads one command per line on stdin and answers one line on stdout:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Linux source against real sockets in a private network namespace,
 // at a size (over 10,000 sockets) where it dumps on two threads: every
 // socket must come back exactly once, with its state and ports.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Validates the shipped Prometheus rules and configs and the Alertmanager
 # config. Run from anywhere: bash tests/rules/check_rules.sh
 # Needs promtool and amtool on PATH (Debian: prometheus, prometheus-alertmanager)

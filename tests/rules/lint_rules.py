@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Cross-checks the alert rules against their tests, the runbook and the
 exporter's metric names. Standard library only (no YAML parser needed: the
 rules and tests are read with a few line patterns).

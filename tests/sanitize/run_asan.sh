@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # 1. Builds the whole project and test suite with -fsanitize=address,undefined
 #    (gcc by default, CC/CXX to change) in its own build directory and runs
 #    CTest: any sanitizer report fails the test that produced it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Writes the raw NETLINK_SOCK_DIAG reply bytes of one dump to a file, so
 // the parser can be tested on a recorded real dump:
 //   record_inet_diag tcp|udp 4|6 OUTPUT
@@ -46,8 +47,8 @@ int RecordLinks(const char* path) {
       return 1;
     }
     std::fwrite(buffer.data(), 1, static_cast<std::size_t>(n), out);
-    epx::ParseLinkDumpBuffer(buffer.data(), static_cast<std::size_t>(n),
-                             &links, &state);
+    epx::ParseLinkDumpBuffer(buffer.data(), static_cast<std::size_t>(n), &links,
+                             &state);
   }
   std::fclose(out);
   close(fd);

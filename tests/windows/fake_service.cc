@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A stand-in Windows service for the Wine test: registers with the service
 // control manager, writes its pid to argv[1], holds one TCP connection to
 // itself on 127.0.0.1 (listener on argv[2], client bound to argv[2] + 1),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The fleet startup script finds the MSI that build_msi.sh writes: build_msi.sh
 # (with a stand-in exe: only the file name matters here) writes the MSI and
 # version.txt into a folder laid out like the fleet share; the MSI path

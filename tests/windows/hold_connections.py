@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Holds N TCP connections on 127.0.0.1 for the Wine integration test.
 
 hold_connections.py COUNT READY_FILE

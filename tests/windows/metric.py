@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """metric.py EXPOSITION_FILE 'name{label="v",...}'
 
 Prints the value of the series with exactly these labels (order free), or

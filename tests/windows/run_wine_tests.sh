@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Windows backend, built and tested from Linux:
 #   1. cross-builds the mingw dependencies (cached) and the exporter .exe
 #      plus the Windows test programs into <src>/build-win (-j2);
@@ -154,7 +155,7 @@ HOLDER=$!
 PIDS+=("$HOLDER")
 for _ in $(seq 100); do [[ -s $READY ]] && break; sleep 0.1; done
 [[ -s $READY ]] || fail "hold_connections.py not ready"
-read -r LISTEN_PORT CLIENT_PORTS <"$READY"
+read -r LISTEN_PORT _ <"$READY"
 say "Linux holds $N_CONNECTIONS connections to 127.0.0.1:$LISTEN_PORT from ports inside 49152-65535"
 
 PORT=$(free_port 20000 30000)
@@ -171,7 +172,7 @@ done
 curl -fsS -m 2 "$URL/-/healthy" >/dev/null || fail "exporter not healthy on $URL"
 say "exporter.exe serves $URL; scraping"
 M=$RUN/metrics.prom
-curl -fsS -m 300 "$URL/metrics" -o "$M" || fail "scrape failed"
+curl -fsS -m 300 -H "X-Prometheus-Scrape-Timeout-Seconds: 240" "$URL/metrics" -o "$M" || fail "scrape failed"
 
 value() { python3 "$HERE/metric.py" "$M" "$1"; }
 expect() { # expect SERIES OP NUMBER
@@ -235,7 +236,7 @@ expect_log 'bound TCP sockets are not visible'
 # still count.
 kill "$HOLDER"
 wait "$HOLDER" 2>/dev/null || true
-curl -fsS -m 300 "$URL/metrics" -o "$M" || fail "second scrape failed"
+curl -fsS -m 300 -H "X-Prometheus-Scrape-Timeout-Seconds: 240" "$URL/metrics" -o "$M" || fail "second scrape failed"
 expect 'ephemeral_port_sockets{protocol="tcp",family="ipv4",state="time_wait"}' '>=' "$N_CONNECTIONS"
 expect 'ephemeral_port_destination_in_use{protocol="tcp",remote_address="127.0.0.1",remote_port="'"$LISTEN_PORT"'"}' == "$N_CONNECTIONS"
 expect 'ephemeral_port_collector_success{collector="sockets"}' == 1

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The exporter as a Windows service and its MSI, under Wine, in a Wine prefix
 # of its own (build-win/wineprefix-svc):
 #   a. the listen port is taken: the service never reports RUNNING and ends

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Minimal service control for the Wine test (sc.exe-like, but with waits):
 //   service_tool create NAME "BINARY ARGS..."
 //   service_tool start NAME      waits up to 20 s for RUNNING, prints the pid

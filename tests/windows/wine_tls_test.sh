@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Web security of the Windows exe under Wine, with Linux's curl as client:
 # the same exporter-toolkit web config as on Linux (TLS 1.2+, client
 # certificates required, bcrypt basic auth, reload on change). Runs after

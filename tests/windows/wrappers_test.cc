@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Win32 wrappers against the APIs of the system they run on (Wine in
 // CI). Expectations hold on real Windows too; where Wine differs (pid 0 for
 // every socket, no netsh/WMI/event log), both outcomes are named.

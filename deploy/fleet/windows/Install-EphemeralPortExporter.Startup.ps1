@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 <#
 .SYNOPSIS
   GPO computer startup script: installs or upgrades the ephemeral port

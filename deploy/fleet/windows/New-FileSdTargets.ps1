@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 <#
 .SYNOPSIS
   Writes a Prometheus file_sd target file listing the connector servers of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sources/linux/link_dump_parser.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sources/linux/procfs_net_parser.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sources/linux/socket_iter_records.h"
 
 #include <cstring>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The analysis with the kernel's own facts (the Linux BPF source): a port
 // whose bind bucket was made by bind() is held for every destination.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pools split by VRF as the kernel keys them: TCP bind buckets and 4-tuples
 // per l3mdev (tcp_l3mdev_accept 0), UDP per bound device.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "config/config.h"
 
 #include <gtest/gtest.h>
@@ -234,7 +235,6 @@ TEST(ConfigTest, ValidateRejectsUnsupportedSourceAndEmptyRoot) {
   EXPECT_TRUE(CheckSocketSource("netlink", &problem));
   EXPECT_FALSE(CheckSocketSource("", &problem));
 }
-
 
 TEST(ConfigTest, ListenAddressIsOneOrAList) {
   Config c = DefaultConfig();

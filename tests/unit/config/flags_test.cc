@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "config/flags.h"
 
 #include <gtest/gtest.h>
@@ -236,7 +237,6 @@ TEST(FlagsTest, UsageListsEveryFlag) {
   }
 }
 
-
 TEST(FlagsTest, RepeatedListenAddressReplacesConfiguredList) {
   Config c = Apply({"--web.listen-address=[::1]:1", "--web.listen-address",
                     "0.0.0.0:2", "--web.listen-address=localhost:3"},
@@ -263,9 +263,9 @@ TEST(FlagsTest, EventLookback) {
 }
 
 TEST(FlagsTest, ConnectionLimits) {
-  Config c = Apply({"--web.max-connections=2048",
-                    "--web.read-timeout-seconds=30"},
-                   DefaultConfig());
+  Config c =
+      Apply({"--web.max-connections=2048", "--web.read-timeout-seconds=30"},
+            DefaultConfig());
   EXPECT_EQ(c.max_connections, 2048u);
   EXPECT_EQ(c.read_timeout_seconds, 30u);
   EXPECT_EQ(ApplyError({"--web.max-connections=0"}),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "http/http_server.h"
 
 #include <gtest/gtest.h>
@@ -60,8 +61,8 @@ TEST(HttpServerTest, CivetwebPortsOfLiteralsAndNames) {
   EXPECT_EQ(ports, "127.0.0.1:1,[::1]:2,0.0.0.0:3");
   ASSERT_TRUE(ToCivetwebPorts({"localhost:4"}, true, &ports, &error)) << error;
   EXPECT_NE(ports.find("127.0.0.1:4s"), std::string::npos) << ports;
-  EXPECT_FALSE(ToCivetwebPorts({"no-such-host.invalid:5"}, false, &ports,
-                               &error));
+  EXPECT_FALSE(
+      ToCivetwebPorts({"no-such-host.invalid:5"}, false, &ports, &error));
   EXPECT_NE(error.find("cannot resolve 'no-such-host.invalid'"),
             std::string::npos)
       << error;

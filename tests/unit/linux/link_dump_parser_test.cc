@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RTM_NEWLINK replies built byte by byte after the uapi layouts
 // (linux/netlink.h struct nlmsghdr, linux/rtnetlink.h struct ifinfomsg and
 // struct rtattr, linux/if_link.h IFLA_IFNAME 3, IFLA_MASTER 10,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "metrics/report_families.h"
 
 #include <gtest/gtest.h>
@@ -19,9 +20,10 @@ using testing::SnapshotBuilder;
 std::string Serialize(const Snapshot& snapshot) {
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(
-      out, BuildMetricFamilies(AnalyzePortUsage(snapshot, {}),
-                               BuildInfo{"1.2.3", "0123456789ab", "2026-01-02T03:04:05Z", "linux",
-                                         "netlink"}));
+      out, BuildMetricFamilies(
+               AnalyzePortUsage(snapshot, {}),
+               BuildInfo{"1.2.3", "0123456789ab", "2026-01-02T03:04:05Z",
+                         "linux", "netlink"}));
   return out.str();
 }
 

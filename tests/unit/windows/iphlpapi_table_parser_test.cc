@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sources/windows/iphlpapi_table_parser.h"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sources/linux/bpf/bpf_program.h"
 
 #include <bpf/libbpf.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: (Apache-2.0 OR GPL-2.0-only)
 /* Counts what the pool running dry does to applications, in the kernel:
    TCP connect() failing for lack of a local port, outbound TCP connects per
    process, bind() to port 0 failing with EADDRINUSE and UDP connect()

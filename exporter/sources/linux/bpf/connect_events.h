@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Records shared by connect_events.bpf.c and the collector that reads its
    maps (plain C, so both the BPF program and C++ include it). */
 #pragma once

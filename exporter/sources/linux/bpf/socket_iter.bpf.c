@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: (Apache-2.0 OR GPL-2.0-only)
 /* Socket iterators of the BPF socket source: one record per TCP and UDP
    socket of this network namespace (the iterator walks the reader's own
    namespace; target_netns checks it again), with what inet_diag cannot

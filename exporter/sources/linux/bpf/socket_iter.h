@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The record socket_iter.bpf.c writes for each socket through the
    iterator's fd, read by the BPF socket source (plain C, so both the BPF
    program and C++ include it). Fixed size, host byte order. */
@@ -17,12 +18,13 @@
                                      connect(): made by bind/listen/accept */
 #define EPX_SOCKET_REUSEADDR 0x04 /* SO_REUSEADDR */
 #define EPX_SOCKET_REUSEPORT 0x08 /* SO_REUSEPORT */
-#define EPX_SOCKET_TIMESTAMPS                                    \
-  0x10                           /* TIME_WAIT holding the peer's \
-                                    timestamp (tw_ts_recent_stamp) */
-#define EPX_SOCKET_TIMEWAIT 0x20 /* a timewait object (TIME_WAIT, FIN_WAIT2) \
-                                  */
-#define EPX_SOCKET_EXPIRES 0x40  /* expires_ms is known */
+#define EPX_SOCKET_TIMESTAMPS          \
+  0x10 /* TIME_WAIT holding the peer's \
+          timestamp (tw_ts_recent_stamp) */
+#define EPX_SOCKET_TIMEWAIT                                                 \
+  0x20                          /* a timewait object (TIME_WAIT, FIN_WAIT2) \
+                                 */
+#define EPX_SOCKET_EXPIRES 0x40 /* expires_ms is known */
 
 struct epx_socket_record {
   unsigned char protocol; /* EPX_SOCKET_TCP or EPX_SOCKET_UDP */
