@@ -144,6 +144,13 @@ std::vector<ProcessColumn> ProcessColumns() {
          return N(static_cast<std::uint64_t>(p.pid));
        }},
       {"Process", false, [](const ProcessUsage& p) { return p.name; }},
+      {"TCP ports", true, [](const ProcessUsage& p) { return N(p.in_use[0]); }},
+      {"UDP ports", true, [](const ProcessUsage& p) { return N(p.in_use[1]); }},
+      {"Handles", true,
+       [](const ProcessUsage& p) {
+         return p.handles < 0 ? std::string("-")
+                              : N(static_cast<std::uint64_t>(p.handles));
+       }},
       {"Services", false,
        [](const ProcessUsage& p) {
          std::string out;
@@ -152,13 +159,6 @@ std::vector<ProcessColumn> ProcessColumns() {
          return out;
        }},
       {"User", false, [](const ProcessUsage& p) { return p.user; }},
-      {"Handles", true,
-       [](const ProcessUsage& p) {
-         return p.handles < 0 ? std::string("-")
-                              : N(static_cast<std::uint64_t>(p.handles));
-       }},
-      {"TCP ports", true, [](const ProcessUsage& p) { return N(p.in_use[0]); }},
-      {"UDP ports", true, [](const ProcessUsage& p) { return N(p.in_use[1]); }},
       {"Sockets by state", false,
        [](const ProcessUsage& p) { return States(p.sockets); }},
   };

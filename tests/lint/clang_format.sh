@@ -10,7 +10,7 @@ mapfile -t files < <(tracked_files "$src" '*.cc' '*.h' '*.c' '*.h.in')
 cd "$src"
 if ! clang-format-14 --dry-run -Werror "${files[@]}" 2>"${TMPDIR:-/tmp}/epx-clang-format.$$"; then
   grep -E '^[^ ].*: error:' "${TMPDIR:-/tmp}/epx-clang-format.$$" | head -20
-  echo "FAIL: $(grep -c ': error:' "${TMPDIR:-/tmp}/epx-clang-format.$$") lines need clang-format-14 -i"
+  echo "FAIL: $(grep -c ': error:' "${TMPDIR:-/tmp}/epx-clang-format.$$") places need clang-format-14 -i"
   rm -f "${TMPDIR:-/tmp}/epx-clang-format.$$"
   exit 1
 fi

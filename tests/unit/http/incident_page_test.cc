@@ -38,8 +38,9 @@ TEST(IncidentPageTest, LiveShowsTheReportsNumbers) {
             std::string::npos)
       << html;
   EXPECT_NE(html.find("<tr data-pid=\"4242\"><td class=\"n\">4242</td>"
-                      "<td>&lt;svc&gt;&amp;host</td><td></td><td></td>"
-                      "<td class=\"n\">-</td><td class=\"n\">3</td>"),
+                      "<td>&lt;svc&gt;&amp;host</td><td class=\"n\">3</td>"
+                      "<td class=\"n\">0</td><td class=\"n\">-</td>"
+                      "<td></td><td></td>"),
             std::string::npos)
       << html;
   EXPECT_NE(html.find("<td>WAPCSvc</td><td>yes</td>"), std::string::npos);
@@ -56,8 +57,8 @@ TEST(IncidentPageTest, ProcessesShowServicesUserAndHandles) {
   report.processes[0].user = "svc<x>";
   report.processes[0].handles = 12345;
   std::string html = IncidentLiveHtml(report, {}, "h", 1000, 3600);
-  EXPECT_NE(html.find("<td>&lt;svc&gt;&amp;host</td><td>Dnscache, NlaSvc</td>"
-                      "<td>svc&lt;x&gt;</td><td class=\"n\">12345</td>"),
+  EXPECT_NE(html.find("<td class=\"n\">12345</td><td>Dnscache, NlaSvc</td>"
+                      "<td>svc&lt;x&gt;</td>"),
             std::string::npos)
       << html;
 }
