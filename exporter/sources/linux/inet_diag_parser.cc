@@ -17,12 +17,6 @@ std::uint32_t LoadHost32(const std::uint8_t* p) {
   return v;
 }
 
-std::uint16_t LoadHost16(const std::uint8_t* p) {
-  std::uint16_t v;
-  std::memcpy(&v, p, 2);
-  return v;
-}
-
 std::uint16_t LoadBigEndian16(const std::uint8_t* p) {
   return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
 }
@@ -104,45 +98,17 @@ std::vector<std::uint8_t> StartDumpRequest(std::uint16_t type,
 void ParseInetDiagBuffer(const std::uint8_t* data, std::size_t size,
                          Protocol protocol, std::vector<SocketRecord>* out,
                          InetDiagParseState* state) {
-  std::size_t offset = 0;
-  while (!state->done && offset < size && size - offset >= kNlmsgHeaderSize) {
-    const std::uint8_t* hdr = data + offset;
-    std::uint32_t len = LoadHost32(hdr);
-    std::uint16_t type = LoadHost16(hdr + 4);
-    if (len < kNlmsgHeaderSize || len > size - offset) {
-      ++state->malformed_messages;
-      return;
-    }
-    const std::uint8_t* body = hdr + kNlmsgHeaderSize;
-    std::size_t body_len = len - kNlmsgHeaderSize;
-    if (type == kNlmsgDone) {
-      state->done = true;
-    } else if (type == kNlmsgError) {
-      std::int32_t err = 0;
-      if (body_len >= 4) std::memcpy(&err, body, 4);
-      // Kernel errnos are small negatives (a positive one is taken as is);
-      // anything out of range is EINVAL (INT32_MIN has no positive).
-      constexpr std::int32_t kMaxErrno = 4095;
-      constexpr int kEinval = 22;
-      if (err < 0 && err >= -kMaxErrno) {
-        state->error = -err;
-      } else if (err >= 0 && err <= kMaxErrno) {
-        state->error = err;
-      } else {
-        state->error = kEinval;
-      }
-      state->done = true;
-    } else if (type == kSockDiagByFamily || type == kTcpDiagGetSock) {
-      SocketRecord s;
-      if (body_len >= kInetDiagMsgSize &&
-          ParseDiagMessage(body, protocol, &s)) {
+  WalkNetlinkMessages(
+      data, size, state,
+      [&](std::uint16_t type, const std::uint8_t* body, std::size_t body_len) {
+        if (type != kSockDiagByFamily && type != kTcpDiagGetSock) return true;
+        SocketRecord s;
+        if (body_len < kInetDiagMsgSize ||
+            !ParseDiagMessage(body, protocol, &s))
+          return false;
         out->push_back(s);
-      } else {
-        ++state->malformed_messages;
-      }
-    }
-    offset += (len + 3u) & ~std::size_t{3};
-  }
+        return true;
+      });
 }
 
 std::vector<std::uint8_t> BuildInetDiagRequest(Protocol protocol, Family family,

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/socket_record.h"
+#include "sources/linux/netlink_messages.h"
 
 namespace epx {
 
@@ -26,13 +27,8 @@ constexpr std::size_t kNlmsgHeaderSize = 16;
 constexpr std::size_t kInetDiagMsgSize = 72;
 }  // namespace netlink_abi
 
-/// Progress of parsing a netlink dump, one receive buffer at a time.
-struct InetDiagParseState {
-  bool done = false;
-  /// errno carried by an NLMSG_ERROR reply, 0 if none.
-  int error = 0;
-  std::size_t malformed_messages = 0;
-};
+/// Progress of the dump, one receive buffer at a time.
+using InetDiagParseState = NetlinkDumpState;
 
 /// Pure: appends the sockets found in one buffer of NETLINK_SOCK_DIAG
 /// replies (struct nlmsghdr + struct inet_diag_msg, message type

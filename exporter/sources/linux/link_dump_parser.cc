@@ -8,8 +8,6 @@ namespace epx {
 namespace {
 
 constexpr std::size_t kNlmsgHeaderSize = 16;
-constexpr std::uint16_t kNlmsgError = 2;
-constexpr std::uint16_t kNlmsgDone = 3;
 constexpr std::uint16_t kRtmNewLink = 16;
 constexpr std::uint16_t kRtmGetLink = 18;
 constexpr std::uint16_t kNlmFRequest = 0x01;
@@ -88,34 +86,15 @@ bool ParseLink(const std::uint8_t* body, std::size_t len, LinkRecord* out) {
 
 void ParseLinkDumpBuffer(const std::uint8_t* data, std::size_t size,
                          std::vector<LinkRecord>* out, LinkParseState* state) {
-  std::size_t offset = 0;
-  while (!state->done && size - offset >= kNlmsgHeaderSize) {
-    const std::uint8_t* hdr = data + offset;
-    std::uint32_t len = Load32(hdr);
-    std::uint16_t type = Load16(hdr + 4);
-    if (len < kNlmsgHeaderSize || len > size - offset) {
-      ++state->malformed_messages;
-      return;
-    }
-    const std::uint8_t* body = hdr + kNlmsgHeaderSize;
-    std::size_t body_len = len - kNlmsgHeaderSize;
-    if (type == kNlmsgDone) {
-      state->done = true;
-    } else if (type == kNlmsgError) {
-      std::int32_t err = 0;
-      if (body_len >= 4) std::memcpy(&err, body, 4);
-      state->error = err < 0 && err >= -4095 ? -err : 22;
-      state->done = true;
-    } else if (type == kRtmNewLink) {
-      LinkRecord link;
-      if (ParseLink(body, body_len, &link)) {
+  WalkNetlinkMessages(
+      data, size, state,
+      [&](std::uint16_t type, const std::uint8_t* body, std::size_t body_len) {
+        if (type != kRtmNewLink) return true;
+        LinkRecord link;
+        if (!ParseLink(body, body_len, &link)) return false;
         out->push_back(std::move(link));
-      } else {
-        ++state->malformed_messages;
-      }
-    }
-    offset += (len + 3u) & ~std::size_t{3};
-  }
+        return true;
+      });
 }
 
 std::vector<std::uint8_t> BuildLinkDumpRequest(std::uint32_t sequence) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/snapshot.h"
+#include "sources/linux/netlink_messages.h"
 
 namespace epx {
 
@@ -20,13 +21,8 @@ struct LinkRecord {
   std::string kind;
 };
 
-/// Progress of parsing an RTM_GETLINK dump, one receive buffer at a time.
-struct LinkParseState {
-  bool done = false;
-  /// errno carried by an NLMSG_ERROR reply, 0 if none.
-  int error = 0;
-  std::size_t malformed_messages = 0;
-};
+/// Progress of the dump, one receive buffer at a time.
+using LinkParseState = NetlinkDumpState;
 
 /// Pure: appends the interfaces of one buffer of RTM_NEWLINK replies
 /// (struct nlmsghdr + struct ifinfomsg + struct rtattr list; uapi
