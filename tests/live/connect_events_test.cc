@@ -22,6 +22,7 @@
 
 #include "../support/exposition.h"
 #include "../support/private_network.h"
+#include "../support/scrape.h"
 #include "../support/subprocess.h"
 
 namespace epx::testing {
@@ -42,30 +43,6 @@ bool Exists(const char* path) {
   return ::stat(path, &st) == 0;
 }
 
-std::vector<Sample> Scrape(int port) {
-  static int local_port = 30000;
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    int status = 0;
-    std::string body = HttpGet(port, "/metrics", local_port++, &status);
-    if (status == 200) return ParseExposition(body);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ADD_FAILURE() << "exporter on " << port << " did not answer within 5 s";
-  return {};
-}
-
-// Scrapes until `ready` holds, at most 10 s.
-std::vector<Sample> ScrapeUntil(
-    int port, const std::function<bool(const std::vector<Sample>&)>& ready) {
-  std::vector<Sample> samples;
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    samples = Scrape(port);
-    if (ready(samples)) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return samples;
-}
-
 double V(const std::vector<Sample>& s, const std::string& name,
          const std::map<std::string, std::string>& labels) {
   return Find(s, name, labels).value_or(-1);
@@ -80,7 +57,7 @@ TEST(ConnectEventsTest, CountsExactlyTheFailuresOfThisNamespace) {
   Subprocess exporter({EPX_EXPORTER, "--web.listen-address=127.0.0.1:19152",
                        "--collector.connect_events=true", "--top.processes=20"},
                       "/tmp/epx_connect_events_exporter.log");
-  auto loaded = ScrapeUntil(kPort, [](const std::vector<Sample>& s) {
+  auto loaded = ScrapeMetricsUntil(kPort, [](const std::vector<Sample>& s) {
     return Find(s, "ephemeral_port_collector_success",
                 {{"collector", "connect_events"}}) == 1.0;
   });
@@ -120,7 +97,7 @@ TEST(ConnectEventsTest, CountsExactlyTheFailuresOfThisNamespace) {
 
   const std::string hog_pid = std::to_string(hog.pid());
   const std::string churner_pid = std::to_string(churner.pid());
-  auto s = ScrapeUntil(kPort, [&](const std::vector<Sample>& x) {
+  auto s = ScrapeMetricsUntil(kPort, [&](const std::vector<Sample>& x) {
     return Find(x, "ephemeral_port_connect_failures_total",
                 {{"protocol", "tcp"}, {"family", "ipv4"}}) == 21.0 &&
            Find(x, "ephemeral_port_process_connects_total",
@@ -177,11 +154,12 @@ TEST(ConnectEventsTest, WithoutPrivilegesTheCollectorSaysWhatIsMissing) {
        EPX_EXPORTER, "--web.listen-address=127.0.0.1:19153",
        "--collector.connect_events=true", "--collector.processes=false"},
       "/tmp/epx_connect_events_unprivileged.log");
-  auto s = ScrapeUntil(kUnprivilegedPort, [](const std::vector<Sample>& x) {
-    return Find(x, "ephemeral_port_collector_success",
-                {{"collector", "connect_events"}})
-        .has_value();
-  });
+  auto s =
+      ScrapeMetricsUntil(kUnprivilegedPort, [](const std::vector<Sample>& x) {
+        return Find(x, "ephemeral_port_collector_success",
+                    {{"collector", "connect_events"}})
+            .has_value();
+      });
   EXPECT_EQ(V(s, "ephemeral_port_collector_success",
               {{"collector", "connect_events"}}),
             0);

@@ -20,6 +20,7 @@
 
 #include "../support/exposition.h"
 #include "../support/private_network.h"
+#include "../support/scrape.h"
 #include "../support/subprocess.h"
 
 namespace epx::testing {
@@ -112,27 +113,13 @@ class KernelRulesTest : public ::testing::Test {
     return true;
   }
 
-  std::vector<Sample> Scrape() {
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      int status = 0;
-      std::string body =
-          HttpGet(kExporterPort, "/metrics", next_local_port_++, &status);
-      if (status == 200) return ParseExposition(body);
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ADD_FAILURE() << "exporter did not answer /metrics within 5 s";
-    return {};
-  }
+  std::vector<Sample> Scrape() { return ScrapeMetrics(kExporterPort); }
 
   // Scrapes until `ready` holds (at most 10 s); returns the last scrape.
   std::vector<Sample> ScrapeUntil(
       const std::function<bool(const std::vector<Sample>&)>& ready) {
-    std::vector<Sample> samples;
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      samples = Scrape();
-      if (ready(samples)) return samples;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    std::vector<Sample> samples = ScrapeMetricsUntil(kExporterPort, ready);
+    if (ready(samples)) return samples;
     std::string states;
     for (const Sample& x : samples) {
       if (x.name == "ephemeral_port_sockets" && x.value != 0)
@@ -153,7 +140,6 @@ class KernelRulesTest : public ::testing::Test {
   std::string peer_;
   std::vector<std::unique_ptr<Subprocess>> holders_;
   std::unique_ptr<Subprocess> exporter_;
-  int next_local_port_ = 30000;
 };
 
 // Ten client-closed loopback connections fill a 10-port range with

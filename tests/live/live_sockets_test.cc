@@ -20,6 +20,7 @@
 
 #include "../support/exposition.h"
 #include "../support/private_network.h"
+#include "../support/scrape.h"
 #include "../support/subprocess.h"
 
 namespace epx::testing {
@@ -69,29 +70,12 @@ class LiveSocketsTest : public ::testing::Test {
     server_.reset();
   }
 
-  static std::vector<Sample> Scrape() {
-    static int local_port = 30000;
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      int status = 0;
-      std::string body =
-          HttpGet(kExporterPort, "/metrics", local_port++, &status);
-      if (status == 200) return ParseExposition(body);
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ADD_FAILURE() << "exporter did not answer /metrics within 5 s";
-    return {};
-  }
+  static std::vector<Sample> Scrape() { return ScrapeMetrics(kExporterPort); }
 
   // Scrapes until `ready` holds (at most 10 s); returns the last scrape.
   static std::vector<Sample> ScrapeUntil(
       const std::function<bool(const std::vector<Sample>&)>& ready) {
-    std::vector<Sample> samples;
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      samples = Scrape();
-      if (ready(samples)) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return samples;
+    return ScrapeMetricsUntil(kExporterPort, ready);
   }
 
   static std::string Pid(const Subprocess& p) {
