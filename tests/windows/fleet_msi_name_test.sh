@@ -33,8 +33,12 @@ name=${template//\$wanted/$wanted}
 [[ -f $SHARE/$name ]] ||
   fail "the fleet script looks for $name; build_msi.sh wrote $(basename "$MSI") ($(cd "$SHARE" && echo *))"
 echo "ok: the fleet script's \"$template\" with version.txt ($wanted) names $(basename "$MSI")"
-msiinfo export "$MSI" File | grep -q 'LICENSE.txt' || fail "the MSI installs no LICENSE.txt"
-msiinfo export "$MSI" Property | grep -qP "^ProductVersion\t$wanted\r?$" ||
-  fail "the MSI's ProductVersion is not $wanted"
+# Whole tables into variables: `msiinfo | grep -q` under pipefail fails when
+# grep exits at its match before msiinfo has written the rest (SIGPIPE).
+files=$(msiinfo export "$MSI" File) || fail "msiinfo export File"
+properties=$(msiinfo export "$MSI" Property) || fail "msiinfo export Property"
+grep -q 'LICENSE.txt' <<<"$files" || fail "the MSI installs no LICENSE.txt"
+version=$(awk -F'\t' '$1 == "ProductVersion" { sub(/\r$/, "", $2); print $2 }' <<<"$properties")
+[[ $version == "$wanted" ]] || fail "the MSI's ProductVersion is '$version', not $wanted"
 echo "ok: the MSI installs LICENSE.txt (Apache-2.0) and has ProductVersion $wanted (CMakeLists.txt)"
 echo "1 passed, 0 failed"

@@ -204,7 +204,13 @@ say "ok: START_PENDING with rising checkpoints, RUNNING only once listening"
 for i in 1 2 3 4; do
   curl -fsS -m 300 -o /dev/null "http://127.0.0.1:$PORT/metrics" || fail "scrape $i of the service"
 done
-winrun 60 "$RUN/b_stop.log" "$TOOL" stop $NAME || { cat "$RUN/b_stop.log"; fail "Stop"; }
+winrun 60 "$RUN/b_stop.log" "$TOOL" stop $NAME || {
+  cat "$RUN/b_stop.log"
+  LOG=$(service_log)
+  [[ -n $LOG && -f $LOG ]] && tail -n 20 "$LOG"
+  fail "Stop"
+}
+say "ok: $(grep '^stop:' "$RUN/b_stop.log")"
 # The log writer thread may still be flushing when the SCM says STOPPED:
 # wait for the file and its last line, at most 20 s.
 LOG=

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Minimal service control for the Wine test (sc.exe-like, but with waits):
 //   service_tool create NAME "BINARY ARGS..."
-//   service_tool start NAME      waits up to 20 s for RUNNING, prints the pid
-//   service_tool stop NAME       waits up to 20 s for STOPPED
+//   service_tool start NAME      waits up to 40 s for RUNNING, prints the pid
+//   service_tool stop NAME       waits up to 40 s for STOPPED (the service
+//                                gives up by itself after 15 s), prints
+//                                how long the stop took
 //   service_tool delete NAME
 //   service_tool trace NAME PORT   starts NAME and prints every status change
 //                                  until RUNNING or STOPPED (30 s); at the
@@ -28,8 +30,11 @@ int Fail(const char* what) {
   return 1;
 }
 
+// Polls every 100 ms, for at most 40 s of wall time: a loaded machine slows
+// Wine's service manager down, so the bound is on the clock, not the count.
 bool WaitFor(SC_HANDLE service, DWORD state, SERVICE_STATUS_PROCESS* status) {
-  for (int i = 0; i < 200; ++i) {
+  const ULONGLONG deadline = GetTickCount64() + 40000;
+  while (GetTickCount64() < deadline) {
     DWORD needed = 0;
     if (!QueryServiceStatusEx(service, SC_STATUS_PROCESS_INFO,
                               reinterpret_cast<LPBYTE>(status), sizeof *status,
@@ -219,10 +224,15 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(verb, "stop") == 0) {
     SERVICE_STATUS plain{};
+    const ULONGLONG began = GetTickCount64();
     if (!ControlService(s, SERVICE_CONTROL_STOP, &plain))
       return Fail("ControlService(STOP)");
-    if (!WaitFor(s, SERVICE_STOPPED, &status)) return Fail("wait for STOPPED");
-    return 0;
+    bool stopped = WaitFor(s, SERVICE_STOPPED, &status);
+    std::printf("stop: %s after %llu ms (state=%s)\n",
+                stopped ? "STOPPED" : "not STOPPED",
+                static_cast<unsigned long long>(GetTickCount64() - began),
+                StateName(status.dwCurrentState));
+    return stopped ? 0 : Fail("wait for STOPPED");
   }
   if (std::strcmp(verb, "delete") == 0) {
     if (!DeleteService(s)) return Fail("DeleteService");
