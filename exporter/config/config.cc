@@ -11,7 +11,7 @@
 #include <map>
 #include <sstream>
 
-#include "http/listen_address.h"
+#include "config/listen_address.h"
 
 namespace epx {
 namespace {

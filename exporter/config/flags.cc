@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "http/listen_address.h"
+#include "config/listen_address.h"
 
 namespace epx {
 namespace {

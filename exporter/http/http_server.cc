@@ -21,8 +21,9 @@
 #include <exception>
 #include <utility>
 
+#include "config/listen_address.h"
 #include "http/basic_auth.h"
-#include "http/listen_address.h"
+#include "http/civetweb_port.h"
 #include "http/runbook_page.h"
 #include "http/web_security.h"
 
