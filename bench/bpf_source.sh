@@ -18,47 +18,11 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH_DIR/.." && pwd)
 SELF="$BENCH_DIR/bpf_source.sh"
 
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 log() { echo "bench-bpf: $*" >&2; }
 die() { echo "bench-bpf: error: $*" >&2; exit 2; }
 
-median() {
-  [ $# -gt 0 ] || return 0
-  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-    END { if (NR % 2) printf "%.6f", v[(NR + 1) / 2];
-          else printf "%.6f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-cpu_ticks() {
-  local line rest
-  read -r line <"/proc/$1/stat" || return 1
-  rest=${line##*) }
-  # shellcheck disable=SC2086
-  set -- $rest
-  echo $((${12} + ${13}))
-}
-hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
-curr_estab() {
-  awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "CurrEstab") c = i; h = 1 }
-                 else print $c }' /proc/net/snmp
-}
-stop_pid() {
-  local pid=$1 i
-  [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < 600; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-wait_up() {  # port pid: until the exporter listens
-  local deadline=$((SECONDS + 30))
-  while [ $SECONDS -lt $deadline ] && kill -0 "$2" 2>/dev/null; do
-    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/" && return 0
-    sleep 0.05
-  done
-  return 1
-}
 ms() { awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
@@ -72,7 +36,7 @@ inner() {
   emit n "$n"
   load_pid="" netlink_pid="" bpf_pid=""
   cleanup() {
-    [ -n "$load_pid" ] && stop_pid "$load_pid"
+    [ -n "$load_pid" ] && stop_pid "$load_pid" 30
     if [ -s "$work/load.pids" ]; then
       local p
       while read -r p; do
@@ -107,12 +71,12 @@ inner() {
   local line
   setpriv --pdeathsig KILL -- "$EXPORTER" --web.listen-address=127.0.0.1:19153 --source=netlink >"$work/netlink.log" 2>&1 &
   netlink_pid=$!
-  wait_up 19153 "$netlink_pid" || die "netlink exporter did not start (see $work/netlink.log)"
+  wait_http 30 http://127.0.0.1:19153/ "$netlink_pid" || die "netlink exporter did not start (see $work/netlink.log)"
   line=$(curl -s -o "$work/netlink.prom" -w '%{time_total}' --max-time 600 "http://127.0.0.1:19153/metrics")
   emit netlink_first_s "$line"
   setpriv --pdeathsig KILL -- "$EXPORTER" --web.listen-address=127.0.0.1:19154 --source=bpf >"$work/bpf.log" 2>&1 &
   bpf_pid=$!
-  wait_up 19154 "$bpf_pid" || die "bpf exporter did not start (see $work/bpf.log)"
+  wait_http 30 http://127.0.0.1:19154/ "$bpf_pid" || die "bpf exporter did not start (see $work/bpf.log)"
   line=$(curl -s -o "$work/bpf.prom" -w '%{time_total}' --max-time 600 "http://127.0.0.1:19154/metrics")
   emit bpf_first_s "$line"
   grep -q '^ephemeral_port_collector_success{collector="bpf_sockets"} 1' "$work/bpf.prom" \

@@ -21,13 +21,9 @@ export LC_ALL=C
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SELF="$BENCH_DIR/explicit_port_dump.sh"
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 die() { echo "bench-explicit-port: error: $*" >&2; exit 2; }
-median() {
-  [ $# -gt 0 ] || return 0
-  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-    END { if (NR % 2) printf "%.6f", v[(NR + 1) / 2];
-          else printf "%.6f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 if [ "${1:-}" = --inner ]; then
   n=$2 rounds=$3 tools=$4 work=$5

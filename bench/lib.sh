@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=bash
+# Helpers the bench scripts share (sourced: bench/run.sh, bpf_source.sh,
+# explicit_port_dump.sh). Measurements read /proc of this namespace.
+
+# Seconds elapsed since $1 (an $EPOCHREALTIME value).
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f", b - a }'; }
+
+# Median of the numbers given as arguments (empty when none).
+median() {
+  [ $# -gt 0 ] || return 0
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+    END { if (NR % 2) printf "%.6f", v[(NR + 1) / 2];
+          else printf "%.6f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# utime + stime of a process, in clock ticks.
+cpu_ticks() {
+  local line rest
+  read -r line <"/proc/$1/stat" || return 1
+  rest=${line##*) }
+  # shellcheck disable=SC2086
+  set -- $rest
+  echo $((${12} + ${13}))
+}
+
+# Peak resident set of a process, in kB.
+hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
+# Established TCP sockets in this namespace (both ends of a connection).
+curr_estab() {
+  awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "CurrEstab") c = i; h = 1 }
+                 else print $c }' /proc/net/snmp
+}
+
+# TIME_WAIT sockets in this namespace.
+time_wait_count() { awk '/^TCP:/ { for (i = 1; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat; }
+
+# Stops one process by PID: SIGTERM, at most $2 seconds (default 10), then
+# SIGKILL.
+stop_pid() {
+  local pid=$1 grace=${2:-10} i
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < grace * 20; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# Waits up to $1 seconds for URL $2 to answer 200, while process $3 lives.
+wait_http() {
+  local deadline=$((SECONDS + $1))
+  while [ $SECONDS -lt $deadline ] && kill -0 "$3" 2>/dev/null; do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$2")" = 200 ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
