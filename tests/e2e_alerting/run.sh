@@ -53,6 +53,8 @@ PROMETHEUS=${PROMETHEUS:-prometheus}
 ALERTMANAGER=${ALERTMANAGER:-prometheus-alertmanager}
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/support/e2e_lib.sh
+source "$here/../support/e2e_lib.sh"
 root=$(cd "$here/../.." && pwd)
 
 skip() {
@@ -120,7 +122,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-elapsed() { python3 -c "import time,sys; print('%.1f' % (time.time() - float(sys.argv[1])))" "$1"; }
 
 fail() {
   echo
@@ -241,19 +242,7 @@ PY
 sleep 3
 
 # ---------------------------------------------------------------- exhaust
-coproc HOLDER { exec "$holder"; }
-# shellcheck disable=SC2153 # HOLDER_PID is set by coproc
-holder_pid=$HOLDER_PID
-holder_in=${HOLDER[1]}
-holder_out=${HOLDER[0]}
-echo "started port_holder (pid $holder_pid)"
-
-# send COMMAND: writes one command, reads one reply line into $reply
-send() {
-  echo "$1" >&"$holder_in" || fail "cannot write to port_holder"
-  IFS= read -r -t "$TIMEOUT" reply <&"$holder_out" || fail "no reply from port_holder to '$1'"
-  echo "port_holder: $1 -> $reply"
-}
+holder_start "$holder"
 
 send "listen 127.0.0.1 $TARGET_PORT"
 [[ "$reply" == "ok $TARGET_PORT" ]] || fail "listen failed: $reply"

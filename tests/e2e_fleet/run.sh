@@ -46,6 +46,8 @@ VM=${VICTORIA_METRICS:-victoria-metrics}
 VMALERT=${VMALERT:-vmalert}
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/support/e2e_lib.sh
+source "$here/../support/e2e_lib.sh"
 root=$(cd "$here/../.." && pwd)
 
 skip() {
@@ -105,7 +107,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-elapsed() { python3 -c "import time,sys; print('%.1f' % (time.time() - float(sys.argv[1])))" "$1"; }
 check() { python3 "$here/fleet_e2e_check.py" "$@"; }
 quiet() { python3 "$here/fleet_e2e_check.py" "$@" >/dev/null 2>&1; }
 
@@ -253,16 +254,7 @@ echo "   ok: per-process series exist at site B ($(ip netns exec "$tag-c" curl -
 
 echo
 echo "=== 2. a real exhaustion on host a1 ($A1) shows centrally"
-coproc HOLDER { exec ip netns exec "$tag-a1" "$holder"; }
-# shellcheck disable=SC2153 # HOLDER_PID is set by coproc
-holder_pid=$HOLDER_PID
-holder_in=${HOLDER[1]}
-holder_out=${HOLDER[0]}
-send() {
-  echo "$1" >&"$holder_in" || fail "cannot write to port_holder"
-  IFS= read -r -t "$TIMEOUT" reply <&"$holder_out" || fail "no reply from port_holder to '$1'"
-  echo "port_holder: $1 -> $reply"
-}
+holder_start ip netns exec "$tag-a1" "$holder"
 send "listen 127.0.0.1 $TARGET_PORT"
 [[ "$reply" == "ok $TARGET_PORT" ]] || fail "listen failed: $reply"
 fill_time=$(date +%s.%N)
