@@ -88,12 +88,8 @@ say "wine prefix boot"
 timeout 180 "$WINE" cmd.exe /c exit 0 </dev/null >"$RUN/wineboot.log" 2>&1 ||
   { cat "$RUN/wineboot.log"; fail "booting the Wine prefix"; }
 
-winrun() { # winrun SECONDS LOG EXE ARGS...: runs a Windows program, bounded
-  local seconds=$1 log=$2
-  shift 2
-  timeout "$seconds" "$WINE" "$@" </dev/null >"$log" 2>&1
-}
-winpath() { echo "Z:${1//\//\\}"; }
+# shellcheck source=tests/windows/wine_lib.sh
+source "$HERE/wine_lib.sh"
 
 # --- 3. unit tests under Wine ----------------------------------------------------
 say "parser tests (the native pure tests, built for Windows)"
@@ -108,18 +104,6 @@ winrun 300 "$RUN/wrappers_test.log" "$TESTS/epx_windows_wrappers_test.exe" \
 grep -E '^\[  PASSED  \]' "$RUN/wrappers_test.log"
 
 # --- 4. fake WAPCSvc through the service control manager ------------------------
-free_port() { # a free TCP port on 127.0.0.1 in [$1, $2)
-  python3 - "$1" "$2" <<'EOF'
-import random, socket, sys
-lo, hi = int(sys.argv[1]), int(sys.argv[2])
-for p in random.sample(range(lo, hi), hi - lo):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p)); s.close(); print(p); break
-    except OSError:
-        pass
-EOF
-}
 SVC_PORT=$(free_port 61000 64000)
 PID_FILE=$RUN/wapcsvc.pid
 rm -f "$PID_FILE"

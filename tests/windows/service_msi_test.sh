@@ -93,24 +93,8 @@ say "wine prefix boot ($WINEPREFIX)"
 timeout 180 "$WINE" cmd.exe /c exit 0 </dev/null >"$RUN/wineboot.log" 2>&1 ||
   { cat "$RUN/wineboot.log"; fail "booting the Wine prefix"; }
 
-winrun() { # winrun SECONDS LOG EXE ARGS...
-  local seconds=$1 log=$2
-  shift 2
-  timeout "$seconds" "$WINE" "$@" </dev/null >"$log" 2>&1
-}
-winpath() { echo "Z:${1//\//\\}"; }
-free_port() {
-  python3 - "$1" "$2" <<'EOF'
-import random, socket, sys
-lo, hi = int(sys.argv[1]), int(sys.argv[2])
-for p in random.sample(range(lo, hi), hi - lo):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p)); s.close(); print(p); break
-    except OSError:
-        pass
-EOF
-}
+# shellcheck source=tests/windows/wine_lib.sh
+source "$SRC/tests/windows/wine_lib.sh"
 big_config() { # big_config PORT: a valid config that takes seconds to parse
   python3 - "$1" "$RUN/big-config.yml" <<'EOF'
 import sys
