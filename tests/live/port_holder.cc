@@ -140,8 +140,10 @@ void Wake() {
 void ServeLoop() {
   std::vector<pollfd> fds;
   for (;;) {
+    std::size_t listeners = 0;
     {
       std::lock_guard<std::mutex> lock(g_mu);
+      listeners = g_listeners.size();
       fds.clear();
       fds.push_back({g_wake[0], POLLIN, 0});
       for (int fd : g_listeners) fds.push_back({fd, POLLIN, 0});
@@ -155,7 +157,7 @@ void ServeLoop() {
       if (i == 0) {
         char buf[64];
         (void)!read(fd, buf, sizeof buf);
-      } else if (i <= g_listeners.size()) {
+      } else if (i <= listeners) {
         for (;;) {
           int c = accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
           if (c < 0) break;
