@@ -64,6 +64,8 @@ BYTES_PER_SAMPLE_LINE = 160
 def chunk_hours(series):
     per_hour = series * 3600 // INTERVAL * BYTES_PER_SAMPLE_LINE
     return 6 if per_hour * 6 <= CHUNK_BYTES_MAX else 2
+
+
 # Grafana's view: the fleet dashboard's default 6 h, and a 24 h one; the
 # steps are what Grafana picks for a full-width panel (about 700 points).
 VIEWS = ((6, 30), (24, 120))
