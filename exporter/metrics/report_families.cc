@@ -163,18 +163,21 @@ void AddExhaustion(const PortUsageReport& r, FamilyBuilder& b) {
       "Linux: 1 if bound-only TCP sockets can be seen (inet_diag on 6.8+); 0 "
       "means the headline is a lower bound.");
   if (!SocketsComplete(r)) return;
+  bool linux_rules = false;
   for (const ExhaustionSummary& e : r.exhaustion) {
     Labels labels{L("protocol", ProtocolName(e.protocol))};
     FamilyBuilder::Set(ratio, labels, e.ratio);
     FamilyBuilder::Set(worst, labels, e.worst_in_use);
     FamilyBuilder::Set(exclusive, labels, e.exclusive_in_use);
     if (!e.linux_rules) continue;
+    linux_rules = true;
     FamilyBuilder::Set(bind_ratio, labels, e.bind_ratio);
     FamilyBuilder::Set(bind_in_use, labels, e.bind_in_use);
     FamilyBuilder::Set(recyclable, labels,
                        static_cast<double>(e.recyclable_time_wait));
-    FamilyBuilder::Set(visible, {}, r.bound_sockets_visible ? 1 : 0);
   }
+  if (linux_rules)
+    FamilyBuilder::Set(visible, {}, r.bound_sockets_visible ? 1 : 0);
 }
 
 void AddVrfExhaustion(const PortUsageReport& r, FamilyBuilder& b) {

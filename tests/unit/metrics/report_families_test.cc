@@ -70,6 +70,24 @@ TEST(ReportFamiliesTest, VrfSeriesOnlyWhenTheNamespaceHasVrfs) {
             0.0);
 }
 
+TEST(ReportFamiliesTest, BoundSocketVisibilityIsOneHostWideSample) {
+  SnapshotBuilder b;
+  b.Range(40000, 10).Tcp("10.0.0.1", 40001, "10.0.0.9", 443);
+  PortUsageReport report = AnalyzePortUsage(b.Get(), {});
+  for (ExhaustionSummary& e : report.exhaustion) e.linux_rules = true;
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(
+      out, BuildMetricFamilies(
+               report, BuildInfo{"1.2.3", "r", "d", "linux", "netlink"}));
+  std::string text = out.str();
+  std::size_t samples = 0;
+  for (std::size_t at = text.find("\nephemeral_port_bound_sockets_visible ");
+       at != std::string::npos;
+       at = text.find("\nephemeral_port_bound_sockets_visible ", at + 1))
+    ++samples;
+  EXPECT_EQ(samples, 1u) << text;
+}
+
 TEST(ReportFamiliesTest, CountersEndInTotalAndAreTypedAsCounters) {
   SnapshotBuilder b;
   b.Range(40000, 10);
