@@ -53,41 +53,44 @@ bool Decode(const epx_socket_record& r, SocketRecord* s) {
   return true;
 }
 
+// Walks whole Record-sized entries of `data`; `take` returns false for a
+// malformed one.
+template <typename Record, typename Take>
+SocketIterDecodeResult DecodeFixedRecords(const std::uint8_t* data,
+                                          std::size_t size, Take take) {
+  SocketIterDecodeResult result;
+  constexpr std::size_t kSize = sizeof(Record);
+  for (; size - result.consumed >= kSize; result.consumed += kSize) {
+    Record r;
+    std::memcpy(&r, data + result.consumed, kSize);
+    if (!take(r)) ++result.malformed;
+  }
+  return result;
+}
+
 }  // namespace
 
 SocketIterDecodeResult DecodeSocketIterRecords(const std::uint8_t* data,
                                                std::size_t size,
                                                std::vector<SocketRecord>* out) {
-  SocketIterDecodeResult result;
-  constexpr std::size_t kSize = sizeof(epx_socket_record);
-  for (; size - result.consumed >= kSize; result.consumed += kSize) {
-    epx_socket_record r;
-    std::memcpy(&r, data + result.consumed, kSize);
-    SocketRecord s;
-    if (Decode(r, &s)) {
-      out->push_back(s);
-    } else {
-      ++result.malformed;
-    }
-  }
-  return result;
+  return DecodeFixedRecords<epx_socket_record>(
+      data, size, [out](const epx_socket_record& r) {
+        SocketRecord s;
+        if (!Decode(r, &s)) return false;
+        out->push_back(s);
+        return true;
+      });
 }
 
 SocketIterDecodeResult DecodeOwnerRecords(const std::uint8_t* data,
                                           std::size_t size,
                                           std::vector<InodeOwner>* out) {
-  SocketIterDecodeResult result;
-  constexpr std::size_t kSize = sizeof(epx_owner_record);
-  for (; size - result.consumed >= kSize; result.consumed += kSize) {
-    epx_owner_record r;
-    std::memcpy(&r, data + result.consumed, kSize);
-    if (r.inode == 0 || r.pid == 0) {
-      ++result.malformed;
-      continue;
-    }
-    out->push_back(InodeOwner{r.inode, static_cast<std::int64_t>(r.pid)});
-  }
-  return result;
+  return DecodeFixedRecords<epx_owner_record>(
+      data, size, [out](const epx_owner_record& r) {
+        if (r.inode == 0 || r.pid == 0) return false;
+        out->push_back(InodeOwner{r.inode, static_cast<std::int64_t>(r.pid)});
+        return true;
+      });
 }
 
 }  // namespace epx
