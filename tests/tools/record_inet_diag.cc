@@ -18,13 +18,18 @@
 
 namespace {
 
-int RecordLinks(const char* path) {
-  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_ROUTE);
+// Sends `request` on a netlink socket of `netlink_protocol`, writes every
+// reply datagram to `path` and hands it to `parse` until `parse` says the
+// dump is done. Returns the exit code.
+template <typename Parse>
+int SendAndRecord(int netlink_protocol,
+                  const std::vector<std::uint8_t>& request, const char* path,
+                  Parse parse) {
+  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, netlink_protocol);
   if (fd < 0) {
     std::perror("socket");
     return 1;
   }
-  std::vector<std::uint8_t> request = epx::BuildLinkDumpRequest(1);
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
   if (sendto(fd, request.data(), request.size(), 0,
@@ -38,22 +43,44 @@ int RecordLinks(const char* path) {
     return 1;
   }
   std::vector<std::uint8_t> buffer(1 << 16);
-  std::vector<epx::LinkRecord> links;
-  epx::LinkParseState state;
-  while (!state.done) {
+  for (bool done = false; !done;) {
     ssize_t n = recv(fd, buffer.data(), buffer.size(), 0);
     if (n <= 0) {
       std::perror("recv");
       return 1;
     }
     std::fwrite(buffer.data(), 1, static_cast<std::size_t>(n), out);
-    epx::ParseLinkDumpBuffer(buffer.data(), static_cast<std::size_t>(n), &links,
-                             &state);
+    done = parse(buffer.data(), static_cast<std::size_t>(n));
   }
   std::fclose(out);
   close(fd);
-  std::printf("%zu links recorded\n", links.size());
   return 0;
+}
+
+int RecordLinks(const char* path) {
+  std::vector<epx::LinkRecord> links;
+  epx::LinkParseState state;
+  int rc = SendAndRecord(NETLINK_ROUTE, epx::BuildLinkDumpRequest(1), path,
+                         [&](const std::uint8_t* data, std::size_t size) {
+                           epx::ParseLinkDumpBuffer(data, size, &links, &state);
+                           return state.done;
+                         });
+  if (rc == 0) std::printf("%zu links recorded\n", links.size());
+  return rc;
+}
+
+int RecordSockets(epx::Protocol protocol, epx::Family family,
+                  const char* path) {
+  std::vector<epx::SocketRecord> sockets;
+  epx::InetDiagParseState state;
+  int rc = SendAndRecord(
+      NETLINK_SOCK_DIAG, epx::BuildInetDiagRequest(protocol, family, 1), path,
+      [&](const std::uint8_t* data, std::size_t size) {
+        epx::ParseInetDiagBuffer(data, size, protocol, &sockets, &state);
+        return state.done;
+      });
+  if (rc == 0) std::printf("%zu sockets recorded\n", sockets.size());
+  return rc;
 }
 
 }  // namespace
@@ -70,40 +97,5 @@ int main(int argc, char** argv) {
       std::string(argv[1]) == "udp" ? epx::Protocol::kUdp : epx::Protocol::kTcp;
   epx::Family family =
       std::string(argv[2]) == "6" ? epx::Family::kIpv6 : epx::Family::kIpv4;
-  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  if (fd < 0) {
-    std::perror("socket");
-    return 1;
-  }
-  std::vector<std::uint8_t> request =
-      epx::BuildInetDiagRequest(protocol, family, 1);
-  sockaddr_nl kernel{};
-  kernel.nl_family = AF_NETLINK;
-  if (sendto(fd, request.data(), request.size(), 0,
-             reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
-    std::perror("sendto");
-    return 1;
-  }
-  FILE* out = std::fopen(argv[3], "wb");
-  if (out == nullptr) {
-    std::perror(argv[3]);
-    return 1;
-  }
-  std::vector<std::uint8_t> buffer(1 << 16);
-  std::vector<epx::SocketRecord> sockets;
-  epx::InetDiagParseState state;
-  while (!state.done) {
-    ssize_t n = recv(fd, buffer.data(), buffer.size(), 0);
-    if (n <= 0) {
-      std::perror("recv");
-      return 1;
-    }
-    std::fwrite(buffer.data(), 1, static_cast<std::size_t>(n), out);
-    epx::ParseInetDiagBuffer(buffer.data(), static_cast<std::size_t>(n),
-                             protocol, &sockets, &state);
-  }
-  std::fclose(out);
-  close(fd);
-  std::printf("%zu sockets recorded\n", sockets.size());
-  return 0;
+  return RecordSockets(protocol, family, argv[3]);
 }
