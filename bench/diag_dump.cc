@@ -35,6 +35,29 @@ double Now() {
   return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
 }
 
+// Reads one dump's replies; returns how many messages of `type` it held, or
+// -1 with errno set.
+long CountReplies(int nl, int type, std::vector<char>& buf) {
+  long count = 0;
+  for (;;) {
+    ssize_t n = recv(nl, buf.data(), buf.size(), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    int left = static_cast<int>(n);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(h, left);
+         h = NLMSG_NEXT(h, left)) {
+      if (h->nlmsg_type == NLMSG_DONE) return count;
+      if (h->nlmsg_type == NLMSG_ERROR) {
+        errno = -reinterpret_cast<nlmsgerr*>(NLMSG_DATA(h))->error;
+        return -1;
+      }
+      if (h->nlmsg_type == type) ++count;
+    }
+  }
+}
+
 // Returns the number of sockets in one family's dump, or -1.
 long DumpFamily(int nl, int family, std::vector<char>& buf) {
   struct {
@@ -51,21 +74,7 @@ long DumpFamily(int nl, int family, std::vector<char>& buf) {
   if (send(nl, &msg, sizeof msg, 0) != static_cast<ssize_t>(sizeof msg)) {
     return -1;
   }
-  long count = 0;
-  for (;;) {
-    ssize_t n = recv(nl, buf.data(), buf.size(), 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    int left = static_cast<int>(n);
-    for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(h, left);
-         h = NLMSG_NEXT(h, left)) {
-      if (h->nlmsg_type == NLMSG_DONE) return count;
-      if (h->nlmsg_type == NLMSG_ERROR) return -1;
-      if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY) ++count;
-    }
-  }
+  return CountReplies(nl, SOCK_DIAG_BY_FAMILY, buf);
 }
 
 // One TCPDIAG_GETSOCK dump (both families, one table walk); with
@@ -95,24 +104,7 @@ long DumpCompat(int nl, bool explicit_port, std::vector<char>& buf) {
     msg.ops[1] = {INET_DIAG_BC_JMP, 4, 8};
   }
   if (send(nl, &msg, size, 0) != static_cast<ssize_t>(size)) return -1;
-  long count = 0;
-  for (;;) {
-    ssize_t n = recv(nl, buf.data(), buf.size(), 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    int left = static_cast<int>(n);
-    for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(h, left);
-         h = NLMSG_NEXT(h, left)) {
-      if (h->nlmsg_type == NLMSG_DONE) return count;
-      if (h->nlmsg_type == NLMSG_ERROR) {
-        errno = -reinterpret_cast<nlmsgerr*>(NLMSG_DATA(h))->error;
-        return -1;
-      }
-      if (h->nlmsg_type == TCPDIAG_GETSOCK) ++count;
-    }
-  }
+  return CountReplies(nl, TCPDIAG_GETSOCK, buf);
 }
 
 }  // namespace
