@@ -14,8 +14,47 @@
 namespace epx {
 namespace {
 
-std::string ErrnoText(const char* what, int err) {
-  return std::string(what) + ": " + std::strerror(err);
+std::string ErrnoText(const std::string& what, int err) {
+  return what + ": " + std::strerror(err);
+}
+
+// Sends `request` on `fd` and hands each reply datagram to `parse` (which
+// appends what it reads and updates *state) until the dump is done. `parse`
+// returns false for a reply it finds malformed. Errors read "<what> send:
+// ...", "<what> recv: ...", "<what> dump: ...".
+template <typename Parse>
+bool ReceiveDump(int fd, const std::vector<std::uint8_t>& request,
+                 const char* what, std::vector<std::uint8_t>* buffer,
+                 NetlinkDumpState* state, Parse parse, std::string* error) {
+  const std::string name = what;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (sendto(fd, request.data(), request.size(), 0,
+             reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
+    *error = ErrnoText(name + " send", errno);
+    return false;
+  }
+  while (!state->done) {
+    ssize_t n = recv(fd, buffer->data(), buffer->size(), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *error = ErrnoText(name + " recv", errno);
+      return false;
+    }
+    if (n == 0) {
+      *error = name + " recv: dump ended without NLMSG_DONE";
+      return false;
+    }
+    if (!parse(buffer->data(), static_cast<std::size_t>(n))) {
+      *error = name + " dump: malformed reply";
+      return false;
+    }
+  }
+  if (state->error != 0) {
+    *error = ErrnoText(name + " dump", state->error);
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -82,38 +121,15 @@ bool InetDiagSocket::RunOnce(const std::vector<std::uint8_t>& request,
     *error = ErrnoText("netlink socket", open_errno_);
     return false;
   }
-  sockaddr_nl kernel{};
-  kernel.nl_family = AF_NETLINK;
-  if (sendto(fd_, request.data(), request.size(), 0,
-             reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
-    *error = ErrnoText("netlink send", errno);
-    return false;
-  }
   buffer_.resize(1 << 16);
   InetDiagParseState state;
-  while (!state.done) {
-    ssize_t n = recv(fd_, buffer_.data(), buffer_.size(), 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      *error = ErrnoText("netlink recv", errno);
-      return false;
-    }
-    if (n == 0) {
-      *error = "netlink recv: dump ended without NLMSG_DONE";
-      return false;
-    }
-    ParseInetDiagBuffer(buffer_.data(), static_cast<std::size_t>(n), protocol,
-                        out, &state);
-    if (state.malformed_messages > 0 && !state.done) {
-      *error = "netlink dump: malformed reply";
-      return false;
-    }
-  }
-  if (state.error != 0) {
-    *error = ErrnoText("netlink dump", state.error);
-    return false;
-  }
-  return true;
+  return ReceiveDump(
+      fd_, request, "netlink", &buffer_, &state,
+      [&](const std::uint8_t* data, std::size_t size) {
+        ParseInetDiagBuffer(data, size, protocol, out, &state);
+        return state.malformed_messages == 0 || state.done;
+      },
+      error);
 }
 
 bool DumpLinks(std::vector<LinkRecord>* out, std::string* error) {
@@ -122,37 +138,15 @@ bool DumpLinks(std::vector<LinkRecord>* out, std::string* error) {
     *error = ErrnoText("rtnetlink socket", errno);
     return false;
   }
-  std::vector<std::uint8_t> request = BuildLinkDumpRequest(1);
-  sockaddr_nl kernel{};
-  kernel.nl_family = AF_NETLINK;
-  bool ok = true;
-  if (sendto(fd, request.data(), request.size(), 0,
-             reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
-    *error = ErrnoText("rtnetlink send", errno);
-    ok = false;
-  }
   std::vector<std::uint8_t> buffer(1 << 15);
   LinkParseState state;
-  while (ok && !state.done) {
-    ssize_t n = recv(fd, buffer.data(), buffer.size(), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      *error = n == 0 ? "rtnetlink recv: dump ended without NLMSG_DONE"
-                      : ErrnoText("rtnetlink recv", errno);
-      ok = false;
-      break;
-    }
-    ParseLinkDumpBuffer(buffer.data(), static_cast<std::size_t>(n), out,
-                        &state);
-    if (state.malformed_messages > 0) {
-      *error = "rtnetlink dump: malformed reply";
-      ok = false;
-    }
-  }
-  if (ok && state.error != 0) {
-    *error = ErrnoText("rtnetlink dump", state.error);
-    ok = false;
-  }
+  bool ok = ReceiveDump(
+      fd, BuildLinkDumpRequest(1), "rtnetlink", &buffer, &state,
+      [&](const std::uint8_t* data, std::size_t size) {
+        ParseLinkDumpBuffer(data, size, out, &state);
+        return state.malformed_messages == 0;
+      },
+      error);
   close(fd);
   return ok;
 }
