@@ -55,6 +55,13 @@ class KernelRulesTest : public ::testing::Test {
   void SetUp() override {
     std::string why;
     if (!EnterPrivateNetwork(&why)) GTEST_SKIP() << why;
+    // On loopback the server side of a client-first close now and then
+    // sends a late pure ACK after its FIN; the client's TIME_WAIT answers
+    // it, the closed server's listener resets that, and with the default
+    // tcp_rfc1337 = 0 the reset kills the TIME_WAIT socket (seen in a
+    // capture: 1 to 6 of 100 gone, TcpOutRsts equal). RFC 1337 behaviour
+    // keeps them, as the port rules under test assume.
+    Sysctl("tcp_rfc1337", "1");
   }
   void TearDown() override {
     for (auto& p : holders_) {
