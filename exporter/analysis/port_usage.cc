@@ -320,11 +320,16 @@ class Analyzer {
     members_[0].reserve(tcp);
     members_[1].reserve(snap_.sockets.size() - tcp);
     for (const SocketRecord& s : snap_.sockets) {
-      if (s.local_port != 0 && HoldsPortForEveryDestination(s))
+      if (s.local_port == 0) continue;
+      if (HoldsPortForEveryDestination(s))
         exclusive_[Index(s.protocol)].Insert(s.local_port);
+      if (IsExclusiveState(s.state))
+        server_[Index(s.protocol)].Insert(s.local_port);
     }
-    for (std::uint16_t port : snap_.tcp_bucket_ports)
+    for (std::uint16_t port : snap_.tcp_bucket_ports) {
       exclusive_[0].Insert(port);
+      server_[0].Insert(port);
+    }
     std::size_t extra = 0;
     std::vector<std::int64_t> owners;
     std::vector<std::size_t> touched_services;
@@ -390,12 +395,14 @@ class Analyzer {
       bool time_wait = s.state == SocketState::kTimeWait;
       if (TimeWaitPerDestination(p) && !time_wait)
         held_not_time_wait_.Insert(s.local_port);
-      // A connection on a port a listener or bound socket holds (an
-      // accepted one, usually) takes no port from any destination's pool.
+      // A connection on a port a listener, bound socket or remembered bucket
+      // holds (an accepted one, usually) is no destination's. One whose own
+      // bind() holds its port (bind before connect) is its destination's,
+      // and Groups() counts that port once, as held for every destination.
       bool recyclable = TimeWaitRecyclable(s, local);
       recyclable_time_wait_[p] += recyclable;
       if (!IsExclusiveState(s.state) && s.remote_port != 0 && !recyclable &&
-          !exclusive_[p].Has(s.local_port)) {
+          !server_[p].Has(s.local_port)) {
         std::uint32_t group =
             AddGroupMember(p,
                            GroupKey{AddrKey::From(s.remote_address), local,
@@ -879,6 +886,9 @@ class Analyzer {
   PortBits counted_[kProtocols][kFamilies];
   PortBits held_[kProtocols];
   PortBits exclusive_[kProtocols];
+  /// Ports a listener, bound socket or remembered bucket holds: connections
+  /// on them were accepted.
+  PortBits server_[kProtocols];
   /// Host-wide TCP rule: ports held by a socket not in TIME_WAIT, and the
   /// TIME_WAIT members (group << 16 | port).
   PortBits held_not_time_wait_;
