@@ -74,16 +74,14 @@ int RunSelfTestCommand(const Config& config) {
 
 int RunServe(const Config& config, epx::BuildInfo build,
              const std::string& web_config_file) {
-  auto self_test = std::make_shared<epx::SelfTestRecord>();
-  epx::SelfTestOptions self_test_options = SelfTestOptionsOf(config);
-  if (config.selftest_at_start) {
-    epx::SelfTestResult result = epx::RunSelfTest(self_test_options);
-    std::fputs(epx::SelfTestLogLines(result).c_str(), stderr);
-    self_test->Set(result);
-  }
   auto source = epx::MakeHostSource(config.source);
   std::string chosen = source->SocketSourceInUse();
   if (!chosen.empty()) build.source = chosen;
+  auto self_test = std::make_shared<epx::SelfTestRecord>();
+  epx::SelfTestOptions self_test_options = SelfTestOptionsOf(config);
+  self_test_options.source.socket_source = build.source;
+  auto first_wait = std::chrono::milliseconds(
+      config.selftest_at_start ? 1000 * config.selftest_timeout_seconds : 0);
   auto collectable = std::make_shared<epx::PortUsageCollectable>(
       std::move(source), config.limits, build,
       std::chrono::seconds(config.scrape_wait_seconds));
@@ -91,7 +89,9 @@ int RunServe(const Config& config, epx::BuildInfo build,
   content.telemetry_path = config.telemetry_path;
   content.max_connections = static_cast<int>(config.max_connections);
   content.read_timeout_seconds = static_cast<int>(config.read_timeout_seconds);
-  content.metrics = [collectable, self_test](double timeout_seconds) {
+  content.metrics = [collectable, self_test,
+                     first_wait](double timeout_seconds) {
+    self_test->WaitForFirst(first_wait);
     std::ostringstream out;
     std::vector<prometheus::MetricFamily> families =
         collectable->CollectWithin(timeout_seconds);
@@ -133,6 +133,12 @@ int RunServe(const Config& config, epx::BuildInfo build,
                addresses.c_str(), server.BoundPort(), ports.c_str(),
                config.telemetry_path.c_str(), EPX_VERSION,
                build.source.c_str());
+  if (config.selftest_at_start) {
+    epx::SelfTestResult result = epx::RunSelfTest(self_test_options);
+    std::fputs(epx::SelfTestLogLines(result).c_str(), stderr);
+    self_test->Set(result);
+    epx::ReturnFreedMemory();
+  }
   epx::WaitForStopSignal();
   std::fprintf(stderr, "level=info msg=\"stopping\"\n");
   server.Stop();

@@ -140,6 +140,12 @@ void SelfTestRecord::Set(const SelfTestResult& result) {
   auto stored = std::make_shared<const SelfTestResult>(result);
   std::lock_guard<std::mutex> lock(mutex_);
   last_ = std::move(stored);
+  stored_.notify_all();
+}
+
+void SelfTestRecord::WaitForFirst(std::chrono::milliseconds limit) const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  stored_.wait_for(lock, limit, [this] { return last_ != nullptr; });
 }
 
 std::shared_ptr<const SelfTestResult> SelfTestRecord::Last() const {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -35,12 +37,15 @@ class SelfTestRecord {
   void Set(const SelfTestResult& result);
   /// The last run; nullptr before the first.
   std::shared_ptr<const SelfTestResult> Last() const;
+  /// Waits until the first run is stored, at most `limit`.
+  void WaitForFirst(std::chrono::milliseconds limit) const;
   /// Runs one self-test (one at a time: a caller that finds one running
   /// waits for it and returns that one) and stores it.
   std::shared_ptr<const SelfTestResult> Run(const SelfTestOptions& options);
 
  private:
   mutable std::mutex mutex_;
+  mutable std::condition_variable stored_;
   std::mutex run_mutex_;
   std::shared_ptr<const SelfTestResult> last_;
 };
