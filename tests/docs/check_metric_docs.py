@@ -109,6 +109,21 @@ def documented(root):
     return out, [os.path.relpath(p, root) for p in docs]
 
 
+def similar(name, doc_of):
+    """The documented family sharing the most leading name words with name
+    (at least one), or None."""
+    words = name[len(PREFIX):].split('_')
+    best, best_len = None, 0
+    for other in sorted(doc_of):
+        theirs = other[len(PREFIX):].split('_')
+        n = 0
+        while n < min(len(words), len(theirs)) and words[n] == theirs[n]:
+            n += 1
+        if n > best_len:
+            best, best_len = other, n
+    return best
+
+
 def main():
     root = os.path.abspath(sys.argv[1])
     problems = []
@@ -130,13 +145,19 @@ def main():
                                 (name, ', '.join('%s:%d' % p
                                                  for p in docs[name])))
             continue
-        hint = 'the doc of the collector that fills it'
+        source = code[name].split(':')[0]
+        hint = ('the docs/collector.<name>.md of what fills it (nothing near '
+                'it in %s is documented yet; a new doc also needs its row in '
+                'the README\'s collector table)' % source)
         same_file = [n for n in order[:i][::-1]
-                     if code[n].split(':')[0] == code[name].split(':')[0]
-                     and n in doc_of]
+                     if code[n].split(':')[0] == source and n in doc_of]
+        kin = similar(name, doc_of)
         if same_file:
             hint = '%s (which documents %s, defined just before it)' % (
                 doc_of[same_file[0]], same_file[0])
+        elif kin:
+            hint = '%s (which documents %s, named like it)' % (doc_of[kin],
+                                                               kin)
         problems.append('%s (emitted by %s) is missing from the collector '
                         'docs: add a row for it to %s' %
                         (name, code[name], hint))
