@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -89,12 +90,22 @@ int RunServe(const Config& config, epx::BuildInfo build,
   content.telemetry_path = config.telemetry_path;
   content.max_connections = static_cast<int>(config.max_connections);
   content.read_timeout_seconds = static_cast<int>(config.read_timeout_seconds);
-  content.metrics = [collectable, self_test,
-                     first_wait](double timeout_seconds) {
-    self_test->WaitForFirst(first_wait);
+  auto max_wait = std::chrono::seconds(config.scrape_wait_seconds);
+  content.metrics = [collectable, self_test, first_wait,
+                     max_wait](double timeout_seconds) {
+    auto start = std::chrono::steady_clock::now();
+    self_test->WaitForFirst(
+        std::min(first_wait, epx::ScrapeBudget(timeout_seconds, max_wait) / 2));
+    double waited =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     std::ostringstream out;
-    std::vector<prometheus::MetricFamily> families =
-        collectable->CollectWithin(timeout_seconds);
+    std::vector<prometheus::MetricFamily> families = collectable->CollectWithin(
+        std::max((timeout_seconds > 0
+                      ? timeout_seconds
+                      : std::chrono::duration<double>(max_wait).count()) -
+                     waited,
+                 0.01));
     if (auto last = self_test->Last()) {
       for (auto& family : epx::SelfTestFamilies(*last))
         families.push_back(std::move(family));

@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +17,7 @@
 #include <thread>
 #include <utility>
 
+#include "sources/linux/bpf/bpf_requirements.h"
 #include "sources/linux/connect_events.h"
 #include "sources/linux/file_reader.h"
 #include "sources/linux/sysctl_parser.h"
@@ -132,6 +134,19 @@ void ConnectEventsInPrivateNamespace(SelfTestCheck* check) {
   check->seen += " (private namespace, range " + std::string(kTinyRange) + ")";
 }
 
+/// What keeps BPF programs from loading on this thread; "" when nothing
+/// does (checked before a BPF source is made, so its failure is not logged).
+std::string MissingBpf() {
+  std::string status;
+  std::uint64_t caps = 0;
+  if (!ReadFile("/proc/thread-self/status", &status) ||
+      !ParseEffectiveCapabilities(status, &caps))
+    caps = 0;
+  struct stat st {};
+  return MissingBpfRequirements(caps,
+                                ::stat("/sys/kernel/btf/vmlinux", &st) == 0);
+}
+
 }  // namespace
 
 std::string OwnProcessNameHere() {
@@ -156,6 +171,14 @@ std::vector<SourceView> CollectOtherSocketSources(const SourceOptions& options,
     only_sockets.watched_services.clear();
     SourceView view;
     view.source = name;
+    if (view.source == "bpf") {
+      std::string missing = MissingBpf();
+      if (!missing.empty()) {
+        view.skip_reason = "missing " + missing;
+        views.push_back(std::move(view));
+        continue;
+      }
+    }
     view.snapshot = MakeHostSource(only_sockets)->Collect();
     for (const CollectorStatus& c : view.snapshot.collectors) {
       if (c.name == "bpf_sockets" && !c.success) view.skip_reason = c.error;
