@@ -14,7 +14,7 @@
 #include "config/config.h"
 #include "config/flags.h"
 #include "http/http_server.h"
-#include "http/incident_pages.h"
+#include "http/incident_page_endpoints.h"
 #include "http/landing_page.h"
 #include "http/self_test_section.h"
 #include "http/web_config.h"
