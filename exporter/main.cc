@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -27,8 +28,19 @@ namespace {
 
 using epx::Config;
 
+// A start error; a service restarted with the same one logs it again only
+// at the 10th, 100th... start in a row.
 int Fail(const std::string& message) {
-  std::fprintf(stderr, "ephemeral_port_exporter: error: %s\n", message.c_str());
+  std::uint64_t repeats = 1;
+  if (!epx::ShouldLogStartError(message, &repeats)) return 2;
+  if (repeats > 1)
+    std::fprintf(stderr,
+                 "ephemeral_port_exporter: error: %s (the same start error "
+                 "%llu times in a row; logged again at 10, 100, 1000...)\n",
+                 message.c_str(), static_cast<unsigned long long>(repeats));
+  else
+    std::fprintf(stderr, "ephemeral_port_exporter: error: %s\n",
+                 message.c_str());
   return 2;
 }
 
@@ -38,6 +50,24 @@ std::string ReportTitle() {
   std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z",
                 std::localtime(&now));
   return "Ephemeral port report for " + epx::HostName() + " at " + when;
+}
+
+// Windows service: failed opens and renames of exporter.log, so a log that
+// cannot be written shows (absent at a console and on other OSes).
+void AddServiceLogFailures(std::vector<prometheus::MetricFamily>* families) {
+  std::uint64_t count = 0;
+  if (!epx::ServiceLogFailures(&count)) return;
+  prometheus::MetricFamily family;
+  family.name = "ephemeral_port_service_log_failures_total";
+  family.help =
+      "Windows service: times exporter.log could not be opened or renamed at "
+      "rotation since the service started (log lines are lost while it "
+      "cannot be opened).";
+  family.type = prometheus::MetricType::Counter;
+  prometheus::ClientMetric metric;
+  metric.counter.value = static_cast<double>(count);
+  family.metric.push_back(metric);
+  families->push_back(family);
 }
 
 int RunReport(const Config& config, double watch_seconds) {
@@ -57,6 +87,7 @@ int RunReport(const Config& config, double watch_seconds) {
 int RunServe(const Config& config, epx::BuildInfo build,
              const std::string& web_config_file) {
   auto source = epx::MakeHostSource(config.source);
+  epx::ReportStartProgress();
   std::string chosen = source->SocketSourceInUse();
   if (!chosen.empty()) build.source = chosen;
   auto collectable = std::make_shared<epx::PortUsageCollectable>(
@@ -68,8 +99,10 @@ int RunServe(const Config& config, epx::BuildInfo build,
   content.read_timeout_seconds = static_cast<int>(config.read_timeout_seconds);
   content.metrics = [collectable](double timeout_seconds) {
     std::ostringstream out;
-    prometheus::TextSerializer().Serialize(
-        out, collectable->CollectWithin(timeout_seconds));
+    std::vector<prometheus::MetricFamily> families =
+        collectable->CollectWithin(timeout_seconds);
+    AddServiceLogFailures(&families);
+    prometheus::TextSerializer().Serialize(out, families);
     epx::ReturnFreedMemory();
     return out.str();
   };
@@ -124,6 +157,7 @@ int Run(const std::vector<std::string>& args) {
   }
   if (!epx::ApplyFlagOverrides(command_line, &config, &error))
     return Fail(error);
+  epx::ReportStartProgress();
   std::string web_config_file;
   for (const auto& [name, value] : command_line.overrides) {
     if (name == "web.config.file") web_config_file = value;
