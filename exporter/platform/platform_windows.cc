@@ -4,6 +4,7 @@
 #include <windows.h>
 #include <aclapi.h>
 #include <sddl.h>
+#include <shlobj.h>
 // clang-format on
 
 #include <fcntl.h>
@@ -189,6 +190,20 @@ DWORD WINAPI LogThread(void*) {
   return 0;
 }
 
+// %ProgramData% as the shell knows it (a service's environment may lack the
+// variable, as Wine's does), else the variable; empty if neither answers.
+std::wstring ProgramDataFolder() {
+  std::wstring out;
+  PWSTR known = nullptr;
+  if (SUCCEEDED(SHGetKnownFolderPath(FOLDERID_ProgramData, 0, nullptr, &known)))
+    out = known;
+  CoTaskMemFree(known);
+  if (!out.empty()) return out;
+  wchar_t dir[MAX_PATH];
+  DWORD n = GetEnvironmentVariableW(L"ProgramData", dir, MAX_PATH);
+  return n == 0 || n >= MAX_PATH - 64 ? std::wstring() : std::wstring(dir);
+}
+
 // The SID of this process's account ("S-1-5-18" for LocalSystem, the
 // service SID for a virtual account); empty if unknown.
 std::string ProcessAccountSid() {
@@ -305,10 +320,9 @@ void ReportToEventLog(const std::string& message) {
 // %ProgramData%\ephemeral_port_exporter\exporter.log. False (with
 // *refusal) when the data folder is refused; *note tells a DACL repair.
 bool StartServiceLog(std::string* note, std::string* refusal) {
-  wchar_t dir[MAX_PATH];
-  DWORD n = GetEnvironmentVariableW(L"ProgramData", dir, MAX_PATH);
-  if (n == 0 || n >= MAX_PATH - 64) return true;
-  std::wstring path = std::wstring(dir) + L"\\ephemeral_port_exporter";
+  std::wstring dir = ProgramDataFolder();
+  if (dir.empty()) return true;
+  std::wstring path = dir + L"\\ephemeral_port_exporter";
   if (!PrepareDataFolder(path, note, refusal)) return false;
   g_data_dir = path;
   g_log.path = path + L"\\exporter.log";

@@ -331,18 +331,23 @@ say "ok: an upgrade without SERVICEACCOUNT keeps NT SERVICE\\ephemeral_port_expo
 EPX_MSI_VERSION=0.0.4 bash "$SRC/deploy/windows/build_msi.sh" "$TOOL" "$RUN/msi-0.0.4" \
   >"$RUN/msi_build-0.0.4.log" 2>&1 || { cat "$RUN/msi_build-0.0.4.log"; fail "build_msi.sh (0.0.4)"; }
 MSI4=$(ls "$RUN"/msi-0.0.4/*.msi)
+registered_versions() { # DisplayVersion of every product in the Uninstall key
+  timeout 30 "$WINE" reg query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall' /s </dev/null 2>/dev/null |
+    tr -d '\r' | sed -nE 's/^ *DisplayVersion +REG_SZ +//p' | sort | tr '\n' ' '
+}
+versions=$(registered_versions)
+[[ $versions == *0.0.3* ]] || fail "reg query does not show the installed 0.0.3 (shows: '$versions')"
 stop_service
 say "c. msiexec /i $(basename "$MSI4") (its service cannot start)"
 rc=0
 winrun 240 "$RUN/c_install4.log" msiexec /i "$(winpath "$MSI4")" /qn /l*v "$(winpath "$RUN/c_msi4.log")" || rc=$?
-versions=$(timeout 30 "$WINE" reg query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall' /s </dev/null 2>/dev/null |
-  tr -d '\r' | sed -nE 's/^ *DisplayVersion +REG_SZ +//p' | sort | tr '\n' ' ')
+versions=$(registered_versions)
 say "msiexec exit $rc; registered product versions: ${versions:-none}"
 if ((rc == 0)); then
   say "NOTE: NOT CHECKED under Wine: its msiexec installed a package whose service cannot start (exit 0), so the rollback path is not reached"
   INSTALLED_MSI=$(winpath "$MSI4")
 elif [[ $versions != *0.0.3* ]]; then
-  say "NOTE: NOT CHECKED under Wine: after the failed install no product is registered ($versions): Wine's msiexec does not roll RemoveExistingProducts back (Windows does when it runs after InstallInitialize, checked by installer_contract_test.sh)"
+  say "NOTE: NOT CHECKED under Wine: after the failed install (exit $rc) 0.0.3 is no longer registered (${versions:-none}): Wine's msiexec does not show Windows Installer's rollback of RemoveExistingProducts after InstallInitialize (the sequence is checked by installer_contract_test.sh)"
   INSTALLED_MSI=
 else
   winrun 60 "$RUN/c_start4.log" "$TOOL" start $NAME || true
