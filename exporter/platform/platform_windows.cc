@@ -244,8 +244,9 @@ std::string ServiceSid() {
 }
 
 // Creates the data folder with the protected DACL, or checks the one there:
-// a folder others may write gets that DACL (*note says why); one owned by
-// someone else, or a reparse point, is refused (*refusal says why).
+// a folder others may write gets that DACL where this account may set it
+// (*note says what was done); one owned by someone else, or a reparse
+// point, is refused (*refusal says why).
 bool PrepareDataFolder(const std::wstring& path, std::string* note,
                        std::string* refusal) {
   std::vector<std::string> sids = {ProcessAccountSid(), ServiceSid()};
@@ -290,11 +291,14 @@ bool PrepareDataFolder(const std::wstring& path, std::string* note,
             const_cast<wchar_t*>(path.c_str()), SE_FILE_OBJECT,
             DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
             nullptr, nullptr, dacl, nullptr);
-        if (err == ERROR_SUCCESS)
-          *note = check.reason;
-        else
-          *refusal = check.reason + ", and setting the protected DACL " +
-                     "failed with error " + std::to_string(err);
+        // Without WRITE_DAC (a virtual account in a folder SYSTEM made)
+        // the folder is used as it is: its owner is trusted, and an
+        // administrator can run the installer's icacls (logged).
+        *note = err == ERROR_SUCCESS
+                    ? check.reason + "; protected DACL set"
+                    : check.reason + "; setting the protected DACL failed " +
+                          "with error " + std::to_string(err) +
+                          " (run install.ps1's icacls as an administrator)";
       }
     }
     ok = refusal->empty();
@@ -418,9 +422,9 @@ void WINAPI ServiceMain(DWORD, LPWSTR*) {
   }
   if (!note.empty())
     std::fprintf(stderr,
-                 "level=warn msg=\"data folder DACL replaced by the protected "
-                 "one (SYSTEM, Administrators full; the service account "
-                 "Modify)\" reason=\"%s\"\n",
+                 "level=warn msg=\"data folder writable by others "
+                 "(protected DACL: SYSTEM, Administrators full; the service "
+                 "account Modify)\" detail=\"%s\"\n",
                  note.c_str());
   HANDLE done = CreateEventW(nullptr, TRUE, FALSE, nullptr);
   HANDLE watchdog = CreateThread(nullptr, 0, &WatchdogThread, done, 0, nullptr);

@@ -26,7 +26,8 @@ SRC=$(cd "${1:-$(dirname "${BASH_SOURCE[0]}")/../..}" && pwd)
 WXS=$SRC/deploy/windows/ephemeral_port_exporter.wxs
 PS1=$SRC/deploy/windows/install.ps1
 FLEET=$SRC/deploy/fleet/windows/Install-EphemeralPortExporter.Startup.ps1
-LAST_RELEASED=0.1.0
+# The newest dated release in the changelog ("## [0.1.0] - 2026-11-22").
+LAST_RELEASED=$(sed -nE 's/^## \[([0-9.]+)\] - [0-9]{4}-[0-9]{2}-[0-9]{2}.*/\1/p' "$SRC/CHANGELOG.md" | head -n 1)
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 ok() { echo "ok: $*"; }
@@ -44,7 +45,7 @@ actions=$(msiinfo export "$MSI" CustomAction)
 properties=$(msiinfo export "$MSI" Property)
 seq_of() { awk -F'\t' -v a="$1" '$1 == a { sub(/\r$/, "", $3); print $3 }' <<<"$sequence"; }
 
-# --- N2: RemoveExistingProducts inside the install transaction --------------
+# --- RemoveExistingProducts inside the install transaction --------------
 init=$(seq_of InstallInitialize)
 rep=$(seq_of RemoveExistingProducts)
 proc=$(seq_of ProcessComponents)
@@ -54,11 +55,11 @@ else
   fail "RemoveExistingProducts '$rep' not between InstallInitialize '$init' and ProcessComponents '$proc'"
 fi
 
-# --- N15: SetScExe is type 51 ---------------------------------------------------
+# --- SetScExe is type 51 ---------------------------------------------------
 type=$(awk -F'\t' '$1 == "SetScExe" { print $2 }' <<<"$actions")
 [[ $type == 51 ]] && ok "SetScExe has type 51" || fail "SetScExe has type '$type', not 51"
 
-# --- N4: SERVICEACCOUNT remembered -------------------------------------------
+# --- SERVICEACCOUNT remembered -------------------------------------------
 appsearch=$(msiinfo export "$MSI" AppSearch 2>/dev/null || true)
 registry=$(msiinfo export "$MSI" Registry 2>/dev/null || true)
 locator=$(msiinfo export "$MSI" RegLocator 2>/dev/null || true)
@@ -74,7 +75,7 @@ else
   fail "SERVICEACCOUNT is not remembered (AppSearch property setting it: '$remembered'; Registry rows with it: $(grep -c SERVICEACCOUNT <<<"$registry" || true))"
 fi
 
-# --- N3: one failure-action string, growing, last >= 5 min -------------------
+# --- one failure-action string, growing, last >= 5 min -------------------
 recovery() { grep -oE 'reset= [0-9]+ actions= [a-z0-9/]+' "$1" | sort -u; }
 w=$(recovery "$WXS")
 p=$(recovery "$PS1")
@@ -97,7 +98,7 @@ for d in "${delays[@]}"; do ((d > prev)) || grows=0; prev=$d; done
 ((prev >= 300000)) && ok "the last delay, repeated for every later failure, is $prev ms" ||
   fail "the last delay, repeated for every later failure, is $prev ms (< 300000)"
 
-# --- N5: LocalService in install.ps1 ------------------------------------------
+# --- LocalService in install.ps1 ------------------------------------------
 grep -qE "icacls\.exe .*\\\$AccountSid|\*S-1-5-19" "$PS1" && ! grep -qE 'icacls.*"\$\{Account\}' "$PS1" &&
   ok "install.ps1 grants by SID (LocalService: *S-1-5-19)" ||
   fail "install.ps1 names the account to icacls by its SCM name"
@@ -105,7 +106,8 @@ grep -qE "StartPassword *= *''" "$PS1" &&
   ok "install.ps1 passes an explicit empty password when it changes the account" ||
   fail "install.ps1 passes no empty password for LocalService"
 
-# --- N18: version above the last release -------------------------------------
+# --- version above the last release -------------------------------------
+[[ -n $LAST_RELEASED ]] || fail "no dated release section in CHANGELOG.md"
 version=$(awk -F'\t' '$1 == "ProductVersion" { sub(/\r$/, "", $2); print $2 }' <<<"$properties")
 if [[ $(printf '%s\n%s\n' "$LAST_RELEASED" "$version" | sort -V | tail -n 1) == "$version" &&
   $version != "$LAST_RELEASED" ]]; then

@@ -47,6 +47,13 @@ $ErrorActionPreference = 'Stop'
 $stateDir = Join-Path $env:ProgramData 'ephemeral_port_exporter'
 $log = Join-Path $stateDir 'rollout.log'
 New-Item -ItemType Directory -Force -Path $stateDir | Out-Null
+# Only SYSTEM and Administrators may write it (and own it), as install.ps1
+# sets it; explicit grants (a service account's Modify) are kept. The
+# service refuses a folder owned by another account.
+& icacls.exe $stateDir /setowner '*S-1-5-32-544' /T | Out-Null
+$ownerExit = $LASTEXITCODE
+& icacls.exe $stateDir /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)F' '*S-1-5-32-544:(OI)(CI)F' | Out-Null
+$aclExit = $LASTEXITCODE
 
 function Write-Log([string] $Message) {
   $line = '{0:u} {1}' -f (Get-Date), $Message
@@ -78,6 +85,13 @@ function Get-InstalledVersion {
 }
 
 try {
+  if ($ownerExit -ne 0 -or $aclExit -ne 0) {
+    Write-Log "icacls $stateDir failed (owner: exit $ownerExit, ACL: exit $aclExit)"
+  }
+  if ($ServiceAccount -and $ServiceAccount -ne 'LocalSystem') {
+    & icacls.exe $stateDir /grant "${ServiceAccount}:(OI)(CI)M" | Out-Null
+    if ($LASTEXITCODE -ne 0) { Write-Log "icacls $stateDir /grant $ServiceAccount failed (exit $LASTEXITCODE)" }
+  }
   $wanted = (Get-Content -Path (Join-Path $Share 'version.txt') -TotalCount 1).Trim()
   $installed = Get-InstalledVersion
   if ($installed -eq $wanted) {
