@@ -70,7 +70,8 @@ if ($existing -and $existing.Status -ne 'Stopped') {
 New-Item -ItemType Directory -Force -Path $InstallDir, $DataDir | Out-Null
 # Only SYSTEM and Administrators may write the data folder (and own it): a
 # folder a user created first under ProgramData is taken back. The service
-# refuses a folder that allows more (exporter.log says why).
+# refuses a folder owned by another account (an Application-log event says
+# why) and repairs one that lets others write.
 & icacls.exe $DataDir /setowner '*S-1-5-32-544' /T | Out-Null
 if ($LASTEXITCODE -ne 0) { throw "icacls $DataDir /setowner failed with exit code $LASTEXITCODE" }
 & icacls.exe $DataDir /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)F' '*S-1-5-32-544:(OI)(CI)F' | Out-Null
