@@ -41,10 +41,13 @@ struct Run {
 
 void RunChecks(const SelfTestOptions& options, Run* run) {
   run->Step("starting the configured source");
-  // The connect_events check below has a collector of its own.
-  SourceOptions configured_options = options.source;
-  configured_options.collect_connect_events = false;
-  std::unique_ptr<HostSource> source = MakeHostSource(configured_options);
+  std::shared_ptr<HostSource> source = options.shared_source;
+  if (source == nullptr) {
+    // The connect_events check below has a collector of its own.
+    SourceOptions configured_options = options.source;
+    configured_options.collect_connect_events = false;
+    source = MakeHostSource(configured_options);
+  }
   std::string in_use = source->SocketSourceInUse();
   if (in_use.empty()) in_use = options.source.socket_source;
   run->Step("collecting before the activity");
