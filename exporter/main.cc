@@ -8,6 +8,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -96,6 +97,13 @@ epx::SelfTestOptions SelfTestOptionsOf(const Config& config) {
   return options;
 }
 
+// Windows' C runtime may buffer stderr when it is a file or pipe: flushed
+// here, the lines reach the log at once, not with the next line.
+void LogSelfTest(const epx::SelfTestResult& result) {
+  std::fputs(epx::SelfTestLogLines(result).c_str(), stderr);
+  std::fflush(stderr);
+}
+
 int RunSelfTestCommand(const Config& config) {
   epx::SelfTestResult result = epx::RunSelfTest(SelfTestOptionsOf(config));
   std::fputs(epx::FormatSelfTest(result).c_str(), stdout);
@@ -160,7 +168,7 @@ int RunServe(const Config& config, epx::BuildInfo build,
   });
   content.self_test = [self_test, self_test_options] {
     auto result = self_test->Run(self_test_options);
-    std::fputs(epx::SelfTestLogLines(*result).c_str(), stderr);
+    LogSelfTest(*result);
     return epx::FormatSelfTest(*result);
   };
   content.web_config_file = web_config_file;
@@ -180,10 +188,20 @@ int RunServe(const Config& config, epx::BuildInfo build,
                config.telemetry_path.c_str(), EPX_VERSION,
                build.source.c_str());
   if (config.selftest_at_start) {
-    epx::SelfTestResult result = epx::RunSelfTest(self_test_options);
-    std::fputs(epx::SelfTestLogLines(result).c_str(), stderr);
-    self_test->Set(result);
-    epx::ReturnFreedMemory();
+    // On a thread of its own: the main thread (the service's) goes on to
+    // wait for the stop request; scrapes wait for the result (WaitForFirst).
+    try {
+      std::thread([self_test, self_test_options] {
+        epx::SelfTestResult result = epx::RunSelfTest(self_test_options);
+        LogSelfTest(result);
+        self_test->Set(result);
+        epx::ReturnFreedMemory();
+      }).detach();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr,
+                   "level=error msg=\"selftest not started\" err=\"%s\"\n",
+                   e.what());
+    }
   }
   epx::WaitForStopSignal();
   std::fprintf(stderr, "level=info msg=\"stopping\"\n");

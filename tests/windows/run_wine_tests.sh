@@ -144,7 +144,8 @@ say "Linux holds $N_CONNECTIONS connections to 127.0.0.1:$LISTEN_PORT from ports
 
 PORT=$(free_port 20000 30000)
 "$WINE" "$EXE" --web.listen-address="127.0.0.1:$PORT" --top.destinations=1000 \
-  --top.local-addresses=1000 --collector.connect_events </dev/null >"$RUN/exporter.log" 2>&1 &
+  --top.local-addresses=1000 --collector.connect_events --selftest.timeout-seconds=150 \
+  </dev/null >"$RUN/exporter.log" 2>&1 &
 EXPORTER=$!
 PIDS+=("$EXPORTER")
 URL=http://127.0.0.1:$PORT
@@ -154,7 +155,15 @@ for _ in $(seq 120); do
   sleep 0.5
 done
 curl -fsS -m 2 "$URL/-/healthy" >/dev/null || fail "exporter not healthy on $URL"
-say "exporter.exe serves $URL; scraping"
+# The start-up self-test makes two collections first; a fresh Wine prefix on
+# a loaded machine takes seconds for each: wait for its verdict (bounded).
+for _ in $(seq 300); do
+  grep -q 'msg="selftest" check=' "$RUN/exporter.log" && break
+  sleep 0.5
+done
+grep -q 'msg="selftest" check=sockets' "$RUN/exporter.log" ||
+  { cat "$RUN/exporter.log"; fail "the start-up self-test did not finish within 150 s"; }
+say "exporter.exe serves $URL; start-up self-test done; scraping"
 M=$RUN/metrics.prom
 curl -fsS -m 300 -H "X-Prometheus-Scrape-Timeout-Seconds: 240" "$URL/metrics" -o "$M" || fail "scrape failed"
 
