@@ -41,7 +41,9 @@ std::string ReportTitle() {
 }
 
 int RunReport(const Config& config, double watch_seconds) {
-  auto source = epx::MakeHostSource(config.source);
+  epx::SourceOptions options = config.source;
+  options.first_range_wait_seconds = 60;
+  auto source = epx::MakeHostSource(options);
   for (;;) {
     epx::Snapshot snapshot = source->Collect();
     std::string text = epx::FormatConsoleReport(

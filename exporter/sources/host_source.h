@@ -27,9 +27,14 @@ struct SourceOptions {
   bool collect_connect_events = false;
   /// systemd units (Linux) or service names (Windows) to report always.
   std::vector<std::string> watched_services;
-  /// Windows: how far back the first read of the System log counts Tcpip
-  /// events.
+  /// Windows: how far back the first read of the System log looks for the
+  /// newest Tcpip events (their times; they are not counted).
   std::uint64_t event_lookback_seconds = kDefaultEventLookbackSeconds;
+  /// Windows: how long a collection waits for the first reading of the port
+  /// ranges. 0 for the server, whose scrapes never wait (port_range fails
+  /// with "not read yet" until then); the report command, which may collect
+  /// only once, waits.
+  std::uint32_t first_range_wait_seconds = 0;
 };
 
 /// Reads one OS's sockets, port range, processes and counters.

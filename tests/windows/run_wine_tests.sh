@@ -156,7 +156,15 @@ done
 curl -fsS -m 2 "$URL/-/healthy" >/dev/null || fail "exporter not healthy on $URL"
 say "exporter.exe serves $URL; scraping"
 M=$RUN/metrics.prom
-curl -fsS -m 300 -H "X-Prometheus-Scrape-Timeout-Seconds: 240" "$URL/metrics" -o "$M" || fail "scrape failed"
+# The ranges are read on a thread of their own and no scrape waits for the
+# first reading (port_range fails with "not read yet" until it arrives).
+for _ in $(seq 60); do
+  curl -fsS -m 300 -H "X-Prometheus-Scrape-Timeout-Seconds: 240" "$URL/metrics" -o "$M" ||
+    fail "scrape failed"
+  grep -q '^ephemeral_port_range_info{' "$M" && break
+  sleep 1
+done
+grep -q '^ephemeral_port_range_info{' "$M" || fail "the port ranges were not read within 60 s"
 
 value() { python3 "$HERE/metric.py" "$M" "$1"; }
 expect() { # expect SERIES OP NUMBER
@@ -233,6 +241,8 @@ say "report command"
 winrun 300 "$RUN/report.txt" "$EXE" report || { cat "$RUN/report.txt"; fail "report exited non-zero"; }
 grep -q 'Ephemeral port report for' "$RUN/report.txt" || { cat "$RUN/report.txt"; fail "report output"; }
 grep -q 'WAPCSvc' "$RUN/report.txt" || { cat "$RUN/report.txt"; fail "report lacks WAPCSvc"; }
+# The report collects once, so it waits for the first range reading.
+grep -q 'not been read yet' "$RUN/report.txt" && { cat "$RUN/report.txt"; fail "report did not wait for the ranges"; }
 say "ok: report printed ($(wc -l <"$RUN/report.txt") lines)"
 rc=0
 winrun 60 "$RUN/service_console.log" "$EXE" service || rc=$?

@@ -3,8 +3,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <exception>
-#include <system_error>
 #include <utility>
 
 #include "sources/collector_runner.h"
@@ -15,57 +13,15 @@
 
 namespace epx {
 
-namespace {
-
-constexpr auto kRangeRefresh = std::chrono::minutes(5);
-constexpr auto kRangeRetry = std::chrono::minutes(1);
-constexpr auto kFirstRangeWait = std::chrono::seconds(60);
-
-double UnixNow() {
-  return std::chrono::duration<double>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
 WindowsHostSource::WindowsHostSource(SourceOptions options)
     : options_(std::move(options)),
       events_(options_.event_lookback_seconds),
-      wmi_(L"ROOT\\StandardCimv2") {
-  try {
-    range_thread_ = std::thread([this] { RefreshRanges(); });
-  } catch (const std::system_error& e) {
-    PortRangeReading failed;
-    failed.error = std::string("range thread: ") + e.what();
-    ranges_.Update(std::move(failed));
-  }
-}
+      wmi_(L"ROOT\\StandardCimv2"),
+      ranges_([this](const std::atomic<bool>* cancel, PortRangeReading* out) {
+        ReadWindowsPortRanges(&wmi_, cancel, out);
+      }) {}
 
-WindowsHostSource::~WindowsHostSource() {
-  {
-    std::lock_guard<std::mutex> lock(range_mutex_);
-    stopping_ = true;
-  }
-  range_changed_.notify_all();
-  if (range_thread_.joinable()) range_thread_.join();
-}
-
-void WindowsHostSource::RefreshRanges() {
-  for (;;) {
-    PortRangeReading reading;
-    reading.read_seconds = UnixNow();
-    ReadWindowsPortRanges(&wmi_, &stopping_, &reading);
-    bool failed = !reading.error.empty();
-    std::unique_lock<std::mutex> lock(range_mutex_);
-    if (stopping_) return;
-    ranges_.Update(std::move(reading));
-    range_changed_.notify_all();
-    range_changed_.wait_for(lock, failed ? kRangeRetry : kRangeRefresh,
-                            [this] { return stopping_.load(); });
-    if (stopping_) return;
-  }
-}
+WindowsHostSource::~WindowsHostSource() = default;
 
 Snapshot WindowsHostSource::Collect() {
   Snapshot snapshot;
@@ -99,15 +55,17 @@ Snapshot WindowsHostSource::Collect() {
 bool WindowsHostSource::CollectSockets(Snapshot* snapshot, std::string* error) {
   bool ok = ReadIphlpapiSockets(&snapshot->sockets, error);
   std::string bound_error;
-  switch (ReadBoundTcpSockets(&snapshot->sockets, &bound_error)) {
+  BoundEndpoints bound = ReadBoundTcpSockets(&snapshot->sockets, &bound_error);
+  DropBoundRowsOfConnections(&snapshot->sockets);
+  switch (bound) {
     case BoundEndpoints::kRead:
-      DropBoundRowsOfConnections(&snapshot->sockets);
       break;
     case BoundEndpoints::kUnavailable:
       if (!bound_notice_logged_.exchange(true)) {
         std::fprintf(stderr,
                      "level=warn collector=sockets msg=\"bound TCP sockets "
-                     "are not visible: iphlpapi.dll has no "
+                     "are not visible: they are read from Windows 10 1809 / "
+                     "Server 2019 on, where iphlpapi.dll has "
                      "InternalGetBoundTcpEndpointTable; ports held by bound, "
                      "unconnected sockets are not counted\"\n");
       }
@@ -122,9 +80,10 @@ bool WindowsHostSource::CollectSockets(Snapshot* snapshot, std::string* error) {
 }
 
 bool WindowsHostSource::CollectRange(Snapshot* snapshot, std::string* error) {
-  std::unique_lock<std::mutex> lock(range_mutex_);
-  range_changed_.wait_for(lock, kFirstRangeWait,
-                          [this] { return ranges_.has_reading(); });
+  if (options_.first_range_wait_seconds > 0) {
+    ranges_.WaitForFirstReading(
+        std::chrono::seconds(options_.first_range_wait_seconds));
+  }
   return ranges_.Fill(snapshot, error);
 }
 
