@@ -30,6 +30,10 @@ struct Config {
   /// Longest a client may take to complete the TLS handshake and send its
   /// request headers, and to take each answer; then it is disconnected.
   std::size_t read_timeout_seconds = 10;
+  /// Longest one self-test run may take (selftest command, start, /selftest).
+  std::size_t selftest_timeout_seconds = 15;
+  /// serve: run the self-test before the first scrape is answered.
+  bool selftest_at_start = true;
 };
 
 /// Returns the built-in defaults for this OS (socket source, watched

@@ -362,6 +362,11 @@ int HttpServer::Handle(mg_connection* conn) {
            headers);
       return 200;
     }
+    if (path == "/selftest" && content_.self_test) {
+      Send(conn, 200, "OK", "text/plain; charset=utf-8", content_.self_test(),
+           headers);
+      return 200;
+    }
     if (path == "/runbook") {
       Send(conn, 200, "OK", "text/html; charset=utf-8", RunbookHtml(), headers);
       return 200;

@@ -46,7 +46,12 @@ std::string IncidentPages::LiveOf(const PortUsageReport& report) const {
 }
 
 std::string IncidentPages::Page() const {
-  return IncidentPageHtml(LiveOf(*collectable_->ReportWithin(0)), about_html_);
+  return IncidentPageHtml(LiveOf(*collectable_->ReportWithin(0)),
+                          (section_ ? section_() : "") + about_html_);
+}
+
+void IncidentPages::AddSection(std::function<std::string()> section) {
+  section_ = std::move(section);
 }
 
 std::string IncidentPages::Live() const {

@@ -250,6 +250,24 @@ winrun 60 "$RUN/service_console.log" "$EXE" service || rc=$?
   { cat "$RUN/service_console.log"; fail "'service' at a console: exit $rc"; }
 say "ok: 'service' at a console exits 2 with a message"
 
+# --- 6b. selftest: what Wine can and cannot prove ---------------------------------
+# Wine keeps sockets in wineserver and reports no owning process, and has no
+# System log: the self-test must find its sockets and FAIL the owners and
+# events checks, exit 1. A change that hid either failure breaks this.
+say "selftest under Wine"
+rc=0
+winrun 120 "$RUN/selftest.txt" "$EXE" selftest || rc=$?
+cat "$RUN/selftest.txt"
+row() { awk -v c="$1" '$1 == c { print $2; exit }' "$RUN/selftest.txt"; }
+[[ $rc == 1 ]] || fail "selftest under Wine exited $rc, want 1"
+[[ $(row sockets) == PASS ]] || fail "selftest: sockets not PASS"
+[[ $(row owners) == FAIL ]] || fail "selftest: owners not FAIL (Wine reports no owner)"
+[[ $(row events) == FAIL ]] || fail "selftest: events not FAIL (Wine has no System log)"
+[[ $(row services) == PASS ]] && grep -q "WAPCSvc: running, pid $SVC_PID" "$RUN/selftest.txt" ||
+  fail "selftest: the running fake WAPCSvc not resolved to pid $SVC_PID"
+grep -q '^selftest: FAILED: ' "$RUN/selftest.txt" || fail "selftest: no FAILED verdict"
+say "ok: selftest finds its sockets, fails owners and events, exit 1"
+
 # --- 7. the exporter as a Windows service ----------------------------------------
 SPORT=$(free_port 20000 30000)
 say "exporter as the service ephemeral_port_exporter on 127.0.0.1:$SPORT"

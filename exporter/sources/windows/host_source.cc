@@ -61,6 +61,7 @@ bool WindowsHostSource::CollectSockets(Snapshot* snapshot, std::string* error) {
     case BoundEndpoints::kRead:
       break;
     case BoundEndpoints::kUnavailable:
+      snapshot->bound_sockets_visible = false;
       if (!bound_notice_logged_.exchange(true)) {
         std::fprintf(stderr,
                      "level=warn collector=sockets msg=\"bound TCP sockets "
