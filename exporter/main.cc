@@ -46,7 +46,7 @@ std::string ReportTitle() {
 
 int RunReport(const Config& config, double watch_seconds) {
   epx::SourceOptions options = config.source;
-  options.first_range_wait_seconds = 60;
+  options.first_range_wait_seconds = epx::kOneShotRangeWaitSeconds;
   auto source = epx::MakeHostSource(options);
   for (;;) {
     epx::Snapshot snapshot = source->Collect();

@@ -41,7 +41,9 @@ struct Run {
 
 void RunChecks(const SelfTestOptions& options, Run* run) {
   run->Step("starting the configured source");
-  std::unique_ptr<HostSource> source = MakeHostSource(options.source);
+  SourceOptions source_options = options.source;
+  source_options.first_range_wait_seconds = kOneShotRangeWaitSeconds;
+  std::unique_ptr<HostSource> source = MakeHostSource(source_options);
   std::string in_use = source->SocketSourceInUse();
   if (in_use.empty()) in_use = options.source.socket_source;
   run->Step("collecting before the activity");

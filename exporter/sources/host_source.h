@@ -15,6 +15,10 @@ constexpr std::uint64_t kDefaultEventLookbackSeconds = 86400;
 /// Largest event look-back accepted: 30 days.
 constexpr std::uint64_t kMaxEventLookbackSeconds = 30 * 86400ULL;
 
+/// How long a command that may collect only once (report, selftest) waits
+/// for the first reading of the Windows port ranges.
+constexpr std::uint32_t kOneShotRangeWaitSeconds = 60;
+
 /// What a host source collects and where from; filled from Config.
 struct SourceOptions {
   /// "auto", "bpf", "netlink" or "procfs" on Linux, "iphlpapi" on Windows.
