@@ -703,13 +703,15 @@ def host():
         [
             bargauge("Top destinations",
                      "How close new connections to each remote address and port are to "
-                     "failing: on Linux TCP (ports toward it + exclusively held ports) / "
-                     "usable ports, elsewhere ports in use / usable ports.",
+                     "failing: on Linux TCP the ports held for every destination plus its "
+                     "own, each once, over the usable ports; on Windows TCP live sockets' "
+                     "ports plus its TIME_WAIT ones; UDP ports in use / usable ports.",
                      [target('topk(10, ephemeral_port_destination_usage_ratio{%s})' % sel,
                              "{{protocol}} {{remote_address}}:{{remote_port}}", instant=True)]),
             timeseries("Ports toward the top destinations",
                        "Distinct local ports connected to each of the busiest remote "
-                       "addresses and ports.",
+                       "addresses and ports, as ss shows them (bind-before-connect "
+                       "clients included, accepted connections not).",
                        [target('topk(10, ephemeral_port_destination_in_use{%s})' % sel,
                                "{{protocol}} {{remote_address}}:{{remote_port}}")]),
         ],

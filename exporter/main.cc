@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -14,7 +15,7 @@
 #include "config/config.h"
 #include "config/flags.h"
 #include "http/http_server.h"
-#include "http/incident_pages.h"
+#include "http/incident_page_endpoints.h"
 #include "http/landing_page.h"
 #include "http/self_test_section.h"
 #include "http/web_config.h"
@@ -31,8 +32,19 @@ namespace {
 
 using epx::Config;
 
+// A start error; a service restarted with the same one logs it again only
+// at the 10th, 100th... start in a row.
 int Fail(const std::string& message) {
-  std::fprintf(stderr, "ephemeral_port_exporter: error: %s\n", message.c_str());
+  std::uint64_t repeats = 1;
+  if (!epx::ShouldLogStartError(message, &repeats)) return 2;
+  if (repeats > 1)
+    std::fprintf(stderr,
+                 "ephemeral_port_exporter: error: %s (the same start error "
+                 "%llu times in a row; logged again at 10, 100, 1000...)\n",
+                 message.c_str(), static_cast<unsigned long long>(repeats));
+  else
+    std::fprintf(stderr, "ephemeral_port_exporter: error: %s\n",
+                 message.c_str());
   return 2;
 }
 
@@ -42,6 +54,24 @@ std::string ReportTitle() {
   std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z",
                 std::localtime(&now));
   return "Ephemeral port report for " + epx::HostName() + " at " + when;
+}
+
+// Windows service: failed opens and renames of exporter.log, so a log that
+// cannot be written shows (absent at a console and on other OSes).
+void AddServiceLogFailures(std::vector<prometheus::MetricFamily>* families) {
+  std::uint64_t count = 0;
+  if (!epx::ServiceLogFailures(&count)) return;
+  prometheus::MetricFamily family;
+  family.name = "ephemeral_port_service_log_failures_total";
+  family.help =
+      "Windows service: times exporter.log could not be opened or renamed at "
+      "rotation since the service started (log lines are lost while it "
+      "cannot be opened).";
+  family.type = prometheus::MetricType::Counter;
+  prometheus::ClientMetric metric;
+  metric.counter.value = static_cast<double>(count);
+  family.metric.push_back(metric);
+  families->push_back(family);
 }
 
 int RunReport(const Config& config, double watch_seconds) {
@@ -78,6 +108,7 @@ int RunSelfTestCommand(const Config& config) {
 int RunServe(const Config& config, epx::BuildInfo build,
              const std::string& web_config_file) {
   auto source = epx::MakeHostSource(config.source);
+  epx::ReportStartProgress();
   std::string chosen = source->SocketSourceInUse();
   if (!chosen.empty()) build.source = chosen;
   auto self_test = std::make_shared<epx::SelfTestRecord>();
@@ -112,6 +143,7 @@ int RunServe(const Config& config, epx::BuildInfo build,
       for (auto& family : epx::SelfTestFamilies(*last))
         families.push_back(std::move(family));
     }
+    AddServiceLogFailures(&families);
     prometheus::TextSerializer().Serialize(out, families);
     epx::ReturnFreedMemory();
     return out.str();
@@ -182,6 +214,7 @@ int Run(const std::vector<std::string>& args) {
   }
   if (!epx::ApplyFlagOverrides(command_line, &config, &error))
     return Fail(error);
+  epx::ReportStartProgress();
   std::string web_config_file;
   for (const auto& [name, value] : command_line.overrides) {
     if (name == "web.config.file") web_config_file = value;

@@ -45,8 +45,10 @@ Config DefaultConfig();
 bool ApplyConfigYaml(const std::string& yaml_text, const std::string& file_name,
                      Config* config, std::string* error);
 
-/// When `default_path` is set and `path` does not exist, copies the former
-/// to the latter (creating its folder); false with *error naming both.
+/// When `default_path` is set and `path` does not exist, moves
+/// `path`.before-upgrade (saved before an upgrade) to `path` if it exists,
+/// else copies `default_path` to `path` (creating its folder); false with
+/// *error naming both.
 bool CreateConfigFromDefault(const std::string& path,
                              const std::string& default_path,
                              std::string* error);

@@ -45,9 +45,10 @@ const FlagSpec kFlags[] = {
     {"collector.tcp_stats", Kind::kBool,
      "Export TCP open/fail counters (default true)."},
     {"collector.connect_events", Kind::kBool,
-     "Linux: count connect() failures for lack of a port and outbound "
-     "connects per process in the kernel with BPF; needs CAP_BPF and "
-     "CAP_PERFMON (default false)."},
+     "Count outbound connects and connects failing for lack of a port per "
+     "process: Linux in the kernel with BPF (needs CAP_BPF and CAP_PERFMON), "
+     "Windows with ETW (needs an administrator, LocalSystem or Performance "
+     "Log Users) (default false)."},
     {"collector.events.lookback-seconds", Kind::kCount,
      "Windows: how far back the first read of the System log looks for the "
      "newest Tcpip events 4227, 4231 and 4266, whose times are exported "

@@ -13,13 +13,26 @@
 
 namespace epx {
 
+namespace {
+
+constexpr const wchar_t* kConnectSessionName =
+    L"ephemeral_port_exporter connect events";
+
+}  // namespace
+
 WindowsHostSource::WindowsHostSource(SourceOptions options)
     : options_(std::move(options)),
       events_(options_.event_lookback_seconds),
       wmi_(L"ROOT\\StandardCimv2"),
       ranges_([this](const std::atomic<bool>* cancel, PortRangeReading* out) {
         ReadWindowsPortRanges(&wmi_, cancel, out);
-      }) {}
+      }) {
+  if (options_.collect_connect_events) {
+    connects_ = std::make_unique<EtwConnectSession>(kConnectSessionName);
+    std::string later;  // Read() reports it as the collector's error
+    connects_->Start(&later);
+  }
+}
 
 WindowsHostSource::~WindowsHostSource() = default;
 
@@ -47,6 +60,16 @@ Snapshot WindowsHostSource::Collect() {
   if (options_.collect_tcp_stats) {
     RunCollector("tcp_stats", &snapshot, [&](std::string* error) {
       return CollectTcpStats(&snapshot, error);
+    });
+  }
+  if (connects_ != nullptr) {
+    RunCollector("connect_events", &snapshot, [&](std::string* error) {
+      if (!connects_->Read(&snapshot.connect_events, error)) return false;
+      for (ConnectEventProcess& p : snapshot.connect_events.processes) {
+        auto it = snapshot.processes.find(p.pid);
+        if (it != snapshot.processes.end()) p.name = it->second.name;
+      }
+      return true;
     });
   }
   return snapshot;
@@ -122,12 +145,6 @@ std::unique_ptr<HostSource> MakeHostSource(const SourceOptions& options) {
 }
 
 bool CheckHostSource(const SourceOptions& options, std::string* error) {
-  if (options.collect_connect_events) {
-    *error =
-        "collector connect_events is Linux only (Windows reports its port "
-        "exhaustion through Tcpip events 4227, 4231 and 4266)";
-    return false;
-  }
   if (options.socket_source != "iphlpapi") {
     *error = "socket source '" + options.socket_source +
              "' is not available on Windows (use iphlpapi)";

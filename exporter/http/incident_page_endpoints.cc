@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "http/incident_pages.h"
+#include "http/incident_page_endpoints.h"
 
 #include <chrono>
 #include <utility>
 
-#include "http/incident_page.h"
+#include "http/incident_page_html.h"
 #include "report/console_report.h"
 
 namespace epx {

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+// The incident page's endpoints (/, /live, /report): each answer runs a
+// collection and renders it with incident_page_html.h.
 #pragma once
 
 #include <functional>
