@@ -25,6 +25,7 @@
 #include "prometheus/text_serializer.h"
 #include "report/console_report.h"
 #include "selftest/run_self_test.h"
+#include "sources/shared_source.h"
 #include "build_stamp.h"
 #include "version.h"
 
@@ -75,9 +76,9 @@ void AddServiceLogFailures(std::vector<prometheus::MetricFamily>* families) {
 }
 
 int RunReport(const Config& config, double watch_seconds) {
-  epx::SourceOptions options = config.source;
-  options.first_range_wait_seconds = epx::kOneShotRangeWaitSeconds;
-  auto source = epx::MakeHostSource(options);
+  auto source = epx::MakeHostSource(config.source);
+  source->WaitForFirstReadings(
+      std::chrono::seconds(epx::kOneShotRangeWaitSeconds));
   for (;;) {
     epx::Snapshot snapshot = source->Collect();
     std::string text = epx::FormatConsoleReport(
@@ -107,17 +108,19 @@ int RunSelfTestCommand(const Config& config) {
 
 int RunServe(const Config& config, epx::BuildInfo build,
              const std::string& web_config_file) {
-  auto source = epx::MakeHostSource(config.source);
+  auto source =
+      std::make_shared<epx::SharedSource>(epx::MakeHostSource(config.source));
   epx::ReportStartProgress();
   std::string chosen = source->SocketSourceInUse();
   if (!chosen.empty()) build.source = chosen;
   auto self_test = std::make_shared<epx::SelfTestRecord>();
   epx::SelfTestOptions self_test_options = SelfTestOptionsOf(config);
   self_test_options.source.socket_source = build.source;
+  self_test_options.shared_source = source;
   auto first_wait = std::chrono::milliseconds(
       config.selftest_at_start ? 1000 * config.selftest_timeout_seconds : 0);
   auto collectable = std::make_shared<epx::PortUsageCollectable>(
-      std::move(source), config.limits, build,
+      std::make_unique<epx::SharedSource>(*source), config.limits, build,
       std::chrono::seconds(config.scrape_wait_seconds));
   epx::HttpContent content;
   content.telemetry_path = config.telemetry_path;

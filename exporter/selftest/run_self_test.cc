@@ -41,12 +41,15 @@ struct Run {
 
 void RunChecks(const SelfTestOptions& options, Run* run) {
   run->Step("starting the configured source");
-  // The connect_events check below has a collector of its own. A fresh
-  // source collects at once, so it waits for the first range reading.
-  SourceOptions configured_options = options.source;
-  configured_options.collect_connect_events = false;
-  configured_options.first_range_wait_seconds = kOneShotRangeWaitSeconds;
-  std::unique_ptr<HostSource> source = MakeHostSource(configured_options);
+  std::shared_ptr<HostSource> source = options.shared_source;
+  if (source == nullptr) {
+    // The connect_events check below has a collector of its own.
+    SourceOptions configured_options = options.source;
+    configured_options.collect_connect_events = false;
+    source = MakeHostSource(configured_options);
+  }
+  run->Step("waiting for the first port-range reading");
+  source->WaitForFirstReadings(std::chrono::seconds(kOneShotRangeWaitSeconds));
   std::string in_use = source->SocketSourceInUse();
   if (in_use.empty()) in_use = options.source.socket_source;
   run->Step("collecting before the activity");

@@ -21,6 +21,10 @@ struct SelfTestOptions {
   /// TCP connections opened per loopback family.
   std::uint32_t connections = 4;
   double timeout_seconds = kDefaultSelfTestTimeoutSeconds;
+  /// The source to collect through (the serving exporter's own, so the
+  /// self-test proves the source that answers scrapes); nullptr: one made
+  /// from `source`. Its collections must be safe beside other users'.
+  std::shared_ptr<HostSource> shared_source;
 };
 
 /// Makes known activity, collects it through a source built from the

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,7 +16,7 @@ constexpr std::uint64_t kDefaultEventLookbackSeconds = 86400;
 /// Largest event look-back accepted: 30 days.
 constexpr std::uint64_t kMaxEventLookbackSeconds = 30 * 86400ULL;
 
-/// How long a command that may collect only once (report, selftest) waits
+/// How long a collection that may be the only one (report, selftest) waits
 /// for the first reading of the Windows port ranges.
 constexpr std::uint32_t kOneShotRangeWaitSeconds = 60;
 
@@ -34,11 +35,6 @@ struct SourceOptions {
   /// Windows: how far back the first read of the System log looks for the
   /// newest Tcpip events (their times; they are not counted).
   std::uint64_t event_lookback_seconds = kDefaultEventLookbackSeconds;
-  /// Windows: how long a collection waits for the first reading of the port
-  /// ranges. 0 for the server, whose scrapes never wait (port_range fails
-  /// with "not read yet" until then); the report command, which may collect
-  /// only once, waits.
-  std::uint32_t first_range_wait_seconds = 0;
 };
 
 /// Reads one OS's sockets, port range, processes and counters.
@@ -51,6 +47,11 @@ class HostSource {
   /// The socket source collecting, once "auto" is resolved; "" when it is
   /// the configured one.
   virtual std::string SocketSourceInUse() const { return ""; }
+  /// Waits up to `limit` for what is read off the collection path
+  /// (Windows: the first port-range reading; a collection never waits for
+  /// it, and fails port_range with "not read yet" before). For a collection
+  /// that may be the only one, such as report's and the self-test's.
+  virtual void WaitForFirstReadings(std::chrono::milliseconds /*limit*/) {}
 };
 
 /// Creates the source for this OS (chosen at build time).

@@ -103,11 +103,11 @@ bool WindowsHostSource::CollectSockets(Snapshot* snapshot, std::string* error) {
   return ok;
 }
 
+void WindowsHostSource::WaitForFirstReadings(std::chrono::milliseconds limit) {
+  ranges_.WaitForFirstReading(limit);
+}
+
 bool WindowsHostSource::CollectRange(Snapshot* snapshot, std::string* error) {
-  if (options_.first_range_wait_seconds > 0) {
-    ranges_.WaitForFirstReading(
-        std::chrono::seconds(options_.first_range_wait_seconds));
-  }
   return ranges_.Fill(snapshot, error);
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 
@@ -28,6 +29,7 @@ class WindowsHostSource : public HostSource {
   /// Stops the range thread (a netsh child it runs is killed).
   ~WindowsHostSource() override;
   Snapshot Collect() override;
+  void WaitForFirstReadings(std::chrono::milliseconds limit) override;
 
  private:
   bool CollectSockets(Snapshot* snapshot, std::string* error);
