@@ -233,9 +233,9 @@ expect_log 'bound TCP sockets are not visible'
 kill "$HOLDER"
 wait "$HOLDER" 2>/dev/null || true
 # A collection still running at the scrape deadline is answered from the
-# last complete one with sockets at 0; under a loaded Wine that happens
-# while the start-up self-test's source still starts its netsh children.
-# Scrape until a complete collection is served, at most 10 times.
+# last complete one with sockets at 0, which a loaded Wine can make happen
+# while the start-up self-test still runs. Scrape until a complete
+# collection is served, at most 10 times.
 for _ in $(seq 10); do
   curl -fsS -m 300 -H "X-Prometheus-Scrape-Timeout-Seconds: 240" "$URL/metrics" -o "$M" ||
     fail "second scrape failed"
