@@ -127,8 +127,8 @@ TEST(IphlpapiTableParserTest, BoundTableRowsInAConnectionStateAreDropped) {
 
 // The bound-table export is called from Windows 10 1809 (build 17763) on,
 // as System Informer does (WindowsVersion >= WINDOWS_10_RS5 in
-// SystemInformer/netprv.c; commit ca0c293a7 "Add version check for bound
-// endpoints"). Its layout on Server 2016 (14393) has not been checked.
+// PhGetNetworkConnections, SystemInformer/netprv.c). Its layout on Server
+// 2016 (14393) has not been checked.
 TEST(IphlpapiTableParserTest, BoundTablesFromWindows10Build17763On) {
   EXPECT_FALSE(BoundTablesSupported(6, 9600));
   EXPECT_FALSE(BoundTablesSupported(10, 14393));
