@@ -77,6 +77,8 @@ void AddServiceLogFailures(std::vector<prometheus::MetricFamily>* families) {
 
 int RunReport(const Config& config, double watch_seconds) {
   auto source = epx::MakeHostSource(config.source);
+  source->WaitForFirstReadings(
+      std::chrono::seconds(epx::kOneShotRangeWaitSeconds));
   for (;;) {
     epx::Snapshot snapshot = source->Collect();
     std::string text = epx::FormatConsoleReport(
@@ -122,6 +124,8 @@ int RunServe(const Config& config, epx::BuildInfo build,
   self_test_options.source.socket_source = build.source;
   auto first_wait = std::chrono::milliseconds(
       config.selftest_at_start ? 1000 * config.selftest_timeout_seconds : 0);
+  // Owned by the collectable, which the self-test's collect below keeps.
+  epx::HostSource* serving_source = source.get();
   auto collectable = std::make_shared<epx::PortUsageCollectable>(
       std::move(source), config.limits, build,
       std::chrono::seconds(config.scrape_wait_seconds));
@@ -129,9 +133,11 @@ int RunServe(const Config& config, epx::BuildInfo build,
   content.telemetry_path = config.telemetry_path;
   content.max_connections = static_cast<int>(config.max_connections);
   content.read_timeout_seconds = static_cast<int>(config.read_timeout_seconds);
-  self_test_options.collect = [collectable](std::chrono::milliseconds limit) {
-    return collectable->FreshSnapshot(limit);
-  };
+  self_test_options.collect =
+      [collectable, serving_source](std::chrono::milliseconds limit) {
+        serving_source->WaitForFirstReadings(limit);
+        return collectable->FreshSnapshot(limit);
+      };
   auto max_wait = std::chrono::seconds(config.scrape_wait_seconds);
   content.metrics = [collectable, self_test, first_wait,
                      max_wait](double timeout_seconds) {
