@@ -80,6 +80,8 @@ KINDS = {
     "ephemeral_port_windows_events_total": "events",
     "ephemeral_port_windows_event_last_timestamp_seconds": "event_ts",
     "ephemeral_port_connect_failures_total": "fails",
+    # One series per self-test check, 1 while it passes.
+    "ephemeral_port_selftest_success": "one",
     "instance:ephemeral_port_exhaustion_ratio:max": "ratio",
     "instance_protocol:ephemeral_port_exhaustion_ratio:max": "ratio",
     "instance_protocol:ephemeral_port_bind_exhaustion_ratio:max": "ratio",
