@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sources/linux/connect_event_records.h"
 
+#include <netinet/in.h>
+
 #include <cstring>
 #include <string>
 
@@ -48,7 +50,7 @@ ConnectEvents DecodeConnectEvents(
   }
   for (const auto& [key, count] : destinations) {
     ConnectEventDestination d;
-    d.protocol = Protocol::kTcp;
+    d.protocol = key.protocol == IPPROTO_UDP ? Protocol::kUdp : Protocol::kTcp;
     if (key.family == 4) {
       d.address =
           IpAddress::V4(key.addr[0], key.addr[1], key.addr[2], key.addr[3]);
