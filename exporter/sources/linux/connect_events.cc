@@ -90,8 +90,8 @@ void ConnectEventCollector::Start() {
   s->links.inet_sock_set_state =
       bpf_program__attach(s->progs.inet_sock_set_state);
   if (s->links.inet_sock_set_state == nullptr) {
-    load_error_ = Describe(
-        "attaching to the raw tracepoint inet_sock_set_state", -errno, log);
+    load_error_ = Describe("attaching to the tracepoint inet_sock_set_state",
+                           -errno, log);
     return;
   }
   struct Optional {

@@ -6,7 +6,7 @@
    target_netns count. Aggregated in bounded maps; user space reads counts
    only.
 
-   TCP uses the sock:inet_sock_set_state tracepoint (no tracefs, and it
+   TCP uses the sock:inet_sock_set_state BTF tracepoint (no tracefs; it
    fires on TCP state changes only): tcp_v4_connect()/tcp_v6_connect() move
    the socket to SYN_SENT before choosing a port and back to CLOSE when
    inet_hash_connect() finds none, still in the caller's context and with no
@@ -140,18 +140,20 @@ static __always_inline void add_destination(const struct sock* sk, int family) {
   count_destination(&key);
 }
 
-SEC("raw_tp/inet_sock_set_state")
+/* The two transitions that matter are picked from the arguments alone, so
+   the many other TCP state changes cost no memory read. */
+SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(inet_sock_set_state, const struct sock* sk, int oldstate,
              int newstate) {
-  if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !in_target_netns(sk))
-    return 0;
+  int begins = oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT;
+  if (!begins && !(oldstate == TCP_SYN_SENT && newstate == TCP_CLOSE)) return 0;
+  if (sk->sk_protocol != IPPROTO_TCP || !in_target_netns(sk)) return 0;
   int family = BPF_CORE_READ(sk, __sk_common.skc_family);
   int v6 = family == EPX_AF_INET6;
-  if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) {
+  if (begins) {
     add_total(v6 ? EPX_TCP6_CONNECT_ATTEMPTS : EPX_TCP4_CONNECT_ATTEMPTS);
     add_process(EPX_ATTEMPT);
-  } else if (oldstate == TCP_SYN_SENT && newstate == TCP_CLOSE &&
-             BPF_CORE_READ(sk, __sk_common.skc_num) == 0) {
+  } else if (sk->__sk_common.skc_num == 0) {
     add_total(v6 ? EPX_TCP6_CONNECT_FAILED : EPX_TCP4_CONNECT_FAILED);
     add_process(EPX_FAILED);
     add_destination(sk, family);
