@@ -17,7 +17,8 @@
 #   /lib/systemd/system/ephemeral-port-exporter.service
 #   /usr/share/ephemeral-port-exporter/        Prometheus rules, dashboards
 #   /usr/share/doc/ephemeral-port-exporter/    README, CHANGELOG, copyright
-#                                              (Apache-2.0, DEP-5 format)
+#                                              (Apache-2.0, DEP-5 format),
+#                                              docs/ (the README links there)
 # The maintainer scripts in deploy/linux create the system user
 # `ephemeral-port-exporter` and enable the service.
 
@@ -51,6 +52,9 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/dashboards/
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/CHANGELOG.md
               ${EPX_LINUX_DIR}/copyright
         DESTINATION share/doc/${EPX_DEB_NAME})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/
+        DESTINATION share/doc/${EPX_DEB_NAME}/docs
+        FILES_MATCHING PATTERN "*.md")
 
 # The conffiles list, for dpkg to keep local edits across upgrades.
 set(EPX_DEB_CONTROL_DIR ${PROJECT_BINARY_DIR}/deb-control)

@@ -373,6 +373,22 @@ def fleet():
                   links=[("Host", "Host detail", host_link)]),
         ],
         [
+            table("Hosts whose self-test fails",
+                  "Checks of the exporter's self-test that failed on their last run: the "
+                  "exporter made sockets and connects of its own and did not see them through "
+                  "that data path, so the metrics it feeds may be wrong on that host "
+                  "(alert EphemeralPortSelfTestFailing; /selftest on the host says why). "
+                  "Empty when every host's checks pass.",
+                  [target('ephemeral_port_selftest_success{%s} == 0' % sel,
+                          instant=True, table=True)],
+                  [("instance", "Host", None, None),
+                   ("check", "Failing check", None, None)],
+                  w=24, h=5,
+                  hide=("Time", "job", "__name__", "Value"),
+                  links=[("Host", "Host detail", host_link)],
+                  no_value="Every self-test passes"),
+        ],
+        [
             timeseries("Headline ratio by host",
                        "Each host's worst protocol over time. 100% = the next outbound "
                        "connect fails. Dashed lines at 80% and 95%.",
@@ -687,13 +703,15 @@ def host():
         [
             bargauge("Top destinations",
                      "How close new connections to each remote address and port are to "
-                     "failing: on Linux TCP (ports toward it + exclusively held ports) / "
-                     "usable ports, elsewhere ports in use / usable ports.",
+                     "failing: on Linux TCP the ports held for every destination plus its "
+                     "own, each once, over the usable ports; on Windows TCP live sockets' "
+                     "ports plus its TIME_WAIT ones; UDP ports in use / usable ports.",
                      [target('topk(10, ephemeral_port_destination_usage_ratio{%s})' % sel,
                              "{{protocol}} {{remote_address}}:{{remote_port}}", instant=True)]),
             timeseries("Ports toward the top destinations",
                        "Distinct local ports connected to each of the busiest remote "
-                       "addresses and ports.",
+                       "addresses and ports, as ss shows them (bind-before-connect "
+                       "clients included, accepted connections not).",
                        [target('topk(10, ephemeral_port_destination_in_use{%s})' % sel,
                                "{{protocol}} {{remote_address}}:{{remote_port}}")]),
         ],

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -13,13 +15,16 @@
 #include "config/config.h"
 #include "config/flags.h"
 #include "http/http_server.h"
-#include "http/incident_pages.h"
+#include "http/incident_page_endpoints.h"
 #include "http/landing_page.h"
+#include "http/self_test_section.h"
 #include "http/web_config.h"
 #include "metrics/port_usage_collectable.h"
+#include "metrics/self_test_families.h"
 #include "platform/platform.h"
 #include "prometheus/text_serializer.h"
 #include "report/console_report.h"
+#include "selftest/run_self_test.h"
 #include "build_stamp.h"
 #include "version.h"
 
@@ -27,8 +32,19 @@ namespace {
 
 using epx::Config;
 
+// A start error; a service restarted with the same one logs it again only
+// at the 10th, 100th... start in a row.
 int Fail(const std::string& message) {
-  std::fprintf(stderr, "ephemeral_port_exporter: error: %s\n", message.c_str());
+  std::uint64_t repeats = 1;
+  if (!epx::ShouldLogStartError(message, &repeats)) return 2;
+  if (repeats > 1)
+    std::fprintf(stderr,
+                 "ephemeral_port_exporter: error: %s (the same start error "
+                 "%llu times in a row; logged again at 10, 100, 1000...)\n",
+                 message.c_str(), static_cast<unsigned long long>(repeats));
+  else
+    std::fprintf(stderr, "ephemeral_port_exporter: error: %s\n",
+                 message.c_str());
   return 2;
 }
 
@@ -38,6 +54,24 @@ std::string ReportTitle() {
   std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z",
                 std::localtime(&now));
   return "Ephemeral port report for " + epx::HostName() + " at " + when;
+}
+
+// Windows service: failed opens and renames of exporter.log, so a log that
+// cannot be written shows (absent at a console and on other OSes).
+void AddServiceLogFailures(std::vector<prometheus::MetricFamily>* families) {
+  std::uint64_t count = 0;
+  if (!epx::ServiceLogFailures(&count)) return;
+  prometheus::MetricFamily family;
+  family.name = "ephemeral_port_service_log_failures_total";
+  family.help =
+      "Windows service: times exporter.log could not be opened or renamed at "
+      "rotation since the service started (log lines are lost while it "
+      "cannot be opened).";
+  family.type = prometheus::MetricType::Counter;
+  prometheus::ClientMetric metric;
+  metric.counter.value = static_cast<double>(count);
+  family.metric.push_back(metric);
+  families->push_back(family);
 }
 
 int RunReport(const Config& config, double watch_seconds) {
@@ -54,11 +88,32 @@ int RunReport(const Config& config, double watch_seconds) {
   return 0;
 }
 
+epx::SelfTestOptions SelfTestOptionsOf(const Config& config) {
+  epx::SelfTestOptions options;
+  options.source = config.source;
+  options.timeout_seconds =
+      static_cast<double>(config.selftest_timeout_seconds);
+  return options;
+}
+
+int RunSelfTestCommand(const Config& config) {
+  epx::SelfTestResult result = epx::RunSelfTest(SelfTestOptionsOf(config));
+  std::fputs(epx::FormatSelfTest(result).c_str(), stdout);
+  std::fflush(stdout);
+  return epx::SelfTestExitCode(result);
+}
+
 int RunServe(const Config& config, epx::BuildInfo build,
              const std::string& web_config_file) {
   auto source = epx::MakeHostSource(config.source);
+  epx::ReportStartProgress();
   std::string chosen = source->SocketSourceInUse();
   if (!chosen.empty()) build.source = chosen;
+  auto self_test = std::make_shared<epx::SelfTestRecord>();
+  epx::SelfTestOptions self_test_options = SelfTestOptionsOf(config);
+  self_test_options.source.socket_source = build.source;
+  auto first_wait = std::chrono::milliseconds(
+      config.selftest_at_start ? 1000 * config.selftest_timeout_seconds : 0);
   auto collectable = std::make_shared<epx::PortUsageCollectable>(
       std::move(source), config.limits, build,
       std::chrono::seconds(config.scrape_wait_seconds));
@@ -66,10 +121,28 @@ int RunServe(const Config& config, epx::BuildInfo build,
   content.telemetry_path = config.telemetry_path;
   content.max_connections = static_cast<int>(config.max_connections);
   content.read_timeout_seconds = static_cast<int>(config.read_timeout_seconds);
-  content.metrics = [collectable](double timeout_seconds) {
+  auto max_wait = std::chrono::seconds(config.scrape_wait_seconds);
+  content.metrics = [collectable, self_test, first_wait,
+                     max_wait](double timeout_seconds) {
+    auto start = std::chrono::steady_clock::now();
+    self_test->WaitForFirst(
+        std::min(first_wait, epx::ScrapeBudget(timeout_seconds, max_wait) / 2));
+    double waited =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     std::ostringstream out;
-    prometheus::TextSerializer().Serialize(
-        out, collectable->CollectWithin(timeout_seconds));
+    std::vector<prometheus::MetricFamily> families = collectable->CollectWithin(
+        std::max((timeout_seconds > 0
+                      ? timeout_seconds
+                      : std::chrono::duration<double>(max_wait).count()) -
+                     waited,
+                 0.01));
+    if (auto last = self_test->Last()) {
+      for (auto& family : epx::SelfTestFamilies(*last))
+        families.push_back(std::move(family));
+    }
+    AddServiceLogFailures(&families);
+    prometheus::TextSerializer().Serialize(out, families);
     epx::ReturnFreedMemory();
     return out.str();
   };
@@ -78,6 +151,15 @@ int RunServe(const Config& config, epx::BuildInfo build,
   content.landing_page = [pages] { return pages->Page(); };
   content.live = [pages] { return pages->Live(); };
   content.report_text = [pages] { return pages->ReportText(); };
+  pages->AddSection([self_test] {
+    auto last = self_test->Last();
+    return epx::SelfTestSectionHtml(last.get());
+  });
+  content.self_test = [self_test, self_test_options] {
+    auto result = self_test->Run(self_test_options);
+    std::fputs(epx::SelfTestLogLines(*result).c_str(), stderr);
+    return epx::FormatSelfTest(*result);
+  };
   content.web_config_file = web_config_file;
   epx::HttpServer server(content);
   std::string error;
@@ -94,6 +176,12 @@ int RunServe(const Config& config, epx::BuildInfo build,
                addresses.c_str(), server.BoundPort(), ports.c_str(),
                config.telemetry_path.c_str(), EPX_VERSION,
                build.source.c_str());
+  if (config.selftest_at_start) {
+    epx::SelfTestResult result = epx::RunSelfTest(self_test_options);
+    std::fputs(epx::SelfTestLogLines(result).c_str(), stderr);
+    self_test->Set(result);
+    epx::ReturnFreedMemory();
+  }
   epx::WaitForStopSignal();
   std::fprintf(stderr, "level=info msg=\"stopping\"\n");
   server.Stop();
@@ -124,6 +212,7 @@ int Run(const std::vector<std::string>& args) {
   }
   if (!epx::ApplyFlagOverrides(command_line, &config, &error))
     return Fail(error);
+  epx::ReportStartProgress();
   std::string web_config_file;
   for (const auto& [name, value] : command_line.overrides) {
     if (name == "web.config.file") web_config_file = value;
@@ -141,6 +230,7 @@ int Run(const std::vector<std::string>& args) {
                        epx::HostOsName(), config.source.socket_source};
   if (command_line.command == "report")
     return RunReport(config, command_line.watch_seconds);
+  if (command_line.command == "selftest") return RunSelfTestCommand(config);
   return RunServe(config, build, web_config_file);
 }
 

@@ -34,9 +34,17 @@ $DataDir = Join-Path $env:ProgramData 'ephemeral_port_exporter'
 $Config = Join-Path $DataDir 'config.yml'
 $Exe = Join-Path $InstallDir 'ephemeral_port_exporter.exe'
 $DefaultConfig = Join-Path $InstallDir 'config.default.yml'
+# The SCM's spelling of the account (localservice-account.md: the SCM does
+# not take the localized name) and the name icacls resolves (by SID where
+# the security subsystem's name is localized).
 $Account = @{
   LocalSystem  = 'LocalSystem'
   LocalService = 'NT AUTHORITY\LocalService'
+  Virtual      = "NT SERVICE\$ServiceName"
+}[$ServiceAccount]
+$AccountSid = @{
+  LocalSystem  = '*S-1-5-18'
+  LocalService = '*S-1-5-19'
   Virtual      = "NT SERVICE\$ServiceName"
 }[$ServiceAccount]
 
@@ -60,6 +68,14 @@ if ($existing -and $existing.Status -ne 'Stopped') {
 }
 
 New-Item -ItemType Directory -Force -Path $InstallDir, $DataDir | Out-Null
+# Only SYSTEM and Administrators may write the data folder (and own it): a
+# folder a user created first under ProgramData is taken back. The service
+# refuses a folder owned by another account (an Application-log event says
+# why) and repairs one that lets others write.
+& icacls.exe $DataDir /setowner '*S-1-5-32-544' /T | Out-Null
+if ($LASTEXITCODE -ne 0) { throw "icacls $DataDir /setowner failed with exit code $LASTEXITCODE" }
+& icacls.exe $DataDir /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)F' '*S-1-5-32-544:(OI)(CI)F' | Out-Null
+if ($LASTEXITCODE -ne 0) { throw "icacls $DataDir /inheritance:r failed with exit code $LASTEXITCODE" }
 Copy-Item -Force $Source $Exe
 
 $services = ($WatchedServices | ForEach-Object { "  - $_" }) -join "`r`n"
@@ -97,16 +113,26 @@ if ($existing) {
     -DisplayName 'Ephemeral port exporter' -StartupType Automatic `
     -Description 'Prometheus exporter for TCP/UDP ephemeral port usage (port 19152).' | Out-Null
 }
-# Started once the network and WMI are up; restarted 10 s after each of the
-# first three failures within a day, also when it stops with an error code
-# (failureflag: "non-crash" failures such as a port already in use).
-Invoke-Sc config $ServiceName start= delayed-auto obj= $Account
-Invoke-Sc failure $ServiceName reset= 86400 actions= restart/10000/restart/10000/restart/10000
-Invoke-Sc failureflag $ServiceName 1
+# The account's ACL first, so a failure leaves the account unchanged.
 if ($ServiceAccount -ne 'LocalSystem') {
-  & icacls.exe $DataDir /grant "${Account}:(OI)(CI)M" | Out-Null
+  & icacls.exe $DataDir /grant "${AccountSid}:(OI)(CI)M" | Out-Null
   if ($LASTEXITCODE -ne 0) { throw "icacls $DataDir failed with exit code $LASTEXITCODE" }
 }
+# Win32_Service.Change, not sc.exe obj=: the built-in accounts need an
+# explicit empty password (ChangeServiceConfig lpPassword; Win32_Service
+# Change: "StartPassword must be an empty string"), which Windows
+# PowerShell 5.1 drops from a native command line.
+$change = Get-CimInstance Win32_Service -Filter "Name='$ServiceName'" |
+  Invoke-CimMethod -MethodName Change -Arguments @{ StartName = $Account; StartPassword = '' }
+if ($change.ReturnValue -ne 0) { throw "Win32_Service.Change to $Account failed with $($change.ReturnValue)" }
+# Started once the network and WMI are up; restarted on every failure, also
+# when it stops with an error code (failureflag: "non-crash" failures such
+# as a port already in use): after 10 s, 1 min, then every 10 min (the last
+# action repeats for every later failure, SERVICE_FAILURE_ACTIONS). The same
+# string as the MSI and the fleet script (installer_contract_test.sh).
+Invoke-Sc config $ServiceName start= delayed-auto
+Invoke-Sc failure $ServiceName reset= 86400 actions= restart/10000/restart/60000/restart/600000
+Invoke-Sc failureflag $ServiceName 1
 
 if (-not $NoFirewall) {
   $rule = 'ephemeral_port_exporter (TCP-In)'

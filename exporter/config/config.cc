@@ -266,6 +266,24 @@ bool CreateConfigFromDefault(const std::string& path,
   fs::path target(path);
   if (target.has_parent_path())
     fs::create_directories(target.parent_path(), ec);
+  // The copy the fleet script saved before an upgrade from an MSI that owned
+  // config.yml (0.1.0), whose removal deleted it: the operator's edit wins
+  // over the default, once.
+  fs::path saved = target;
+  saved += ".before-upgrade";
+  if (fs::is_regular_file(saved, ec)) {
+    fs::rename(saved, target, ec);
+    if (ec) {
+      *error = path + ": cannot restore it from " + saved.string() + ": " +
+               ec.message();
+      return false;
+    }
+    std::fprintf(stderr,
+                 "level=info msg=\"config file restored from the copy saved "
+                 "before the upgrade\" file=%s saved=%s\n",
+                 path.c_str(), saved.string().c_str());
+    return true;
+  }
   if (!fs::copy_file(default_path, target, fs::copy_options::skip_existing,
                      ec) &&
       ec) {

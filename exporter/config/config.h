@@ -30,6 +30,10 @@ struct Config {
   /// Longest a client may take to complete the TLS handshake and send its
   /// request headers, and to take each answer; then it is disconnected.
   std::size_t read_timeout_seconds = 10;
+  /// Longest one self-test run may take (selftest command, start, /selftest).
+  std::size_t selftest_timeout_seconds = 15;
+  /// serve: run the self-test before the first scrape is answered.
+  bool selftest_at_start = true;
 };
 
 /// Returns the built-in defaults for this OS (socket source, watched
@@ -41,8 +45,10 @@ Config DefaultConfig();
 bool ApplyConfigYaml(const std::string& yaml_text, const std::string& file_name,
                      Config* config, std::string* error);
 
-/// When `default_path` is set and `path` does not exist, copies the former
-/// to the latter (creating its folder); false with *error naming both.
+/// When `default_path` is set and `path` does not exist, moves
+/// `path`.before-upgrade (saved before an upgrade) to `path` if it exists,
+/// else copies `default_path` to `path` (creating its folder); false with
+/// *error naming both.
 bool CreateConfigFromDefault(const std::string& path,
                              const std::string& default_path,
                              std::string* error);

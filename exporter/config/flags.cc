@@ -45,9 +45,10 @@ const FlagSpec kFlags[] = {
     {"collector.tcp_stats", Kind::kBool,
      "Export TCP open/fail counters (default true)."},
     {"collector.connect_events", Kind::kBool,
-     "Linux: count connect() failures for lack of a port and outbound "
-     "connects per process in the kernel with BPF; needs CAP_BPF and "
-     "CAP_PERFMON (default false)."},
+     "Count outbound connects and connects failing for lack of a port per "
+     "process: Linux in the kernel with BPF (needs CAP_BPF and CAP_PERFMON), "
+     "Windows with ETW (needs an administrator, LocalSystem or Performance "
+     "Log Users) (default false)."},
     {"collector.events.lookback-seconds", Kind::kCount,
      "Windows: how far back the first read of the System log counts Tcpip "
      "events 4227, 4231 and 4266 (1..2592000, default 86400).",
@@ -56,6 +57,11 @@ const FlagSpec kFlags[] = {
     {"top.destinations", Kind::kCount, "Destinations to report (default 10)."},
     {"top.local-addresses", Kind::kCount,
      "Local addresses to report (default 20)."},
+    {"selftest.timeout-seconds", Kind::kCount,
+     "Longest one self-test may take, in seconds (default 15).", 300},
+    {"selftest.at-start", Kind::kBool,
+     "serve: run the self-test once before answering the first scrape "
+     "(default true)."},
     {"service", Kind::kList,
      "Watched service or systemd unit; repeat for more. Replaces the "
      "configured list."},
@@ -96,8 +102,9 @@ bool ParseCommandLine(const std::vector<std::string>& args, CommandLine* out,
   CommandLine cl;
   std::size_t i = 0;
   if (!args.empty() && args[0].rfind('-', 0) != 0) {
-    if (args[0] != "serve" && args[0] != "report") {
-      *error = "unknown command '" + args[0] + "' (commands: serve, report)";
+    if (args[0] != "serve" && args[0] != "report" && args[0] != "selftest") {
+      *error = "unknown command '" + args[0] +
+               "' (commands: serve, report, selftest)";
       return false;
     }
     cl.command = args[0];
@@ -219,12 +226,14 @@ bool ApplyFlagOverrides(const CommandLine& command_line, Config* config,
                     std::to_string(spec->max) + ", got '" + value + "'");
       bool positive = name == "web.max-connections" ||
                       name == "web.read-timeout-seconds" ||
+                      name == "selftest.timeout-seconds" ||
                       name == "collector.events.lookback-seconds";
       if (positive && n == 0) return fail("must be at least 1");
       if (name == "web.max-connections") c.max_connections = n;
       if (name == "web.read-timeout-seconds") c.read_timeout_seconds = n;
       if (name == "collector.events.lookback-seconds")
         c.source.event_lookback_seconds = n;
+      if (name == "selftest.timeout-seconds") c.selftest_timeout_seconds = n;
       if (name == "top.processes") c.limits.top_processes = n;
       if (name == "top.destinations") c.limits.top_destinations = n;
       if (name == "top.local-addresses") c.limits.top_local_addresses = n;
@@ -234,6 +243,7 @@ bool ApplyFlagOverrides(const CommandLine& command_line, Config* config,
       if (name == "collector.tcp_stats") c.source.collect_tcp_stats = b;
       if (name == "collector.connect_events")
         c.source.collect_connect_events = b;
+      if (name == "selftest.at-start") c.selftest_at_start = b;
     } else if (name == "web.listen-address") {
       ListenAddress parsed;
       std::string problem;
@@ -268,10 +278,13 @@ bool ApplyFlagOverrides(const CommandLine& command_line, Config* config,
 
 std::string UsageText() {
   std::string out =
-      "usage: ephemeral_port_exporter [serve|report] [flags]\n\n"
+      "usage: ephemeral_port_exporter [serve|report|selftest] [flags]\n\n"
       "Commands:\n"
-      "  serve   serve Prometheus metrics over HTTP (default)\n"
-      "  report  print a port usage table once, or every --watch seconds\n\n"
+      "  serve     serve Prometheus metrics over HTTP (default)\n"
+      "  report    print a port usage table once, or every --watch seconds\n"
+      "  selftest  check every data path against activity of its own; exit\n"
+      "            0 when no check fails, 1 when one does, 2 on a usage "
+      "error\n\n"
       "Flags:\n"
       "  --config.file=PATH  YAML configuration file\n"
       "  --config.default-file=PATH\n"

@@ -11,7 +11,7 @@ namespace epx {
 
 /// What the command line asks for, before the config file is read.
 struct CommandLine {
-  /// "serve" (default) or "report".
+  /// "serve" (default), "report" or "selftest".
   std::string command = "serve";
   std::string config_file;
   /// Copied to config_file when that file does not exist (installers).

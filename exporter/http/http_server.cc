@@ -372,6 +372,9 @@ int HttpServer::Handle(mg_connection* conn) {
       } else if (path == "/report" && content_.report_text) {
         type = "text/plain; charset=utf-8";
         body = content_.report_text();
+      } else if (path == "/selftest" && content_.self_test) {
+        type = "text/plain; charset=utf-8";
+        body = content_.self_test();
       } else if (path == "/runbook") {
         body = RunbookHtml();
       } else {

@@ -24,6 +24,8 @@ struct HttpContent {
   std::function<std::string()> live;
   /// Returns the text of /report (the console report); unset: 404.
   std::function<std::string()> report_text;
+  /// Runs a self-test and returns its table for /selftest; unset: 404.
+  std::function<std::string()> self_test;
   /// exporter-toolkit web config file (TLS, basic auth, headers); empty:
   /// plain HTTP without authentication. Re-read when it changes.
   std::string web_config_file;
@@ -39,8 +41,8 @@ class BasicAuthenticator;
 class TlsConfigurator;
 class RenderPool;
 
-/// civetweb server for /, /live, /report, /runbook, the telemetry path and
-/// /-/healthy, all behind the web config's TLS and basic auth.
+/// civetweb server for /, /live, /report, /selftest, /runbook, the telemetry
+/// path and /-/healthy, all behind the web config's TLS and basic auth.
 class HttpServer {
  public:
   explicit HttpServer(HttpContent content);

@@ -482,6 +482,16 @@ void AddConnectEvents(const PortUsageReport& r, FamilyBuilder& b) {
                      static_cast<double>(e.processes_dropped));
   FamilyBuilder::Set(dropped, {L("map", "destinations")},
                      static_cast<double>(e.destinations_dropped));
+  if (e.losses_known) {
+    auto& lost = b.Counter(
+        "connect_events_lost_total",
+        "Connect events Windows' ETW dropped before the exporter saw them "
+        "(what=events: EventsLost; what=buffers: real-time buffers lost).");
+    FamilyBuilder::Set(lost, {L("what", "events")},
+                       static_cast<double>(e.events_lost));
+    FamilyBuilder::Set(lost, {L("what", "buffers")},
+                       static_cast<double>(e.buffers_lost));
+  }
 }
 
 void AddExporterInfo(const PortUsageReport& r, const BuildInfo& build,

@@ -130,7 +130,8 @@ struct ConnectEventDestination {
 };
 
 /// What the pool running dry did to applications since the exporter
-/// started (Linux connect_events collector); counters only grow.
+/// started (the connect_events collector: BPF on Linux, ETW on Windows);
+/// counters only grow.
 struct ConnectEvents {
   bool valid = false;
   /// Indexed by Family: TCP connect() failures with EADDRNOTAVAIL.
@@ -144,6 +145,13 @@ struct ConnectEvents {
   /// Events not attributed because the kernel map was full, by map.
   std::uint64_t processes_dropped = 0;
   std::uint64_t destinations_dropped = 0;
+  /// Windows ETW: the session counts what it lost (then the two below are
+  /// set).
+  bool losses_known = false;
+  /// Events ETW dropped (EVENT_TRACE_PROPERTIES::EventsLost).
+  std::uint64_t events_lost = 0;
+  /// Real-time buffers ETW dropped (RealTimeBuffersLost).
+  std::uint64_t buffers_lost = 0;
   std::vector<ConnectEventProcess> processes;
   std::vector<ConnectEventDestination> destinations;
 };

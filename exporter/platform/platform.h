@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -39,14 +40,31 @@ void ReleaseUnusedStack();
 bool TakeServiceCommand(std::vector<std::string>* args);
 
 /// Windows service: reports RUNNING; the serve command calls it once its
-/// server listens (until then START_PENDING with rising checkpoints). No-op
+/// server listens (until then START_PENDING, its checkpoint raised by
+/// ReportStartProgress). No-op
 /// at a console and elsewhere.
 void ReportServing();
 
+/// Windows service: the start reached a milestone (config read, source
+/// created): the START_PENDING checkpoint rises. No-op elsewhere.
+void ReportStartProgress();
+
+/// Windows service: counts a start error in the data folder's
+/// start-error.txt (removed once the service runs); true when it must be
+/// logged: a new error, or its 10th, 100th, 1000th... time in a row
+/// (*repeats). Elsewhere true with *repeats 1.
+bool ShouldLogStartError(const std::string& message, std::uint64_t* repeats);
+
+/// Windows service: sets *count to the failed opens and renames of
+/// exporter.log so far and returns true. False at a console and elsewhere.
+bool ServiceLogFailures(std::uint64_t* count);
+
 /// Windows: runs `body` (the serve command) as the service
 /// "ephemeral_port_exporter" under the service control manager; a Stop or
-/// Shutdown request ends WaitForStopSignal() (STOP_PENDING with rising
-/// checkpoints, the process ended after 15 s), and stderr goes to
+/// Shutdown request ends WaitForStopSignal() (STOP_PENDING, the process
+/// ended after 15 s); the data folder is created with a protected DACL (a
+/// folder others may write gets it, one owned by another account is refused:
+/// exit code 4 and an Application event), and stderr goes to
 /// %ProgramData%\ephemeral_port_exporter\exporter.log (timestamped, renamed
 /// to exporter.log.1 at 10 MB).
 /// Returns body's exit status. Elsewhere: runs body.

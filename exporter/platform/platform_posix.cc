@@ -89,6 +89,15 @@ void ReleaseUnusedStack() {
 
 void ReportServing() {}
 
+void ReportStartProgress() {}
+
+bool ShouldLogStartError(const std::string&, std::uint64_t* repeats) {
+  *repeats = 1;
+  return true;
+}
+
+bool ServiceLogFailures(std::uint64_t*) { return false; }
+
 bool TakeServiceCommand(std::vector<std::string>*) { return false; }
 
 int RunAsService(const std::function<int()>& body) { return body(); }

@@ -64,10 +64,11 @@ def is_builtin(name):
 
 
 def known_metrics(root):
-    path = os.path.join(root, "exporter/metrics/report_families.cc")
-    if not os.path.exists(path):
+    paths = glob.glob(os.path.join(root, "exporter/metrics/*_families.cc"))
+    if not paths:
         return None
-    return {"ephemeral_port_" + lit
+    return {lit if lit.startswith("ephemeral_port_") else "ephemeral_port_" + lit
+            for path in paths
             for lit in re.findall(r'"([a-z][a-z0-9_]*)"', read(path))}
 
 

@@ -83,6 +83,9 @@ step "dpkg -i"
 if dpkg -s "$pkg" >/dev/null 2>&1; then dpkg --purge "$pkg" >/dev/null; fi
 installed=1
 dpkg -i "$deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg -i"; }
+grep -q '^selftest: ' "$work/dpkg.log" && grep -qE '^sockets +PASS' "$work/dpkg.log" ||
+  { cat "$work/dpkg.log"; fail "postinst did not show a self-test that found its sockets"; }
+ok "postinst ran the self-test as $svc_user: $(grep '^selftest: ' "$work/dpkg.log")"
 dpkg -s "$pkg" | grep -q "Status: install ok installed" || fail "not installed"
 for f in /usr/bin/ephemeral_port_exporter /etc/ephemeral_port_exporter/config.yml \
          /etc/default/$pkg $unit /usr/share/$pkg/prometheus/ephemeral-port-rules.yml \

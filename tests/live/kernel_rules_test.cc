@@ -346,6 +346,57 @@ TEST_F(KernelRulesTest, ExplicitPortBindsHoldTheirPortsForEveryDestination) {
   EXPECT_DOUBLE_EQ(V(s, "ephemeral_port_exhaustion_ratio", kTcp), 1.0);
 }
 
+// Local TCP ports connected to 127.0.0.1:5000 by `ss`, or -1 without ss.
+int SsConnectedTo5000() {
+  std::string ss;
+  for (const char* path :
+       {"/usr/bin/ss", "/bin/ss", "/usr/sbin/ss", "/sbin/ss"})
+    if (Exists(path)) ss = path;
+  if (ss.empty()) return -1;
+  FILE* out = popen(
+      (ss + " -Htn state established dst 127.0.0.1:5000 2>/dev/null").c_str(),
+      "r");
+  if (out == nullptr) return -1;
+  int lines = 0;
+  for (int c; (c = std::fgetc(out)) != EOF;) lines += c == '\n';
+  return pclose(out) == 0 ? lines : -1;
+}
+
+// Five plain connects, three bound to an explicit port and two bound to
+// port 0 before connect(), all to one destination: ss shows ten local ports
+// connected to it, and so does ephemeral_port_destination_in_use (it showed
+// seven: the explicit-port ones, held for every destination, were left out).
+TEST_F(KernelRulesTest, DestinationCountsEveryConnectedPort) {
+  Narrow("40000 40099");
+  Subprocess& server = Holder("portserver");
+  Subprocess& client = Holder("porthog");
+  StartExporter();
+  ASSERT_EQ(server.Command("listen 127.0.0.1 5000"), "ok 5000");
+  // The explicit ports first: a plain connect() may pick any free port.
+  ASSERT_EQ(client.Command("bindportconnect 127.0.0.1 40090 127.0.0.1 5000 3"),
+            "ok 3 0");
+  ASSERT_EQ(client.Command("connect 127.0.0.1 5000 5"), "ok 5 0");
+  ASSERT_EQ(client.Command("bindconnect 127.0.0.1 127.0.0.1 5000 2"), "ok 2 0");
+  const std::map<std::string, std::string> dest = {
+      {"protocol", "tcp"},
+      {"remote_address", "127.0.0.1"},
+      {"remote_port", "5000"}};
+  auto s = ScrapeUntil([](const std::vector<Sample>& x) {
+    return Find(x, "ephemeral_port_exclusive_in_use", kTcp) == 3.0;
+  });
+  EXPECT_EQ(V(s, "ephemeral_port_destination_in_use", dest), 10);
+  // Held for every destination: the three explicit ports (the listener is
+  // outside the range); the destination's own: the seven others.
+  EXPECT_DOUBLE_EQ(V(s, "ephemeral_port_destination_usage_ratio", dest), 0.10);
+  int ss = SsConnectedTo5000();
+  if (ss < 0) {
+    std::fprintf(stderr, "ss not found: the ss comparison was not run\n");
+  } else {
+    EXPECT_EQ(ss, 10) << "ss disagrees with the holder";
+    EXPECT_EQ(V(s, "ephemeral_port_destination_in_use", dest), ss);
+  }
+}
+
 // VRF (l3mdev): bind buckets are per VRF, so listeners bound to a VRF do
 // not take ports from connects in the default VRF. Needs CONFIG_NET_VRF;
 // without it this case is skipped and says so, and

@@ -104,14 +104,17 @@ def github_anchor(heading):
 
 
 def exporter_metric_names(root):
-    """Every snake_case string literal of report_families.cc, prefixed.
+    """Every snake_case string literal of exporter/metrics/*_families.cc,
+    prefixed unless it already is.
     Loose on purpose: it only has to contain the real names."""
-    path = os.path.join(root, "exporter/metrics/report_families.cc")
-    if not os.path.exists(path):
+    paths = glob.glob(os.path.join(root, "exporter/metrics/*_families.cc"))
+    if not paths:
         return None
     names = set()
-    for lit in re.findall(r'"([a-z][a-z0-9_]*)"', read(path)):
-        names.add("ephemeral_port_" + lit)
+    for path in paths:
+        for lit in re.findall(r'"([a-z][a-z0-9_]*)"', read(path)):
+            names.add(lit if lit.startswith("ephemeral_port_")
+                      else "ephemeral_port_" + lit)
     return names
 
 

@@ -41,4 +41,17 @@ grep -q 'LICENSE.txt' <<<"$files" || fail "the MSI installs no LICENSE.txt"
 version=$(awk -F'\t' '$1 == "ProductVersion" { sub(/\r$/, "", $2); print $2 }' <<<"$properties")
 [[ $version == "$wanted" ]] || fail "the MSI's ProductVersion is '$version', not $wanted"
 echo "ok: the MSI installs LICENSE.txt (Apache-2.0) and has ProductVersion $wanted (CMakeLists.txt)"
-echo "1 passed, 0 failed"
+# The GPO rollout document shows the same share layout: the MSI name the
+# script wants (with the version it shows for version.txt) and no
+# install.ps1 fallback, which the script does not have.
+DOC=$SRC/deploy/fleet/windows-gpo-rollout.md
+layout=$(awk '/^\\\\fileserver/ { inside = 1 } inside && /^```/ { exit } inside' "$DOC")
+[[ -n $layout ]] || fail "no share layout block in $DOC"
+doc_version=$(sed -nE 's/^ *version\.txt .*e\.g\. ([0-9.]+).*/\1/p' <<<"$layout")
+[[ -n $doc_version ]] || fail "the layout in $DOC shows no example version for version.txt"
+doc_msi=${template//\$wanted/$doc_version}
+grep -qF "$doc_msi" <<<"$layout" || fail "the layout in $DOC does not show $doc_msi:
+$layout"
+grep -q 'install\.ps1' <<<"$layout" && fail "the layout in $DOC lists install.ps1, which the fleet script never uses"
+echo "ok: $(basename "$DOC") shows $doc_msi and no install.ps1 fallback"
+echo "2 passed, 0 failed"

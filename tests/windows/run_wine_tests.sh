@@ -144,7 +144,7 @@ say "Linux holds $N_CONNECTIONS connections to 127.0.0.1:$LISTEN_PORT from ports
 
 PORT=$(free_port 20000 30000)
 "$WINE" "$EXE" --web.listen-address="127.0.0.1:$PORT" --top.destinations=1000 \
-  --top.local-addresses=1000 </dev/null >"$RUN/exporter.log" 2>&1 &
+  --top.local-addresses=1000 --collector.connect_events </dev/null >"$RUN/exporter.log" 2>&1 &
 EXPORTER=$!
 PIDS+=("$EXPORTER")
 URL=http://127.0.0.1:$PORT
@@ -182,6 +182,10 @@ say "ok: build_info os=windows source=iphlpapi"
 expect 'ephemeral_port_collector_success{collector="sockets"}' == 1
 expect 'ephemeral_port_collector_success{collector="processes"}' == 1
 expect 'ephemeral_port_collector_success{collector="tcp_stats"}' == 1
+# Wine's ETW has the controller calls as stubs and refuses OpenTrace: the
+# connect_events collector must fail visibly, the rest still answer.
+expect 'ephemeral_port_collector_success{collector="connect_events"}' == 0
+expect_log 'collector=connect_events.*OpenTrace: Access denied'
 expect 'ephemeral_port_destination_in_use{protocol="tcp",remote_address="127.0.0.1",remote_port="'"$LISTEN_PORT"'"}' == "$N_CONNECTIONS"
 expect 'ephemeral_port_in_use{protocol="tcp",family="ipv4"}' '>=' "$N_CONNECTIONS"
 expect 'ephemeral_port_sockets{protocol="tcp",family="ipv4",state="established"}' '>=' $((2 * N_CONNECTIONS))
@@ -239,6 +243,27 @@ winrun 60 "$RUN/service_console.log" "$EXE" service || rc=$?
 [[ $rc == 2 ]] && grep -q "for the Windows service control manager" "$RUN/service_console.log" ||
   { cat "$RUN/service_console.log"; fail "'service' at a console: exit $rc"; }
 say "ok: 'service' at a console exits 2 with a message"
+
+# --- 6b. selftest: what Wine can and cannot prove ---------------------------------
+# Wine keeps sockets in wineserver and reports no owning process, has no
+# System log and no ETW consumer: the self-test must find its sockets and
+# FAIL the owners, events and connect_events checks, exit 1. A change that
+# hid one of these failures breaks this.
+say "selftest under Wine"
+rc=0
+winrun 120 "$RUN/selftest.txt" "$EXE" selftest --collector.connect_events || rc=$?
+cat "$RUN/selftest.txt"
+row() { awk -v c="$1" '$1 == c { print $2; exit }' "$RUN/selftest.txt"; }
+[[ $rc == 1 ]] || fail "selftest under Wine exited $rc, want 1"
+[[ $(row sockets) == PASS ]] || fail "selftest: sockets not PASS"
+[[ $(row owners) == FAIL ]] || fail "selftest: owners not FAIL (Wine reports no owner)"
+[[ $(row events) == FAIL ]] || fail "selftest: events not FAIL (Wine has no System log)"
+[[ $(row connect_events) == FAIL ]] && grep -q 'the ETW session did not start: OpenTrace' "$RUN/selftest.txt" ||
+  fail "selftest: connect_events not FAIL on Wine's OpenTrace"
+[[ $(row services) == PASS ]] && grep -q "WAPCSvc: running, pid $SVC_PID" "$RUN/selftest.txt" ||
+  fail "selftest: the running fake WAPCSvc not resolved to pid $SVC_PID"
+grep -q '^selftest: FAILED: ' "$RUN/selftest.txt" || fail "selftest: no FAILED verdict"
+say "ok: selftest finds its sockets, fails owners, events and connect_events, exit 1"
 
 # --- 7. the exporter as a Windows service ----------------------------------------
 SPORT=$(free_port 20000 30000)

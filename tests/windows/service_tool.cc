@@ -42,6 +42,9 @@ bool WaitFor(SC_HANDLE service, DWORD state, SERVICE_STATUS_PROCESS* status) {
       return false;
     }
     if (status->dwCurrentState == state) return true;
+    // A start that ended: StartService had set START_PENDING already.
+    if (state == SERVICE_RUNNING && status->dwCurrentState == SERVICE_STOPPED)
+      return false;
     Sleep(100);
   }
   SetLastError(ERROR_TIMEOUT);

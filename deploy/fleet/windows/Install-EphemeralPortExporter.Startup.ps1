@@ -25,18 +25,35 @@
   Addresses allowed to scrape port 19152 (firewall RemoteAddress).
 .PARAMETER ServiceName
   Windows service the installer registers.
+.PARAMETER ServiceAccount
+  Passed to the MSI as SERVICEACCOUNT when set (e.g.
+  'NT SERVICE\ephemeral_port_exporter'). When empty the MSI keeps the
+  account of the last install (LocalSystem on a first install).
+.PARAMETER FirewallProfile
+  Profiles of the scoped firewall rule. Domain and Private by default: a
+  domain-joined server whose network is classified Private (no domain
+  controller reachable at boot, a DMZ leg) still answers Prometheus.
 #>
 param(
   [string]   $Share = '\\fileserver\deploy$\ephemeral_port_exporter',
   [string[]] $PrometheusAddresses = @('10.0.0.10', '10.0.0.11'),
   [string]   $ServiceName = 'ephemeral_port_exporter',
-  [int]      $Port = 19152
+  [int]      $Port = 19152,
+  [string]   $ServiceAccount = '',
+  [string[]] $FirewallProfile = @('Domain', 'Private')
 )
 
 $ErrorActionPreference = 'Stop'
 $stateDir = Join-Path $env:ProgramData 'ephemeral_port_exporter'
 $log = Join-Path $stateDir 'rollout.log'
 New-Item -ItemType Directory -Force -Path $stateDir | Out-Null
+# Only SYSTEM and Administrators may write it (and own it), as install.ps1
+# sets it; explicit grants (a service account's Modify) are kept. The
+# service refuses a folder owned by another account.
+& icacls.exe $stateDir /setowner '*S-1-5-32-544' /T | Out-Null
+$ownerExit = $LASTEXITCODE
+& icacls.exe $stateDir /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)F' '*S-1-5-32-544:(OI)(CI)F' | Out-Null
+$aclExit = $LASTEXITCODE
 
 function Write-Log([string] $Message) {
   $line = '{0:u} {1}' -f (Get-Date), $Message
@@ -68,6 +85,13 @@ function Get-InstalledVersion {
 }
 
 try {
+  if ($ownerExit -ne 0 -or $aclExit -ne 0) {
+    Write-Log "icacls $stateDir failed (owner: exit $ownerExit, ACL: exit $aclExit)"
+  }
+  if ($ServiceAccount -and $ServiceAccount -ne 'LocalSystem') {
+    & icacls.exe $stateDir /grant "${ServiceAccount}:(OI)(CI)M" | Out-Null
+    if ($LASTEXITCODE -ne 0) { Write-Log "icacls $stateDir /grant $ServiceAccount failed (exit $LASTEXITCODE)" }
+  }
   $wanted = (Get-Content -Path (Join-Path $Share 'version.txt') -TotalCount 1).Trim()
   $installed = Get-InstalledVersion
   if ($installed -eq $wanted) {
@@ -78,17 +102,24 @@ try {
     $msi = Join-Path $Share "ephemeral_port_exporter-$wanted-x64.msi"
     if (-not (Test-Path $msi)) { throw "$msi not found" }
     # MSIs up to 0.1.0 owned config.yml, so upgrading from one removes it.
+    # The new service restores config.yml.before-upgrade when config.yml is
+    # absent; if a default still took its place, it is put back here.
     $live = Join-Path $stateDir 'config.yml'
     $saved = Join-Path $stateDir 'config.yml.before-upgrade'
     if (Test-Path $live) { Copy-Item -Path $live -Destination $saved -Force }
     $msiLog = Join-Path $stateDir "msi-$wanted.log"
-    $p = Start-Process -FilePath msiexec.exe -Wait -PassThru -ArgumentList @(
-      '/i', "`"$msi`"", '/qn', '/norestart', '/l*v', "`"$msiLog`"")
+    $msiArgs = @('/i', "`"$msi`"", '/qn', '/norestart', '/l*v', "`"$msiLog`"")
+    if ($ServiceAccount) { $msiArgs += "SERVICEACCOUNT=`"$ServiceAccount`"" }
+    $p = Start-Process -FilePath msiexec.exe -Wait -PassThru -ArgumentList $msiArgs
     if ($p.ExitCode -notin 0, 3010) { throw "msiexec exit code $($p.ExitCode), see $msiLog" }
-    if ((Test-Path $saved) -and -not (Test-Path $live)) {
-      Copy-Item -Path $saved -Destination $live
-      Restart-Service -Name $ServiceName
-      Write-Log 'config.yml restored after the upgrade'
+    if (Test-Path $saved) {
+      if (-not (Test-Path $live) -or
+          (Get-FileHash $saved).Hash -ne (Get-FileHash $live).Hash) {
+        Copy-Item -Path $saved -Destination $live -Force
+        Restart-Service -Name $ServiceName
+        Write-Log 'config.yml restored after the upgrade'
+      }
+      Remove-Item -Path $saved -Force
     }
     Write-Log "installed $wanted"
   }
@@ -110,11 +141,13 @@ try {
     Get-NetFirewallRule -DisplayName $name -ErrorAction SilentlyContinue | Remove-NetFirewallRule
   }
   New-NetFirewallRule -DisplayName $rule -Direction Inbound -Action Allow -Protocol TCP `
-    -LocalPort $Port -RemoteAddress $PrometheusAddresses -Profile Domain | Out-Null
+    -LocalPort $Port -RemoteAddress $PrometheusAddresses -Profile $FirewallProfile | Out-Null
 
   # Also set by the MSI; repeated so a host installed otherwise gets it.
   Invoke-Sc config $ServiceName start= delayed-auto
-  Invoke-Sc failure $ServiceName reset= 86400 actions= restart/10000/restart/10000/restart/10000
+  # The same string as the MSI and install.ps1 (installer_contract_test.sh):
+  # 10 s, 1 min, then every 10 min (the last action repeats).
+  Invoke-Sc failure $ServiceName reset= 86400 actions= restart/10000/restart/60000/restart/600000
   Invoke-Sc failureflag $ServiceName 1
   if ((Get-Service -Name $ServiceName).Status -ne 'Running') { Start-Service -Name $ServiceName }
   Write-Log "service $ServiceName running; port $Port open to $($PrometheusAddresses -join ',')"

@@ -20,6 +20,8 @@ namespace {
 constexpr auto kRangeRefresh = std::chrono::minutes(5);
 constexpr auto kRangeRetry = std::chrono::minutes(1);
 constexpr auto kFirstRangeWait = std::chrono::seconds(60);
+constexpr const wchar_t* kConnectSessionName =
+    L"ephemeral_port_exporter connect events";
 
 double UnixNow() {
   return std::chrono::duration<double>(
@@ -33,6 +35,11 @@ WindowsHostSource::WindowsHostSource(SourceOptions options)
     : options_(std::move(options)),
       events_(options_.event_lookback_seconds),
       wmi_(L"ROOT\\StandardCimv2") {
+  if (options_.collect_connect_events) {
+    connects_ = std::make_unique<EtwConnectSession>(kConnectSessionName);
+    std::string later;  // Read() reports it as the collector's error
+    connects_->Start(&later);
+  }
   try {
     range_thread_ = std::thread([this] { RefreshRanges(); });
   } catch (const std::system_error& e) {
@@ -93,6 +100,16 @@ Snapshot WindowsHostSource::Collect() {
       return CollectTcpStats(&snapshot, error);
     });
   }
+  if (connects_ != nullptr) {
+    RunCollector("connect_events", &snapshot, [&](std::string* error) {
+      if (!connects_->Read(&snapshot.connect_events, error)) return false;
+      for (ConnectEventProcess& p : snapshot.connect_events.processes) {
+        auto it = snapshot.processes.find(p.pid);
+        if (it != snapshot.processes.end()) p.name = it->second.name;
+      }
+      return true;
+    });
+  }
   return snapshot;
 }
 
@@ -104,6 +121,7 @@ bool WindowsHostSource::CollectSockets(Snapshot* snapshot, std::string* error) {
       DropBoundRowsOfConnections(&snapshot->sockets);
       break;
     case BoundEndpoints::kUnavailable:
+      snapshot->bound_sockets_visible = false;
       if (!bound_notice_logged_.exchange(true)) {
         std::fprintf(stderr,
                      "level=warn collector=sockets msg=\"bound TCP sockets "
@@ -162,12 +180,6 @@ std::unique_ptr<HostSource> MakeHostSource(const SourceOptions& options) {
 }
 
 bool CheckHostSource(const SourceOptions& options, std::string* error) {
-  if (options.collect_connect_events) {
-    *error =
-        "collector connect_events is Linux only (Windows reports its port "
-        "exhaustion through Tcpip events 4227, 4231 and 4266)";
-    return false;
-  }
   if (options.socket_source != "iphlpapi") {
     *error = "socket source '" + options.socket_source +
              "' is not available on Windows (use iphlpapi)";

@@ -7,7 +7,10 @@
 #include <mutex>
 #include <thread>
 
+#include <memory>
+
 #include "sources/host_source.h"
+#include "sources/windows/etw_connect_session.h"
 #include "sources/windows/event_log.h"
 #include "sources/windows/process_details.h"
 #include "sources/windows/range_cache.h"
@@ -39,6 +42,8 @@ class WindowsHostSource : public HostSource {
 
   SourceOptions options_;
   TcpipEventReader events_;
+  /// The connect_events collector's ETW session, when enabled.
+  std::unique_ptr<EtwConnectSession> connects_;
   ProcessDetailReader details_;
   std::atomic<bool> bound_notice_logged_{false};
 

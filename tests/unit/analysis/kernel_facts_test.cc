@@ -57,6 +57,50 @@ TEST(KernelFactsTest, BindTypeBucketHoldsThePortForEveryDestination) {
   EXPECT_DOUBLE_EQ(Tcp(r).ratio, 0.40);
 }
 
+const DestinationUsage* Destination(const PortUsageReport& r,
+                                    std::uint16_t remote_port) {
+  for (const auto& d : r.destinations) {
+    if (d.protocol == Protocol::kTcp && d.remote_port == remote_port) return &d;
+  }
+  return nullptr;
+}
+
+// ss shows 350 local ports connected to :5000, bound or not: the
+// destination series says the same, and its ratio still counts the bound
+// ports once (as held for every destination).
+TEST(KernelFactsTest, DestinationCountsBindBeforeConnectPorts) {
+  for (bool with_facts : {false, true}) {
+    PortUsageReport r = AnalyzePortUsage(BindBeforeConnect(with_facts), {});
+    const DestinationUsage* d5000 = Destination(r, 5000);
+    const DestinationUsage* d6000 = Destination(r, 6000);
+    ASSERT_NE(d5000, nullptr);
+    ASSERT_NE(d6000, nullptr);
+    EXPECT_EQ(d5000->in_use, 350u) << "with_facts=" << with_facts;
+    EXPECT_EQ(d6000->in_use, 300u) << "with_facts=" << with_facts;
+    EXPECT_DOUBLE_EQ(d5000->usage_ratio, 0.35) << "with_facts=" << with_facts;
+    EXPECT_DOUBLE_EQ(d6000->usage_ratio, with_facts ? 0.40 : 0.30)
+        << "with_facts=" << with_facts;
+  }
+}
+
+// Accepted connections share their listener's bucket (the kernel marks them
+// too): on a port a listener holds they are still no destination's.
+TEST(KernelFactsTest, AcceptedConnectionsWithTheBucketFactAreNotDestinations) {
+  SnapshotBuilder b;
+  b.Range(40000, 100);
+  b.Tcp("0.0.0.0", 40005, "0.0.0.0", 0, 0, SocketState::kListen);
+  b.Tcp("127.0.0.1", 40005, "127.0.0.1", 51000);
+  b.Tcp("127.0.0.1", 40005, "127.0.0.1", 51001);
+  b.Tcp("127.0.0.1", 40010, "127.0.0.1", 443);
+  Snapshot s = b.Get();
+  for (SocketRecord& socket : s.sockets)
+    socket.kernel_facts = kFactsKnown | kFactBindBucket;
+  PortUsageReport r = AnalyzePortUsage(s, {});
+  ASSERT_EQ(r.destinations.size(), 1u);
+  EXPECT_EQ(r.destinations[0].remote_port, 443);
+  EXPECT_EQ(r.destinations[0].in_use, 1u);
+}
+
 TEST(KernelFactsTest, BucketOutlivingItsListenerStaysExclusive) {
   // Accepted children of a closed listener on 40005: no listener left, but
   // their bucket still refuses every connect (review F2).
@@ -71,6 +115,8 @@ TEST(KernelFactsTest, BucketOutlivingItsListenerStaysExclusive) {
   EXPECT_EQ(before.destinations.size(), 3u);
   s.sockets[0].kernel_facts = kFactsKnown | kFactBindBucket;
   s.sockets[1].kernel_facts = kFactsKnown | kFactBindBucket;
+  // The source remembers the closed listener's bucket (BindBucketMemory).
+  s.tcp_bucket_ports = {40005};
   PortUsageReport after = AnalyzePortUsage(s, {});
   EXPECT_EQ(Tcp(after).exclusive_in_use, 1u);
   EXPECT_EQ(Tcp(after).worst_in_use, 2u);

@@ -212,6 +212,33 @@ TEST(ConfigTest, CreateConfigFromDefaultOnlyWhenAbsent) {
   fs::remove_all(dir);
 }
 
+// The first upgrade from the 0.1.0 MSI, which owned config.yml: the fleet
+// script saved it as config.yml.before-upgrade, the old product's removal
+// deleted it, and the new service must put the edit back, not the default.
+TEST(ConfigTest, CreateConfigRestoresTheCopySavedBeforeAnUpgrade) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::path(testing::TempDir()) / "epx_config_restore";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::path fallback = dir / "config.default.yml";
+  std::ofstream(fallback) << "watched_services: [Default]\n";
+  fs::path live = dir / "config.yml";
+  fs::path saved = dir / "config.yml.before-upgrade";
+  std::ofstream(saved) << "watched_services: [Edited]\n";
+  std::string error;
+  ASSERT_TRUE(CreateConfigFromDefault(live.string(), fallback.string(), &error))
+      << error;
+  EXPECT_EQ(ReadAll(live), "watched_services: [Edited]\n");
+  EXPECT_FALSE(fs::exists(saved)) << "restored once, then gone";
+  // With config.yml present a saved copy is left alone.
+  std::ofstream(saved) << "watched_services: [Older]\n";
+  ASSERT_TRUE(CreateConfigFromDefault(live.string(), fallback.string(), &error))
+      << error;
+  EXPECT_EQ(ReadAll(live), "watched_services: [Edited]\n");
+  EXPECT_TRUE(fs::exists(saved));
+  fs::remove_all(dir);
+}
+
 TEST(ConfigTest, MissingFile) {
   Config c = DefaultConfig();
   std::string error;

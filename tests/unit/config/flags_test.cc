@@ -109,7 +109,7 @@ TEST(FlagsTest, RejectsBadWatch) {
 
 TEST(FlagsTest, RejectsUnknownCommandFlagAndStrayArgument) {
   EXPECT_EQ(ParseError({"frobnicate"}),
-            "unknown command 'frobnicate' (commands: serve, report)");
+            "unknown command 'frobnicate' (commands: serve, report, selftest)");
   EXPECT_EQ(ParseError({"--frob=1"}), "unknown flag '--frob' (see --help)");
   EXPECT_EQ(ParseError({"--no-source"}),
             "unknown flag '--no-source' (see --help)");

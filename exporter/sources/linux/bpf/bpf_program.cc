@@ -48,7 +48,7 @@ std::string MissingBpfRequirementsHere() {
 
 std::uint32_t OwnNetworkNamespaceInode() {
   struct stat st {};
-  if (::stat("/proc/self/ns/net", &st) != 0) return 0;
+  if (::stat("/proc/thread-self/ns/net", &st) != 0) return 0;
   return static_cast<std::uint32_t>(st.st_ino);
 }
 

@@ -12,7 +12,8 @@ namespace epx {
 /// does): reads /proc/self/status and /sys/kernel/btf/vmlinux.
 std::string MissingBpfRequirementsHere();
 
-/// Inode number of this process's network namespace; 0 when unknown.
+/// Inode number of the calling thread's network namespace (the process's
+/// unless the thread entered another); 0 when unknown.
 std::uint32_t OwnNetworkNamespaceInode();
 
 /// Level of this process's pid namespace (0 for the initial one, also when

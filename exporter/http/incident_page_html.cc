@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "http/incident_page.h"
+#include "http/incident_page_html.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+// The incident page as HTML: pure renderers from a report and the headline
+// history (no I/O, no locking). Served by incident_page_endpoints.h.
 #pragma once
 
 #include <string>

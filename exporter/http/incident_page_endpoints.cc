@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "http/incident_pages.h"
+#include "http/incident_page_endpoints.h"
 
 #include <chrono>
 #include <utility>
 
-#include "http/incident_page.h"
+#include "http/incident_page_html.h"
 #include "report/console_report.h"
 
 namespace epx {
@@ -46,7 +46,12 @@ std::string IncidentPages::LiveOf(const PortUsageReport& report) const {
 }
 
 std::string IncidentPages::Page() const {
-  return IncidentPageHtml(LiveOf(*collectable_->ReportWithin(0)), about_html_);
+  return IncidentPageHtml(LiveOf(*collectable_->ReportWithin(0)),
+                          (section_ ? section_() : "") + about_html_);
+}
+
+void IncidentPages::AddSection(std::function<std::string()> section) {
+  section_ = std::move(section);
 }
 
 std::string IncidentPages::Live() const {

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+// The incident page's endpoints (/, /live, /report): each answer runs a
+// collection and renders it with incident_page_html.h.
 #pragma once
 
 #include <functional>
@@ -26,6 +28,9 @@ class IncidentPages {
   std::string Live() const;
   /// The console report (`report`) as plain text.
   std::string ReportText() const;
+  /// Adds the HTML `section()` returns to every page, before the about
+  /// section; set before the first request.
+  void AddSection(std::function<std::string()> section);
 
  private:
   struct History {
@@ -36,6 +41,7 @@ class IncidentPages {
 
   std::shared_ptr<PortUsageCollectable> collectable_;
   std::string about_html_;
+  std::function<std::string()> section_;
   std::function<std::string()> title_;
   std::shared_ptr<History> history_;
 };

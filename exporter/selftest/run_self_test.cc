@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "selftest/run_self_test.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "selftest/loopback_activity.h"
+#include "sources/self_test_host.h"
+
+namespace epx {
+namespace {
+
+double UnixNow() {
+  return std::chrono::duration<double>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// Shared by the caller and the thread that runs the checks.
+struct Run {
+  std::mutex mutex;
+  std::condition_variable done_changed;
+  bool done = false;
+  std::string step;
+  std::vector<SelfTestCheck> checks;
+
+  void Step(const std::string& what) {
+    std::lock_guard<std::mutex> lock(mutex);
+    step = what;
+  }
+  void Add(SelfTestCheck check) {
+    std::lock_guard<std::mutex> lock(mutex);
+    checks.push_back(std::move(check));
+  }
+};
+
+void RunChecks(const SelfTestOptions& options, Run* run) {
+  run->Step("starting the configured source");
+  // The connect_events check below has a collector of its own.
+  SourceOptions configured_options = options.source;
+  configured_options.collect_connect_events = false;
+  std::unique_ptr<HostSource> source = MakeHostSource(configured_options);
+  std::string in_use = source->SocketSourceInUse();
+  if (in_use.empty()) in_use = options.source.socket_source;
+  run->Step("collecting before the activity");
+  Snapshot before = source->Collect();
+  run->Step("opening the loopback sockets");
+  LoopbackActivity loopback(options.connections);
+  SelfTestActivity activity = loopback.activity();
+  activity.process_name = OwnProcessNameHere();
+  run->Step("collecting through " + in_use);
+  Snapshot after = source->Collect();
+  run->Step("collecting through the other socket sources");
+  std::vector<SourceView> others =
+      CollectOtherSocketSources(options.source, in_use);
+  loopback.Close();
+
+  SelfTestCheck sockets = CheckSockets(activity, after, in_use);
+  for (const std::string& note : activity.notes)
+    sockets.seen += "; not opened: " + note;
+  run->Add(std::move(sockets));
+  run->Add(CheckOwners(activity, after));
+  SourceView configured{in_use, "", after};
+  run->Add(CompareSocketSources(activity, configured, others));
+  run->Step("reading the port range a second way");
+  std::vector<PortRange> second;
+  std::string second_name = "a second source", second_error;
+  if (!ReadRangesSecondWay(options.source, after.range_source, &second,
+                           &second_name, &second_error) &&
+      second_error.empty())
+    second_error = "no answer";
+  run->Add(CheckPortRange(activity, after, second_name, second, second_error));
+  run->Add(CheckOwnProcess(activity, after, options.source.procfs_root));
+  run->Add(CheckWatchedServices(options.source.watched_services, after));
+  run->Add(CheckTcpCounters(activity, before, after));
+  SelfTestCheck events =
+      CheckEventLog(after, options.source.event_lookback_seconds);
+  if (events.seen != "no event collector on this OS") run->Add(events);
+  run->Step("counting connect events");
+  run->Add(CheckConnectEventsHere(options.source));
+}
+
+}  // namespace
+
+SelfTestResult RunSelfTest(const SelfTestOptions& options) {
+  auto start = std::chrono::steady_clock::now();
+  auto run = std::make_shared<Run>();
+  SelfTestResult result;
+  try {
+    std::thread([run, options] {
+      try {
+        RunChecks(options, run.get());
+      } catch (const std::exception& e) {
+        SelfTestCheck failed;
+        failed.name = "finished";
+        failed.outcome = CheckOutcome::kFail;
+        failed.expected = "every check runs";
+        failed.seen =
+            "stopped by an error while " + run->step + ": " + e.what();
+        run->Add(failed);
+      }
+      std::lock_guard<std::mutex> lock(run->mutex);
+      run->done = true;
+      run->done_changed.notify_all();
+    }).detach();
+  } catch (const std::exception& e) {
+    SelfTestCheck failed;
+    failed.name = "finished";
+    failed.outcome = CheckOutcome::kFail;
+    failed.expected = "the self-test thread starts";
+    failed.seen = e.what();
+    run->Add(failed);
+    run->done = true;
+  }
+  std::unique_lock<std::mutex> lock(run->mutex);
+  bool done = run->done_changed.wait_for(
+      lock, std::chrono::duration<double>(options.timeout_seconds),
+      [&] { return run->done; });
+  result.checks = run->checks;
+  if (!done) {
+    SelfTestCheck late;
+    late.name = "finished";
+    late.outcome = CheckOutcome::kFail;
+    late.expected = "every check within " +
+                    std::to_string(static_cast<int>(options.timeout_seconds)) +
+                    " s";
+    late.seen = "still " + run->step;
+    result.checks.push_back(late);
+  }
+  result.duration_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  result.finished_seconds = UnixNow();
+  return result;
+}
+
+void SelfTestRecord::Set(const SelfTestResult& result) {
+  auto stored = std::make_shared<const SelfTestResult>(result);
+  std::lock_guard<std::mutex> lock(mutex_);
+  last_ = std::move(stored);
+  stored_.notify_all();
+}
+
+void SelfTestRecord::WaitForFirst(std::chrono::milliseconds limit) const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  stored_.wait_for(lock, limit, [this] { return last_ != nullptr; });
+}
+
+std::shared_ptr<const SelfTestResult> SelfTestRecord::Last() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return last_;
+}
+
+std::shared_ptr<const SelfTestResult> SelfTestRecord::Run(
+    const SelfTestOptions& options) {
+  auto before = Last();
+  std::lock_guard<std::mutex> run_lock(run_mutex_);
+  auto now = Last();
+  if (now != before && now != nullptr) return now;
+  Set(RunSelfTest(options));
+  return Last();
+}
+
+}  // namespace epx

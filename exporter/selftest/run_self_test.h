@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "selftest/self_test.h"
+#include "sources/host_source.h"
+
+namespace epx {
+
+/// Default bound of one self-test run, in seconds.
+constexpr double kDefaultSelfTestTimeoutSeconds = 15;
+
+/// What one self-test run uses: the configured source and its bounds.
+struct SelfTestOptions {
+  SourceOptions source;
+  /// TCP connections opened per loopback family.
+  std::uint32_t connections = 4;
+  double timeout_seconds = kDefaultSelfTestTimeoutSeconds;
+};
+
+/// Makes known activity, collects it through a source built from the
+/// configured options, and checks every data path against it (see
+/// self_test.h). Returns within options.timeout_seconds: a run still busy
+/// then is left to end on its own and reported as a failed "finished"
+/// check naming the step. Never throws. Leaves nothing behind.
+SelfTestResult RunSelfTest(const SelfTestOptions& options);
+
+/// The last self-test result of a serving exporter. Thread-safe.
+class SelfTestRecord {
+ public:
+  /// Stores a finished run.
+  void Set(const SelfTestResult& result);
+  /// The last run; nullptr before the first.
+  std::shared_ptr<const SelfTestResult> Last() const;
+  /// Waits until the first run is stored, at most `limit`.
+  void WaitForFirst(std::chrono::milliseconds limit) const;
+  /// Runs one self-test (one at a time: a caller that finds one running
+  /// waits for it and returns that one) and stores it.
+  std::shared_ptr<const SelfTestResult> Run(const SelfTestOptions& options);
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::condition_variable stored_;
+  std::mutex run_mutex_;
+  std::shared_ptr<const SelfTestResult> last_;
+};
+
+}  // namespace epx
