@@ -224,7 +224,6 @@ bool HttpServer::Start(const std::vector<std::string>& listen_addresses,
       return false;
     }
   }
-  ShareAllocatorArena();
   mg_init_library(0);  // Windows: WSAStartup before the resolver.
   library_ = true;
   render_ = std::make_unique<RenderPool>(kRenderThreads);
