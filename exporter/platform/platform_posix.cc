@@ -75,15 +75,14 @@ void ReleaseUnusedStack() {
   int rc = pthread_attr_getstack(&attr, &base, &size);
   pthread_attr_destroy(&attr);
   if (rc != 0) return;
-  // A page of margin below this frame for the calls still to come.
+  // Two pages of margin below this frame for the calls still to come.
   const std::uintptr_t page =
       static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
   volatile char here = 0;
   std::uintptr_t low = reinterpret_cast<std::uintptr_t>(base);
   std::uintptr_t high =
       (reinterpret_cast<std::uintptr_t>(&here) - 2 * page) & ~(page - 1);
-  if (high > low && high - low < size)
-    madvise(reinterpret_cast<void*>(low), high - low, MADV_DONTNEED);
+  if (high > low && high - low < size) madvise(base, high - low, MADV_DONTNEED);
 #endif
 }
 
