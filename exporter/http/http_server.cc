@@ -50,8 +50,10 @@ void Send(mg_connection* conn, int status, const char* reason,
 // Hundreds of server threads would each keep the stack and the freed heap
 // that a scrape touched.
 void ReleaseRequestMemory(const mg_connection*, int) {
+#if !defined(_WIN32)
   ReleaseUnusedStack();
   ReturnFreedMemory();
+#endif
 }
 
 int InitTls(void* ssl_ctx, void* tls_configurator) {
