@@ -146,4 +146,10 @@ if (-not $NoFirewall) {
 try { Start-Service -Name $ServiceName }
 catch { throw "service did not start: $($_.Exception.Message); see $DataDir\exporter.log" }
 Write-Host "ephemeral_port_exporter is running: http://localhost:$Port/metrics"
+# The self-test (as this account; the service writes its own at every start
+# to exporter.log): which data paths work on this host. Never fails the
+# install.
+Write-Host "Self-test:"
+& $Exe selftest --config.file="$Config" 2>&1 | ForEach-Object { Write-Host "  $_" }
+Write-Host "Self-test exit code $LASTEXITCODE (0: every check passed; 1: a check failed)"
 Write-Host "Config: $Config   Log: $DataDir\exporter.log"

@@ -115,7 +115,8 @@ grep -q '^ephemeral_port_selftest_timestamp_seconds ' <<<"$metrics" ||
   fail "no self-test timestamp in /metrics"
 grep -q 'msg="selftest" check=sockets result=PASS' "$TMP_DIR/serve.log" ||
   fail "the start-up self-test is not in the log"
-curl -fsS "$base/" | grep -q '<section id="selftest">' || fail "no self-test on /"
+page=$(curl -fsS "$base/")
+grep -q '<section id="selftest">' <<<"$page" || fail "no self-test on /"
 again=$(curl -fsS "$base/selftest")
 expect_row "$again" sockets PASS
 echo "ok: served at start, on / and at /selftest"

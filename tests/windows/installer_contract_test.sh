@@ -19,7 +19,9 @@
 #     to icacls by SID (changeserviceconfigw.md lpPassword;
 #     desktop-src/Services/localservice-account.md);
 #   - the product version is above the last released one (the Upgrade row's
-#     maximum is exclusive: a same-version rebuild is not an upgrade).
+#     maximum is exclusive: a same-version rebuild is not an upgrade);
+#   - install.ps1 and the fleet script run the self-test after installing,
+#     keep its output (console, rollout.log) and do not fail on its exit code.
 # Exit status: 0 passed, 1 failed, 77 skipped (wixl not installable).
 set -euo pipefail
 SRC=$(cd "${1:-$(dirname "${BASH_SOURCE[0]}")/../..}" && pwd)
@@ -117,6 +119,19 @@ else
 fi
 grep -q "^## \[\?$version\]\?" "$SRC/CHANGELOG.md" && ok "CHANGELOG has a $version section" ||
   fail "CHANGELOG.md has no section for $version"
+
+# --- the self-test after installing ------------------------------------
+grep -qE '& \$Exe selftest .*\| ForEach-Object \{ Write-Host' "$PS1" &&
+  ! grep -qE 'selftest.*(throw|exit 1)' "$PS1" &&
+  ok "install.ps1 prints the self-test and does not fail on it" ||
+  fail "install.ps1 does not print the self-test, or fails on it"
+fleet_selftest=$(awk '/^function Invoke-SelfTest/,/^}/' "$FLEET")
+grep -q 'selftest --config.file' <<<"$fleet_selftest" &&
+  grep -q 'Write-Log "selftest: $line"' <<<"$fleet_selftest" &&
+  grep -q '} catch {' <<<"$fleet_selftest" &&
+  grep -qE '^ +Invoke-SelfTest$' "$FLEET" &&
+  ok "the fleet script runs the self-test after an install and keeps it in rollout.log" ||
+  fail "the fleet script does not keep a self-test in rollout.log"
 
 ((failures == 0)) && { echo "passed"; exit 0; }
 echo "$failures failed"

@@ -66,6 +66,21 @@ function Invoke-Sc {
   if ($LASTEXITCODE -ne 0) { throw "sc.exe $($args -join ' ') failed with exit code $LASTEXITCODE" }
 }
 
+# The exporter's self-test, as the service's account (startup scripts run
+# as LocalSystem, the MSI's default), its rows kept in rollout.log; a
+# failing check never fails the rollout.
+function Invoke-SelfTest {
+  try {
+    $svc = Get-CimInstance Win32_Service -Filter "Name='$ServiceName'"
+    $exe = ($svc.PathName -replace '^"([^"]+)".*$', '$1') -replace '^(\S+\.exe).*$', '$1'
+    $out = & $exe selftest --config.file="$(Join-Path $stateDir 'config.yml')" 2>&1
+    foreach ($line in $out) { Write-Log "selftest: $line" }
+    Write-Log "selftest exit code $LASTEXITCODE (0: every check passed; 1: a check failed, see the rows above)"
+  } catch {
+    Write-Log "selftest could not run: $($_.Exception.Message)"
+  }
+}
+
 function Get-InstalledVersion {
   # The MSI registers an uninstall entry; install.ps1 leaves the service.
   $keys = 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\*'
@@ -122,6 +137,7 @@ try {
       Remove-Item -Path $saved -Force
     }
     Write-Log "installed $wanted"
+    Invoke-SelfTest
   }
 
   $config = Join-Path $Share 'config.yml'
