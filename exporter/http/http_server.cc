@@ -24,11 +24,17 @@
 #include "config/listen_address.h"
 #include "http/basic_auth.h"
 #include "http/civetweb_port.h"
+#include "http/render_pool.h"
 #include "http/runbook_page.h"
 #include "http/web_security.h"
+#include "platform/platform.h"
 
 namespace epx {
 namespace {
+
+// Two scrapers (a Prometheus HA pair) render at the same time; a third
+// request waits for one of them.
+constexpr int kRenderThreads = 2;
 
 void Send(mg_connection* conn, int status, const char* reason,
           const char* content_type, const std::string& body,
@@ -39,6 +45,15 @@ void Send(mg_connection* conn, int status, const char* reason,
             status, reason, content_type, std::to_string(body.size()).c_str(),
             extra_headers.c_str());
   mg_write(conn, body.data(), body.size());
+}
+
+// Hundreds of server threads would each keep the stack and the freed heap
+// that a scrape touched.
+void ReleaseRequestMemory(const mg_connection*, int) {
+#if !defined(_WIN32)
+  ReleaseUnusedStack();
+  ReturnFreedMemory();
+#endif
 }
 
 int InitTls(void* ssl_ctx, void* tls_configurator) {
@@ -213,6 +228,7 @@ bool HttpServer::Start(const std::vector<std::string>& listen_addresses,
   }
   mg_init_library(0);  // Windows: WSAStartup before the resolver.
   library_ = true;
+  render_ = std::make_unique<RenderPool>(kRenderThreads);
   std::string ports;
   if (!ToCivetwebPorts(listen_addresses, tls, &ports, error)) return false;
   std::string threads = std::to_string(content_.max_connections);
@@ -238,6 +254,7 @@ bool HttpServer::Start(const std::vector<std::string>& listen_addresses,
   t_first_civetweb_message.clear();
   t_starting = true;
   if (tls) callbacks.init_ssl = &InitTls;
+  callbacks.end_request = &ReleaseRequestMemory;
   mg_init_data init{};
   init.callbacks = &callbacks;
   init.user_data = tls_.get();
@@ -271,6 +288,7 @@ void HttpServer::Stop() {
     mg_stop(context_);
     context_ = nullptr;
   }
+  render_.reset();
   if (library_) {
     mg_exit_library();
     library_ = false;
@@ -328,47 +346,44 @@ int HttpServer::Handle(mg_connection* conn) {
          "method not allowed\n", headers);
     return 405;
   }
+  if (path == "/-/healthy") {
+    Send(conn, 200, "OK", "text/plain; charset=utf-8", "Healthy\n", headers);
+    return 200;
+  }
   try {
-    if (path == content_.telemetry_path) {
-      std::string body = content_.metrics(ScrapeTimeout(
-          mg_get_header(conn, "X-Prometheus-Scrape-Timeout-Seconds")));
-      headers += "Vary: Accept-Encoding\r\n";
-      std::string zipped;
-      if (AcceptsGzip(mg_get_header(conn, "Accept-Encoding")) &&
-          Gzip(body, &zipped)) {
-        body.swap(zipped);
-        headers += "Content-Encoding: gzip\r\n";
+    const char* type = "text/html; charset=utf-8";
+    std::string body;
+    bool found = true;
+    render_->Run([&] {
+      if (path == content_.telemetry_path) {
+        body = content_.metrics(ScrapeTimeout(
+            mg_get_header(conn, "X-Prometheus-Scrape-Timeout-Seconds")));
+        type = "text/plain; version=0.0.4; charset=utf-8";
+        headers += "Vary: Accept-Encoding\r\n";
+        std::string zipped;
+        if (AcceptsGzip(mg_get_header(conn, "Accept-Encoding")) &&
+            Gzip(body, &zipped)) {
+          body.swap(zipped);
+          headers += "Content-Encoding: gzip\r\n";
+        }
+      } else if (path == "/") {
+        body = content_.landing_page();
+      } else if (path == "/live" && content_.live) {
+        body = content_.live();
+      } else if (path == "/report" && content_.report_text) {
+        type = "text/plain; charset=utf-8";
+        body = content_.report_text();
+      } else if (path == "/selftest" && content_.self_test) {
+        type = "text/plain; charset=utf-8";
+        body = content_.self_test();
+      } else if (path == "/runbook") {
+        body = RunbookHtml();
+      } else {
+        found = false;
       }
-      Send(conn, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", body,
-           headers);
-      return 200;
-    }
-    if (path == "/-/healthy") {
-      Send(conn, 200, "OK", "text/plain; charset=utf-8", "Healthy\n", headers);
-      return 200;
-    }
-    if (path == "/") {
-      Send(conn, 200, "OK", "text/html; charset=utf-8", content_.landing_page(),
-           headers);
-      return 200;
-    }
-    if (path == "/live" && content_.live) {
-      Send(conn, 200, "OK", "text/html; charset=utf-8", content_.live(),
-           headers);
-      return 200;
-    }
-    if (path == "/report" && content_.report_text) {
-      Send(conn, 200, "OK", "text/plain; charset=utf-8", content_.report_text(),
-           headers);
-      return 200;
-    }
-    if (path == "/selftest" && content_.self_test) {
-      Send(conn, 200, "OK", "text/plain; charset=utf-8", content_.self_test(),
-           headers);
-      return 200;
-    }
-    if (path == "/runbook") {
-      Send(conn, 200, "OK", "text/html; charset=utf-8", RunbookHtml(), headers);
+    });
+    if (found) {
+      Send(conn, 200, "OK", type, body, headers);
       return 200;
     }
   } catch (const std::exception& e) {

@@ -39,6 +39,7 @@ struct HttpContent {
 class WebConfigWatcher;
 class BasicAuthenticator;
 class TlsConfigurator;
+class RenderPool;
 
 /// civetweb server for /, /live, /report, /selftest, /runbook, the telemetry
 /// path and /-/healthy, all behind the web config's TLS and basic auth.
@@ -71,6 +72,7 @@ class HttpServer {
   std::shared_ptr<WebConfigWatcher> web_config_;
   std::unique_ptr<BasicAuthenticator> authenticator_;
   std::unique_ptr<TlsConfigurator> tls_;
+  std::unique_ptr<RenderPool> render_;
   mg_context* context_ = nullptr;
   bool library_ = false;
 };

@@ -465,8 +465,8 @@ void AddConnectEvents(const PortUsageReport& r, FamilyBuilder& b) {
   }
   auto& destination_failures = b.Counter(
       "destination_connect_failures_total",
-      "connect() EADDRNOTAVAIL failures toward a destination (top N; Linux "
-      "BPF).");
+      "connect() EADDRNOTAVAIL failures, and UDP sends or connects that "
+      "found no port to autobind, toward a destination (top N; Linux BPF).");
   for (const ConnectEventDestination& d : e.destinations) {
     FamilyBuilder::Set(destination_failures,
                        {L("protocol", ProtocolName(d.protocol)),

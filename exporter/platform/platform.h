@@ -29,6 +29,11 @@ void ShareAllocatorArena();
 /// Returns freed heap memory to the OS (after a scrape's snapshot is gone).
 void ReturnFreedMemory();
 
+/// Returns to the OS the calling thread's stack pages below its current
+/// frame, touched by deeper calls that have returned (Linux; no-op
+/// elsewhere).
+void ReleaseUnusedStack();
+
 /// Windows: true when args start with "service", the form the installer
 /// registers with the service control manager; removes that word. Always
 /// false elsewhere.

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 
 #include "platform/platform.h"
 
@@ -59,8 +62,28 @@ std::string HostName() {
 void ShareAllocatorArena() { mallopt(M_ARENA_MAX, 1); }
 
 void ReturnFreedMemory() {
-  constexpr std::size_t kWorthTrimming = 8 << 20;
+  constexpr std::size_t kWorthTrimming = 1 << 20;
   if (mallinfo2().fordblks > kWorthTrimming) malloc_trim(0);
+}
+
+void ReleaseUnusedStack() {
+#if defined(__linux__)
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+  void* base = nullptr;
+  std::size_t size = 0;
+  int rc = pthread_attr_getstack(&attr, &base, &size);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) return;
+  // Two pages of margin below this frame for the calls still to come.
+  const std::uintptr_t page =
+      static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  volatile char here = 0;
+  std::uintptr_t low = reinterpret_cast<std::uintptr_t>(base);
+  std::uintptr_t high =
+      (reinterpret_cast<std::uintptr_t>(&here) - 2 * page) & ~(page - 1);
+  if (high > low && high - low < size) madvise(base, high - low, MADV_DONTNEED);
+#endif
 }
 
 void ReportServing() {}

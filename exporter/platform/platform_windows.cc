@@ -500,6 +500,8 @@ void ShareAllocatorArena() {}
 
 void ReturnFreedMemory() {}
 
+void ReleaseUnusedStack() {}
+
 std::string HostName() {
   wchar_t name[256];
   DWORD size = 256;

@@ -4,7 +4,9 @@
 // with EADDRNOTAVAIL are counted exactly, on the right process, pid and
 // destination; failures made at the same time in a second namespace are
 // not; connect-and-close cycles are counted as connects; port-0 binds that
-// fail are counted; without privileges the collector says what is missing.
+// fail are counted; UDP sends and connects from unbound sockets that find no
+// port to autobind are counted per process and destination; without
+// privileges the collector says what is missing.
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,6 +32,7 @@ namespace {
 
 constexpr int kPort = 19152;
 constexpr int kUnprivilegedPort = 19153;
+constexpr int kUdpPort = 19154;
 bool g_mounted_tracefs = false;
 
 bool WriteFile(const std::string& path, const std::string& text) {
@@ -146,6 +149,69 @@ TEST(ConnectEventsTest, CountsExactlyTheFailuresOfThisNamespace) {
   hog.Command("quit", 2000);
   churner.Command("quit", 2000);
   server.Command("quit", 2000);
+}
+
+TEST(ConnectEventsTest, UdpSendsThatFindNoPortToAutobindAreCounted) {
+  Subprocess exporter({EPX_EXPORTER, "--web.listen-address=127.0.0.1:19154",
+                       "--collector.connect_events=true", "--top.processes=20"},
+                      "/tmp/epx_connect_events_udp_exporter.log");
+  auto loaded = ScrapeMetricsUntil(kUdpPort, [](const std::vector<Sample>& s) {
+    return Find(s, "ephemeral_port_collector_success",
+                {{"collector", "connect_events"}}) == 1.0;
+  });
+  ASSERT_EQ(V(loaded, "ephemeral_port_collector_success",
+              {{"collector", "connect_events"}}),
+            1)
+      << ReadAll("/tmp/epx_connect_events_udp_exporter.log");
+
+  Subprocess holder({EPX_PORT_HOLDER, "--name", "ceudpholder"});
+  Subprocess sender({EPX_PORT_HOLDER, "--name", "ceudpsender"});
+  // Ten connected UDP sockets take the ten ports of the range.
+  ASSERT_EQ(holder.Command("udp 127.0.0.1 7000 10"), "ok 10 0");
+  // Nine IPv4 sends (sendto, sendmsg, sendmmsg three times each) and three
+  // IPv6 ones from fresh unbound sockets, and one UDP connect(), find no
+  // port.
+  ASSERT_EQ(sender.Command("sendto 127.0.0.1 7001 9"), "ok 9 EAGAIN");
+  ASSERT_EQ(sender.Command("sendto ::1 7002 3"), "ok 3 EAGAIN");
+  ASSERT_EQ(holder.Command("udp 127.0.0.1 7000 1"), "ok 0 EAGAIN");
+  // The connect() is seen by the syscall hooks, which need tracefs.
+  const int connects = Exists("/sys/kernel/tracing/events/syscalls") ? 1 : 0;
+
+  const std::string sender_pid = std::to_string(sender.pid());
+  const std::string holder_pid = std::to_string(holder.pid());
+  auto s = ScrapeMetricsUntil(kUdpPort, [&](const std::vector<Sample>& x) {
+    return Find(x, "ephemeral_port_port_allocation_failures_total",
+                {{"protocol", "udp"}, {"call", "autobind"}}) == 12 + connects;
+  });
+  EXPECT_EQ(V(s, "ephemeral_port_port_allocation_failures_total",
+              {{"protocol", "udp"}, {"call", "autobind"}}),
+            12 + connects);
+  EXPECT_EQ(V(s, "ephemeral_port_process_connect_failures_total",
+              {{"process", "ceudpsender"}, {"pid", sender_pid}}),
+            12);
+  EXPECT_EQ(V(s, "ephemeral_port_process_connect_failures_total",
+              {{"process", "ceudpholder"}, {"pid", holder_pid}}),
+            connects > 0 ? 1 : -1);
+  EXPECT_EQ(V(s, "ephemeral_port_destination_connect_failures_total",
+              {{"protocol", "udp"},
+               {"remote_address", "127.0.0.1"},
+               {"remote_port", "7001"}}),
+            9);
+  EXPECT_EQ(V(s, "ephemeral_port_destination_connect_failures_total",
+              {{"protocol", "udp"},
+               {"remote_address", "::1"},
+               {"remote_port", "7002"}}),
+            3);
+  EXPECT_EQ(V(s, "ephemeral_port_destination_connect_failures_total",
+              {{"protocol", "udp"},
+               {"remote_address", "127.0.0.1"},
+               {"remote_port", "7000"}}),
+            connects > 0 ? 1 : -1);
+  EXPECT_EQ(V(s, "ephemeral_port_port_allocation_failures_total",
+              {{"protocol", "udp"}, {"call", "bind"}}),
+            0);
+  sender.Command("quit", 2000);
+  holder.Command("quit", 2000);
 }
 
 TEST(ConnectEventsTest, WithoutPrivilegesTheCollectorSaysWhatIsMissing) {

@@ -22,6 +22,10 @@
 //                                     with RST so no TIME_WAIT is left)
 //   bindzero ADDR COUNT [udp]      -> ok FAILED ERR  (bind to port 0, close)
 //   udp ADDR PORT COUNT            -> ok OPENED ERR  (connected UDP)
+//   sendto ADDR PORT COUNT         -> ok FAILED ERR  (COUNT fresh unbound UDP
+//                                     sockets each send one datagram, by
+//                                     sendto(), sendmsg(), sendmmsg() in
+//                                     turn, and are closed)
 //   close PORT COUNT               -> ok CLOSED P... (client-first close of
 //                                     connections to PORT: TIME_WAIT here;
 //                                     lists the local ports closed)
@@ -43,6 +47,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -88,6 +93,8 @@ std::string ErrName(int err) {
       return "EADDRNOTAVAIL";
     case EADDRINUSE:
       return "EADDRINUSE";
+    case EAGAIN:
+      return "EAGAIN";
     case ECONNREFUSED:
       return "ECONNREFUSED";
     case EMFILE:
@@ -317,6 +324,44 @@ int BindZero(const std::string& host, long count, int type, int* err) {
   return failed;
 }
 
+// Sends one datagram from each of count fresh unbound UDP sockets, so each
+// send autobinds; returns how many sends failed.
+int SendUnbound(const std::string& host, int port, long count, int* err) {
+  *err = 0;
+  int failed = 0;
+  for (long i = 0; i < count; ++i) {
+    sockaddr_storage ss;
+    socklen_t len;
+    MakeAddr(host, port, &ss, &len);
+    int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      *err = errno;
+      return failed;
+    }
+    char byte = 'x';
+    iovec iov{&byte, 1};
+    mmsghdr m{};
+    m.msg_hdr.msg_name = &ss;
+    m.msg_hdr.msg_namelen = len;
+    m.msg_hdr.msg_iov = &iov;
+    m.msg_hdr.msg_iovlen = 1;
+    long rc;
+    if (i % 3 == 0) {
+      rc = sendto(fd, &byte, 1, 0, reinterpret_cast<sockaddr*>(&ss), len);
+    } else if (i % 3 == 1) {
+      rc = sendmsg(fd, &m.msg_hdr, 0);
+    } else {
+      rc = sendmmsg(fd, &m, 1, 0);
+    }
+    if (rc < 0) {
+      *err = errno;
+      ++failed;
+    }
+    close(fd);
+  }
+  return failed;
+}
+
 int BindOnly(const std::string& host, long count, int* err) {
   *err = 0;
   int bound = 0;
@@ -504,6 +549,12 @@ int main(int argc, char** argv) {
       in >> a >> port >> count;
       int n = AttemptConnects(a, port, count, cmd == "churn", &err);
       reply << "ok " << (cmd == "churn" ? count - n : n) << " " << ErrName(err);
+    } else if (cmd == "sendto") {
+      int port;
+      long count;
+      in >> a >> port >> count;
+      int n = SendUnbound(a, port, count, &err);
+      reply << "ok " << n << " " << ErrName(err);
     } else if (cmd == "bindzero") {
       long count;
       std::string kind;

@@ -7,6 +7,10 @@
 namespace epx {
 namespace {
 
+// IPPROTO_UDP as the BPF program stores it (this file also builds on
+// Windows, which has no netinet/in.h).
+constexpr unsigned char kProtocolUdp = 17;
+
 std::uint64_t Total(const std::vector<std::uint64_t>& totals, int index) {
   return static_cast<std::size_t>(index) < totals.size() ? totals[index] : 0;
 }
@@ -48,7 +52,7 @@ ConnectEvents DecodeConnectEvents(
   }
   for (const auto& [key, count] : destinations) {
     ConnectEventDestination d;
-    d.protocol = Protocol::kTcp;
+    d.protocol = key.protocol == kProtocolUdp ? Protocol::kUdp : Protocol::kTcp;
     if (key.family == 4) {
       d.address =
           IpAddress::V4(key.addr[0], key.addr[1], key.addr[2], key.addr[3]);

@@ -2,6 +2,7 @@
 #include "sources/linux/connect_events.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include <cerrno>
@@ -44,6 +45,18 @@ bool ReadHash(int fd, std::vector<std::pair<Key, Value>>* out) {
   return errno == ENOENT;
 }
 
+// Whether the running kernel has the tracepoint `name` (its BTF names the
+// btf_trace_<name> type).
+bool KernelHasTracepoint(const char* name) {
+  btf* vmlinux = btf__load_vmlinux_btf();
+  if (vmlinux == nullptr) return false;
+  bool found = btf__find_by_name_kind(
+                   vmlinux, (std::string("btf_trace_") + name).c_str(),
+                   BTF_KIND_TYPEDEF) >= 0;
+  btf__free(vmlinux);
+  return found;
+}
+
 }  // namespace
 
 ConnectEventCollector::ConnectEventCollector() = default;
@@ -67,6 +80,8 @@ void ConnectEventCollector::Start() {
   }
   connect_events* s = program->skeleton;
   s->rodata->target_netns = OwnNetworkNamespaceInode();
+  bool send_hook = KernelHasTracepoint("sock_send_length");
+  if (!send_hook) bpf_program__set_autoload(s->progs.sock_send_length, false);
   int rc = connect_events::load(s);
   if (rc != 0) {
     load_error_ = Describe("loading the BPF program", rc, log);
@@ -75,8 +90,8 @@ void ConnectEventCollector::Start() {
   s->links.inet_sock_set_state =
       bpf_program__attach(s->progs.inet_sock_set_state);
   if (s->links.inet_sock_set_state == nullptr) {
-    load_error_ = Describe(
-        "attaching to the raw tracepoint inet_sock_set_state", -errno, log);
+    load_error_ = Describe("attaching to the tracepoint inet_sock_set_state",
+                           -errno, log);
     return;
   }
   struct Optional {
@@ -84,6 +99,10 @@ void ConnectEventCollector::Start() {
     bpf_link** link;
   };
   std::string unattached;
+  if (send_hook) {
+    s->links.sock_send_length = bpf_program__attach(s->progs.sock_send_length);
+  }
+  if (s->links.sock_send_length == nullptr) unattached = "sock_send_length";
   for (const Optional& o :
        {Optional{s->progs.bind_enter, &s->links.bind_enter},
         Optional{s->progs.bind_exit, &s->links.bind_exit},
@@ -98,8 +117,9 @@ void ConnectEventCollector::Start() {
   if (!unattached.empty()) {
     std::fprintf(stderr,
                  "level=warn collector=connect_events msg=\"port-0 bind and "
-                 "UDP autobind failures are not counted: cannot attach %s "
-                 "(is tracefs mounted at /sys/kernel/tracing?)\"\n",
+                 "UDP autobind failures are not all counted: cannot attach %s "
+                 "(is tracefs mounted at /sys/kernel/tracing? UDP sends need "
+                 "kernel 6.3 or later)\"\n",
                  unattached.c_str());
   }
   program_ = std::move(program);

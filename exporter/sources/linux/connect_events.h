@@ -27,8 +27,9 @@ class ConnectEventCollector {
   /// Copies the counts since Start() into *out (Start() first if needed). False
   /// with *error naming what is missing (privileges, BTF, a kernel hook, a
   /// build without BPF) when the program cannot run; a failed load is not
-  /// retried. Hooks that need tracefs (bind(), UDP connect()) and cannot attach
-  /// are named once in the log; the rest still counts.
+  /// retried. Optional hooks (bind() and UDP connect(), which need tracefs;
+  /// UDP sends, kernel 6.3+) that cannot attach are named once in the log;
+  /// the rest still counts.
   bool Read(ConnectEvents* out, std::string* error);
 
   struct Program;

@@ -32,11 +32,13 @@ TEST(ConnectEventRecordsTest, DecodesTotalsProcessesAndDestinations) {
   };
   epx_destination_key v4{};
   v4.family = 4;
+  v4.protocol = 6;  // IPPROTO_TCP
   v4.port = 5000;
   v4.addr[0] = 127;
   v4.addr[3] = 1;
   epx_destination_key v6{};
   v6.family = 6;
+  v6.protocol = 17;  // IPPROTO_UDP: an autobind failure
   v6.port = 443;
   v6.addr[0] = 0x20;
   v6.addr[1] = 0x01;
@@ -62,7 +64,9 @@ TEST(ConnectEventRecordsTest, DecodesTotalsProcessesAndDestinations) {
   ASSERT_EQ(e.destinations.size(), 2u);
   EXPECT_EQ(e.destinations[0].address.ToString(), "127.0.0.1");
   EXPECT_EQ(e.destinations[0].port, 5000);
+  EXPECT_EQ(e.destinations[0].protocol, Protocol::kTcp);
   EXPECT_EQ(e.destinations[1].address.ToString(), "2001:db8::5");
+  EXPECT_EQ(e.destinations[1].protocol, Protocol::kUdp);
 }
 
 TEST(ConnectEventSummaryTest, KeepsTopProcessesByFailuresAndByConnects) {

@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: (Apache-2.0 OR GPL-2.0-only)
 /* Counts what the pool running dry does to applications, in the kernel:
    TCP connect() failing for lack of a local port, outbound TCP connects per
-   process, bind() to port 0 failing with EADDRINUSE and UDP connect()
-   failing to autobind. Only sockets of the network namespace target_netns
-   count. Aggregated in bounded maps; user space reads counts only.
+   process, bind() to port 0 failing with EADDRINUSE and UDP sends or
+   connect()s failing to autobind. Only sockets of the network namespace
+   target_netns count. Aggregated in bounded maps; user space reads counts
+   only.
 
-   TCP uses the sock:inet_sock_set_state raw tracepoint (no tracefs, and it
+   TCP uses the sock:inet_sock_set_state BTF tracepoint (no tracefs; it
    fires on TCP state changes only): tcp_v4_connect()/tcp_v6_connect() move
    the socket to SYN_SENT before choosing a port and back to CLOSE when
    inet_hash_connect() finds none, still in the caller's context and with no
-   local port. bind() and UDP connect() use the syscall tracepoints, which
-   need tracefs; without it that part stays off. CO-RE against the running
-   kernel's BTF. */
+   local port. UDP sends use sock:sock_send_length (every sendmsg() path,
+   kernel 6.3 and later): a send that fails with EAGAIN and leaves the
+   socket without a port failed to autobind; the destination is read from
+   the system call's arguments. bind() and UDP connect() use the syscall
+   tracepoints, which need tracefs; without it that part stays off. CO-RE
+   against the running kernel's BTF. */
 #include "vmlinux.h"
 
 #include <bpf/bpf_core_read.h>
@@ -53,12 +57,17 @@ struct {
 } destinations SEC(".maps");
 
 /* A bind() to port 0 or a UDP connect() in flight, by thread: the socket's
-   protocol (IPPROTO_*), or 0 for a call not of interest. */
+   protocol (IPPROTO_*) and the address the call names (user space). */
+struct epx_pending {
+  __u64 addr;
+  __u8 protocol;
+};
+
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, 4096);
   __type(key, __u32);
-  __type(value, __u8);
+  __type(value, struct epx_pending);
 } pending SEC(".maps");
 
 static __always_inline void add_total(__u32 index) {
@@ -94,8 +103,24 @@ static __always_inline void add_process(int which) {
     __sync_fetch_and_add(&counts->port_zero_failed, 1);
 }
 
+static __always_inline void count_destination(
+    const struct epx_destination_key* key) {
+  __u64* count = bpf_map_lookup_elem(&destinations, key);
+  if (!count) {
+    __u64 zero = 0;
+    bpf_map_update_elem(&destinations, key, &zero, BPF_NOEXIST);
+    count = bpf_map_lookup_elem(&destinations, key);
+    if (!count) {
+      add_total(EPX_DESTINATIONS_DROPPED);
+      return;
+    }
+  }
+  __sync_fetch_and_add(count, 1);
+}
+
 static __always_inline void add_destination(const struct sock* sk, int family) {
   struct epx_destination_key key = {};
+  key.protocol = IPPROTO_TCP;
   key.port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
   __u32 v4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
   if (family == EPX_AF_INET6) {
@@ -112,31 +137,23 @@ static __always_inline void add_destination(const struct sock* sk, int family) {
     __builtin_memcpy(key.addr, &v4, 4);
     key.family = 4;
   }
-  __u64* count = bpf_map_lookup_elem(&destinations, &key);
-  if (!count) {
-    __u64 zero = 0;
-    bpf_map_update_elem(&destinations, &key, &zero, BPF_NOEXIST);
-    count = bpf_map_lookup_elem(&destinations, &key);
-    if (!count) {
-      add_total(EPX_DESTINATIONS_DROPPED);
-      return;
-    }
-  }
-  __sync_fetch_and_add(count, 1);
+  count_destination(&key);
 }
 
-SEC("raw_tp/inet_sock_set_state")
+/* The two transitions that matter are picked from the arguments alone, so
+   the many other TCP state changes cost no memory read. */
+SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(inet_sock_set_state, const struct sock* sk, int oldstate,
              int newstate) {
-  if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !in_target_netns(sk))
-    return 0;
+  int begins = oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT;
+  if (!begins && !(oldstate == TCP_SYN_SENT && newstate == TCP_CLOSE)) return 0;
+  if (sk->sk_protocol != IPPROTO_TCP || !in_target_netns(sk)) return 0;
   int family = BPF_CORE_READ(sk, __sk_common.skc_family);
   int v6 = family == EPX_AF_INET6;
-  if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) {
+  if (begins) {
     add_total(v6 ? EPX_TCP6_CONNECT_ATTEMPTS : EPX_TCP4_CONNECT_ATTEMPTS);
     add_process(EPX_ATTEMPT);
-  } else if (oldstate == TCP_SYN_SENT && newstate == TCP_CLOSE &&
-             BPF_CORE_READ(sk, __sk_common.skc_num) == 0) {
+  } else if (sk->__sk_common.skc_num == 0) {
     add_total(v6 ? EPX_TCP6_CONNECT_FAILED : EPX_TCP4_CONNECT_FAILED);
     add_process(EPX_FAILED);
     add_destination(sk, family);
@@ -159,22 +176,53 @@ static __always_inline struct sock* sock_of_fd(int fd) {
   return BPF_CORE_READ(sock, sk);
 }
 
-static __always_inline void remember(int fd, int want_protocol) {
+static __always_inline void remember(int fd, int want_protocol, __u64 addr) {
   struct sock* sk = sock_of_fd(fd);
   if (!sk || !in_target_netns(sk)) return;
-  __u8 protocol = BPF_CORE_READ(sk, sk_protocol);
-  if (want_protocol && protocol != want_protocol) return;
+  struct epx_pending call = {.addr = addr};
+  call.protocol = BPF_CORE_READ(sk, sk_protocol);
+  if (want_protocol && call.protocol != want_protocol) return;
   __u32 tid = (__u32)bpf_get_current_pid_tgid();
-  bpf_map_update_elem(&pending, &tid, &protocol, BPF_ANY);
+  bpf_map_update_elem(&pending, &tid, &call, BPF_ANY);
 }
 
-static __always_inline int take(void) {
+static __always_inline struct epx_pending take(void) {
+  struct epx_pending call = {};
   __u32 tid = (__u32)bpf_get_current_pid_tgid();
-  __u8* protocol = bpf_map_lookup_elem(&pending, &tid);
-  if (!protocol) return 0;
-  int p = *protocol;
+  struct epx_pending* found = bpf_map_lookup_elem(&pending, &tid);
+  if (!found) return call;
+  call = *found;
   bpf_map_delete_elem(&pending, &tid);
-  return p;
+  return call;
+}
+
+/* Counts one UDP destination given as a user-space sockaddr; v4-mapped IPv6
+   addresses count as IPv4. */
+static __always_inline void add_udp_destination(const void* uaddr) {
+  struct sockaddr_in6 a = {};
+  if (!uaddr || bpf_probe_read_user(&a, sizeof a, uaddr) != 0) return;
+  struct epx_destination_key key = {};
+  key.protocol = IPPROTO_UDP;
+  key.port = __builtin_bswap16(a.sin6_port);
+  if (a.sin6_family == EPX_AF_INET) {
+    struct sockaddr_in* v4 = (struct sockaddr_in*)&a;
+    __builtin_memcpy(key.addr, &v4->sin_addr.s_addr, 4);
+    key.family = 4;
+  } else if (a.sin6_family == EPX_AF_INET6) {
+    const __u8* b = a.sin6_addr.in6_u.u6_addr8;
+    int mapped = b[10] == 0xff && b[11] == 0xff;
+    for (int i = 0; i < 10; i++) mapped &= b[i] == 0;
+    if (mapped) {
+      __builtin_memcpy(key.addr, b + 12, 4);
+      key.family = 4;
+    } else {
+      __builtin_memcpy(key.addr, b, 16);
+      key.family = 6;
+    }
+  } else {
+    return;
+  }
+  count_destination(&key);
 }
 
 SEC("tracepoint/syscalls/sys_enter_bind")
@@ -186,13 +234,13 @@ int bind_enter(struct trace_event_raw_sys_enter* ctx) {
       a.sin_port != 0) {
     return 0;
   }
-  remember((int)ctx->args[0], 0);
+  remember((int)ctx->args[0], 0, 0);
   return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_bind")
 int bind_exit(struct trace_event_raw_sys_exit* ctx) {
-  int protocol = take();
+  int protocol = take().protocol;
   if (!protocol || ctx->ret != -EPX_EADDRINUSE) return 0;
   if (protocol == IPPROTO_TCP)
     add_total(EPX_TCP_BIND_FAILED);
@@ -206,14 +254,52 @@ int bind_exit(struct trace_event_raw_sys_exit* ctx) {
 
 SEC("tracepoint/syscalls/sys_enter_connect")
 int connect_enter(struct trace_event_raw_sys_enter* ctx) {
-  remember((int)ctx->args[0], IPPROTO_UDP);
+  remember((int)ctx->args[0], IPPROTO_UDP, ctx->args[1]);
   return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_connect")
 int connect_exit(struct trace_event_raw_sys_exit* ctx) {
-  if (take() != IPPROTO_UDP || ctx->ret != -EPX_EAGAIN) return 0;
+  struct epx_pending call = take();
+  if (call.protocol != IPPROTO_UDP || ctx->ret != -EPX_EAGAIN) return 0;
   add_total(EPX_UDP_AUTOBIND_FAILED);
   add_process(EPX_PORT_ZERO_FAILED);
+  add_udp_destination((const void*)call.addr);
+  return 0;
+}
+
+#define EPX_NR_SENDTO 44
+#define EPX_NR_SENDMSG 46
+#define EPX_NR_SENDMMSG 307
+
+/* The user-space destination address the current send system call names
+   (sendto(), sendmsg(), or the first message of sendmmsg(), the one that
+   autobinds), or 0 when it names none (an io_uring send, a sendto()
+   without address). x86-64 system call numbers and registers. */
+static __always_inline const void* send_destination(void) {
+#if defined(__TARGET_ARCH_x86)
+  struct pt_regs* regs =
+      (struct pt_regs*)bpf_task_pt_regs(bpf_get_current_task_btf());
+  long nr = regs->orig_ax;
+  if (nr == EPX_NR_SENDTO) return (const void*)regs->r8;
+  if (nr == EPX_NR_SENDMSG || nr == EPX_NR_SENDMMSG) {
+    /* msg_name is the first member of both user_msghdr and mmsghdr. */
+    const void* name = 0;
+    bpf_probe_read_user(&name, sizeof name, (const void*)regs->si);
+    return name;
+  }
+#endif
+  return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(sock_send_length, struct sock* sk, int ret, int flags) {
+  if (ret != -EPX_EAGAIN || sk->sk_protocol != IPPROTO_UDP ||
+      sk->__sk_common.skc_num != 0 || !in_target_netns(sk)) {
+    return 0;
+  }
+  add_total(EPX_UDP_AUTOBIND_FAILED);
+  add_process(EPX_PORT_ZERO_FAILED);
+  add_udp_destination(send_destination());
   return 0;
 }

@@ -19,7 +19,7 @@ enum epx_total {
   EPX_TCP6_CONNECT_ATTEMPTS,
   EPX_TCP_BIND_FAILED,      /* bind() to port 0 -> EADDRINUSE, TCP */
   EPX_UDP_BIND_FAILED,      /* the same, UDP */
-  EPX_UDP_AUTOBIND_FAILED,  /* UDP connect() -> EAGAIN: no port */
+  EPX_UDP_AUTOBIND_FAILED,  /* UDP send or connect() found no port */
   EPX_PROCESSES_DROPPED,    /* process map full: event not attributed */
   EPX_DESTINATIONS_DROPPED, /* destination map full */
   EPX_TOTAL_COUNT,
@@ -37,9 +37,9 @@ struct epx_process_counts {
 };
 
 struct epx_destination_key {
-  unsigned char family; /* 4 or 6 */
-  unsigned char pad;
-  unsigned short port; /* host order */
+  unsigned char family;   /* 4 or 6 */
+  unsigned char protocol; /* IPPROTO_TCP or IPPROTO_UDP */
+  unsigned short port;    /* host order */
   unsigned char addr[16];
 };
 
