@@ -242,6 +242,44 @@ TEST(NamespacesLive, EachNamespaceHeadlineIsWhatItsKernelRefuses) {
   for (const std::string& n : names) EXPECT_TRUE(Shell("ip netns del " + n));
 }
 
+TEST(NamespacesLive, WithoutCapSysAdminTheCollectorFailsAndSaysSo) {
+  std::string name = "epx28d-" + std::to_string(getpid());
+  ASSERT_TRUE(Shell("ip netns add " + name));
+  const char* log = "/tmp/epx_live_namespaces_nocap.log";
+  {
+    Subprocess exporter(
+        {"/usr/bin/setpriv", "--bounding-set=-sys_admin",
+         "--inh-caps=-sys_admin", EPX_EXPORTER, "--source=netlink",
+         "--collector.namespaces", "--selftest.at-start=false",
+         "--web.listen-address=127.0.0.1:" + std::to_string(kExporterPort)},
+        log);
+    ASSERT_TRUE(exporter.Running());
+    std::vector<Sample> samples =
+        ScrapeMetricsUntil(kExporterPort, [](const std::vector<Sample>& s) {
+          return Find(s, "ephemeral_port_namespaces_failed", {}).has_value();
+        });
+    samples = ScrapeMetrics(kExporterPort);
+    EXPECT_EQ(Find(samples, "ephemeral_port_collector_success",
+                   {{"collector", "namespaces"}}),
+              0);
+    EXPECT_EQ(Find(samples, "ephemeral_port_collector_success",
+                   {{"collector", "sockets"}}),
+              1);
+    EXPECT_EQ(Find(samples, "ephemeral_port_namespaces_failed", {}), 1);
+    EXPECT_EQ(Find(samples, "ephemeral_port_namespaces_scanned", {}), 0);
+    exporter.Stop();
+  }
+  std::ifstream in(log);
+  std::string line;
+  int naming = 0;
+  while (std::getline(in, line))
+    if (line.find("collector=namespaces") != std::string::npos &&
+        line.find("CAP_SYS_ADMIN") != std::string::npos)
+      ++naming;
+  EXPECT_EQ(naming, 1) << "log lines naming CAP_SYS_ADMIN over two scrapes";
+  EXPECT_TRUE(Shell("ip netns del " + name));
+}
+
 }  // namespace
 }  // namespace epx::testing
 
