@@ -42,8 +42,8 @@ bool HasCapability(const std::string& root, int capability) {
   if (!ReadFile(root + "/self/status", &status)) return false;
   std::size_t at = status.find("\nCapEff:");
   if (at == std::string::npos) return false;
-  unsigned long long mask = std::strtoull(status.c_str() + at + 8, nullptr, 16);
-  return (mask >> capability & 1ULL) != 0;
+  std::uint64_t mask = std::strtoull(status.c_str() + at + 8, nullptr, 16);
+  return (mask >> capability & 1U) != 0;
 }
 
 std::string FirstLine(std::string text) {
