@@ -7,10 +7,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <iterator>
 #include <thread>
 #include <utility>
 
@@ -53,8 +55,11 @@ std::string FirstLine(std::string text) {
 }
 
 // The sockets of the calling thread's namespace, as the host's netlink
-// source dumps them (TCP and UDP of both families, explicit-port binds).
-bool DumpNamespaceSockets(std::vector<SocketRecord>* sockets,
+// source dumps them (TCP and UDP of both families); the explicit-port binds
+// are dumped, with one more walk of the connection table, only when a
+// connected socket not classified yet appears (as on the host).
+bool DumpNamespaceSockets(ExplicitPortMarks* marks,
+                          std::vector<SocketRecord>* sockets,
                           std::string* error) {
   InetDiagSocket socket;
   std::string ignored;
@@ -66,11 +71,15 @@ bool DumpNamespaceSockets(std::vector<SocketRecord>* sockets,
   for (Family family : {Family::kIpv4, Family::kIpv6}) {
     if (!socket.Dump(Protocol::kUdp, family, sockets, error)) return false;
   }
-  std::vector<SocketRecord> explicit_port;
-  if (!socket.DumpExplicitPortTcp(&explicit_port, error)) return false;
-  ExplicitPortMarks marks;
-  marks.Update(*sockets, explicit_port);
-  marks.Mark(sockets);
+  if (marks->NeedsDump(*sockets)) {
+    std::vector<SocketRecord> explicit_port;
+    if (!socket.DumpExplicitPortTcp(&explicit_port, error)) {
+      marks->Clear();
+      return false;
+    }
+    marks->Update(*sockets, explicit_port);
+  }
+  marks->Mark(sockets);
   return true;
 }
 
@@ -165,7 +174,8 @@ bool NamespaceCollector::Read(const NamespaceCandidate& candidate,
     return false;
   }
   std::vector<LinkRecord> links;
-  if (!DumpNamespaceSockets(&out->sockets, &why) || !DumpLinks(&links, &why)) {
+  if (!DumpNamespaceSockets(&marks_[candidate.inode], &out->sockets, &why) ||
+      !DumpLinks(&links, &why)) {
     *error = "netns " + std::to_string(candidate.inode) + ": " + why;
     return false;
   }
@@ -214,6 +224,16 @@ bool NamespaceCollector::Collect(NamespaceScan* scan, std::string* error) {
     }
   });
   helper.join();
+  // candidates are sorted by inode (DedupeNamespaces).
+  for (auto it = marks_.begin(); it != marks_.end();) {
+    auto at =
+        std::lower_bound(candidates.begin(), candidates.end(), it->first,
+                         [](const NamespaceCandidate& c, std::uint64_t inode) {
+                           return c.inode < inode;
+                         });
+    bool seen = at != candidates.end() && at->inode == it->first;
+    it = seen ? std::next(it) : marks_.erase(it);
+  }
   for (const std::string& e : errors) {
     if (!error->empty()) *error += "; ";
     *error += e;

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "model/snapshot.h"
+#include "sources/linux/bind_bucket_memory.h"
 #include "sources/linux/namespaces_parser.h"
 
 namespace epx {
@@ -34,6 +37,8 @@ class NamespaceCollector {
             bool* vanished, std::string* error);
 
   std::string root_;
+  /// Explicit-port classification per namespace inode, across collections.
+  std::map<std::uint64_t, ExplicitPortMarks> marks_;
   std::string netns_dir_;
   /// inet_diag lists bound-only TCP sockets (Linux 6.8+).
   bool bound_visible_ = false;
