@@ -8,6 +8,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -25,7 +26,6 @@
 #include "prometheus/text_serializer.h"
 #include "report/console_report.h"
 #include "selftest/run_self_test.h"
-#include "sources/shared_source.h"
 #include "build_stamp.h"
 #include "version.h"
 
@@ -77,6 +77,8 @@ void AddServiceLogFailures(std::vector<prometheus::MetricFamily>* families) {
 
 int RunReport(const Config& config, double watch_seconds) {
   auto source = epx::MakeHostSource(config.source);
+  source->WaitForFirstReadings(
+      std::chrono::seconds(epx::kOneShotRangeWaitSeconds));
   for (;;) {
     epx::Snapshot snapshot = source->Collect();
     std::string text = epx::FormatConsoleReport(
@@ -97,6 +99,13 @@ epx::SelfTestOptions SelfTestOptionsOf(const Config& config) {
   return options;
 }
 
+// Windows' C runtime may buffer stderr when it is a file or pipe: flushed
+// here, the lines reach the log at once, not with the next line.
+void LogSelfTest(const epx::SelfTestResult& result) {
+  std::fputs(epx::SelfTestLogLines(result).c_str(), stderr);
+  std::fflush(stderr);
+}
+
 int RunSelfTestCommand(const Config& config) {
   epx::SelfTestResult result = epx::RunSelfTest(SelfTestOptionsOf(config));
   std::fputs(epx::FormatSelfTest(result).c_str(), stdout);
@@ -106,24 +115,29 @@ int RunSelfTestCommand(const Config& config) {
 
 int RunServe(const Config& config, epx::BuildInfo build,
              const std::string& web_config_file) {
-  auto source =
-      std::make_shared<epx::SharedSource>(epx::MakeHostSource(config.source));
+  auto source = epx::MakeHostSource(config.source);
   epx::ReportStartProgress();
   std::string chosen = source->SocketSourceInUse();
   if (!chosen.empty()) build.source = chosen;
   auto self_test = std::make_shared<epx::SelfTestRecord>();
   epx::SelfTestOptions self_test_options = SelfTestOptionsOf(config);
   self_test_options.source.socket_source = build.source;
-  self_test_options.shared_source = source;
   auto first_wait = std::chrono::milliseconds(
       config.selftest_at_start ? 1000 * config.selftest_timeout_seconds : 0);
+  // Owned by the collectable, which the self-test's collect below keeps.
+  epx::HostSource* serving_source = source.get();
   auto collectable = std::make_shared<epx::PortUsageCollectable>(
-      std::make_unique<epx::SharedSource>(*source), config.limits, build,
+      std::move(source), config.limits, build,
       std::chrono::seconds(config.scrape_wait_seconds));
   epx::HttpContent content;
   content.telemetry_path = config.telemetry_path;
   content.max_connections = static_cast<int>(config.max_connections);
   content.read_timeout_seconds = static_cast<int>(config.read_timeout_seconds);
+  self_test_options.collect =
+      [collectable, serving_source](std::chrono::milliseconds limit) {
+        serving_source->WaitForFirstReadings(limit);
+        return collectable->FreshSnapshot(limit);
+      };
   auto max_wait = std::chrono::seconds(config.scrape_wait_seconds);
   content.metrics = [collectable, self_test, first_wait,
                      max_wait](double timeout_seconds) {
@@ -160,7 +174,7 @@ int RunServe(const Config& config, epx::BuildInfo build,
   });
   content.self_test = [self_test, self_test_options] {
     auto result = self_test->Run(self_test_options);
-    std::fputs(epx::SelfTestLogLines(*result).c_str(), stderr);
+    LogSelfTest(*result);
     return epx::FormatSelfTest(*result);
   };
   content.web_config_file = web_config_file;
@@ -180,10 +194,20 @@ int RunServe(const Config& config, epx::BuildInfo build,
                config.telemetry_path.c_str(), EPX_VERSION,
                build.source.c_str());
   if (config.selftest_at_start) {
-    epx::SelfTestResult result = epx::RunSelfTest(self_test_options);
-    std::fputs(epx::SelfTestLogLines(result).c_str(), stderr);
-    self_test->Set(result);
-    epx::ReturnFreedMemory();
+    // On a thread of its own: the main thread (the service's) goes on to
+    // wait for the stop request; scrapes wait for the result (WaitForFirst).
+    try {
+      std::thread([self_test, self_test_options] {
+        epx::SelfTestResult result = epx::RunSelfTest(self_test_options);
+        LogSelfTest(result);
+        self_test->Set(result);
+        epx::ReturnFreedMemory();
+      }).detach();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr,
+                   "level=error msg=\"selftest not started\" err=\"%s\"\n",
+                   e.what());
+    }
   }
   epx::WaitForStopSignal();
   std::fprintf(stderr, "level=info msg=\"stopping\"\n");
