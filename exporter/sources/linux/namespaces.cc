@@ -204,26 +204,26 @@ bool NamespaceCollector::Collect(NamespaceScan* scan, std::string* error) {
   }
   // One helper thread enters each namespace in turn; its namespace dies
   // with it, so the exporter's own threads never leave theirs.
+  std::string thread_error;
   std::thread helper([&] {
-    for (const NamespaceCandidate& c : candidates) {
-      NamespaceSnapshot ns;
-      bool vanished = false;
-      std::string why;
-      bool ok = false;
-      try {
-        ok = Read(c, &ns, &vanished, &why);
-      } catch (const std::exception& e) {
-        why = e.what();
+    try {
+      for (const NamespaceCandidate& c : candidates) {
+        NamespaceSnapshot ns;
+        bool vanished = false;
+        std::string why;
+        if (Read(c, &ns, &vanished, &why)) {
+          scan->namespaces.push_back(std::move(ns));
+        } else if (!vanished) {
+          ++scan->failed;
+          if (errors.size() < 3) errors.push_back(why);
+        }
       }
-      if (ok) {
-        scan->namespaces.push_back(std::move(ns));
-      } else if (!vanished) {
-        ++scan->failed;
-        if (errors.size() < 3) errors.push_back(why);
-      }
+    } catch (const std::exception& e) {
+      thread_error = e.what();
     }
   });
   helper.join();
+  if (!thread_error.empty()) errors.push_back(thread_error);
   // candidates are sorted by inode (DedupeNamespaces).
   for (auto it = marks_.begin(); it != marks_.end();) {
     auto at =
