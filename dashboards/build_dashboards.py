@@ -784,8 +784,9 @@ def host():
                   sort_by="Failures", w=5,
                   hide=("Time", "job", "__name__", "instance", "protocol")),
             timeseries("Who churns: outbound connects per process",
-                       "Outbound TCP connects per second of the busiest processes, counted in the "
-                       "kernel, short-lived connections included. TIME_WAIT sockets have no owner; "
+                       "Outbound TCP connects per second of the busiest processes, short-lived "
+                       "connections included: counted in the kernel (Linux, BPF) or from ETW "
+                       "(Windows). TIME_WAIT sockets have no owner (on Windows not even a pid); "
                        "this panel names the process that made them.",
                        [target('topk(10, sum by (process, pid) (rate(ephemeral_port_process_connects_total{%s}[$__rate_interval])))'
                                % sel, "{{process}} ({{pid}})")],
