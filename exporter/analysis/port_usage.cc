@@ -210,6 +210,7 @@ PortUsageReport AnalyzePortUsage(const Snapshot& snapshot,
   AnalyzeVrfPools(snapshot, options, &report);
   report.connect_events =
       SummarizeConnectEvents(snapshot.connect_events, options);
+  report.namespaces = AnalyzeNamespaces(snapshot.namespaces, options);
   return report;
 }
 

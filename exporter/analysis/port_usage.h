@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/namespace_usage.h"
 #include "model/snapshot.h"
 
 namespace epx {
@@ -16,6 +17,8 @@ struct AnalysisOptions {
   std::size_t top_processes = 10;
   std::size_t top_destinations = 10;
   std::size_t top_local_addresses = 20;
+  /// Network namespaces to report (the namespaces collector).
+  std::size_t top_namespaces = 20;
 };
 
 /// Usage of one protocol/family range against the ports held host-wide.
@@ -178,6 +181,8 @@ struct PortUsageReport {
   std::vector<TcpCounters> tcp_counters;
   /// Linux connect events: totals, top processes and destinations.
   ConnectEvents connect_events;
+  /// Linux: the other network namespaces (the namespaces collector).
+  NamespaceReport namespaces;
   /// Where the ranges came from and when they were read (Snapshot).
   std::string range_source;
   double range_read_seconds = 0;

@@ -218,6 +218,10 @@ bool ApplyConfigYaml(const std::string& yaml_text, const std::string& file_name,
                 [&](N v, K kk) {
                   return r.Bool(v, kk, &c.source.collect_connect_events);
                 }},
+               {"namespaces",
+                [&](N v, K kk) {
+                  return r.Bool(v, kk, &c.source.collect_namespaces);
+                }},
                {"events_lookback_seconds", [&](N v, K kk) {
                   std::size_t seconds = 0;
                   if (!r.Count(v, kk, kMaxEventLookbackSeconds, &seconds))
@@ -242,6 +246,10 @@ bool ApplyConfigYaml(const std::string& yaml_text, const std::string& file_name,
                {"top_local_addresses",
                 [&](N v, K kk) {
                   return r.Count(v, kk, kMaxTop, &c.limits.top_local_addresses);
+                }},
+               {"top_namespaces",
+                [&](N v, K kk) {
+                  return r.Count(v, kk, kMaxTop, &c.limits.top_namespaces);
                 }},
                {"scrape_wait_seconds", [&](N v, K kk) {
                   return r.Count(v, kk, 3600, &c.scrape_wait_seconds) &&

@@ -49,6 +49,10 @@ const FlagSpec kFlags[] = {
      "process: Linux in the kernel with BPF (needs CAP_BPF and CAP_PERFMON), "
      "Windows with ETW (needs an administrator, LocalSystem or Performance "
      "Log Users) (default false)."},
+    {"collector.namespaces", Kind::kBool,
+     "Linux: read every other network namespace (pods, containers) from "
+     "inside it; needs CAP_SYS_ADMIN, and hostPID in a pod (default "
+     "false)."},
     {"collector.events.lookback-seconds", Kind::kCount,
      "Windows: how far back the first read of the System log looks for the "
      "newest Tcpip events 4227, 4231 and 4266, whose times are exported "
@@ -58,6 +62,8 @@ const FlagSpec kFlags[] = {
     {"top.destinations", Kind::kCount, "Destinations to report (default 10)."},
     {"top.local-addresses", Kind::kCount,
      "Local addresses to report (default 20)."},
+    {"top.namespaces", Kind::kCount,
+     "Network namespaces to report, by headline (default 20)."},
     {"selftest.timeout-seconds", Kind::kCount,
      "Longest one self-test may take, in seconds (default 15).", 300},
     {"selftest.at-start", Kind::kBool,
@@ -238,12 +244,14 @@ bool ApplyFlagOverrides(const CommandLine& command_line, Config* config,
       if (name == "top.processes") c.limits.top_processes = n;
       if (name == "top.destinations") c.limits.top_destinations = n;
       if (name == "top.local-addresses") c.limits.top_local_addresses = n;
+      if (name == "top.namespaces") c.limits.top_namespaces = n;
     } else if (spec->kind == Kind::kBool) {
       bool b = value == "true";
       if (name == "collector.processes") c.source.collect_processes = b;
       if (name == "collector.tcp_stats") c.source.collect_tcp_stats = b;
       if (name == "collector.connect_events")
         c.source.collect_connect_events = b;
+      if (name == "collector.namespaces") c.source.collect_namespaces = b;
       if (name == "selftest.at-start") c.selftest_at_start = b;
     } else if (name == "web.listen-address") {
       ListenAddress parsed;

@@ -5,6 +5,8 @@
 #include <string>
 #include <utility>
 
+#include "metrics/namespace_families.h"
+
 namespace epx {
 namespace {
 
@@ -531,7 +533,10 @@ std::vector<MetricFamily> BuildMetricFamilies(const PortUsageReport& report,
   AddCounters(report, b);
   AddConnectEvents(report, b);
   AddExporterInfo(report, build, b);
-  return b.TakeNonEmpty();
+  std::vector<MetricFamily> out = b.TakeNonEmpty();
+  for (MetricFamily& f : NamespaceFamilies(report.namespaces))
+    out.push_back(std::move(f));
+  return out;
 }
 
 }  // namespace epx

@@ -195,6 +195,44 @@ struct L3mdevMap {
   std::uint32_t VrfOf(std::uint32_t device) const;
 };
 
+/// Who is in a network namespace: a process inside it and the pod and
+/// container its cgroup names (empty when none).
+struct NamespaceIdentity {
+  /// Inode number of the namespace (nsfs), the netns label.
+  std::uint64_t inode = 0;
+  /// Lowest pid found in it; 0 when only a /run/netns name holds it.
+  std::int64_t pid = 0;
+  std::string process;
+  std::string pod_uid;
+  std::string container_id;
+  /// Name under /run/netns, if any.
+  std::string name;
+};
+
+/// The sockets and sysctls of one network namespace other than the
+/// exporter's own, read from inside it (Linux namespaces collector).
+struct NamespaceSnapshot {
+  NamespaceIdentity id;
+  std::vector<SocketRecord> sockets;
+  std::vector<PortRange> ranges;
+  TimeWaitReuse time_wait_reuse;
+  L3mdevMap l3mdev;
+  bool bound_sockets_visible = true;
+};
+
+/// What the namespaces collector found in one collection.
+struct NamespaceScan {
+  /// False when the collector is off.
+  bool valid = false;
+  /// Namespaces found other than the exporter's own.
+  std::uint32_t found = 0;
+  /// Namespaces read in full (one entry each in `namespaces`).
+  std::vector<NamespaceSnapshot> namespaces;
+  /// Namespaces found but not entered or not read (permission, errors);
+  /// those that vanished during the scan are not counted.
+  std::uint32_t failed = 0;
+};
+
 /// Everything one collection saw; the input of the analysis.
 struct Snapshot {
   std::vector<SocketRecord> sockets;
@@ -241,6 +279,8 @@ struct Snapshot {
   std::vector<TcpCounters> tcp_counters;
   EventCounts events;
   ConnectEvents connect_events;
+  /// Linux: every other network namespace (the namespaces collector).
+  NamespaceScan namespaces;
   std::vector<CollectorStatus> collectors;
 };
 

@@ -30,6 +30,8 @@ struct SourceOptions {
   bool collect_tcp_stats = true;
   /// Linux: the BPF connect_events collector (opt-in: needs privileges).
   bool collect_connect_events = false;
+  /// Linux: every other network namespace (opt-in: needs CAP_SYS_ADMIN).
+  bool collect_namespaces = false;
   /// systemd units (Linux) or service names (Windows) to report always.
   std::vector<std::string> watched_services;
   /// Windows: how far back the first read of the System log looks for the

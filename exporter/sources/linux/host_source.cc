@@ -29,7 +29,9 @@ std::string Join(const std::string& root, const char* relative) {
 }  // namespace
 
 LinuxHostSource::LinuxHostSource(SourceOptions options)
-    : options_(std::move(options)), scanner_(options_.procfs_root) {
+    : options_(std::move(options)),
+      scanner_(options_.procfs_root),
+      namespaces_(options_.procfs_root) {
   if (options_.socket_source == "auto") {
     ChooseSocketSource();
   } else if (options_.socket_source == "bpf") {
@@ -88,8 +90,8 @@ Snapshot LinuxHostSource::Collect() {
     snapshot.tcp_bucket_ports =
         buckets_.Update(snapshot.sockets, kernel_.AtLeast(6, 18));
   RunCollector("port_range", &snapshot, [&](std::string* error) {
-    return CollectRange(&snapshot, error) &&
-           CollectTimeWaitReuse(&snapshot, error);
+    return ReadPortRangeSysctls(options_.procfs_root, &snapshot, error) &&
+           ReadTimeWaitReuseSysctls(options_.procfs_root, &snapshot, error);
   });
   if (options_.collect_processes) {
     RunCollector("processes", &snapshot, [&](std::string* error) {
@@ -104,6 +106,11 @@ Snapshot LinuxHostSource::Collect() {
   if (options_.collect_connect_events) {
     RunCollector("connect_events", &snapshot, [&](std::string* error) {
       return connect_events_.Read(&snapshot.connect_events, error);
+    });
+  }
+  if (options_.collect_namespaces) {
+    RunCollector("namespaces", &snapshot, [&](std::string* error) {
+      return namespaces_.Collect(&snapshot.namespaces, error);
     });
   }
   last_socket_count_ = snapshot.sockets.size();
@@ -344,9 +351,10 @@ bool LinuxHostSource::ReadProcNetFiles(std::vector<SocketRecord>* sockets,
   return ok;
 }
 
-bool LinuxHostSource::CollectRange(Snapshot* snapshot, std::string* error) {
+bool ReadPortRangeSysctls(const std::string& procfs_root, Snapshot* snapshot,
+                          std::string* error) {
   std::string range_path =
-      Join(options_.procfs_root, "sys/net/ipv4/ip_local_port_range");
+      Join(procfs_root, "sys/net/ipv4/ip_local_port_range");
   std::string text;
   if (!ReadFile(range_path, &text)) {
     *error = range_path + ": " + std::strerror(errno);
@@ -360,7 +368,7 @@ bool LinuxHostSource::CollectRange(Snapshot* snapshot, std::string* error) {
   }
   std::vector<std::pair<std::uint16_t, std::uint16_t>> reserved;
   std::string reserved_path =
-      Join(options_.procfs_root, "sys/net/ipv4/ip_local_reserved_ports");
+      Join(procfs_root, "sys/net/ipv4/ip_local_reserved_ports");
   bool ok = true;
   if (ReadFile(reserved_path, &text)) {
     if (!ParseReservedPorts(text, &reserved, &parse_error)) {
@@ -390,8 +398,8 @@ bool LinuxHostSource::CollectRange(Snapshot* snapshot, std::string* error) {
   return ok;
 }
 
-bool LinuxHostSource::CollectTimeWaitReuse(Snapshot* snapshot,
-                                           std::string* error) {
+bool ReadTimeWaitReuseSysctls(const std::string& procfs_root,
+                              Snapshot* snapshot, std::string* error) {
   struct Knob {
     const char* path;
     std::int64_t min, max;
@@ -404,7 +412,7 @@ bool LinuxHostSource::CollectTimeWaitReuse(Snapshot* snapshot,
       {"sys/net/ipv4/tcp_tw_reuse_delay", 1, 0xffffffff, false, 1000},
       {"sys/net/ipv4/tcp_l3mdev_accept", 0, 1, false, 0}};
   for (Knob& k : knobs) {
-    std::string path = Join(options_.procfs_root, k.path);
+    std::string path = Join(procfs_root, k.path);
     std::string text, parse_error;
     if (!ReadFile(path, &text)) {
       if (!k.required && errno == ENOENT) continue;

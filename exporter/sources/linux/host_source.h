@@ -7,6 +7,7 @@
 #include "sources/host_source.h"
 #include "sources/linux/connect_events.h"
 #include "sources/linux/bind_bucket_memory.h"
+#include "sources/linux/namespaces.h"
 #include "sources/linux/process_scanner.h"
 #include "sources/linux/sysctl_parser.h"
 #include "sources/linux/socket_iterators.h"
@@ -44,15 +45,13 @@ class LinuxHostSource : public HostSource {
   /// The procfs fallback: <root>/net/{tcp,tcp6,udp,udp6}.
   bool ReadProcNetFiles(std::vector<SocketRecord>* sockets,
                         std::vector<std::string>* errors);
-  bool CollectRange(Snapshot* snapshot, std::string* error);
-  /// tcp_tw_reuse, tcp_timestamps and tcp_tw_reuse_delay of the namespace.
-  bool CollectTimeWaitReuse(Snapshot* snapshot, std::string* error);
   bool CollectProcesses(Snapshot* snapshot, std::string* error);
   bool CollectTcpStats(Snapshot* snapshot, std::string* error);
 
   SourceOptions options_;
   ProcessSocketScanner scanner_;
   ConnectEventCollector connect_events_;
+  NamespaceCollector namespaces_;
   /// Running kernel (<root>/sys/kernel/osrelease); 0.0 when unreadable.
   KernelVersion kernel_;
   BindBucketMemory buckets_;
@@ -65,5 +64,14 @@ class LinuxHostSource : public HostSource {
   std::size_t last_socket_count_ = 0;
   std::uint32_t last_unreadable_ = 0;
 };
+
+/// The range and reserved ports under <procfs_root>/sys/net/ipv4, of the
+/// calling thread's network namespace, for both protocols and families.
+bool ReadPortRangeSysctls(const std::string& procfs_root, Snapshot* snapshot,
+                          std::string* error);
+/// tcp_tw_reuse, tcp_timestamps, tcp_tw_reuse_delay and tcp_l3mdev_accept of
+/// the calling thread's network namespace.
+bool ReadTimeWaitReuseSysctls(const std::string& procfs_root,
+                              Snapshot* snapshot, std::string* error);
 
 }  // namespace epx

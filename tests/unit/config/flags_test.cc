@@ -275,5 +275,22 @@ TEST(FlagsTest, ConnectionLimits) {
             "'4097'");
 }
 
+TEST(FlagsTest, NamespacesCollectorIsOptInWithItsOwnLimit) {
+  Config defaults = DefaultConfig();
+  EXPECT_FALSE(defaults.source.collect_namespaces);
+  EXPECT_EQ(defaults.limits.top_namespaces, 20u);
+  Config c = Apply({"--collector.namespaces", "--top.namespaces=5"}, defaults);
+  EXPECT_TRUE(c.source.collect_namespaces);
+  EXPECT_EQ(c.limits.top_namespaces, 5u);
+  std::string error;
+  Config file = DefaultConfig();
+  ASSERT_TRUE(ApplyConfigYaml(
+      "collectors:\n  namespaces: true\nlimits:\n  top_namespaces: 3\n",
+      "cfg.yml", &file, &error))
+      << error;
+  EXPECT_TRUE(file.source.collect_namespaces);
+  EXPECT_EQ(file.limits.top_namespaces, 3u);
+}
+
 }  // namespace
 }  // namespace epx
