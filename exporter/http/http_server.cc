@@ -367,6 +367,15 @@ int HttpServer::Handle(mg_connection* conn) {
            headers);
       return 200;
     }
+    if (content_.incidents &&
+        (path == "/incidents" || path == "/incidents.json" ||
+         path.rfind("/incidents/", 0) == 0)) {
+      std::string body, type;
+      if (content_.incidents(path, &body, &type)) {
+        Send(conn, 200, "OK", type.c_str(), body, headers);
+        return 200;
+      }
+    }
     if (path == "/runbook") {
       Send(conn, 200, "OK", "text/html; charset=utf-8", RunbookHtml(), headers);
       return 200;

@@ -40,7 +40,7 @@ struct PortUsageCollectable::State : CollectorObserver {
           AnalyzePortUsage(snapshot, options));
       std::vector<prometheus::MetricFamily> families =
           BuildMetricFamilies(*report, build);
-      if (on_report) on_report(*report);
+      for (const auto& observer : on_report) observer(*report);
       std::lock_guard<std::mutex> lock(mu);
       last_report = std::move(report);
       return families;
@@ -83,7 +83,7 @@ struct PortUsageCollectable::State : CollectorObserver {
   bool have_last = false;
   std::vector<prometheus::MetricFamily> last;
   std::shared_ptr<const PortUsageReport> last_report;
-  std::function<void(const PortUsageReport&)> on_report;
+  std::vector<std::function<void(const PortUsageReport&)>> on_report;
   // The running collection's progress.
   std::string running;
   std::vector<CollectorStatus> finished;
@@ -202,7 +202,7 @@ std::shared_ptr<const PortUsageReport> PortUsageCollectable::ReportWithin(
 void PortUsageCollectable::OnReport(
     std::function<void(const PortUsageReport&)> observer) {
   std::lock_guard<std::mutex> lock(state_->mu);
-  state_->on_report = std::move(observer);
+  state_->on_report.push_back(std::move(observer));
 }
 
 std::vector<prometheus::MetricFamily> PortUsageCollectable::Wait(
