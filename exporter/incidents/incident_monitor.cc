@@ -74,15 +74,17 @@ void IncidentMonitor::Start(std::function<void()> sample) {
   stopping_ = false;
   thread_ = std::thread([this, sample = std::move(sample)] {
     for (;;) {
+      auto delay = std::chrono::duration<double>(NextDelaySeconds());
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        if (wake_.wait_for(lock, delay, [this] { return stopping_; })) return;
+      }
       try {
         sample();
       } catch (const std::exception& e) {
         std::fprintf(stderr, "level=error msg=\"incident sample: %s\"\n",
                      e.what());
       }
-      auto delay = std::chrono::duration<double>(NextDelaySeconds());
-      std::unique_lock<std::mutex> lock(mu_);
-      if (wake_.wait_for(lock, delay, [this] { return stopping_; })) return;
     }
   });
 }

@@ -51,9 +51,9 @@ class IncidentMonitor {
 
   IncidentStatus Status() const;
 
-  /// Calls sample() now and then every NextDelaySeconds() on a thread of
-  /// its own until Stop(); sample is expected to make a report reach
-  /// Observe.
+  /// Calls sample() every NextDelaySeconds() (the first after one delay:
+  /// the start has just collected) on a thread of its own until Stop();
+  /// sample is expected to make a report reach Observe.
   void Start(std::function<void()> sample);
   /// Stops the sampling thread and waits for it; idempotent.
   void Stop();
