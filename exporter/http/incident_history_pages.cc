@@ -81,6 +81,7 @@ std::string Table(const std::string& title, const json& rows) {
   HtmlTable table(header, numeric);
   for (const json& row : rows) {
     std::vector<std::string> cells;
+    cells.reserve(header.size());
     for (const std::string& key : header)
       cells.push_back(row.is_object() && row.contains(key) ? Cell(row[key])
                                                            : "");

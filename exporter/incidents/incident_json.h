@@ -13,7 +13,7 @@ inline constexpr const char* kIncidentFormat =
     "ephemeral_port_exporter.incident/1";
 
 /// Largest incident file written, in bytes.
-inline constexpr std::size_t kMaxIncidentBytes = 256 * 1024;
+inline constexpr std::size_t kMaxIncidentBytes = std::size_t{256} * 1024;
 
 /// What the incident list shows of one stored incident.
 struct IncidentSummary {
