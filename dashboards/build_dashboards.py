@@ -51,6 +51,8 @@ ZERO_GOOD_STEPS = [
     {"color": "red", "value": 1},
 ]
 NEUTRAL_STEPS = [{"color": "blue", "value": None}]
+# 1 = passed (green), 0 = failed (red).
+PASS_STEPS = [{"color": "red", "value": None}, {"color": "green", "value": 1}]
 # Handle counts the field write-ups call suspicious (3,000) and a leak
 # (10,000); docs/runbook.md "Handle counts".
 HANDLE_STEPS = [
@@ -373,20 +375,20 @@ def fleet():
                   links=[("Host", "Host detail", host_link)]),
         ],
         [
-            table("Hosts whose self-test fails",
-                  "Checks of the exporter's self-test that failed on their last run: the "
-                  "exporter made sockets and connects of its own and did not see them through "
-                  "that data path, so the metrics it feeds may be wrong on that host "
-                  "(alert EphemeralPortSelfTestFailing; /selftest on the host says why). "
-                  "Empty when every host's checks pass.",
-                  [target('ephemeral_port_selftest_success{%s} == 0' % sel,
+            table("Self-test checks by host, failures first",
+                  "The exporter's self-test: at every start (and at /selftest) it makes sockets "
+                  "and connects of its own and checks that each data path sees them. One row per "
+                  "host and check, failed checks (0, red) first: on those hosts the metrics the "
+                  "check names may be wrong (alert EphemeralPortSelfTestFailing; /selftest on the "
+                  "host says what was expected and what was seen). Skipped checks have no row.",
+                  [target('sort(ephemeral_port_selftest_success{%s})' % sel,
                           instant=True, table=True)],
                   [("instance", "Host", None, None),
-                   ("check", "Failing check", None, None)],
-                  w=24, h=5,
-                  hide=("Time", "job", "__name__", "Value"),
-                  links=[("Host", "Host detail", host_link)],
-                  no_value="Every self-test passes"),
+                   ("check", "Check", None, None),
+                   ("Value", "Passed", "none", PASS_STEPS)],
+                  w=24, h=6,
+                  hide=("Time", "job", "__name__"),
+                  links=[("Host", "Host detail", host_link)]),
         ],
         [
             timeseries("Headline ratio by host",

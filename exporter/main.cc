@@ -28,7 +28,6 @@
 #include "prometheus/text_serializer.h"
 #include "report/console_report.h"
 #include "selftest/run_self_test.h"
-#include "sources/shared_source.h"
 #include "build_stamp.h"
 #include "version.h"
 
@@ -109,19 +108,17 @@ int RunSelfTestCommand(const Config& config) {
 
 int RunServe(const Config& config, epx::BuildInfo build,
              const std::string& web_config_file) {
-  auto source =
-      std::make_shared<epx::SharedSource>(epx::MakeHostSource(config.source));
+  auto source = epx::MakeHostSource(config.source);
   epx::ReportStartProgress();
   std::string chosen = source->SocketSourceInUse();
   if (!chosen.empty()) build.source = chosen;
   auto self_test = std::make_shared<epx::SelfTestRecord>();
   epx::SelfTestOptions self_test_options = SelfTestOptionsOf(config);
   self_test_options.source.socket_source = build.source;
-  self_test_options.shared_source = source;
   auto first_wait = std::chrono::milliseconds(
       config.selftest_at_start ? 1000 * config.selftest_timeout_seconds : 0);
   auto collectable = std::make_shared<epx::PortUsageCollectable>(
-      std::make_unique<epx::SharedSource>(*source), config.limits, build,
+      std::move(source), config.limits, build,
       std::chrono::seconds(config.scrape_wait_seconds));
   auto incident_store = std::make_shared<epx::IncidentStore>(
       config.storage_path.empty() ? epx::DefaultStoragePath()
@@ -144,6 +141,9 @@ int RunServe(const Config& config, epx::BuildInfo build,
   content.telemetry_path = config.telemetry_path;
   content.max_connections = static_cast<int>(config.max_connections);
   content.read_timeout_seconds = static_cast<int>(config.read_timeout_seconds);
+  self_test_options.collect = [collectable](std::chrono::milliseconds limit) {
+    return collectable->FreshSnapshot(limit);
+  };
   auto max_wait = std::chrono::seconds(config.scrape_wait_seconds);
   content.metrics = [collectable, self_test, first_wait, max_wait,
                      incidents](double timeout_seconds) {

@@ -34,10 +34,17 @@ struct PortUsageCollectable::State : CollectorObserver {
   std::vector<prometheus::MetricFamily> CollectOnce() {
     t_collector_observer = this;
     try {
-      Snapshot snapshot = source->Collect();
+      auto snapshot = std::make_shared<const Snapshot>(source->Collect());
       t_collector_observer = nullptr;
       auto report = std::make_shared<PortUsageReport>(
-          AnalyzePortUsage(snapshot, options));
+          AnalyzePortUsage(*snapshot, options));
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (keep_snapshot) {
+          kept = std::move(snapshot);
+          keep_snapshot = false;
+        }
+      }
       std::vector<prometheus::MetricFamily> families =
           BuildMetricFamilies(*report, build);
       for (const auto& observer : on_report) observer(*report);
@@ -84,6 +91,9 @@ struct PortUsageCollectable::State : CollectorObserver {
   std::vector<prometheus::MetricFamily> last;
   std::shared_ptr<const PortUsageReport> last_report;
   std::vector<std::function<void(const PortUsageReport&)>> on_report;
+  // FreshSnapshot(): keep the snapshot of the next collection that starts.
+  bool keep_snapshot = false;
+  std::shared_ptr<const Snapshot> kept;
   // The running collection's progress.
   std::string running;
   std::vector<CollectorStatus> finished;
@@ -197,6 +207,23 @@ std::shared_ptr<const PortUsageReport> PortUsageCollectable::ReportWithin(
     answer->collectors.push_back(
         CollectorStatus{running, false, 0, "still running"});
   return answer;
+}
+
+std::shared_ptr<const Snapshot> PortUsageCollectable::FreshSnapshot(
+    std::chrono::milliseconds limit) const {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  std::unique_lock<std::mutex> lock(state_->mu);
+  State& s = *state_;
+  // A collection already running may have started before the caller's
+  // activity: wait for it, then start one of its own.
+  if (s.in_flight && !StartAndWait(&lock, deadline)) return nullptr;
+  s.kept.reset();
+  s.keep_snapshot = true;
+  if (!StartAndWait(&lock, deadline) || s.kept == nullptr) {
+    s.keep_snapshot = false;
+    return nullptr;
+  }
+  return std::move(s.kept);
 }
 
 void PortUsageCollectable::OnReport(

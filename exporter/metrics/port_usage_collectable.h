@@ -47,6 +47,13 @@ class PortUsageCollectable : public prometheus::Collectable {
   std::shared_ptr<const PortUsageReport> ReportWithin(
       double scrape_timeout_seconds) const;
 
+  /// The snapshot of a collection that starts after this call, on the
+  /// same collection thread as the scrapes (a stuck collector is then one
+  /// collection for both); nullptr when none completed within `limit`. For
+  /// the self-test: its activity is seen through the source that answers
+  /// scrapes.
+  std::shared_ptr<const Snapshot> FreshSnapshot(
+      std::chrono::milliseconds limit) const;
   /// Adds an observer called on the collection thread after every
   /// collection that produced a report, before the scrapes waiting for it
   /// are answered; add them before the first scrape.

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <functional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
@@ -41,23 +43,34 @@ struct Run {
 
 void RunChecks(const SelfTestOptions& options, Run* run) {
   run->Step("starting the configured source");
-  std::shared_ptr<HostSource> source = options.shared_source;
-  if (source == nullptr) {
+  std::string in_use = options.source.socket_source;
+  std::function<Snapshot()> collect;
+  if (options.collect) {
+    auto limit = std::chrono::milliseconds(
+        static_cast<std::int64_t>(options.timeout_seconds * 1000));
+    collect = [&options, limit] {
+      std::shared_ptr<const Snapshot> s = options.collect(limit);
+      if (s == nullptr)
+        throw std::runtime_error("the collection did not complete");
+      return *s;
+    };
+  } else {
     // The connect_events check below has a collector of its own.
     SourceOptions configured_options = options.source;
     configured_options.collect_connect_events = false;
-    source = MakeHostSource(configured_options);
+    std::shared_ptr<HostSource> source = MakeHostSource(configured_options);
+    if (!source->SocketSourceInUse().empty())
+      in_use = source->SocketSourceInUse();
+    collect = [source] { return source->Collect(); };
   }
-  std::string in_use = source->SocketSourceInUse();
-  if (in_use.empty()) in_use = options.source.socket_source;
   run->Step("collecting before the activity");
-  Snapshot before = source->Collect();
+  Snapshot before = collect();
   run->Step("opening the loopback sockets");
   LoopbackActivity loopback(options.connections);
   SelfTestActivity activity = loopback.activity();
   activity.process_name = OwnProcessNameHere();
   run->Step("collecting through " + in_use);
-  Snapshot after = source->Collect();
+  Snapshot after = collect();
   run->Step("collecting through the other socket sources");
   std::vector<SourceView> others =
       CollectOtherSocketSources(options.source, in_use);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -21,10 +22,12 @@ struct SelfTestOptions {
   /// TCP connections opened per loopback family.
   std::uint32_t connections = 4;
   double timeout_seconds = kDefaultSelfTestTimeoutSeconds;
-  /// The source to collect through (the serving exporter's own, so the
-  /// self-test proves the source that answers scrapes); nullptr: one made
-  /// from `source`. Its collections must be safe beside other users'.
-  std::shared_ptr<HostSource> shared_source;
+  /// Collects through the serving exporter's own source, on its collection
+  /// thread (PortUsageCollectable::FreshSnapshot), so the self-test proves
+  /// the source that answers scrapes; nullptr within the limit when the
+  /// collection did not complete. Unset: a source made from `source`.
+  std::function<std::shared_ptr<const Snapshot>(std::chrono::milliseconds)>
+      collect;
 };
 
 /// Makes known activity, collects it through a source built from the

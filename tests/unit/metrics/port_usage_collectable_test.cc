@@ -53,6 +53,44 @@ TEST(PortUsageCollectableTest,
   EXPECT_TRUE(HasSuccess(families, "exporter", 0));
 }
 
+TEST(PortUsageCollectableTest,
+     FreshSnapshotComesFromACollectionStartedAfterIt) {
+  auto owned = std::make_unique<ScriptedSource>();
+  ScriptedSource* source = owned.get();
+  source->hold = true;
+  PortUsageCollectable collectable(std::move(owned), {},
+                                   {"v", "r", "d", "linux", "x"});
+  std::thread scrape([&] { collectable.Collect(); });
+  for (int i = 0; i < 200 && source->calls.load() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(source->calls.load(), 1);
+  std::shared_ptr<const Snapshot> fresh;
+  std::thread self_test(
+      [&] { fresh = collectable.FreshSnapshot(std::chrono::seconds(10)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  source->hold = false;
+  self_test.join();
+  scrape.join();
+  ASSERT_NE(fresh, nullptr);
+  // The scrape's collection began before the call: a second one was made.
+  EXPECT_EQ(source->calls.load(), 2);
+  EXPECT_FALSE(fresh->ranges.empty());
+}
+
+TEST(PortUsageCollectableTest, FreshSnapshotOfAStuckCollectionIsNull) {
+  auto owned = std::make_unique<ScriptedSource>();
+  ScriptedSource* source = owned.get();
+  source->hold = true;
+  PortUsageCollectable collectable(std::move(owned), {},
+                                   {"v", "r", "d", "linux", "x"});
+  EXPECT_EQ(collectable.FreshSnapshot(std::chrono::milliseconds(100)), nullptr);
+  // The stuck collection is the one scrapes see: no second one started.
+  EXPECT_EQ(source->calls.load(), 1);
+  EXPECT_TRUE(HasSuccess(collectable.CollectWithin(0.5), "exporter", 0));
+  EXPECT_EQ(source->calls.load(), 1);
+  source->hold = false;
+}
+
 TEST(PortUsageCollectableTest, ConcurrentScrapesShareOneCollection) {
   auto owned = std::make_unique<ScriptedSource>();
   ScriptedSource* source = owned.get();

@@ -20,7 +20,9 @@ class Payload {
   Payload& U16(std::uint16_t v) { return Raw(&v, 2); }
   Payload& U32(std::uint32_t v) { return Raw(&v, 4); }
   Payload& U64(std::uint64_t v) { return Raw(&v, 8); }
-  Payload& Bytes(std::vector<std::uint8_t> b) { return Raw(b.data(), b.size()); }
+  Payload& Bytes(std::vector<std::uint8_t> b) {
+    return Raw(b.data(), b.size());
+  }
   /// A port in network byte order.
   Payload& Port(std::uint16_t p) {
     return Bytes({static_cast<std::uint8_t>(p >> 8),
@@ -128,8 +130,8 @@ TEST(EtwConnectEventsTest, RejectsAFailureWhoseAddressLengthOverrunsIt) {
   Payload p;
   p.U32(16).Bytes(SockaddrIn({10, 0, 0, 5}, 0)).U32(4000);
   EtwConnectEvent e;
-  EXPECT_FALSE(DecodeConnectEvent(EtwProvider::kTcpip, 1050, 0,
-                                  p.data().data(), p.data().size(), &e));
+  EXPECT_FALSE(DecodeConnectEvent(EtwProvider::kTcpip, 1050, 0, p.data().data(),
+                                  p.data().size(), &e));
 }
 
 TEST(EtwConnectEventsTest, TallyCountsPerFamilyProcessAndDestination) {
