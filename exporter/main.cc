@@ -211,8 +211,12 @@ int RunServe(const Config& config, epx::BuildInfo build,
     self_test->Set(result);
     epx::ReturnFreedMemory();
   }
-  std::fprintf(stderr, "level=info msg=\"recording incidents\" path=\"%s\"\n",
-               incident_store->Directory().c_str());
+  std::size_t interrupted = incident_store->CloseInterrupted();
+  std::fprintf(stderr,
+               "level=info msg=\"recording incidents\" path=\"%s\" "
+               "closed_open_at_stop=%llu\n",
+               incident_store->Directory().c_str(),
+               static_cast<unsigned long long>(interrupted));
   incidents->Start([collectable] { collectable->ReportWithin(0); });
   epx::WaitForStopSignal();
   std::fprintf(stderr, "level=info msg=\"stopping\"\n");

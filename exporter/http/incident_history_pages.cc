@@ -142,8 +142,12 @@ std::string IncidentHtml(const std::string& text) {
   out << "<h1>Incident " << EscapeHtml(id) << "</h1>\n<dl>"
       << "<dt>opened</dt><dd id=\"opened\">"
       << UtcTime(doc.value("opened", 0.0)) << "</dd><dt>closed</dt><dd>"
-      << (doc.value("closed", 0.0) > 0 ? UtcTime(doc.value("closed", 0.0))
-                                       : std::string("still open"))
+      << (doc.value("closed", 0.0) > 0
+              ? UtcTime(doc.value("closed", 0.0)) +
+                    (doc.contains("closed_by")
+                         ? " (" + EscapeHtml(doc.value("closed_by", "")) + ")"
+                         : std::string())
+              : std::string("still open"))
       << "</dd><dt>trigger</dt><dd>" << EscapeHtml(doc.value("trigger", ""))
       << "</dd><dt>worst moment</dt><dd id=\"peak\">"
       << EscapeHtml(peak.value("headline", "")) << " "

@@ -237,4 +237,17 @@ bool ParseIncidentSummary(const std::string& text, IncidentSummary* out,
   }
 }
 
+bool MarkIncidentInterrupted(const std::string& text, std::string* out) {
+  IncidentSummary summary;
+  std::string error;
+  if (!ParseIncidentSummary(text, &summary, &error) ||
+      summary.closed_seconds > 0)
+    return false;
+  json doc = json::parse(text, nullptr, false);
+  doc["closed"] = doc.value("updated", summary.opened_seconds);
+  doc["closed_by"] = "exporter stopped";
+  *out = doc.dump(1, ' ', false, json::error_handler_t::replace);
+  return true;
+}
+
 }  // namespace epx

@@ -40,4 +40,8 @@ std::string IncidentToJson(const Incident& incident,
 bool ParseIncidentSummary(const std::string& text, IncidentSummary* out,
                           std::string* error);
 
+/// Pure: when text is an incident still open, *out is it closed at its last
+/// update with "closed_by": "exporter stopped", and true; else false.
+bool MarkIncidentInterrupted(const std::string& text, std::string* out);
+
 }  // namespace epx

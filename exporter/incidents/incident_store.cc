@@ -40,6 +40,42 @@ bool ReadText(const fs::path& path, std::string* text) {
   return !in.bad();
 }
 
+// Writes text to dir/<id>.json through a temporary file renamed over it;
+// false with *what when a step fails (the temporary file is removed).
+bool WriteAtomically(const fs::path& dir, const std::string& id,
+                     const std::string& text, std::string* what) {
+  std::error_code ec;
+  fs::path target = dir / (id + kSuffix);
+  fs::path temp = dir / (id + ".json.tmp");
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      *what = "cannot write " + temp.string();
+      return false;
+    }
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out.flush();
+    if (!out) {
+      out.close();
+      fs::remove(temp, ec);
+      *what = "cannot write " + temp.string() + " (disk full?)";
+      return false;
+    }
+  }
+  fs::rename(temp, target, ec);
+  if (ec) {
+    fs::remove(target, ec);
+    fs::rename(temp, target, ec);
+  }
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(temp, ignored);
+    *what = "cannot rename to " + target.string() + ": " + ec.message();
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool IsIncidentId(const std::string& id) {
@@ -74,29 +110,8 @@ bool IncidentStore::Save(const Incident& incident, std::string* error) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return fail("cannot create " + directory_ + ": " + ec.message());
-  fs::path target = dir / (incident.id + kSuffix);
-  fs::path temp = dir / (incident.id + ".json.tmp");
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) return fail("cannot write " + temp.string());
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.flush();
-    if (!out) {
-      out.close();
-      fs::remove(temp, ec);
-      return fail("cannot write " + temp.string() + " (disk full?)");
-    }
-  }
-  fs::rename(temp, target, ec);
-  if (ec) {
-    fs::remove(target, ec);
-    fs::rename(temp, target, ec);
-  }
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(temp, ignored);
-    return fail("cannot rename to " + target.string() + ": " + ec.message());
-  }
+  std::string what;
+  if (!WriteAtomically(dir, incident.id, text, &what)) return fail(what);
   if (!writable_)
     std::fprintf(stderr, "level=info msg=\"incident recording resumed\"\n");
   writable_ = true;
@@ -104,6 +119,27 @@ bool IncidentStore::Save(const Incident& incident, std::string* error) {
   for (std::size_t i = 0; i + keep_ < ids.size(); ++i)
     fs::remove(dir / (ids[i] + kSuffix), ec);
   return true;
+}
+
+std::size_t IncidentStore::CloseInterrupted() {
+  std::lock_guard<std::mutex> lock(mu_);
+  fs::path dir(directory_);
+  std::size_t closed = 0;
+  for (const std::string& id : StoredIds(dir)) {
+    std::string text, marked, what;
+    if (!ReadText(dir / (id + kSuffix), &text) ||
+        text.size() > kMaxIncidentBytes ||
+        !MarkIncidentInterrupted(text, &marked))
+      continue;
+    if (WriteAtomically(dir, id, marked, &what))
+      ++closed;
+    else
+      std::fprintf(stderr,
+                   "level=warn msg=\"incident left open by a stop not "
+                   "closed\" id=%s reason=\"%s\"\n",
+                   id.c_str(), what.c_str());
+  }
+  return closed;
 }
 
 std::vector<IncidentSummary> IncidentStore::List() {

@@ -25,6 +25,11 @@ class IncidentStore {
   /// (a full disk, a read-only directory), counted in WriteErrors().
   bool Save(const Incident& incident, std::string* error);
 
+  /// Closes the stored incidents a stop left open (closed at their last
+  /// update, "closed_by": "exporter stopped"); returns how many. Call once
+  /// at start, before recording.
+  std::size_t CloseInterrupted();
+
   /// Summaries of the stored incidents, newest first; a file that is not a
   /// readable incident is skipped and logged once.
   std::vector<IncidentSummary> List();

@@ -99,6 +99,31 @@ TEST(IncidentStoreTest, RewritesAnOpenIncidentInPlace) {
   EXPECT_DOUBLE_EQ(list[0].closed_seconds, 1500);
 }
 
+TEST(IncidentStoreTest, ClosesIncidentsAStopLeftOpen) {
+  TempDir dir;
+  std::string error;
+  Incident open = MakeIncident(1000, "p");
+  open.updated_seconds = 1300;
+  Incident closed = MakeIncident(2000, "q");
+  closed.closed_seconds = 2500;
+  {
+    IncidentStore before(dir.path());
+    ASSERT_TRUE(before.Save(open, &error));
+    ASSERT_TRUE(before.Save(closed, &error));
+  }
+  IncidentStore after(dir.path());
+  EXPECT_EQ(after.CloseInterrupted(), 1u);
+  EXPECT_EQ(after.CloseInterrupted(), 0u);
+  std::vector<IncidentSummary> list = after.List();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_DOUBLE_EQ(list[0].closed_seconds, 2500);
+  EXPECT_DOUBLE_EQ(list[1].closed_seconds, 1300);
+  std::string text;
+  ASSERT_TRUE(after.Read(open.id, &text));
+  EXPECT_NE(text.find("\"closed_by\": \"exporter stopped\""),
+            std::string::npos);
+}
+
 TEST(IncidentStoreTest, KeepsOnlyTheNewest) {
   TempDir dir;
   IncidentStore store(dir.path(), 3);
