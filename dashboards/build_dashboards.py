@@ -735,8 +735,9 @@ def host():
                  "TCP port could not be allocated because all were in use. 4266: the same for "
                  "UDP. 4227: a connect failed because the only free port had just been used "
                  "toward the same endpoint. Any non-zero value means ports already ran out. "
-                 "An exporter restart re-reads 24 h of the log, so trust the age panel beside "
-                 "it for when. Always 0 on Linux.",
+                 "Counted while the exporter runs: a restart starts at 0 and does not count "
+                 "the log's older events again; one logged while the exporter was down shows "
+                 "only in the age panel beside. Always 0 on Linux.",
                  [target('sum(increase(ephemeral_port_windows_events_total{%s, event_id="4231"}[$__range])) '
                          'or on() vector(0)' % sel, "4231 (no TCP port left)", instant=True),
                   target('sum(increase(ephemeral_port_windows_events_total{%s, event_id="4266"}[$__range])) '
@@ -783,8 +784,9 @@ def host():
                   sort_by="Failures", w=5,
                   hide=("Time", "job", "__name__", "instance", "protocol")),
             timeseries("Who churns: outbound connects per process",
-                       "Outbound TCP connects per second of the busiest processes, counted in the "
-                       "kernel, short-lived connections included. TIME_WAIT sockets have no owner; "
+                       "Outbound TCP connects per second of the busiest processes, short-lived "
+                       "connections included: counted in the kernel (Linux, BPF) or from ETW "
+                       "(Windows). TIME_WAIT sockets have no owner (on Windows not even a pid); "
                        "this panel names the process that made them.",
                        [target('topk(10, sum by (process, pid) (rate(ephemeral_port_process_connects_total{%s}[$__rate_interval])))'
                                % sel, "{{process}} ({{pid}})")],
@@ -933,7 +935,8 @@ def connectors():
             stat("Port exhaustion events in range",
                  "Tcpip events 4231 (no TCP port left), 4266 (no UDP port left) and 4227 "
                  "(port reused too soon) in the System logs of the selected servers during "
-                 "the time range. Non-zero means users already saw failures.",
+                 "the time range, counted while the exporter runs (a restart does not count "
+                 "older events again). Non-zero means users already saw failures.",
                  [target('sum(increase(ephemeral_port_windows_events_total{%s, event_id="4231"}[$__range])) '
                          'or on() vector(0)' % sel, "4231", instant=True),
                   target('sum(increase(ephemeral_port_windows_events_total{%s, event_id="4266"}[$__range])) '

@@ -8,6 +8,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -79,6 +80,8 @@ void AddServiceLogFailures(std::vector<prometheus::MetricFamily>* families) {
 
 int RunReport(const Config& config, double watch_seconds) {
   auto source = epx::MakeHostSource(config.source);
+  source->WaitForFirstReadings(
+      std::chrono::seconds(epx::kOneShotRangeWaitSeconds));
   for (;;) {
     epx::Snapshot snapshot = source->Collect();
     std::string text = epx::FormatConsoleReport(
@@ -99,6 +102,13 @@ epx::SelfTestOptions SelfTestOptionsOf(const Config& config) {
   return options;
 }
 
+// Windows' C runtime may buffer stderr when it is a file or pipe: flushed
+// here, the lines reach the log at once, not with the next line.
+void LogSelfTest(const epx::SelfTestResult& result) {
+  std::fputs(epx::SelfTestLogLines(result).c_str(), stderr);
+  std::fflush(stderr);
+}
+
 int RunSelfTestCommand(const Config& config) {
   epx::SelfTestResult result = epx::RunSelfTest(SelfTestOptionsOf(config));
   std::fputs(epx::FormatSelfTest(result).c_str(), stdout);
@@ -117,6 +127,8 @@ int RunServe(const Config& config, epx::BuildInfo build,
   self_test_options.source.socket_source = build.source;
   auto first_wait = std::chrono::milliseconds(
       config.selftest_at_start ? 1000 * config.selftest_timeout_seconds : 0);
+  // Owned by the collectable, which the self-test's collect below keeps.
+  epx::HostSource* serving_source = source.get();
   auto collectable = std::make_shared<epx::PortUsageCollectable>(
       std::move(source), config.limits, build,
       std::chrono::seconds(config.scrape_wait_seconds));
@@ -141,9 +153,11 @@ int RunServe(const Config& config, epx::BuildInfo build,
   content.telemetry_path = config.telemetry_path;
   content.max_connections = static_cast<int>(config.max_connections);
   content.read_timeout_seconds = static_cast<int>(config.read_timeout_seconds);
-  self_test_options.collect = [collectable](std::chrono::milliseconds limit) {
-    return collectable->FreshSnapshot(limit);
-  };
+  self_test_options.collect =
+      [collectable, serving_source](std::chrono::milliseconds limit) {
+        serving_source->WaitForFirstReadings(limit);
+        return collectable->FreshSnapshot(limit);
+      };
   auto max_wait = std::chrono::seconds(config.scrape_wait_seconds);
   content.metrics = [collectable, self_test, first_wait, max_wait,
                      incidents](double timeout_seconds) {
@@ -182,7 +196,7 @@ int RunServe(const Config& config, epx::BuildInfo build,
   });
   content.self_test = [self_test, self_test_options] {
     auto result = self_test->Run(self_test_options);
-    std::fputs(epx::SelfTestLogLines(*result).c_str(), stderr);
+    LogSelfTest(*result);
     return epx::FormatSelfTest(*result);
   };
   content.incidents = [incident_store](const std::string& path,
@@ -206,10 +220,20 @@ int RunServe(const Config& config, epx::BuildInfo build,
                config.telemetry_path.c_str(), EPX_VERSION,
                build.source.c_str());
   if (config.selftest_at_start) {
-    epx::SelfTestResult result = epx::RunSelfTest(self_test_options);
-    std::fputs(epx::SelfTestLogLines(result).c_str(), stderr);
-    self_test->Set(result);
-    epx::ReturnFreedMemory();
+    // On a thread of its own: the main thread (the service's) goes on to
+    // wait for the stop request; scrapes wait for the result (WaitForFirst).
+    try {
+      std::thread([self_test, self_test_options] {
+        epx::SelfTestResult result = epx::RunSelfTest(self_test_options);
+        LogSelfTest(result);
+        self_test->Set(result);
+        epx::ReturnFreedMemory();
+      }).detach();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr,
+                   "level=error msg=\"selftest not started\" err=\"%s\"\n",
+                   e.what());
+    }
   }
   std::size_t interrupted = incident_store->CloseInterrupted();
   std::fprintf(stderr,

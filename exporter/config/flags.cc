@@ -50,8 +50,9 @@ const FlagSpec kFlags[] = {
      "Windows with ETW (needs an administrator, LocalSystem or Performance "
      "Log Users) (default false)."},
     {"collector.events.lookback-seconds", Kind::kCount,
-     "Windows: how far back the first read of the System log counts Tcpip "
-     "events 4227, 4231 and 4266 (1..2592000, default 86400).",
+     "Windows: how far back the first read of the System log looks for the "
+     "newest Tcpip events 4227, 4231 and 4266, whose times are exported "
+     "(1..2592000, default 86400).",
      kMaxEventLookbackSeconds},
     {"top.processes", Kind::kCount, "Processes to report (default 10)."},
     {"top.destinations", Kind::kCount, "Destinations to report (default 10)."},

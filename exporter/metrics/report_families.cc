@@ -401,16 +401,16 @@ void AddCounters(const PortUsageReport& r, FamilyBuilder& b) {
   if (r.events.valid) {
     auto& events = b.Counter(
         "windows_events_total",
-        "Tcpip port-exhaustion events (4227, 4231, 4266) in the System log, "
-        "counted within the look-back at start plus since start.");
+        "Tcpip port-exhaustion events (4227, 4231, 4266) logged in the System "
+        "log since the exporter's first read of it.");
     for (const auto& e : r.events.by_id) {
       FamilyBuilder::Set(events, {L("event_id", std::to_string(e.first))},
                          static_cast<double>(e.second));
     }
     auto& newest = b.Gauge(
         "windows_event_last_timestamp_seconds",
-        "Unix time of the newest Tcpip port-exhaustion event of this id "
-        "counted; 0 when none was.");
+        "Unix time of the newest Tcpip port-exhaustion event of this id, "
+        "within the look-back at start or since; 0 when none was.");
     for (const auto& e : r.events.newest_seconds) {
       FamilyBuilder::Set(newest, {L("event_id", std::to_string(e.first))},
                          e.second);

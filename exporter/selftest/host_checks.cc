@@ -245,7 +245,8 @@ SelfTestCheck CheckEventLog(const Snapshot& snapshot,
       newest_id = id;
     }
   }
-  check.seen = "answered: " + std::to_string(total) + " counted";
+  check.seen =
+      "answered: " + std::to_string(total) + " counted since the first read";
   if (!counts.empty()) check.seen += " (" + counts + ")";
   check.seen += newest > 0 ? "; newest " + std::to_string(newest_id) + " at " +
                                  UtcTime(newest)

@@ -61,6 +61,9 @@ void RunChecks(const SelfTestOptions& options, Run* run) {
     std::shared_ptr<HostSource> source = MakeHostSource(configured_options);
     if (!source->SocketSourceInUse().empty())
       in_use = source->SocketSourceInUse();
+    run->Step("waiting for the first port-range reading");
+    source->WaitForFirstReadings(
+        std::chrono::seconds(kOneShotRangeWaitSeconds));
     collect = [source] { return source->Collect(); };
   }
   run->Step("collecting before the activity");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,6 +16,10 @@ constexpr std::uint64_t kDefaultEventLookbackSeconds = 86400;
 /// Largest event look-back accepted: 30 days.
 constexpr std::uint64_t kMaxEventLookbackSeconds = 30 * 86400ULL;
 
+/// How long a collection that may be the only one (report, selftest) waits
+/// for the first reading of the Windows port ranges.
+constexpr std::uint32_t kOneShotRangeWaitSeconds = 60;
+
 /// What a host source collects and where from; filled from Config.
 struct SourceOptions {
   /// "auto", "bpf", "netlink" or "procfs" on Linux, "iphlpapi" on Windows.
@@ -27,8 +32,8 @@ struct SourceOptions {
   bool collect_connect_events = false;
   /// systemd units (Linux) or service names (Windows) to report always.
   std::vector<std::string> watched_services;
-  /// Windows: how far back the first read of the System log counts Tcpip
-  /// events.
+  /// Windows: how far back the first read of the System log looks for the
+  /// newest Tcpip events (their times; they are not counted).
   std::uint64_t event_lookback_seconds = kDefaultEventLookbackSeconds;
 };
 
@@ -42,6 +47,11 @@ class HostSource {
   /// The socket source collecting, once "auto" is resolved; "" when it is
   /// the configured one.
   virtual std::string SocketSourceInUse() const { return ""; }
+  /// Waits up to `limit` for what is read off the collection path
+  /// (Windows: the first port-range reading; a collection never waits for
+  /// it, and fails port_range with "not read yet" before). For a collection
+  /// that may be the only one, such as report's and the self-test's.
+  virtual void WaitForFirstReadings(std::chrono::milliseconds /*limit*/) {}
 };
 
 /// Creates the source for this OS (chosen at build time).

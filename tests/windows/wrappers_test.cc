@@ -14,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "platform/platform.h"
@@ -147,13 +148,56 @@ TEST(WrappersTest, RunSystemProgramCapturesOutputAndExitStatus) {
 }
 
 TEST(WrappersTest, RunSystemProgramStopsWhenCancelled) {
-  std::atomic<bool> cancel{true};
+  std::atomic<bool> cancel{false};
   std::string out, error;
   ULONGLONG start = GetTickCount64();
+  std::thread stopper([&] {
+    Sleep(500);
+    cancel = true;
+  });
   EXPECT_FALSE(RunSystemProgram(L"cmd.exe", L"/c ping -n 30 127.0.0.1", 60000,
                                 &cancel, &out, &error));
+  stopper.join();
   EXPECT_LT(GetTickCount64() - start, 10000u);
-  EXPECT_NE(error.find("no answer"), std::string::npos) << error;
+  EXPECT_NE(error.find("cancelled"), std::string::npos) << error;
+}
+
+// After a stop was asked for, no child is started at all.
+TEST(WrappersTest, RunSystemProgramStartsNothingOnceCancelled) {
+  wchar_t temp[MAX_PATH];
+  ASSERT_GT(GetTempPathW(MAX_PATH, temp), 0u);
+  std::wstring marker = std::wstring(temp) + L"epx_cancel_marker_" +
+                        std::to_wstring(GetCurrentProcessId()) + L".txt";
+  DeleteFileW(marker.c_str());
+  std::atomic<bool> cancel{true};
+  std::string out, error;
+  EXPECT_FALSE(RunSystemProgram(L"cmd.exe", L"/c echo x> \"" + marker + L"\"",
+                                10000, &cancel, &out, &error));
+  EXPECT_NE(error.find("cancelled"), std::string::npos) << error;
+  Sleep(1000);  // a child that was started would have written by now
+  EXPECT_EQ(GetFileAttributesW(marker.c_str()), INVALID_FILE_ATTRIBUTES);
+  DeleteFileW(marker.c_str());
+  // The same command without cancellation does write it.
+  cancel = false;
+  EXPECT_TRUE(RunSystemProgram(L"cmd.exe", L"/c echo x> \"" + marker + L"\"",
+                               10000, &cancel, &out, &error))
+      << error;
+  EXPECT_NE(GetFileAttributesW(marker.c_str()), INVALID_FILE_ATTRIBUTES);
+  DeleteFileW(marker.c_str());
+}
+
+// A stop during a range read ends it without starting netsh children.
+TEST(WrappersTest, PortRangeReadStopsWhenCancelled) {
+  WmiSession wmi(L"ROOT\\StandardCimv2");
+  std::atomic<bool> cancel{true};
+  PortRangeReading reading;
+  ULONGLONG start = GetTickCount64();
+  ReadWindowsPortRanges(&wmi, &cancel, &reading);
+  EXPECT_LT(GetTickCount64() - start, 2000u);
+  EXPECT_NE(reading.error.find("cancelled"), std::string::npos)
+      << reading.error;
+  EXPECT_EQ(reading.error.find("no answer"), std::string::npos)
+      << reading.error;
 }
 
 TEST(WrappersTest, WmiSessionAnswersAndNamesWmiErrors) {
@@ -309,6 +353,12 @@ TEST(WrappersTest, HostSourceRunsEveryWindowsCollector) {
   options.socket_source = "iphlpapi";
   auto source = MakeHostSource(options);
   Snapshot s = source->Collect();
+  // The ranges are read on a thread of their own; a collection does not
+  // wait for the first reading.
+  for (int i = 0; i < 120 && s.ranges.empty(); ++i) {
+    Sleep(500);
+    s = source->Collect();
+  }
   std::vector<std::string> names;
   for (const CollectorStatus& c : s.collectors) names.push_back(c.name);
   EXPECT_EQ(names,

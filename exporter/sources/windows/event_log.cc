@@ -76,7 +76,7 @@ bool TcpipEventReader::Read(EventCounts* out, std::string* error) {
   bool extent_known = SystemLogExtent(&oldest, &count);
   if (extent_known) {
     bool cleared = false;
-    after = cursor_.Begin(oldest, count, &cleared);
+    after = cursor_.Begin(oldest, count, after, &cleared);
     if (cleared) {
       tally_.ForgetRecordIds();
       if (!clear_logged_) {
@@ -126,6 +126,7 @@ bool TcpipEventReader::Read(EventCounts* out, std::string* error) {
     if (!ok) return false;
   }
   if (extent_known) cursor_.Commit(tally_.last_record_id());
+  tally_.EndFirstRead();
   *out = tally_.Counts();
   return true;
 }

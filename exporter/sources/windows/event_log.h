@@ -11,10 +11,12 @@
 namespace epx {
 
 /// Counts Tcpip events 4227/4231/4266 in the System log through the Windows
-/// event log API (EvtQuery/EvtNext/EvtRender): the first Read() counts
-/// those within the look-back, later calls ask only for the records written
-/// since the newest one the previous call saw (EvtGetLogInfo), and a cleared
-/// log is read again from its start. Thread-safe.
+/// event log API (EvtQuery/EvtNext/EvtRender): the first Read() takes the
+/// newest event times from the look-back and counts nothing (see
+/// TcpipEventTally), later calls count the records written since the newest
+/// one the previous call saw (EvtGetLogInfo); a first read that failed
+/// part-way continues after the last record it took, and a cleared log is
+/// read again from its start. Thread-safe.
 class TcpipEventReader {
  public:
   explicit TcpipEventReader(std::uint64_t lookback_seconds)

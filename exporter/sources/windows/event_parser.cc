@@ -156,7 +156,7 @@ void TcpipEventTally::Add(const LoggedEvent& event) {
   }
   if (event.record_id != 0 && event.record_id <= last_record_id_) return;
   if (event.record_id > last_record_id_) last_record_id_ = event.record_id;
-  ++counts_[event.event_id];
+  if (counting_) ++counts_[event.event_id];
   double seconds = 0;
   if (ParseSystemTime(event.system_time, &seconds)) {
     double& newest = newest_[event.event_id];
@@ -178,13 +178,15 @@ EventCounts TcpipEventTally::Counts() const {
 }
 
 std::uint64_t EventLogCursor::Begin(std::uint64_t oldest_record,
-                                    std::uint64_t record_count, bool* cleared) {
+                                    std::uint64_t record_count,
+                                    std::uint64_t last_counted, bool* cleared) {
   std::uint64_t newest =
       record_count == 0 ? 0 : oldest_record + record_count - 1;
-  *cleared = started_ && newest < newest_;
+  std::uint64_t after =
+      started_ ? std::max(newest_, last_counted) : last_counted;
+  *cleared = newest < after;
   pending_ = newest;
-  if (!started_ || *cleared) return 0;
-  return newest_;
+  return *cleared ? 0 : after;
 }
 
 void EventLogCursor::Commit(std::uint64_t newest_record) {

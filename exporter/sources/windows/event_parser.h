@@ -43,12 +43,19 @@ bool ParseSystemTime(const std::string& text, double* unix_seconds);
 std::string TcpipEventQuery(std::uint64_t lookback_ms,
                             std::uint64_t after_record_id);
 
-/// Running counts of Tcpip port-exhaustion events; each record is counted
-/// once however often the log is read. Not thread-safe.
+/// Running counts of Tcpip port-exhaustion events logged since the first
+/// read of the log, and the newest event time of each id; each record is
+/// counted once however often the log is read. The first read (the
+/// look-back at start) sets the newest times and record id only: those
+/// events were counted by the process before a restart, and counting them
+/// again would show a restart as a burst of events. Not thread-safe.
 class TcpipEventTally {
  public:
-  /// Counts the event if it is a Tcpip 4227/4231/4266 not seen before.
+  /// Takes the event if it is a Tcpip 4227/4231/4266 not seen before:
+  /// its time always, its count only after EndFirstRead().
   void Add(const LoggedEvent& event);
+  /// The first read of the log completed; from now on events are counted.
+  void EndFirstRead() { counting_ = true; }
   /// Highest record id counted so far (0 before any).
   std::uint64_t last_record_id() const { return last_record_id_; }
   /// Forgets the record ids seen (the log was cleared and numbers restart);
@@ -58,6 +65,7 @@ class TcpipEventTally {
   EventCounts Counts() const;
 
  private:
+  bool counting_ = false;
   std::uint64_t last_record_id_ = 0;
   std::map<int, std::uint64_t> counts_;
   std::map<int, double> newest_;
@@ -66,14 +74,17 @@ class TcpipEventTally {
 /// Pure: where the next incremental read of the System log starts. The log
 /// is described by its oldest record number and record count
 /// (EvtGetLogInfo); every read asks only for records after the newest one
-/// the previous read saw, so a read costs what was written since. A log
-/// whose newest record number went backwards was cleared. Not thread-safe.
+/// the previous read saw (before any read completed: after the last record
+/// taken), so a read costs what was written since. A log whose newest record
+/// number went below that was cleared. Not thread-safe.
 class EventLogCursor {
  public:
-  /// Record id after which to read now (0: the whole look-back window);
-  /// *cleared is true when the log was cleared since the previous read.
+  /// Record id after which to read now (0: the whole look-back window),
+  /// given the highest record id counted so far (`last_counted`, which a
+  /// first read that failed part-way leaves above 0); *cleared is true when
+  /// the log was cleared since the previous read.
   std::uint64_t Begin(std::uint64_t oldest_record, std::uint64_t record_count,
-                      bool* cleared);
+                      std::uint64_t last_counted, bool* cleared);
   /// Records that the read begun last saw the log up to `newest_record`.
   void Commit(std::uint64_t newest_record);
 

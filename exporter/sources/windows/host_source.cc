@@ -3,8 +3,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <exception>
-#include <system_error>
 #include <utility>
 
 #include "sources/collector_runner.h"
@@ -17,62 +15,26 @@ namespace epx {
 
 namespace {
 
-constexpr auto kRangeRefresh = std::chrono::minutes(5);
-constexpr auto kRangeRetry = std::chrono::minutes(1);
-constexpr auto kFirstRangeWait = std::chrono::seconds(60);
 constexpr const wchar_t* kConnectSessionName =
     L"ephemeral_port_exporter connect events";
-
-double UnixNow() {
-  return std::chrono::duration<double>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
 WindowsHostSource::WindowsHostSource(SourceOptions options)
     : options_(std::move(options)),
       events_(options_.event_lookback_seconds),
-      wmi_(L"ROOT\\StandardCimv2") {
+      wmi_(L"ROOT\\StandardCimv2"),
+      ranges_([this](const std::atomic<bool>* cancel, PortRangeReading* out) {
+        ReadWindowsPortRanges(&wmi_, cancel, out);
+      }) {
   if (options_.collect_connect_events) {
     connects_ = std::make_unique<EtwConnectSession>(kConnectSessionName);
     std::string later;  // Read() reports it as the collector's error
     connects_->Start(&later);
   }
-  try {
-    range_thread_ = std::thread([this] { RefreshRanges(); });
-  } catch (const std::system_error& e) {
-    PortRangeReading failed;
-    failed.error = std::string("range thread: ") + e.what();
-    ranges_.Update(std::move(failed));
-  }
 }
 
-WindowsHostSource::~WindowsHostSource() {
-  {
-    std::lock_guard<std::mutex> lock(range_mutex_);
-    stopping_ = true;
-  }
-  range_changed_.notify_all();
-  if (range_thread_.joinable()) range_thread_.join();
-}
-
-void WindowsHostSource::RefreshRanges() {
-  for (;;) {
-    PortRangeReading reading;
-    reading.read_seconds = UnixNow();
-    ReadWindowsPortRanges(&wmi_, &stopping_, &reading);
-    bool failed = !reading.error.empty();
-    std::unique_lock<std::mutex> lock(range_mutex_);
-    if (stopping_) return;
-    ranges_.Update(std::move(reading));
-    range_changed_.notify_all();
-    range_changed_.wait_for(lock, failed ? kRangeRetry : kRangeRefresh,
-                            [this] { return stopping_.load(); });
-    if (stopping_) return;
-  }
-}
+WindowsHostSource::~WindowsHostSource() = default;
 
 Snapshot WindowsHostSource::Collect() {
   Snapshot snapshot;
@@ -116,16 +78,18 @@ Snapshot WindowsHostSource::Collect() {
 bool WindowsHostSource::CollectSockets(Snapshot* snapshot, std::string* error) {
   bool ok = ReadIphlpapiSockets(&snapshot->sockets, error);
   std::string bound_error;
-  switch (ReadBoundTcpSockets(&snapshot->sockets, &bound_error)) {
+  BoundEndpoints bound = ReadBoundTcpSockets(&snapshot->sockets, &bound_error);
+  DropBoundRowsOfConnections(&snapshot->sockets);
+  switch (bound) {
     case BoundEndpoints::kRead:
-      DropBoundRowsOfConnections(&snapshot->sockets);
       break;
     case BoundEndpoints::kUnavailable:
       snapshot->bound_sockets_visible = false;
       if (!bound_notice_logged_.exchange(true)) {
         std::fprintf(stderr,
                      "level=warn collector=sockets msg=\"bound TCP sockets "
-                     "are not visible: iphlpapi.dll has no "
+                     "are not visible: they are read from Windows 10 1809 / "
+                     "Server 2019 on, where iphlpapi.dll has "
                      "InternalGetBoundTcpEndpointTable; ports held by bound, "
                      "unconnected sockets are not counted\"\n");
       }
@@ -139,10 +103,11 @@ bool WindowsHostSource::CollectSockets(Snapshot* snapshot, std::string* error) {
   return ok;
 }
 
+void WindowsHostSource::WaitForFirstReadings(std::chrono::milliseconds limit) {
+  ranges_.WaitForFirstReading(limit);
+}
+
 bool WindowsHostSource::CollectRange(Snapshot* snapshot, std::string* error) {
-  std::unique_lock<std::mutex> lock(range_mutex_);
-  range_changed_.wait_for(lock, kFirstRangeWait,
-                          [this] { return ranges_.has_reading(); });
   return ranges_.Fill(snapshot, error);
 }
 

@@ -2,18 +2,15 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
+#include <chrono>
 #include <cstdint>
-#include <mutex>
-#include <thread>
-
 #include <memory>
 
 #include "sources/host_source.h"
 #include "sources/windows/etw_connect_session.h"
 #include "sources/windows/event_log.h"
 #include "sources/windows/process_details.h"
-#include "sources/windows/range_cache.h"
+#include "sources/windows/range_refresher.h"
 #include "sources/windows/wmi_session.h"
 
 namespace epx {
@@ -24,13 +21,15 @@ namespace epx {
 /// manager, Tcpip events from the System log, counters from
 /// GetTcpStatisticsEx; the port ranges and exclusions (WMI, netsh) are read
 /// on a thread of their own at start and then every few minutes, so a scrape
-/// never waits for them after the first. Thread-safe.
+/// never waits for them (until the first reading, port_range fails with
+/// "not read yet"). Thread-safe.
 class WindowsHostSource : public HostSource {
  public:
   explicit WindowsHostSource(SourceOptions options);
   /// Stops the range thread (a netsh child it runs is killed).
   ~WindowsHostSource() override;
   Snapshot Collect() override;
+  void WaitForFirstReadings(std::chrono::milliseconds limit) override;
 
  private:
   bool CollectSockets(Snapshot* snapshot, std::string* error);
@@ -38,7 +37,6 @@ class WindowsHostSource : public HostSource {
   bool CollectProcesses(Snapshot* snapshot, std::string* error);
   bool CollectEvents(Snapshot* snapshot, std::string* error);
   bool CollectTcpStats(Snapshot* snapshot, std::string* error);
-  void RefreshRanges();
 
   SourceOptions options_;
   TcpipEventReader events_;
@@ -48,11 +46,8 @@ class WindowsHostSource : public HostSource {
   std::atomic<bool> bound_notice_logged_{false};
 
   WmiSession wmi_;
-  std::mutex range_mutex_;
-  std::condition_variable range_changed_;
-  PortRangeCache ranges_;
-  std::atomic<bool> stopping_{false};
-  std::thread range_thread_;
+  /// Declared after wmi_: its thread uses wmi_ until joined.
+  RangeRefresher ranges_;
 };
 
 }  // namespace epx

@@ -81,18 +81,21 @@ bool ReadTable(const TableSpec& spec, std::vector<SocketRecord>* out,
 // ULONG heap_flags): allocates a MIB_TCP(6)TABLE2 from `heap`.
 using BoundTableFn = ULONG(WINAPI*)(PVOID*, PVOID, ULONG);
 
-// The real version from ntdll!RtlGetVersion (GetVersionEx lies to
-// unmanifested programs); 0 when unknown.
-DWORD WindowsMajorVersion() {
+// The real major version and build from ntdll!RtlGetVersion (GetVersionEx
+// lies to unmanifested programs); zeros when unknown.
+OSVERSIONINFOW WindowsVersion() {
   using RtlGetVersionFn = LONG(WINAPI*)(OSVERSIONINFOW*);
-  HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
-  if (ntdll == nullptr) return 0;
-  auto fn = reinterpret_cast<RtlGetVersionFn>(
-      reinterpret_cast<void*>(GetProcAddress(ntdll, "RtlGetVersion")));
   OSVERSIONINFOW info{};
   info.dwOSVersionInfoSize = sizeof info;
-  if (fn == nullptr || fn(&info) != 0) return 0;
-  return info.dwMajorVersion;
+  HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+  if (ntdll == nullptr) return info;
+  auto fn = reinterpret_cast<RtlGetVersionFn>(
+      reinterpret_cast<void*>(GetProcAddress(ntdll, "RtlGetVersion")));
+  if (fn == nullptr || fn(&info) != 0) {
+    info.dwMajorVersion = 0;
+    info.dwBuildNumber = 0;
+  }
+  return info;
 }
 
 }  // namespace
@@ -122,7 +125,9 @@ bool ReadIphlpapiSockets(std::vector<SocketRecord>* out, std::string* error) {
 
 BoundEndpoints ReadBoundTcpSockets(std::vector<SocketRecord>* out,
                                    std::string* error) {
-  if (WindowsMajorVersion() < 10) return BoundEndpoints::kUnavailable;
+  OSVERSIONINFOW version = WindowsVersion();
+  if (!BoundTablesSupported(version.dwMajorVersion, version.dwBuildNumber))
+    return BoundEndpoints::kUnavailable;
   HMODULE module = GetModuleHandleW(L"iphlpapi.dll");
   if (module == nullptr) module = LoadLibraryW(L"iphlpapi.dll");
   if (module == nullptr) return BoundEndpoints::kUnavailable;
@@ -159,6 +164,11 @@ BoundEndpoints ReadBoundTcpSockets(std::vector<SocketRecord>* out,
       return BoundEndpoints::kFailed;
     }
     out->insert(out->end(), parsed.sockets.begin(), parsed.sockets.end());
+    if (parsed.bad_rows > 0) {
+      *error = std::string(e.name) + ": " + std::to_string(parsed.bad_rows) +
+               " rows with an unknown state skipped";
+      return BoundEndpoints::kFailed;
+    }
   }
   return any ? BoundEndpoints::kRead : BoundEndpoints::kUnavailable;
 }

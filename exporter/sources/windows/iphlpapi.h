@@ -19,17 +19,19 @@ bool ReadIphlpapiSockets(std::vector<SocketRecord>* out, std::string* error);
 /// Outcome of reading the bound (bound, not connected) TCP endpoints.
 enum class BoundEndpoints {
   kRead,
-  /// iphlpapi.dll lacks InternalGetBoundTcpEndpointTable (older Windows,
-  /// Wine): bound sockets are not visible.
+  /// Windows older than 10 1809, or iphlpapi.dll lacks
+  /// InternalGetBoundTcpEndpointTable (Wine): bound sockets are not visible.
   kUnavailable,
+  /// The rows read before the failure are appended.
   kFailed,
 };
 
 /// Appends TCP sockets that are bound but not connected, read through the
 /// undocumented InternalGetBoundTcp(6)EndpointTable exports (what
-/// `netstat -q` uses), looked up at run time and called only on Windows 10 /
-/// Server 2016 and later (System Informer gates them the same way after a
-/// crash on an older build).
+/// `netstat -q` uses), looked up at run time and called only where
+/// BoundTablesSupported (Windows 10 1809 / Server 2019 and later, as System
+/// Informer, which added its check after a crash on an older build; Server
+/// 2016 is left out until the layout there has been checked).
 BoundEndpoints ReadBoundTcpSockets(std::vector<SocketRecord>* out,
                                    std::string* error);
 

@@ -100,32 +100,46 @@ bool MapMibTcpState(std::uint32_t mib_state, SocketState* out) {
   }
 }
 
+bool BoundTablesSupported(std::uint32_t major, std::uint32_t build) {
+  constexpr std::uint32_t kWindows10Version1809 = 17763;
+  return major > 10 || (major == 10 && build >= kWindows10Version1809);
+}
+
 std::size_t DropBoundRowsOfConnections(std::vector<SocketRecord>* sockets) {
-  using Endpoint = std::tuple<int, IpAddress, std::uint16_t, std::int64_t>;
-  auto endpoint = [](const SocketRecord& s) {
-    return Endpoint{static_cast<int>(s.family), s.local_address, s.local_port,
-                    s.pid};
+  using Port = std::tuple<int, std::uint16_t, std::int64_t>;
+  using Endpoint = std::tuple<Port, IpAddress>;
+  auto port = [](const SocketRecord& s) {
+    return Port{static_cast<int>(s.family), s.local_port, s.pid};
   };
   std::vector<Endpoint> connected;
+  std::vector<Port> connected_ports;
   bool any_bound = false;
   for (const SocketRecord& s : *sockets) {
     if (s.protocol != Protocol::kTcp) continue;
     if (s.state == SocketState::kBound) {
       any_bound = true;
     } else if (s.state != SocketState::kListen) {
-      connected.push_back(endpoint(s));
+      connected.emplace_back(port(s), s.local_address);
+      connected_ports.push_back(port(s));
     }
   }
   if (!any_bound || connected.empty()) return 0;
   std::sort(connected.begin(), connected.end());
+  std::sort(connected_ports.begin(), connected_ports.end());
+  auto of_connection = [&](const SocketRecord& s) {
+    if (s.local_address.IsUnspecified()) {
+      return std::binary_search(connected_ports.begin(), connected_ports.end(),
+                                port(s));
+    }
+    return std::binary_search(connected.begin(), connected.end(),
+                              Endpoint{port(s), s.local_address});
+  };
   std::size_t before = sockets->size();
   sockets->erase(std::remove_if(sockets->begin(), sockets->end(),
                                 [&](const SocketRecord& s) {
                                   return s.protocol == Protocol::kTcp &&
                                          s.state == SocketState::kBound &&
-                                         std::binary_search(connected.begin(),
-                                                            connected.end(),
-                                                            endpoint(s));
+                                         of_connection(s);
                                 }),
                  sockets->end());
   return before - sockets->size();
@@ -200,11 +214,12 @@ bool ParseIphlpapiTable(const std::uint8_t* data, std::size_t size,
     }
     if (s.protocol == Protocol::kUdp) {
       s.state = SocketState::kUnconnected;
-    } else if (kind == IphlpapiTableKind::kTcp4Bound ||
-               kind == IphlpapiTableKind::kTcp6Bound) {
-      s.state = SocketState::kBound;
     } else if (!MapMibTcpState(mib_state, &s.state)) {
       ++out->bad_rows;
+      continue;
+    } else if ((kind == IphlpapiTableKind::kTcp4Bound ||
+                kind == IphlpapiTableKind::kTcp6Bound) &&
+               s.state != SocketState::kBound) {
       continue;
     }
     out->sockets.push_back(s);

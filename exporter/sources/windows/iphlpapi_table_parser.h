@@ -29,7 +29,9 @@ enum class IphlpapiTableKind : std::uint8_t {
   /// https://learn.microsoft.com/windows/win32/api/udpmib/ns-udpmib-mib_udp6row_owner_pid
   kUdp6OwnerPid,
   /// MIB_TCPTABLE2 (28-byte MIB_TCPROW2 rows), the layout of the bound
-  /// endpoint table; every row is reported as SocketState::kBound:
+  /// endpoint table. Rows in state 100 (MIB_TCP_STATE_RESERVED, "Bound")
+  /// become SocketState::kBound; rows in a connection state are dropped,
+  /// as the connection table lists those sockets:
   /// https://learn.microsoft.com/windows/win32/api/tcpmib/ns-tcpmib-mib_tcprow2
   kTcp4Bound,
   /// MIB_TCP6TABLE2 (60-byte MIB_TCP6ROW2 rows), bound endpoints over IPv6:
@@ -44,6 +46,13 @@ std::size_t IphlpapiRowSize(IphlpapiTableKind kind);
 /// reserved/bound) to SocketState; false for values Windows does not define.
 bool MapMibTcpState(std::uint32_t mib_state, SocketState* out);
 
+/// Pure: whether the undocumented InternalGetBoundTcp(6)EndpointTable
+/// exports are called on this Windows version (RtlGetVersion major and
+/// build; 0 when unknown): from Windows 10 1809 / Server 2019 (build
+/// 17763) on, as System Informer calls them (WINDOWS_10_RS5), until their
+/// layout on older builds has been checked.
+bool BoundTablesSupported(std::uint32_t major, std::uint32_t build);
+
 /// Result of parsing one table buffer.
 struct IphlpapiParseResult {
   std::vector<SocketRecord> sockets;
@@ -52,11 +61,13 @@ struct IphlpapiParseResult {
 };
 
 /// Pure: removes bound rows (SocketState::kBound, from the bound endpoint
-/// table) whose family, local address, local port and owner are also those
-/// of a connection row: netstat documents that bound nonlistening ports "may
-/// or may not be associated with an active connection" (`netstat /?`, -q),
-/// so a bind()-then-connect() socket shows in both tables. Returns the
-/// number of rows removed; order of the rest is kept.
+/// table) whose family, local port and owner are also those of a connection
+/// row and whose local address is the connection's or the wildcard (which
+/// of the two a socket bound to the wildcard and then connected shows is
+/// undocumented): netstat documents that bound nonlistening ports "may or
+/// may not be associated with an active connection" (`netstat /?`, -q), so
+/// a bind()-then-connect() socket shows in both tables. Returns the number
+/// of rows removed; order of the rest is kept.
 std::size_t DropBoundRowsOfConnections(std::vector<SocketRecord>* sockets);
 
 /// Pure: converts a table buffer into records (ports to host order, owning

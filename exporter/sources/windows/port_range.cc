@@ -78,12 +78,29 @@ void AddProblem(const std::string& problem, std::string* error) {
   *error += problem;
 }
 
+bool Cancelled(const std::atomic<bool>* cancel) {
+  return cancel != nullptr && cancel->load();
+}
+
+// Ends a range read that was cancelled before its next step, so that no
+// WMI call or netsh child is started during a stop.
+bool StopIfCancelled(const std::atomic<bool>* cancel, PortRangeReading* out) {
+  if (!Cancelled(cancel)) return false;
+  out->error = "cancelled (stopping)";
+  return true;
+}
+
 }  // namespace
 
 bool RunSystemProgram(const std::wstring& program,
                       const std::wstring& arguments, unsigned timeout_ms,
                       const std::atomic<bool>* cancel, std::string* output,
                       std::string* error) {
+  std::string name = Utf8FromWide(program) + " " + Utf8FromWide(arguments);
+  if (Cancelled(cancel)) {
+    *error = name + ": cancelled (stopping)";
+    return false;
+  }
   wchar_t system_dir[MAX_PATH];
   UINT n = GetSystemDirectoryW(system_dir, MAX_PATH);
   if (n == 0 || n >= MAX_PATH) {
@@ -92,7 +109,6 @@ bool RunSystemProgram(const std::wstring& program,
   }
   std::wstring path = std::wstring(system_dir) + L"\\" + program;
   std::wstring command_line = L"\"" + path + L"\" " + arguments;
-  std::string name = Utf8FromWide(program) + " " + Utf8FromWide(arguments);
 
   SECURITY_ATTRIBUTES inherit{sizeof(SECURITY_ATTRIBUTES), nullptr, TRUE};
   HANDLE read_end = nullptr, write_end = nullptr;
@@ -142,6 +158,7 @@ bool RunSystemProgram(const std::wstring& program,
   output->clear();
   ULONGLONG deadline = GetTickCount64() + timeout_ms;
   bool timed_out = false;
+  bool cancelled = false;
   for (;;) {
     DWORD available = 0;
     if (!PeekNamedPipe(read_end, nullptr, 0, nullptr, &available, nullptr))
@@ -155,7 +172,8 @@ bool RunSystemProgram(const std::wstring& program,
       if (output->size() > (1u << 20)) break;
       continue;
     }
-    if (GetTickCount64() >= deadline || (cancel != nullptr && cancel->load())) {
+    cancelled = Cancelled(cancel);
+    if (cancelled || GetTickCount64() >= deadline) {
       timed_out = true;
       break;
     }
@@ -180,7 +198,9 @@ bool RunSystemProgram(const std::wstring& program,
   if (timed_out || wait != WAIT_OBJECT_0) {
     TerminateProcess(process.hProcess, 1);
     WaitForSingleObject(process.hProcess, 2000);
-    *error = name + ": no answer within " + std::to_string(timeout_ms) + " ms";
+    *error = name + (cancelled ? std::string(": cancelled (stopping)")
+                               : ": no answer within " +
+                                     std::to_string(timeout_ms) + " ms");
     ok = false;
   } else if (GetExitCodeProcess(process.hProcess, &exit_code) &&
              exit_code != 0) {
@@ -198,6 +218,7 @@ void ReadWindowsPortRanges(WmiSession* wmi, const std::atomic<bool>* cancel,
   bool known[2] = {false, false};
   std::string wmi_errors;
   for (WmiPortClass c : {WmiPortClass::kTcp, WmiPortClass::kUdp}) {
+    if (StopIfCancelled(cancel, out)) return;
     int p = c == WmiPortClass::kTcp ? 0 : 1;
     std::vector<WmiPortSettingInstance> instances;
     std::string e;
@@ -228,6 +249,7 @@ void ReadWindowsPortRanges(WmiSession* wmi, const std::atomic<bool>* cancel,
     if (known[pi]) continue;
     bool all = true;
     for (Family f : {Family::kIpv4, Family::kIpv6}) {
+      if (StopIfCancelled(cancel, out)) return;
       std::wstring args = std::wstring(L"int ") + FamilyArg(f) +
                           L" show dynamicport " + ProtocolArg(p);
       std::string text, e;
@@ -268,6 +290,7 @@ void ReadWindowsPortRanges(WmiSession* wmi, const std::atomic<bool>* cancel,
   bool exclusions_known = true;
   for (Protocol p : {Protocol::kTcp, Protocol::kUdp}) {
     for (Family f : {Family::kIpv4, Family::kIpv6}) {
+      if (StopIfCancelled(cancel, out)) return;
       PortRange r;
       r.protocol = p;
       r.family = f;

@@ -20,7 +20,8 @@ namespace epx {
 /// excludedportrange`) become PortRange::reserved. Always fills four ranges:
 /// when neither source answers, the Windows default 49152-65535, said in
 /// out->error. A WMI failure that netsh made good is logged once, not an
-/// error. Returns early with out->error when `cancel` becomes true.
+/// error. When `cancel` becomes true, starts no further WMI call or netsh
+/// child and returns with out->error "cancelled (stopping)".
 void ReadWindowsPortRanges(WmiSession* wmi, const std::atomic<bool>* cancel,
                            PortRangeReading* out);
 
@@ -30,9 +31,10 @@ bool ReadTcpTimedWaitDelay(std::uint32_t* seconds);
 
 /// Runs `%SystemRoot%\System32\<program>` (never a configurable path) with
 /// `arguments`, without a window, and captures its standard output; the
-/// child is killed after `timeout_ms` or when `cancel` becomes true. The
-/// child inherits its three standard handles and no other. False with
-/// *error when it cannot be started, times out or exits non-zero.
+/// child is killed after `timeout_ms` or when `cancel` becomes true, and
+/// not started when `cancel` already is. The child inherits its three
+/// standard handles and no other. False with *error when it cannot be
+/// started, times out, is cancelled ("cancelled") or exits non-zero.
 bool RunSystemProgram(const std::wstring& program,
                       const std::wstring& arguments, unsigned timeout_ms,
                       const std::atomic<bool>* cancel, std::string* output,

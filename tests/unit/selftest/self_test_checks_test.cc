@@ -221,7 +221,8 @@ TEST(SelfTestChecksTest, EventLogNamesTheErrorOfAnAccountThatCannotRead) {
   c = CheckEventLog(s, 86400);
   EXPECT_EQ(c.outcome, CheckOutcome::kPass);
   EXPECT_EQ(c.seen,
-            "answered: 2 counted (4227: 2, 4231: 0); newest 4227 at "
+            "answered: 2 counted since the first read (4227: 2, 4231: 0); "
+            "newest 4227 at "
             "2025-12-06T00:00:00Z");
 }
 

@@ -59,6 +59,7 @@ TEST(EventParserTest, QuerySelectsTcpipPortEvents) {
 
 TEST(EventTallyTest, CountsEachRecordOnceAndAlwaysReportsBothIds) {
   TcpipEventTally tally;
+  tally.EndFirstRead();  // the log had none of them at start
   EventCounts empty = tally.Counts();
   EXPECT_TRUE(empty.valid);
   EXPECT_EQ(empty.by_id.at(4227), 0u);
@@ -91,6 +92,7 @@ namespace {
 
 TEST(EventTallyTest, CountsUdpExhaustionEvent4266) {
   TcpipEventTally tally;
+  tally.EndFirstRead();  // the log had none of them at start
   EXPECT_EQ(tally.Counts().by_id.at(4266), 0u);
   LoggedEvent udp = ParseFixture("event_4266.xml");
   EXPECT_EQ(udp.event_id, 4266);
@@ -101,6 +103,7 @@ TEST(EventTallyTest, CountsUdpExhaustionEvent4266) {
 
 TEST(EventTallyTest, KeepsNewestTimestampPerId) {
   TcpipEventTally tally;
+  tally.EndFirstRead();  // the log had none of them at start
   EXPECT_EQ(tally.Counts().newest_seconds.at(4231), 0);
   LoggedEvent later = ParseFixture("event_4231.xml");
   LoggedEvent earlier = later;
@@ -116,6 +119,36 @@ TEST(EventTallyTest, KeepsNewestTimestampPerId) {
   EXPECT_EQ(c.by_id.at(4231), 2u);
   EXPECT_DOUBLE_EQ(c.newest_seconds.at(4231), 1710151200.5);
   EXPECT_EQ(c.newest_seconds.at(4227), 0);
+}
+
+// After a restart the first read delivers the look-back (24 h by default)
+// of events a previous process counted already; counting them again made
+// the dashboards' increase() see them twice. They set the newest timestamp
+// only; what is logged after the first read is counted.
+TEST(EventTallyTest, TheFirstReadSetsTimestampsButCountsNothing) {
+  TcpipEventTally tally;
+  LoggedEvent old_4231 = ParseFixture("event_4231.xml");
+  LoggedEvent old_4227 = ParseFixture("event_4227.xml");
+  tally.Add(old_4227);
+  tally.Add(old_4231);
+  tally.EndFirstRead();
+  EventCounts after_first = tally.Counts();
+  EXPECT_EQ(after_first.by_id.at(4231), 0u);
+  EXPECT_EQ(after_first.by_id.at(4227), 0u);
+  EXPECT_NEAR(after_first.newest_seconds.at(4231), 1710148462.1234567, 1e-6);
+  EXPECT_GT(after_first.newest_seconds.at(4227), 0);
+  EXPECT_EQ(tally.last_record_id(), 884213u);
+
+  LoggedEvent later = old_4231;
+  later.record_id = 884300;
+  later.system_time = "2024-03-11T10:00:00Z";
+  tally.Add(later);
+  tally.Add(later);  // read again by a later query
+  tally.EndFirstRead();
+  EventCounts c = tally.Counts();
+  EXPECT_EQ(c.by_id.at(4231), 1u);
+  EXPECT_EQ(c.by_id.at(4227), 0u);
+  EXPECT_DOUBLE_EQ(c.newest_seconds.at(4231), 1710151200);
 }
 
 TEST(SystemTimeTest, ParsesEventTimestamps) {
@@ -136,20 +169,43 @@ TEST(SystemTimeTest, ParsesEventTimestamps) {
 TEST(EventLogCursorTest, ReadsOnlyWhatWasWrittenSinceTheLastRead) {
   EventLogCursor cursor;
   bool cleared = true;
-  EXPECT_EQ(cursor.Begin(1000, 500, &cleared), 0u);  // first: look-back
+  EXPECT_EQ(cursor.Begin(1000, 500, 0, &cleared), 0u);  // first: look-back
   EXPECT_FALSE(cleared);
   cursor.Commit(0);  // no Tcpip event among the 500 records
-  EXPECT_EQ(cursor.Begin(1000, 520, &cleared), 1499u);
+  EXPECT_EQ(cursor.Begin(1000, 520, 0, &cleared), 1499u);
   EXPECT_FALSE(cleared);
   cursor.Commit(1510);
-  EXPECT_EQ(cursor.Begin(1100, 450, &cleared), 1519u);  // old records gone
+  // Old records gone.
+  EXPECT_EQ(cursor.Begin(1100, 450, 1510, &cleared), 1519u);
   EXPECT_FALSE(cleared);
   cursor.Commit(0);
-  EXPECT_EQ(cursor.Begin(1, 3, &cleared), 0u);  // cleared: numbers restart
+  // Cleared: numbers restart.
+  EXPECT_EQ(cursor.Begin(1, 3, 1510, &cleared), 0u);
   EXPECT_TRUE(cleared);
   cursor.Commit(2);
-  EXPECT_EQ(cursor.Begin(1, 4, &cleared), 3u);
+  EXPECT_EQ(cursor.Begin(1, 4, 2, &cleared), 3u);
   EXPECT_FALSE(cleared);
+}
+
+// A first read that failed part-way (EvtNext timed out after some records
+// were counted) is not started again from the whole look-back: the next
+// query asks only for records after the last one counted.
+TEST(EventLogCursorTest, AFailedFirstReadContinuesAfterTheLastCountedRecord) {
+  EventLogCursor cursor;
+  bool cleared = true;
+  EXPECT_EQ(cursor.Begin(1000, 500, 0, &cleared), 0u);
+  EXPECT_FALSE(cleared);
+  // No Commit: the read failed after counting records up to 1200.
+  EXPECT_EQ(cursor.Begin(1000, 520, 1200, &cleared), 1200u);
+  EXPECT_FALSE(cleared);
+  EXPECT_EQ(TcpipEventQuery(86400000, cursor.Begin(1000, 520, 1200, &cleared)),
+            "*[System[Provider[@Name='Tcpip'] and (EventID=4227 or "
+            "EventID=4231 or EventID=4266) and "
+            "TimeCreated[timediff(@SystemTime) <= 86400000]"
+            " and EventRecordID > 1200]]");
+  // Cleared before the retry: the numbers went below the counted record.
+  EXPECT_EQ(cursor.Begin(1, 10, 1200, &cleared), 0u);
+  EXPECT_TRUE(cleared);
 }
 
 }  // namespace

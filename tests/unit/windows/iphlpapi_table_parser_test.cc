@@ -108,6 +108,37 @@ TEST(IphlpapiTableParserTest, BoundTableRowsAreBound) {
   EXPECT_TRUE(IsExclusiveState(r.sockets[0].state));
 }
 
+// System Informer keeps the bound table's own dwState and names 100
+// (MIB_TCP_STATE_RESERVED) "Bound" (SystemInformer/netprv.c,
+// PhGetNetworkConnections and PhTcpStateStrings). A row in a connection
+// state is a socket the connection table lists with that state, so it is
+// dropped here rather than counted twice.
+TEST(IphlpapiTableParserTest, BoundTableRowsInAConnectionStateAreDropped) {
+  auto bytes = ReadHexFixture("tcp4_bound.hex");
+  bytes[4] = 5;  // dwState of the only row: ESTABLISHED
+  auto r = Parse(bytes, IphlpapiTableKind::kTcp4Bound);
+  EXPECT_TRUE(r.sockets.empty());
+  EXPECT_EQ(r.bad_rows, 0u);
+  bytes[4] = 42;  // not a MIB_TCP_STATE value
+  r = Parse(bytes, IphlpapiTableKind::kTcp4Bound);
+  EXPECT_TRUE(r.sockets.empty());
+  EXPECT_EQ(r.bad_rows, 1u);
+}
+
+// The bound-table export is called from Windows 10 1809 (build 17763) on,
+// as System Informer does (WindowsVersion >= WINDOWS_10_RS5 in
+// PhGetNetworkConnections, SystemInformer/netprv.c). Its layout on Server
+// 2016 (14393) has not been checked.
+TEST(IphlpapiTableParserTest, BoundTablesFromWindows10Build17763On) {
+  EXPECT_FALSE(BoundTablesSupported(6, 9600));
+  EXPECT_FALSE(BoundTablesSupported(10, 14393));
+  EXPECT_FALSE(BoundTablesSupported(10, 17134));
+  EXPECT_TRUE(BoundTablesSupported(10, 17763));
+  EXPECT_TRUE(BoundTablesSupported(10, 20348));
+  EXPECT_TRUE(BoundTablesSupported(11, 0));
+  EXPECT_FALSE(BoundTablesSupported(0, 0));  // version unknown
+}
+
 TEST(IphlpapiTableParserTest, MapsEveryMibTcpState) {
   const SocketState expected[] = {
       SocketState::kClose,       SocketState::kListen,
@@ -199,6 +230,31 @@ TEST(BoundRowsTest, DropsBoundRowsThatDuplicateAConnection) {
   EXPECT_EQ(rows[2].local_port, 50002);
   EXPECT_EQ(rows[3].pid, 702);
   EXPECT_EQ(rows[4].state, SocketState::kBound);  // a listener is no connection
+}
+
+// Whether a socket bound to 0.0.0.0:0 and then connected shows its
+// connection's address or the wildcard in the bound table is undocumented;
+// a wildcard row of the same family, port and owner is the same socket.
+TEST(BoundRowsTest, DropsAWildcardBoundRowOfAConnection) {
+  std::vector<SocketRecord> rows = {
+      Row(SocketState::kBound, "0.0.0.0", 50001, 7),
+      Row(SocketState::kEstablished, "10.0.0.5", 50001, 7, "10.0.0.9", 443),
+  };
+  EXPECT_EQ(DropBoundRowsOfConnections(&rows), 1u);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].state, SocketState::kEstablished);
+
+  std::vector<SocketRecord> others = {
+      Row(SocketState::kEstablished, "fd00::5", 50001, 7, "fd00::9", 443),
+      Row(SocketState::kBound, "::", 50001, 7),
+      Row(SocketState::kBound, "0.0.0.0", 50001, 7),  // other family
+      Row(SocketState::kBound, "::", 50001, 8),       // other owner
+      Row(SocketState::kBound, "::", 50002, 7),       // other port
+      Row(SocketState::kBound, "fd00::6", 50001, 7),  // other, specific address
+  };
+  EXPECT_EQ(DropBoundRowsOfConnections(&others), 1u);
+  ASSERT_EQ(others.size(), 5u);
+  EXPECT_EQ(others[1].family, Family::kIpv4);
 }
 
 TEST(BoundRowsTest, IPv6RowsMatchOnlyIPv6Connections) {
