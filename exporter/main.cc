@@ -16,10 +16,13 @@
 #include "config/config.h"
 #include "config/flags.h"
 #include "http/http_server.h"
+#include "http/incident_history_pages.h"
 #include "http/incident_page_endpoints.h"
 #include "http/landing_page.h"
 #include "http/self_test_section.h"
 #include "http/web_config.h"
+#include "incidents/incident_monitor.h"
+#include "metrics/incident_families.h"
 #include "metrics/port_usage_collectable.h"
 #include "metrics/self_test_families.h"
 #include "platform/platform.h"
@@ -129,6 +132,23 @@ int RunServe(const Config& config, epx::BuildInfo build,
   auto collectable = std::make_shared<epx::PortUsageCollectable>(
       std::move(source), config.limits, build,
       std::chrono::seconds(config.scrape_wait_seconds));
+  auto incident_store = std::make_shared<epx::IncidentStore>(
+      config.storage_path.empty() ? epx::DefaultStoragePath()
+                                  : config.storage_path);
+  epx::IncidentMonitorOptions incident_options;
+  incident_options.recorder.threshold = config.incidents_threshold;
+  incident_options.watch_level =
+      std::max(0.0, config.incidents_threshold - 0.2);
+  incident_options.interval_seconds =
+      static_cast<double>(config.incidents_interval_seconds);
+  auto incidents =
+      std::make_shared<epx::IncidentMonitor>(incident_options, incident_store);
+  collectable->OnReport([incidents](const epx::PortUsageReport& report) {
+    incidents->Observe(report,
+                       std::chrono::duration<double>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count());
+  });
   epx::HttpContent content;
   content.telemetry_path = config.telemetry_path;
   content.max_connections = static_cast<int>(config.max_connections);
@@ -139,8 +159,8 @@ int RunServe(const Config& config, epx::BuildInfo build,
         return collectable->FreshSnapshot(limit);
       };
   auto max_wait = std::chrono::seconds(config.scrape_wait_seconds);
-  content.metrics = [collectable, self_test, first_wait,
-                     max_wait](double timeout_seconds) {
+  content.metrics = [collectable, self_test, first_wait, max_wait,
+                     incidents](double timeout_seconds) {
     auto start = std::chrono::steady_clock::now();
     self_test->WaitForFirst(
         std::min(first_wait, epx::ScrapeBudget(timeout_seconds, max_wait) / 2));
@@ -158,6 +178,8 @@ int RunServe(const Config& config, epx::BuildInfo build,
       for (auto& family : epx::SelfTestFamilies(*last))
         families.push_back(std::move(family));
     }
+    for (auto& family : epx::IncidentFamilies(incidents->Status()))
+      families.push_back(std::move(family));
     AddServiceLogFailures(&families);
     prometheus::TextSerializer().Serialize(out, families);
     epx::ReturnFreedMemory();
@@ -176,6 +198,10 @@ int RunServe(const Config& config, epx::BuildInfo build,
     auto result = self_test->Run(self_test_options);
     LogSelfTest(*result);
     return epx::FormatSelfTest(*result);
+  };
+  content.incidents = [incident_store](const std::string& path,
+                                       std::string* body, std::string* type) {
+    return epx::ServeIncidentHistory(incident_store.get(), path, body, type);
   };
   content.web_config_file = web_config_file;
   epx::HttpServer server(content);
@@ -209,8 +235,16 @@ int RunServe(const Config& config, epx::BuildInfo build,
                    e.what());
     }
   }
+  std::size_t interrupted = incident_store->CloseInterrupted();
+  std::fprintf(stderr,
+               "level=info msg=\"recording incidents\" path=\"%s\" "
+               "closed_open_at_stop=%llu\n",
+               incident_store->Directory().c_str(),
+               static_cast<unsigned long long>(interrupted));
+  incidents->Start([collectable] { collectable->ReportWithin(0); });
   epx::WaitForStopSignal();
   std::fprintf(stderr, "level=info msg=\"stopping\"\n");
+  incidents->Stop();
   server.Stop();
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -63,6 +64,17 @@ class YamlReader {
       return Fail(node, key,
                   "must be at most " + std::to_string(max) + ", got " + s);
     }
+    *out = v;
+    return true;
+  }
+
+  bool Ratio(const YAML::Node& node, const std::string& key, double* out) {
+    std::string s = node.IsScalar() ? node.Scalar() : "";
+    char* end = nullptr;
+    double v = s.empty() ? 0 : std::strtod(s.c_str(), &end);
+    if (s.empty() || end == nullptr || *end != '\0' || !(v > 0 && v <= 1))
+      return Fail(node, key,
+                  "expected a ratio above 0 and at most 1, got '" + s + "'");
     *out = v;
     return true;
   }
@@ -256,6 +268,28 @@ bool ApplyConfigYaml(const std::string& yaml_text, const std::string& file_name,
                          (c.scrape_wait_seconds > 0 ||
                           r.Fail(v, kk, "must be at least 1"));
                 }}});
+        }},
+       {"incidents",
+        [&](N n, K k) {
+          return r.Map(n, k,
+                       {{"threshold",
+                         [&](N v, K kk) {
+                           return r.Ratio(v, kk, &c.incidents_threshold);
+                         }},
+                        {"interval_seconds", [&](N v, K kk) {
+                           return r.Count(v, kk, 3600,
+                                          &c.incidents_interval_seconds) &&
+                                  (c.incidents_interval_seconds > 0 ||
+                                   r.Fail(v, kk, "must be at least 1"));
+                         }}});
+        }},
+       {"storage",
+        [&](N n, K k) {
+          return r.Map(n, k, {{"path", [&](N v, K kk) {
+                                 return r.String(v, kk, &c.storage_path) &&
+                                        (!c.storage_path.empty() ||
+                                         r.Fail(v, kk, "must not be empty"));
+                               }}});
         }},
        {"watched_services", [&](N n, K k) {
           return r.StringList(n, k, &c.source.watched_services);

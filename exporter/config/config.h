@@ -34,6 +34,13 @@ struct Config {
   std::size_t selftest_timeout_seconds = 15;
   /// serve: run the self-test before the first scrape is answered.
   bool selftest_at_start = true;
+  /// serve: a headline at or above this opens an incident (0 < x <= 1).
+  double incidents_threshold = 0.9;
+  /// serve: seconds between incident samples while headlines are low.
+  std::size_t incidents_interval_seconds = 15;
+  /// serve: the state directory incidents are written to; empty: the OS
+  /// default (DefaultStoragePath).
+  std::string storage_path;
 };
 
 /// Returns the built-in defaults for this OS (socket source, watched

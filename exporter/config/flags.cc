@@ -69,6 +69,14 @@ const FlagSpec kFlags[] = {
     {"selftest.at-start", Kind::kBool,
      "serve: run the self-test once before answering the first scrape "
      "(default true)."},
+    {"incidents.interval-seconds", Kind::kCount,
+     "Seconds between incident samples while every headline is below 0.7 "
+     "(then every 3 s) (default 15).",
+     3600},
+    {"storage.path", Kind::kString,
+     "State directory for incident files (default "
+     "/var/lib/ephemeral-port-exporter on Linux, "
+     "%ProgramData%\\ephemeral_port_exporter\\incidents on Windows)."},
     {"service", Kind::kList,
      "Watched service or systemd unit; repeat for more. Replaces the "
      "configured list."},
@@ -234,13 +242,16 @@ bool ApplyFlagOverrides(const CommandLine& command_line, Config* config,
       bool positive = name == "web.max-connections" ||
                       name == "web.read-timeout-seconds" ||
                       name == "selftest.timeout-seconds" ||
-                      name == "collector.events.lookback-seconds";
+                      name == "collector.events.lookback-seconds" ||
+                      name == "incidents.interval-seconds";
       if (positive && n == 0) return fail("must be at least 1");
       if (name == "web.max-connections") c.max_connections = n;
       if (name == "web.read-timeout-seconds") c.read_timeout_seconds = n;
       if (name == "collector.events.lookback-seconds")
         c.source.event_lookback_seconds = n;
       if (name == "selftest.timeout-seconds") c.selftest_timeout_seconds = n;
+      if (name == "incidents.interval-seconds")
+        c.incidents_interval_seconds = n;
       if (name == "top.processes") c.limits.top_processes = n;
       if (name == "top.destinations") c.limits.top_destinations = n;
       if (name == "top.local-addresses") c.limits.top_local_addresses = n;
@@ -278,6 +289,9 @@ bool ApplyFlagOverrides(const CommandLine& command_line, Config* config,
       c.source.procfs_root = value;
     } else if (name == "web.config.file") {
       if (value.empty()) return fail("must not be empty");
+    } else if (name == "storage.path") {
+      if (value.empty()) return fail("must not be empty");
+      c.storage_path = value;
     }
   }
   if (!ValidateConfig(c, error)) return false;

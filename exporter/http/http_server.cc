@@ -351,8 +351,15 @@ int HttpServer::Handle(mg_connection* conn) {
     return 200;
   }
   try {
+    // A self-test takes seconds: on this connection's thread, not one of
+    // the render threads the scrapes need.
+    if (path == "/selftest" && content_.self_test) {
+      Send(conn, 200, "OK", "text/plain; charset=utf-8", content_.self_test(),
+           headers);
+      return 200;
+    }
     const char* type = "text/html; charset=utf-8";
-    std::string body;
+    std::string body, incident_type;
     bool found = true;
     render_->Run([&] {
       if (path == content_.telemetry_path) {
@@ -373,11 +380,13 @@ int HttpServer::Handle(mg_connection* conn) {
       } else if (path == "/report" && content_.report_text) {
         type = "text/plain; charset=utf-8";
         body = content_.report_text();
-      } else if (path == "/selftest" && content_.self_test) {
-        type = "text/plain; charset=utf-8";
-        body = content_.self_test();
       } else if (path == "/runbook") {
         body = RunbookHtml();
+      } else if (content_.incidents &&
+                 (path == "/incidents" || path == "/incidents.json" ||
+                  path.rfind("/incidents/", 0) == 0)) {
+        found = content_.incidents(path, &body, &incident_type);
+        if (found) type = incident_type.c_str();
       } else {
         found = false;
       }

@@ -26,6 +26,11 @@ struct HttpContent {
   std::function<std::string()> report_text;
   /// Runs a self-test and returns its table for /selftest; unset: 404.
   std::function<std::string()> self_test;
+  /// Answers /incidents, /incidents.json and /incidents/<id>[.json]: true
+  /// with *body and *content_type set, false for 404; unset: 404.
+  std::function<bool(const std::string& path, std::string* body,
+                     std::string* content_type)>
+      incidents;
   /// exporter-toolkit web config file (TLS, basic auth, headers); empty:
   /// plain HTTP without authentication. Re-read when it changes.
   std::string web_config_file;
@@ -41,8 +46,9 @@ class BasicAuthenticator;
 class TlsConfigurator;
 class RenderPool;
 
-/// civetweb server for /, /live, /report, /selftest, /runbook, the telemetry
-/// path and /-/healthy, all behind the web config's TLS and basic auth.
+/// civetweb server for /, /live, /report, /selftest, /incidents, /runbook,
+/// the telemetry path and /-/healthy, all behind the web config's TLS and basic
+/// auth.
 class HttpServer {
  public:
   explicit HttpServer(HttpContent content);

@@ -47,7 +47,7 @@ struct PortUsageCollectable::State : CollectorObserver {
       }
       std::vector<prometheus::MetricFamily> families =
           BuildMetricFamilies(*report, build);
-      if (on_report) on_report(*report);
+      for (const auto& observer : on_report) observer(*report);
       std::lock_guard<std::mutex> lock(mu);
       last_report = std::move(report);
       return families;
@@ -90,7 +90,7 @@ struct PortUsageCollectable::State : CollectorObserver {
   bool have_last = false;
   std::vector<prometheus::MetricFamily> last;
   std::shared_ptr<const PortUsageReport> last_report;
-  std::function<void(const PortUsageReport&)> on_report;
+  std::vector<std::function<void(const PortUsageReport&)>> on_report;
   // FreshSnapshot(): keep the snapshot of the next collection that starts.
   bool keep_snapshot = false;
   std::shared_ptr<const Snapshot> kept;
@@ -229,7 +229,7 @@ std::shared_ptr<const Snapshot> PortUsageCollectable::FreshSnapshot(
 void PortUsageCollectable::OnReport(
     std::function<void(const PortUsageReport&)> observer) {
   std::lock_guard<std::mutex> lock(state_->mu);
-  state_->on_report = std::move(observer);
+  state_->on_report.push_back(std::move(observer));
 }
 
 std::vector<prometheus::MetricFamily> PortUsageCollectable::Wait(

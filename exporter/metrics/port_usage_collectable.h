@@ -54,9 +54,9 @@ class PortUsageCollectable : public prometheus::Collectable {
   /// scrapes.
   std::shared_ptr<const Snapshot> FreshSnapshot(
       std::chrono::milliseconds limit) const;
-  /// Called on the collection thread after every collection that produced
-  /// a report, before the scrapes waiting for it are answered; set it
-  /// before the first scrape.
+  /// Adds an observer called on the collection thread after every
+  /// collection that produced a report, before the scrapes waiting for it
+  /// are answered; add them before the first scrape.
   void OnReport(std::function<void(const PortUsageReport&)> observer);
 
   /// Scrapes currently waiting for a running collection to finish.

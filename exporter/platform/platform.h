@@ -59,6 +59,11 @@ bool ShouldLogStartError(const std::string& message, std::uint64_t* repeats);
 /// exporter.log so far and returns true. False at a console and elsewhere.
 bool ServiceLogFailures(std::uint64_t* count);
 
+/// The state directory incidents go to when storage.path is not set:
+/// /var/lib/ephemeral-port-exporter, or on Windows
+/// %ProgramData%\ephemeral_port_exporter\incidents.
+std::string DefaultStoragePath();
+
 /// Windows: runs `body` (the serve command) as the service
 /// "ephemeral_port_exporter" under the service control manager; a Stop or
 /// Shutdown request ends WaitForStopSignal() (STOP_PENDING, the process

@@ -52,6 +52,8 @@ bool SleepUnlessStopped(double seconds) {
   }
 }
 
+std::string DefaultStoragePath() { return "/var/lib/ephemeral-port-exporter"; }
+
 std::string HostName() {
   char buf[256] = {0};
   if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0')

@@ -501,6 +501,20 @@ void ShareAllocatorArena() {}
 void ReturnFreedMemory() {}
 
 void ReleaseUnusedStack() {}
+std::string DefaultStoragePath() {
+  std::wstring dir = ProgramDataFolder();
+  if (dir.empty()) dir = L"C:\\ProgramData";
+  dir += L"\\ephemeral_port_exporter\\incidents";
+  // The ANSI code page: std::filesystem reads narrow paths in it.
+  int n =
+      WideCharToMultiByte(CP_ACP, 0, dir.c_str(), static_cast<int>(dir.size()),
+                          nullptr, 0, nullptr, nullptr);
+  std::string out(n > 0 ? n : 0, '\0');
+  if (n > 0)
+    WideCharToMultiByte(CP_ACP, 0, dir.c_str(), static_cast<int>(dir.size()),
+                        &out[0], n, nullptr, nullptr);
+  return out;
+}
 
 std::string HostName() {
   wchar_t name[256];

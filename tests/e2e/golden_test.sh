@@ -10,7 +10,8 @@ GOLDEN=$3
 source "$(dirname "$0")/lib.sh"
 
 start_exporter "$TMP_DIR/log" --source=procfs --path.procfs="$FIXTURE" \
-  --service=porthog.service --service=absent.service
+  --service=porthog.service --service=absent.service \
+  --storage.path="$TMP_DIR/incidents"
 base="http://127.0.0.1:$EXPORTER_PORT"
 
 curl -fsS "$base/metrics" >"$TMP_DIR/metrics" || fail "GET /metrics"

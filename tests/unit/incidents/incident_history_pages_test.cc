@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "http/incident_history_pages.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <string>
+
+namespace epx {
+namespace {
+
+namespace fs = std::filesystem;
+
+class IncidentHistoryPagesTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern =
+        (fs::temp_directory_path() / "epx_pages_XXXXXX").string();
+    dir_ = mkdtemp(pattern.data());
+    store_ = std::make_unique<IncidentStore>(dir_);
+    Incident incident;
+    incident.id = IncidentId(1796527920);
+    incident.opened_seconds = 1796527920;
+    incident.trigger = "tcp headline 0.97";
+    incident.peak_headline = "tcp";
+    incident.peak_ratio = 0.97;
+    incident.peak_seconds = 1796527935;
+    ExhaustionSummary tcp;
+    tcp.capacity = 100;
+    tcp.worst_in_use = 97;
+    tcp.ratio = 0.97;
+    incident.worst.exhaustion.push_back(tcp);
+    ProcessUsage p;
+    p.pid = 31337;
+    p.name = "<chatty>";
+    p.services = {"chatty.service"};
+    incident.worst.processes.push_back(p);
+    DestinationUsage d;
+    d.remote_address = "192.0.2.7";
+    d.remote_port = 443;
+    d.in_use = 97;
+    incident.worst.destinations.push_back(d);
+    std::string error;
+    ASSERT_TRUE(store_->Save(incident, &error)) << error;
+    id_ = incident.id;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string dir_;
+  std::string id_;
+  std::unique_ptr<IncidentStore> store_;
+};
+
+TEST_F(IncidentHistoryPagesTest, ListsIncidentsAsHtmlAndJson) {
+  std::string body, type;
+  ASSERT_TRUE(ServeIncidentHistory(store_.get(), "/incidents", &body, &type));
+  EXPECT_EQ(type, "text/html; charset=utf-8");
+  EXPECT_NE(body.find("href=\"/incidents/" + id_ + "\""), std::string::npos);
+  EXPECT_NE(body.find("&lt;chatty&gt; (pid 31337)"), std::string::npos);
+  EXPECT_NE(body.find("97.0%"), std::string::npos);
+  ASSERT_TRUE(
+      ServeIncidentHistory(store_.get(), "/incidents.json", &body, &type));
+  EXPECT_EQ(type, "application/json");
+  EXPECT_NE(body.find("\"top_process_pid\": 31337"), std::string::npos);
+}
+
+TEST_F(IncidentHistoryPagesTest, ShowsOneIncident) {
+  std::string body, type;
+  ASSERT_TRUE(
+      ServeIncidentHistory(store_.get(), "/incidents/" + id_, &body, &type));
+  EXPECT_NE(body.find("2026-12-06 03:32:00 UTC"), std::string::npos);
+  EXPECT_NE(body.find("&lt;chatty&gt;"), std::string::npos);
+  EXPECT_EQ(body.find("<chatty>"), std::string::npos);
+  EXPECT_NE(body.find("chatty.service"), std::string::npos);
+  EXPECT_NE(body.find("192.0.2.7"), std::string::npos);
+  ASSERT_TRUE(ServeIncidentHistory(store_.get(), "/incidents/" + id_ + ".json",
+                                   &body, &type));
+  std::string stored;
+  ASSERT_TRUE(store_->Read(id_, &stored));
+  EXPECT_EQ(body, stored);
+}
+
+TEST_F(IncidentHistoryPagesTest, UnknownOrForeignPathsAreNotFound) {
+  std::string body, type;
+  EXPECT_FALSE(ServeIncidentHistory(store_.get(), "/incidents/20990101T000000Z",
+                                    &body, &type));
+  EXPECT_FALSE(ServeIncidentHistory(store_.get(), "/incidents/../config.yml",
+                                    &body, &type));
+  EXPECT_FALSE(ServeIncidentHistory(store_.get(), "/other", &body, &type));
+}
+
+}  // namespace
+}  // namespace epx
