@@ -945,6 +945,18 @@ def connectors():
                          'or on() vector(0)' % sel, "4227", instant=True)],
                  steps=ZERO_GOOD_STEPS, w=6, h=8, graph=False),
         ],
+        [
+            timeseries("Who churns on these servers: outbound connects per process",
+                       "Outbound TCP connects per second of the busiest processes on the "
+                       "selected servers, from ETW on Windows (BPF on Linux) with the "
+                       "connect_events collector on. A port in TIME_WAIT has no owner; this "
+                       "names the process that opened it, the usual answer to event 4227 and "
+                       "to TIME_WAIT filling the pool.",
+                       [target('topk(10, sum by (instance, process, pid) '
+                               '(rate(ephemeral_port_process_connects_total{%s}[$__rate_interval])))'
+                               % sel, "{{instance}} {{process}} ({{pid}})")],
+                       unit="cps", w=24),
+        ],
     ]
     variables = [
         datasource_var(),
