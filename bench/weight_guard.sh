@@ -8,9 +8,10 @@
 #   ir_per_1000_sockets      user-space instructions (callgrind) of one
 #                            scrape added by those sockets, per 1,000 sockets
 # and fails when one is more than 25 % above bench/results/weight-baseline.txt
-# (for the RSS per socket, only when the growth also adds more than 512 kB
+# (for the RSS per socket, only when the growth also adds more than 1 MB
 # to the loaded RSS: the figure is a difference of two RSS readings, which
-# move by a few hundred kB from run to run).
+# moved by up to 0.7 MB between runs of one tree beside a parallel CTest;
+# the regression it was made for added 1.9 MB at 6,000 sockets).
 # RSS does not depend on the machine's load and callgrind counts
 # instructions, so a busy shared machine does not make it flaky.
 #
@@ -137,6 +138,6 @@ check() {
   fi
 }
 check idle_rss_kb "$idle_rss"
-check rss_kb_per_1000_sockets "$rss_per" $((512 * 1000 / sockets))
+check rss_kb_per_1000_sockets "$rss_per" $((1024 * 1000 / sockets))
 check ir_per_1000_sockets "$ir_per"
 exit $status
