@@ -362,11 +362,21 @@ void StopServiceLog() {
   WaitForSingleObject(g_log.thread, 2000);
 }
 
-// Ends the process now, STOPPED reported: a start or stop past its limit.
-void GiveUp(const char* what, DWORD exit_code) {
-  std::fprintf(stderr, "level=error msg=\"%s; ending the process\"\n", what);
+DWORD WINAPI LogGivingUp(void* what) {
+  std::fprintf(stderr, "level=error msg=\"%s; ending the process\"\n",
+               static_cast<const char*>(what));
   StopServiceLog();
+  return 0;
+}
+
+// Ends the process now, STOPPED reported: a start or stop past its limit.
+// STOPPED first, and the log line on a thread given one second: a stuck
+// writer of the log (what may have made the stop late) cannot hold it.
+void GiveUp(const char* what, DWORD exit_code) {
   ReportLocked(SERVICE_STOPPED, exit_code);
+  HANDLE log = CreateThread(nullptr, 0, &LogGivingUp, const_cast<char*>(what),
+                            0, nullptr);
+  if (log != nullptr) WaitForSingleObject(log, 1000);
   TerminateProcess(GetCurrentProcess(), exit_code == 0 ? 1 : exit_code);
 }
 
