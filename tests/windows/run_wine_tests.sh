@@ -241,6 +241,18 @@ expect_log 'bound TCP sockets are not visible'
 # still count.
 kill "$HOLDER"
 wait "$HOLDER" 2>/dev/null || true
+# The closes finish their handshakes within moments: wait (bounded) until
+# the kernel shows every TIME_WAIT socket of the port, or stops changing.
+tw_left() { ss -Htan state time-wait "( sport = :$LISTEN_PORT or dport = :$LISTEN_PORT )" | wc -l; }
+for _ in $(seq 50); do
+  (($(tw_left) >= N_CONNECTIONS)) && break
+  sleep 0.1
+done
+# The kernel may have reset a few (a late pure ACK met by the closed
+# listener's RST; this host's tcp_rfc1337 is not the test's to change).
+left=$(tw_left)
+((left >= 1)) || fail "no TIME_WAIT socket of port $LISTEN_PORT after the close"
+((left >= N_CONNECTIONS)) || say "note: the kernel reset $((N_CONNECTIONS - left)) of the $N_CONNECTIONS TIME_WAIT sockets"
 # A collection still running at the scrape deadline is answered from the
 # last complete one with sockets at 0, which a loaded Wine can make happen
 # while the start-up self-test still runs. Scrape until a complete
@@ -251,7 +263,7 @@ for _ in $(seq 10); do
   [[ $(value 'ephemeral_port_collector_success{collector="sockets"}') == 1 ]] && break
   sleep 1
 done
-expect 'ephemeral_port_sockets{protocol="tcp",family="ipv4",state="time_wait"}' '>=' "$N_CONNECTIONS"
+expect 'ephemeral_port_sockets{protocol="tcp",family="ipv4",state="time_wait"}' '>=' "$left"
 expect 'ephemeral_port_destination_in_use{protocol="tcp",remote_address="127.0.0.1",remote_port="'"$LISTEN_PORT"'"}' == "$N_CONNECTIONS"
 expect 'ephemeral_port_collector_success{collector="sockets"}' == 1
 
