@@ -20,7 +20,7 @@
 #include "sources/linux/bpf/bpf_requirements.h"
 #include "sources/linux/connect_events.h"
 #include "sources/linux/file_reader.h"
-#include "sources/linux/sysctl_parser.h"
+#include "sources/linux/host_source.h"
 
 namespace epx {
 namespace {
@@ -192,31 +192,10 @@ bool ReadRangesSecondWay(const SourceOptions& options,
                          const std::string& /*first_source*/,
                          std::vector<PortRange>* ranges, std::string* name,
                          std::string* error) {
-  std::string root = options.procfs_root;
-  *name = "sysctl files under " + root;
-  std::string text;
-  std::uint16_t low = 0, high = 0;
-  std::string path = root + "/sys/net/ipv4/ip_local_port_range";
-  if (!ReadFile(path, &text)) {
-    *error = Errno(path.c_str());
-    return false;
-  }
-  if (!ParseLocalPortRange(text, &low, &high, error)) return false;
-  std::vector<std::pair<std::uint16_t, std::uint16_t>> reserved;
-  path = root + "/sys/net/ipv4/ip_local_reserved_ports";
-  if (ReadFile(path, &text) && !ParseReservedPorts(text, &reserved, error))
-    return false;
-  for (Protocol protocol : {Protocol::kTcp, Protocol::kUdp}) {
-    for (Family family : {Family::kIpv4, Family::kIpv6}) {
-      PortRange r;
-      r.protocol = protocol;
-      r.family = family;
-      r.start = low;
-      r.size = static_cast<std::uint32_t>(high) - low + 1;
-      r.reserved = reserved;
-      ranges->push_back(std::move(r));
-    }
-  }
+  *name = "sysctl files under " + options.procfs_root;
+  Snapshot again;
+  if (!ReadPortRangeSysctls(options.procfs_root, &again, error)) return false;
+  *ranges = std::move(again.ranges);
   return true;
 }
 
