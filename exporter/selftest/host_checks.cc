@@ -10,13 +10,6 @@
 namespace epx {
 namespace {
 
-const CollectorStatus* Collector(const Snapshot& snapshot, const char* name) {
-  for (const CollectorStatus& c : snapshot.collectors) {
-    if (c.name == name) return &c;
-  }
-  return nullptr;
-}
-
 bool SameName(const std::string& a, const std::string& b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -76,7 +69,7 @@ SelfTestCheck CheckOwnProcess(const SelfTestActivity& activity,
                    activity.process_name + "' with its " +
                    std::to_string(opened) + " sockets and at least " +
                    std::to_string(opened) + " handles";
-  const CollectorStatus* collector = Collector(snapshot, "processes");
+  const CollectorStatus* collector = FindCollector(snapshot, "processes");
   if (collector == nullptr) {
     check.seen = "processes are not collected (--no-collector.processes)";
     return check;
@@ -139,7 +132,7 @@ SelfTestCheck CheckWatchedServices(const std::vector<std::string>& watched,
     check.seen = "no watched services configured";
     return check;
   }
-  if (Collector(snapshot, "processes") == nullptr) {
+  if (FindCollector(snapshot, "processes") == nullptr) {
     check.seen = "processes are not collected (--no-collector.processes)";
     return check;
   }
@@ -188,7 +181,7 @@ SelfTestCheck CheckTcpCounters(const SelfTestActivity& activity,
       "ephemeral_port_tcp_attempt_fails_total";
   check.expected =
       "TCP active opens rise by at least " + std::to_string(activity.connects);
-  if (Collector(after, "tcp_stats") == nullptr) {
+  if (FindCollector(after, "tcp_stats") == nullptr) {
     check.seen = "TCP counters are not collected (--no-collector.tcp_stats)";
     return check;
   }
@@ -196,7 +189,7 @@ SelfTestCheck CheckTcpCounters(const SelfTestActivity& activity,
   std::uint64_t a = ActiveOpens(before, &valid_before);
   std::uint64_t b = ActiveOpens(after, &valid_after);
   if (!valid_before || !valid_after) {
-    const CollectorStatus* c = Collector(after, "tcp_stats");
+    const CollectorStatus* c = FindCollector(after, "tcp_stats");
     check.seen = "counters not read: " + (c ? c->error : std::string("?"));
     check.outcome = CheckOutcome::kFail;
     return check;
@@ -220,7 +213,7 @@ SelfTestCheck CheckEventLog(const Snapshot& snapshot,
       "the System log answers the query for Tcpip events 4227, 4231 and "
       "4266 of the last " +
       std::to_string(lookback_seconds) + " s";
-  const CollectorStatus* collector = Collector(snapshot, "events");
+  const CollectorStatus* collector = FindCollector(snapshot, "events");
   if (collector == nullptr) {
     check.seen = "no event collector on this OS";
     return check;

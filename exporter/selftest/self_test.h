@@ -71,6 +71,11 @@ struct SourceView {
   Snapshot snapshot;
 };
 
+/// Pure: the status of collector `name` in the snapshot; nullptr when it
+/// did not run.
+const CollectorStatus* FindCollector(const Snapshot& snapshot,
+                                     const char* name);
+
 /// Pure: every opened socket is in the snapshot with its protocol, family,
 /// local address and port, remote port and state ("sockets").
 SelfTestCheck CheckSockets(const SelfTestActivity& activity,

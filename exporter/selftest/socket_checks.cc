@@ -43,13 +43,6 @@ bool Invisible(const ExpectedSocket& e, const Snapshot& snapshot) {
          !snapshot.bound_sockets_visible;
 }
 
-const CollectorStatus* Collector(const Snapshot& snapshot, const char* name) {
-  for (const CollectorStatus& c : snapshot.collectors) {
-    if (c.name == name) return &c;
-  }
-  return nullptr;
-}
-
 void AppendListed(const std::vector<std::string>& items, std::string* out) {
   for (std::size_t i = 0; i < items.size() && i < kListedAtMost; ++i)
     *out += (i == 0 ? "" : "; ") + items[i];
@@ -69,6 +62,14 @@ std::string CountByKind(const SelfTestActivity& activity) {
 }
 
 }  // namespace
+
+const CollectorStatus* FindCollector(const Snapshot& snapshot,
+                                     const char* name) {
+  for (const CollectorStatus& c : snapshot.collectors) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
 
 const char* CheckOutcomeName(CheckOutcome outcome) {
   switch (outcome) {
@@ -128,7 +129,7 @@ SelfTestCheck CheckSockets(const SelfTestActivity& activity,
     check.seen += "; " + std::to_string(invisible.size()) +
                   " bound-only TCP not listed by this source (reported as "
                   "ephemeral_port_bound_sockets_visible 0)";
-  const CollectorStatus* sockets = Collector(snapshot, "sockets");
+  const CollectorStatus* sockets = FindCollector(snapshot, "sockets");
   if (sockets != nullptr && !sockets->success)
     check.seen += "; collector error: " + sockets->error;
   check.outcome = missing.empty() && wrong_state.empty() && found > 0
@@ -146,7 +147,7 @@ SelfTestCheck CheckOwners(const SelfTestActivity& activity,
       "ephemeral_port_unattributed_in_use";
   check.expected = "every socket found owned by pid " +
                    std::to_string(activity.pid) + " (this process)";
-  const CollectorStatus* processes = Collector(snapshot, "processes");
+  const CollectorStatus* processes = FindCollector(snapshot, "processes");
   if (processes == nullptr) {
     check.seen = "processes are not collected (--no-collector.processes)";
     return check;
@@ -253,7 +254,7 @@ SelfTestCheck CheckPortRange(const SelfTestActivity& activity,
                    ") equal a second reading (" + second_name +
                    "); every port the OS gave a connect lies in its range";
   std::vector<std::string> problems;
-  const CollectorStatus* collector = Collector(snapshot, "port_range");
+  const CollectorStatus* collector = FindCollector(snapshot, "port_range");
   if (collector != nullptr && !collector->success)
     problems.push_back(first_name + ": " + collector->error);
   std::size_t compared = 0;
