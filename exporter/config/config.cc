@@ -234,6 +234,10 @@ bool ApplyConfigYaml(const std::string& yaml_text, const std::string& file_name,
                 [&](N v, K kk) {
                   return r.Bool(v, kk, &c.source.collect_namespaces);
                 }},
+               {"namespaces_bound_sockets",
+                [&](N v, K kk) {
+                  return r.Bool(v, kk, &c.source.namespace_bound_sockets);
+                }},
                {"events_lookback_seconds", [&](N v, K kk) {
                   std::size_t seconds = 0;
                   if (!r.Count(v, kk, kMaxEventLookbackSeconds, &seconds))

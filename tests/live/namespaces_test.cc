@@ -16,6 +16,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -119,8 +120,9 @@ int Listen(int port, std::string* error) {
 // One child namespace: its range, a listener and `connections` clients;
 // optionally `time_wait` closed connections left in TIME_WAIT (with
 // tcp_tw_reuse 0 there, so that they hold their ports for the whole test),
-// `bind_first` bind-before-connect clients to the same server, and `other`
-// connections to a second server.
+// `bind_first` bind-before-connect clients to the same server, `other`
+// connections to a second server and `bound_only` sockets bound to
+// 127.0.0.1:0 and never connected.
 struct Child {
   std::string path;
   int first_port;
@@ -128,12 +130,15 @@ struct Child {
   int time_wait = 0;
   int bind_first = 0;
   int other = 0;
+  int bound_only = 0;
   std::uint64_t inode = 0;
   std::vector<int> fds;
   std::string error;
 
   // Ports a new connect() to the server cannot use.
-  int HeadlineInUse() const { return connections + time_wait + bind_first; }
+  int HeadlineInUse() const {
+    return connections + time_wait + bind_first + bound_only;
+  }
   // Ports a new bind(127.0.0.1, 0) cannot use, at most.
   int MostBindInUse() const { return HeadlineInUse() + other; }
 };
@@ -202,6 +207,17 @@ void Fill(Child* c) {
         c->fds.push_back(fd);
       }
     }
+    for (int i = 0; i < c->bound_only; ++i) {
+      int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in local = Loopback(0);
+      if (fd < 0 ||
+          bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+        c->error = std::string("bind: ") + std::strerror(errno);
+        if (fd >= 0) close(fd);
+        return;
+      }
+      c->fds.push_back(fd);
+    }
   });
 }
 
@@ -252,6 +268,14 @@ int KernelStillBinds(const std::string& ns_path) {
 
 std::string Label(std::uint64_t inode) { return std::to_string(inode); }
 
+bool BoundOnlyVisible() {
+  utsname u{};
+  int major = 0, minor = 0;
+  return uname(&u) == 0 &&
+         std::sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+         (major > 6 || (major == 6 && minor >= 8));
+}
+
 TEST(NamespacesLive, EachNamespaceHeadlineIsWhatItsKernelRefuses) {
   std::string tag = std::to_string(getpid());
   std::vector<std::string> names = {"epx28a-" + tag, "epx28b-" + tag};
@@ -271,6 +295,8 @@ TEST(NamespacesLive, EachNamespaceHeadlineIsWhatItsKernelRefuses) {
   children[0].path = "/run/netns/" + names[0];
   children[0].first_port = 30000;
   children[0].connections = 40;
+  // inet_diag lists bound-only sockets from Linux 6.8.
+  children[0].bound_only = BoundOnlyVisible() ? 5 : 0;
   children[1].path = "/run/netns/" + names[1];
   children[1].first_port = 32000;
   children[1].connections = 120;
@@ -372,6 +398,42 @@ TEST(NamespacesLive, EachNamespaceHeadlineIsWhatItsKernelRefuses) {
     for (int fd : c.fds) close(fd);
   holder.Stop();
   for (const std::string& n : names) EXPECT_TRUE(Shell("ip netns del " + n));
+}
+
+TEST(NamespacesLive, BoundOnlySocketsLeftOutOnRequest) {
+  if (!BoundOnlyVisible()) GTEST_SKIP() << "bound-only sockets need 6.8+";
+  std::string name = "epx28e-" + std::to_string(getpid());
+  ASSERT_TRUE(Shell("ip netns add " + name));
+  Child c;
+  c.path = "/run/netns/" + name;
+  c.first_port = 36000;
+  c.connections = 10;
+  c.bound_only = 5;
+  ASSERT_TRUE(Shell("nsenter --net=" + c.path + " ip link set lo up"));
+  Fill(&c);
+  ASSERT_EQ(c.error, "");
+  c.inode = InodeOf(c.path);
+  {
+    Subprocess exporter(
+        {EPX_EXPORTER, "--source=netlink", "--collector.namespaces",
+         "--no-collector.namespaces.bound-sockets", "--selftest.at-start=false",
+         "--web.listen-address=127.0.0.1:" + std::to_string(kExporterPort)},
+        "/tmp/epx_live_namespaces_unbound.log");
+    ASSERT_TRUE(exporter.Running());
+    std::vector<Sample> samples =
+        ScrapeMetricsUntil(kExporterPort, [](const std::vector<Sample>& s) {
+          return Find(s, "ephemeral_port_namespaces_scanned", {}).value_or(0) ==
+                 1;
+        });
+    // The 5 bound-only sockets are not dumped: a lower bound.
+    EXPECT_EQ(Find(samples, "ephemeral_port_namespace_in_use",
+                   {{"netns", Label(c.inode)}, {"protocol", "tcp"}}),
+              c.connections);
+    EXPECT_EQ(KernelStillGrants(c.path), kRangeSize - c.HeadlineInUse());
+    exporter.Stop();
+  }
+  for (int fd : c.fds) close(fd);
+  EXPECT_TRUE(Shell("ip netns del " + name));
 }
 
 TEST(NamespacesLive, WithoutCapSysAdminTheCollectorFailsAndSaysSo) {

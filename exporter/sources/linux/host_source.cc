@@ -31,7 +31,7 @@ std::string Join(const std::string& root, const char* relative) {
 LinuxHostSource::LinuxHostSource(SourceOptions options)
     : options_(std::move(options)),
       scanner_(options_.procfs_root),
-      namespaces_(options_.procfs_root) {
+      namespaces_(options_.procfs_root, options_.namespace_bound_sockets) {
   if (options_.socket_source == "auto") {
     ChooseSocketSource();
   } else if (options_.socket_source == "bpf") {
