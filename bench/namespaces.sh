@@ -6,7 +6,8 @@
 #
 # usage: bench/namespaces.sh [--namespaces 50] [--connections 100000]
 #                            [--scrapes 10] [--rounds 3] [--child-ehash 8192]
-#                            [--exporter PATH] [--out DIR] [--tools-dir DIR]
+#                            [--unbound] [--exporter PATH] [--out DIR]
+#                            [--tools-dir DIR]
 # In private network, PID and mount namespaces (so the exporter finds only
 # the namespaces made here, and /run/netns is an empty tmpfs) it runs, in
 # this order:
@@ -16,7 +17,10 @@
 #   one     one child namespace holding all the connections;
 #   own     (--child-ehash N > 0) the spread setup again, its namespaces made
 #           after net.ipv4.tcp_child_ehash_entries=N, each with a table of
-#           its own.
+#           its own;
+#   one-unbound, own-unbound
+#           (--unbound) one and own with
+#           --no-collector.namespaces.bound-sockets.
 # For each: the exporter (--collector.namespaces, processes collector off,
 # nothing else in its own namespace) is scraped twice unmeasured, then
 # rounds x scrapes times back to back; CPU per scrape is the exporter's
@@ -51,7 +55,8 @@ cpu_split() {
 metric() { curl -s --max-time 120 "http://127.0.0.1:$PORT/metrics" | awk -v m="$1" '$1 == m { print $2; exit }'; }
 
 if [ "${1:-}" = --inner ]; then
-  setup=$2 count=$3 each=$4 scrapes=$5 rounds=$6 ehash=$7 tools=$8 exporter=$9 work=${10}
+  setup=$2 count=$3 each=$4 scrapes=$5 rounds=$6 ehash=$7 bound=$8 tools=$9
+  exporter=${10} work=${11}
   loads=() exporter_pid=''
   cleanup() {
     stop_pid "$exporter_pid"
@@ -83,6 +88,7 @@ if [ "${1:-}" = --inner ]; then
   paths=()
   for p in "${loads[@]}"; do paths+=("/proc/$p/ns/net"); done
   "$exporter" --collector.namespaces --collector.processes=false \
+    --collector.namespaces.bound-sockets="$bound" \
     --selftest.at-start=false --web.listen-address=127.0.0.1:$PORT \
     >"$work/exporter.$setup.log" 2>&1 &
   exporter_pid=$!
@@ -122,7 +128,7 @@ if [ "${1:-}" = --inner ]; then
   exit 0
 fi
 
-namespaces=50 connections=100000 scrapes=10 rounds=3 ehash=8192
+namespaces=50 connections=100000 scrapes=10 rounds=3 ehash=8192 unbound=0
 out=$BENCH_DIR/results tools='' exporter=''
 while [ $# -gt 0 ]; do
   case $1 in
@@ -131,6 +137,7 @@ while [ $# -gt 0 ]; do
     --scrapes) scrapes=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --child-ehash) ehash=$2; shift 2 ;;
+    --unbound) unbound=1; shift ;;
     --exporter) exporter=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --tools-dir) tools=$2; shift 2 ;;
@@ -154,23 +161,27 @@ work=$(mktemp -d) || die "mktemp"
 trap 'rm -rf "$work"' EXIT
 each=$((connections / namespaces))
 result="$out/issue-28.md"
-setups=("spread $namespaces $each 0" "one 1 $connections 0")
-[ "$ehash" -gt 0 ] && setups+=("own $namespaces $each $ehash")
+setups=("spread $namespaces $each 0 true" "one 1 $connections 0 true")
+[ "$ehash" -gt 0 ] && setups+=("own $namespaces $each $ehash true")
+if [ "$unbound" = 1 ]; then
+  setups+=("one-unbound 1 $connections 0 false")
+  [ "$ehash" -gt 0 ] && setups+=("own-unbound $namespaces $each $ehash false")
+fi
 lines=()
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 for s in "${setups[@]}"; do
-  read -r name count per eh <<<"$s"
+  read -r name count per eh bound <<<"$s"
   echo "bench-namespaces: $name: $count namespaces x $per connections" >&2
   line=$(timeout 1800 unshare -n --pid --fork --mount-proc --propagation private -- \
-    bash "$SELF" --inner "$name" "$count" "$per" "$scrapes" "$rounds" "$eh" "$tools" \
-    "$exporter" "$work") || die "$name failed"
+    bash "$SELF" --inner "$name" "$count" "$per" "$scrapes" "$rounds" "$eh" "$bound" \
+    "$tools" "$exporter" "$work") || die "$name failed"
   lines+=("$line")
 done
 {
   echo "# Namespaces collector: CPU per scrape, $namespaces namespaces x $each connections against $connections in one"
   echo
   echo "$(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $(nproc) cores, load average $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end."
-  echo "Command: \`bash bench/namespaces.sh --namespaces $namespaces --connections $connections --scrapes $scrapes --rounds $rounds --child-ehash $ehash\`."
+  echo "Command: \`bash bench/namespaces.sh --namespaces $namespaces --connections $connections --scrapes $scrapes --rounds $rounds --child-ehash $ehash$([ "$unbound" = 1 ] && echo ' --unbound')\`."
   echo "Medians of $rounds rounds of $scrapes back-to-back scrapes; CPU is the exporter's (every thread), per scrape."
   echo
   echo "| Setup | Namespaces x connections | TCP sockets per namespace | CPU user (ms) | CPU kernel (ms) | CPU total (ms) | wall per scrape (ms) | namespaces collector (ms) | one namespace's TCP dump (ms) | enter one namespace (µs) | enter all, per scrape (ms) |"
@@ -193,6 +204,13 @@ done
     read -r _ _ _ eu ek _ <<<"${lines[2]}"
     awk -v a="$eu" -v b="$ek" -v c="$ou" -v d="$ok" 'BEGIN {
       printf "CPU per scrape, own tables / one: %.2fx.\n", (a + b) / (c + d) }'
+  fi
+  if [ ${#lines[@]} -gt 4 ]; then
+    read -r _ _ _ vu vk _ <<<"${lines[3]}"
+    read -r _ _ _ wu wk _ <<<"${lines[4]}"
+    awk -v a="$wu" -v b="$wk" -v c="$vu" -v d="$vk" 'BEGIN {
+      printf "CPU per scrape without bound-only sockets, own tables / one: %.2fx (target 1.3x: %s).\n",
+        (a + b) / (c + d), ((a + b) / (c + d) <= 1.3 ? "met" : "missed") }'
   fi
 } >"$result" || die "writing $result"
 cat "$result"
