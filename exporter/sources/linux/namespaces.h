@@ -19,8 +19,9 @@ namespace epx {
 class NamespaceCollector {
  public:
   /// bound_sockets: also dump bound-only TCP sockets (Linux 6.8+).
-  NamespaceCollector(std::string procfs_root, bool bound_sockets = true,
-                     std::string netns_dir = "/run/netns");
+  explicit NamespaceCollector(std::string procfs_root,
+                              bool bound_sockets = true,
+                              std::string netns_dir = "/run/netns");
 
   /// Fills *scan. False with *error set when the exporter lacks
   /// CAP_SYS_ADMIN (nothing entered) or some namespaces could not be found
