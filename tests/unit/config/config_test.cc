@@ -383,7 +383,7 @@ TEST(ConfigTest, WatchListErrorsNameFileLineAndKey) {
   for (int i = 0; i <= 100; ++i)
     many += "    - 10.0." + std::to_string(i) + ".1\n";
   EXPECT_EQ(ApplyError(many),
-            "cfg.yml:2: watch.local_addresses: at most 100 entries, got 101");
+            "cfg.yml:3: watch.local_addresses: at most 100 entries, got 101");
 }
 
 }  // namespace
