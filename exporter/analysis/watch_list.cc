@@ -8,9 +8,8 @@ namespace epx {
 namespace {
 
 bool AllDigits(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return c >= '0' && c <= '9';
-  });
+  return !s.empty() && std::all_of(s.begin(), s.end(),
+                                   [](char c) { return c >= '0' && c <= '9'; });
 }
 
 int Bits(Family family) { return family == Family::kIpv4 ? 32 : 128; }
@@ -48,8 +47,8 @@ bool ReadSet(const std::string& glob, std::size_t at, char c, bool windows,
   bool member = false;
   for (bool first = true;; first = false) {
     if (i >= glob.size()) {
-      *problem = "'[' at character " + std::to_string(at + 1) +
-                 " has no closing ']'";
+      *problem =
+          "'[' at character " + std::to_string(at + 1) + " has no closing ']'";
       return false;
     }
     if (glob[i] == ']' && !first) break;
@@ -162,10 +161,9 @@ bool ParseAddressPattern(const std::string& text, AddressPattern* out,
   p.prefix_length = bits;
   if (slash != std::string::npos) {
     std::string length = body.substr(slash + 1);
-    if (!AllDigits(length) || length.size() > 3 ||
-        std::stoi(length) > bits) {
-      *problem = "prefix length '" + length + "' must be 0.." +
-                 std::to_string(bits);
+    if (!AllDigits(length) || length.size() > 3 || std::stoi(length) > bits) {
+      *problem =
+          "prefix length '" + length + "' must be 0.." + std::to_string(bits);
       return false;
     }
     p.prefix_length = std::stoi(length);
@@ -179,8 +177,7 @@ bool ParseAddressPattern(const std::string& text, AddressPattern* out,
   }
   if (cleared != p.network) {
     *problem = "'" + body + "' has bits set past the prefix (the block is " +
-               cleared.ToString() + "/" + std::to_string(p.prefix_length) +
-               ")";
+               cleared.ToString() + "/" + std::to_string(p.prefix_length) + ")";
     return false;
   }
   *out = p;

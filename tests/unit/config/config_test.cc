@@ -320,15 +320,16 @@ TEST(ConfigTest, ConnectionLimits) {
 TEST(ConfigTest, WatchListsAreParsedOnLoad) {
   Config c = DefaultConfig();
   std::string error;
-  ASSERT_TRUE(ApplyConfigYaml("watch:\n"
-                              "  destinations:\n"
-                              "    - 10.0.0.0/8:443\n"
-                              "    - \"[2001:db8::/32]:443\"\n"
-                              "    - 192.0.2.10:5432\n"
-                              "    - 198.51.100.7\n"
-                              "  processes: [java, \"/opt/*/bin/*\"]\n"
-                              "  local_addresses: [10.8.0.0/24, \"fd00::5\"]\n",
-                              "cfg.yml", &c, &error))
+  ASSERT_TRUE(
+      ApplyConfigYaml("watch:\n"
+                      "  destinations:\n"
+                      "    - 10.0.0.0/8:443\n"
+                      "    - \"[2001:db8::/32]:443\"\n"
+                      "    - 192.0.2.10:5432\n"
+                      "    - 198.51.100.7\n"
+                      "  processes: [java, \"/opt/*/bin/*\"]\n"
+                      "  local_addresses: [10.8.0.0/24, \"fd00::5\"]\n",
+                      "cfg.yml", &c, &error))
       << error;
   const WatchList& w = c.limits.watch;
   ASSERT_EQ(w.destinations.size(), 4u);
