@@ -140,6 +140,19 @@ bool AddressPattern::Matches(const IpAddress& ip) const {
   return SamePrefix(a.data(), n.data(), MappedPrefixLength());
 }
 
+std::string AddressPattern::ToString() const {
+  std::string text = network.ToString();
+  if (!IsSingle()) text += "/" + std::to_string(prefix_length);
+  return text;
+}
+
+std::string DestinationPattern::ToString() const {
+  if (port == 0) return address.ToString();
+  if (address.network.family == Family::kIpv6)
+    return "[" + address.ToString() + "]:" + std::to_string(port);
+  return address.ToString() + ":" + std::to_string(port);
+}
+
 bool ParseAddressPattern(const std::string& text, AddressPattern* out,
                          std::string* problem) {
   std::string body = text;

@@ -31,12 +31,17 @@ struct AddressPattern {
   /// The prefix length over the 128-bit mapped form (IPv4: + 96).
   int MappedPrefixLength() const;
   bool Matches(const IpAddress& ip) const;
+  /// "ADDR" or "ADDR/LEN".
+  std::string ToString() const;
 };
 
 /// A watched destination: address or block, and a remote port (0: any).
 struct DestinationPattern {
   AddressPattern address;
   std::uint16_t port = 0;
+
+  /// The config form: "10.0.0.0/8:443", "[2001:db8::/32]:443", "192.0.2.10".
+  std::string ToString() const;
 };
 
 /// A glob over a process name or, when it holds a slash or backslash, over

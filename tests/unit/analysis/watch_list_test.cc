@@ -60,6 +60,14 @@ TEST(WatchListTest, DestinationsTakeAnAddressOrBlockAndAnOptionalPort) {
   EXPECT_TRUE(Destination("[::/0]:443").address.Matches(Ip("2001:db8::1")));
 }
 
+TEST(WatchListTest, PatternsPrintInTheirConfigForm) {
+  for (const char* text :
+       {"10.0.0.0/8:443", "[2001:db8::/32]:443", "192.0.2.10:5432",
+        "192.0.2.10", "2001:db8::/32", "[2001:db8::7]:80"})
+    EXPECT_EQ(Destination(text).ToString(), text);
+  EXPECT_EQ(Destination("[2001:DB8:0::7]").ToString(), "2001:db8::7");
+}
+
 TEST(WatchListTest, BadDestinationsSayWhatIsWrong) {
   EXPECT_EQ(DestinationProblem("10.0.0.0/8:0"), "port '0' must be 1..65535");
   EXPECT_EQ(DestinationProblem("10.0.0.1:65536"),
