@@ -84,6 +84,6 @@ grep -q "top_processes: 3" <<<"$out" || fail "config.check did not show the conf
 echo "ok: --config.check accepts a good file"
 printf 'watch:\n  destinations: ["192.0.2.10:5432", "[2001:db8::/32]:443"]\n  processes: [java]\n  local_addresses: [10.8.0.0/24]\n' >"$TMP_DIR/watch_good.yml"
 out=$("$EXPORTER" --config.file="$TMP_DIR/watch_good.yml" --config.check) || fail "config.check on a good watch list"
-grep -qF 'destinations: ["192.0.2.10:5432", "[2001:db8::/32]:443"]' <<<"$out" || fail "config.check did not show the watched destinations: $out"
-grep -qF 'local_addresses: ["10.8.0.0/24"]' <<<"$out" || fail "config.check did not show the watched local addresses: $out"
+grep -qF "destinations: ['192.0.2.10:5432', '[2001:db8::/32]:443']" <<<"$out" || fail "config.check did not show the watched destinations: $out"
+grep -qF "local_addresses: ['10.8.0.0/24']" <<<"$out" || fail "config.check did not show the watched local addresses: $out"
 echo "ok: --config.check shows the watch lists"
