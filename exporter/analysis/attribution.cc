@@ -35,6 +35,7 @@ void Analyzer::LocalAddresses(int p) {
                     rows.end(), busier);
   const std::vector<AddressPattern>& watched = options_.watch.local_addresses;
   std::vector<AddrBlock> blocks;
+  blocks.reserve(watched.size());
   for (const AddressPattern& w : watched) blocks.push_back(AddrBlock::Of(w));
   keep = KeepWatched(&rows, keep, watched.size(), busier,
                      [&](const Row& row, std::size_t e) {
@@ -61,7 +62,8 @@ void Analyzer::LocalAddresses(int p) {
     AddrKey key = AddrKey::From(w.network);
     std::string address = key.ToString();
     if (std::any_of(
-            report_.local_addresses.begin() + first,
+            report_.local_addresses.begin() +
+                static_cast<std::ptrdiff_t>(first),
             report_.local_addresses.end(),
             [&](const LocalAddressUsage& a) { return a.address == address; }))
       continue;

@@ -135,6 +135,7 @@ void Analyzer::Groups(int p) {
                     rows.end(), busier);
   const std::vector<DestinationPattern>& watched = options_.watch.destinations;
   std::vector<AddrBlock> blocks;
+  blocks.reserve(watched.size());
   for (const DestinationPattern& w : watched)
     blocks.push_back(AddrBlock::Of(w.address));
   keep = KeepWatched(
@@ -160,11 +161,11 @@ void Analyzer::Groups(int p) {
     if (!w.address.IsSingle() || w.port == 0) continue;
     AddrKey remote = AddrKey::From(w.address.network);
     std::string address = remote.ToString();
-    if (std::any_of(report_.destinations.begin() + first,
-                    report_.destinations.end(), [&](const DestinationUsage& d) {
-                      return d.remote_port == w.port &&
-                             d.remote_address == address;
-                    }))
+    if (std::any_of(
+            report_.destinations.begin() + static_cast<std::ptrdiff_t>(first),
+            report_.destinations.end(), [&](const DestinationUsage& d) {
+              return d.remote_port == w.port && d.remote_address == address;
+            }))
       continue;
     int f = Index(remote.family());
     std::uint32_t capacity =
