@@ -140,6 +140,26 @@ TEST(WatchedUsageTest, AnIdleWatchedDestinationReadsZero) {
   EXPECT_EQ(Count(r, Protocol::kTcp), 12u);
 }
 
+TEST(WatchedUsageTest, AnIdleWatchedDestinationOnWindowsFacesTheHeldPorts) {
+  // Windows TCP: ports held by non-TIME_WAIT sockets block every
+  // destination; TIME_WAIT ports only their own.
+  SnapshotBuilder b;
+  b.Range(49152, 10)
+      .Rules(ExhaustionRule::kHostWide, ExhaustionRule::kHostWide)
+      .Tcp("10.0.0.1", 49152, "10.0.0.9", 443)
+      .Tcp("0.0.0.0", 49153, "0.0.0.0", 0, 0, SocketState::kBound);
+  for (std::uint16_t p = 49154; p < 49158; ++p)
+    b.Tcp("10.0.0.1", p, "10.0.0.7", 80, 0, SocketState::kTimeWait);
+  AnalysisOptions options;
+  options.watch.destinations = {Destination("192.0.2.99:1433")};
+  PortUsageReport r = AnalyzePortUsage(b.Get(), options);
+  const DestinationUsage* idle =
+      FindDestination(r, Protocol::kTcp, "192.0.2.99", 1433);
+  ASSERT_NE(idle, nullptr);
+  EXPECT_EQ(idle->in_use, 0u);
+  EXPECT_DOUBLE_EQ(idle->usage_ratio, 0.2);
+}
+
 TEST(WatchedUsageTest, WatchedProcessesAreReportedBesidesTheTopN) {
   SnapshotBuilder b;
   b.Range(40000, 1000);
