@@ -68,6 +68,10 @@ TEST(ConfigTest, AppliesFullFile) {
   EXPECT_EQ(c.limits.top_local_addresses, 1000u);
   EXPECT_EQ(c.source.watched_services,
             (std::vector<std::string>{"nginx", "postgresql.service"}));
+  ASSERT_EQ(c.limits.watch.destinations.size(), 2u);
+  EXPECT_EQ(c.limits.watch.destinations[1].ToString(), "[2001:db8::/32]:443");
+  ASSERT_EQ(c.limits.watch.processes.size(), 1u);
+  ASSERT_EQ(c.limits.watch.local_addresses.size(), 1u);
   EXPECT_TRUE(ValidateConfig(c, &error)) << error;
 }
 
