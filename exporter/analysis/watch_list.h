@@ -46,7 +46,7 @@ struct DestinationPattern {
 
 /// A glob over a process name or, when it holds a slash or backslash, over
 /// the executable path: `*` any run of characters (slashes too), `?` one
-/// character, `[abc]`, `[a-z]`, `[!a-z]` one of a set; no escape character.
+/// byte, `[abc]`, `[a-z]`, `[!a-z]` one byte of a set; no escape character.
 struct ProcessPattern {
   std::string glob;
   bool matches_path = false;
