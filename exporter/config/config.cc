@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <sstream>
+#include <utility>
 
 #include "config/listen_address.h"
 
@@ -137,6 +138,31 @@ bool ListenAddresses(YamlReader& r, const YAML::Node& node,
       return r.Fail(node, key, problem);
   }
   *out = list;
+  return true;
+}
+
+// A watch list: each entry parsed by parse(text, &problem), errors on its
+// own line.
+template <typename T, typename Parse>
+bool WatchEntries(YamlReader& r, const YAML::Node& node, const std::string& key,
+                  Parse parse, std::vector<T>* out) {
+  if (!node.IsSequence()) return r.Fail(node, key, "expected a list");
+  if (node.size() > kMaxWatchEntries) {
+    return r.Fail(node, key,
+                  "at most " + std::to_string(kMaxWatchEntries) +
+                      " entries, got " + std::to_string(node.size()));
+  }
+  std::vector<T> list;
+  for (const YAML::Node& item : node) {
+    std::string text;
+    std::string problem;
+    T parsed;
+    if (!r.String(item, key, &text)) return false;
+    if (text.empty()) return r.Fail(item, key, "empty entry");
+    if (!parse(text, &parsed, &problem)) return r.Fail(item, key, problem);
+    list.push_back(parsed);
+  }
+  *out = std::move(list);
   return true;
 }
 
@@ -294,6 +320,32 @@ bool ApplyConfigYaml(const std::string& yaml_text, const std::string& file_name,
                                         (!c.storage_path.empty() ||
                                          r.Fail(v, kk, "must not be empty"));
                                }}});
+        }},
+       {"watch",
+        [&](N n, K k) {
+          bool windows = std::string(HostOsName()) == "windows";
+          WatchList& w = c.limits.watch;
+          return r.Map(
+              n, k,
+              {{"destinations",
+                [&](N v, K kk) {
+                  return WatchEntries(r, v, kk, ParseDestinationPattern,
+                                      &w.destinations);
+                }},
+               {"processes",
+                [&](N v, K kk) {
+                  return WatchEntries(
+                      r, v, kk,
+                      [&](const std::string& text, ProcessPattern* out,
+                          std::string* problem) {
+                        return ParseProcessPattern(text, windows, out, problem);
+                      },
+                      &w.processes);
+                }},
+               {"local_addresses", [&](N v, K kk) {
+                  return WatchEntries(r, v, kk, ParseAddressPattern,
+                                      &w.local_addresses);
+                }}});
         }},
        {"watched_services", [&](N n, K k) {
           return r.StringList(n, k, &c.source.watched_services);
