@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "http/html.h"
+#include "http/namespace_section.h"
 
 namespace epx {
 namespace {
@@ -288,7 +289,7 @@ th,td{border-bottom:1px solid #ddd;padding:.15em .6em;text-align:left}
 .headline.warn{border-color:#e90}.headline.crit{border-color:#d22}
 .big{font-size:1.4em}.used{font-weight:bold}
 .sub{color:#555;font-size:.85em}.warn{color:#b40;font-weight:bold}
-tr.failed td{color:#d22}
+tr.failed td,tr.crit td{color:#d22}
 svg.spark{display:block;margin:.3em 0;background:#f7f7f7}
 #status{color:#555;font-size:.85em}
 )";
@@ -368,7 +369,8 @@ std::string IncidentLiveHtml(const PortUsageReport& report,
                              double window_seconds) {
   return "<h1 id=\"title\">" + EscapeHtml(title) + "</h1>\n" +
          FailedCollectors(report) +
-         Headlines(report, history, now, window_seconds) + Pools(report) +
+         Headlines(report, history, now, window_seconds) +
+         NamespaceSectionHtml(report.namespaces) + Pools(report) +
          LocalAddresses(report) + Processes(report) + Services(report) +
          Destinations(report) + ConnectFailures(report) + SocketStates(report) +
          Collectors(report);
