@@ -244,6 +244,11 @@ int RunServe(const Config& config, epx::BuildInfo build,
   incidents->Start([collectable] { collectable->ReportWithin(0); });
   epx::WaitForStopSignal();
   std::fprintf(stderr, "level=info msg=\"stopping\"\n");
+  // Nothing waits for a collection from here on (a slow first one included):
+  // the incident sample and the scrapes in flight answer at once, so the
+  // server's threads end within the stop limit.
+  collectable->Stop();
+  self_test->Stop();
   incidents->Stop();
   server.Stop();
   return 0;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "analysis/flat_index.h"
@@ -32,9 +33,10 @@ inline Protocol ProtocolAt(int i) {
 }
 
 /// A set of the 65,536 ports as a bitmap: O(1) insert and lookup.
+/// Trivially destructible, so a thread may keep one as thread_local scratch.
 class PortBits {
  public:
-  PortBits() : bits_(1024, 0) {}
+  PortBits() : bits_{} {}
   void Insert(std::uint16_t port) { bits_[port >> 6] |= Bit(port); }
   /// Sets (or with set = false clears) every port in [first, last].
   void Fill(std::uint32_t first, std::uint32_t last, bool set) {
@@ -69,8 +71,15 @@ class PortBits {
   static std::uint64_t Bit(std::uint16_t port) {
     return std::uint64_t{1} << (port & 63);
   }
-  std::vector<std::uint64_t> bits_;
+  std::array<std::uint64_t, 1024> bits_;
 };
+
+// A thread_local whose type has a destructor corrupts the heap when its
+// thread ends in the Windows build (mingw-w64's emulated TLS; the exporter
+// crashed in ntdll's heap code), and every collection runs on a thread that
+// ends.
+static_assert(std::is_trivially_destructible<PortBits>::value,
+              "PortBits is used as thread_local scratch");
 
 /// An address as two big-endian 64-bit halves, IPv4 as ::ffff:a.b.c.d, so
 /// IPv4 and IPv4-mapped IPv6 sockets group together and comparisons are

@@ -84,6 +84,7 @@ struct PortUsageCollectable::State : CollectorObserver {
   BuildInfo build;
   std::mutex mu;
   std::condition_variable done;
+  bool stopping = false;
   bool in_flight = false;
   std::uint64_t generation = 0;
   std::size_t waiting = 0;
@@ -160,7 +161,7 @@ bool PortUsageCollectable::StartAndWait(
     std::unique_lock<std::mutex>* lock,
     std::chrono::steady_clock::time_point deadline) const {
   State& s = *state_;
-  if (!s.in_flight) {
+  if (!s.in_flight && !s.stopping) {
     s.in_flight = true;
     s.running.clear();
     s.finished.clear();
@@ -177,10 +178,10 @@ bool PortUsageCollectable::StartAndWait(
   }
   std::uint64_t waiting_for = s.generation;
   ++s.waiting;
-  bool done = s.done.wait_until(*lock, deadline,
-                                [&] { return s.generation != waiting_for; });
+  s.done.wait_until(*lock, deadline,
+                    [&] { return s.generation != waiting_for || s.stopping; });
   --s.waiting;
-  return done;
+  return s.generation != waiting_for;
 }
 
 std::shared_ptr<const PortUsageReport> PortUsageCollectable::ReportWithin(
@@ -275,6 +276,12 @@ std::vector<prometheus::MetricFamily> PortUsageCollectable::Wait(
 std::size_t PortUsageCollectable::WaitingScrapes() const {
   std::lock_guard<std::mutex> lock(state_->mu);
   return state_->waiting;
+}
+
+void PortUsageCollectable::Stop() {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->stopping = true;
+  state_->done.notify_all();
 }
 
 }  // namespace epx

@@ -62,6 +62,11 @@ class PortUsageCollectable : public prometheus::Collectable {
   /// Scrapes currently waiting for a running collection to finish.
   std::size_t WaitingScrapes() const;
 
+  /// For the exporter's stop: every wait for a collection (scrapes,
+  /// ReportWithin, FreshSnapshot) ends now and later ones do not wait; no
+  /// new collection starts. A running one is left to end on its own thread.
+  void Stop();
+
   struct State;
 
  private:
