@@ -194,6 +194,9 @@ int RunServe(const Config& config, epx::BuildInfo build,
     auto last = self_test->Last();
     return epx::SelfTestSectionHtml(last.get());
   });
+  pages->SetIncidentsSection([incident_store] {
+    return epx::RecentIncidentsHtml(incident_store.get());
+  });
   content.self_test = [self_test, self_test_options] {
     auto result = self_test->Run(self_test_options);
     LogSelfTest(*result);
