@@ -21,11 +21,7 @@ using nlohmann::json;
 constexpr const char* kPrefix = "/incidents/";
 
 std::string UtcTime(double unix_seconds) {
-  if (unix_seconds <= 0) return "";
-  std::string id = IncidentId(unix_seconds);
-  return id.substr(0, 4) + "-" + id.substr(4, 2) + "-" + id.substr(6, 2) + " " +
-         id.substr(9, 2) + ":" + id.substr(11, 2) + ":" + id.substr(13, 2) +
-         " UTC";
+  return IncidentTimeText(unix_seconds);
 }
 
 std::string Percent(double ratio) {

@@ -157,4 +157,12 @@ std::string IncidentId(double unix_seconds) {
   return text;
 }
 
+std::string IncidentTimeText(double unix_seconds) {
+  if (unix_seconds <= 0) return "";
+  std::string id = IncidentId(unix_seconds);
+  return id.substr(0, 4) + "-" + id.substr(4, 2) + "-" + id.substr(6, 2) + " " +
+         id.substr(9, 2) + ":" + id.substr(11, 2) + ":" + id.substr(13, 2) +
+         " UTC";
+}
+
 }  // namespace epx

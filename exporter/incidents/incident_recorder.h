@@ -91,4 +91,7 @@ class IncidentRecorder {
 /// Pure: "YYYYMMDDTHHMMSSZ" for a Unix time.
 std::string IncidentId(double unix_seconds);
 
+/// Pure: "YYYY-MM-DD HH:MM:SS UTC" for a Unix time; empty for 0 or less.
+std::string IncidentTimeText(double unix_seconds);
+
 }  // namespace epx
