@@ -162,12 +162,17 @@ int RunServe(const Config& config, epx::BuildInfo build,
       static_cast<double>(config.incidents_interval_seconds);
   auto incidents =
       std::make_shared<epx::IncidentMonitor>(incident_options, incident_store);
-  collectable->OnReport([incidents](const epx::PortUsageReport& report) {
-    incidents->Observe(report,
-                       std::chrono::duration<double>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count());
-  });
+  collectable->OnReportWithDetail(
+      incident_options.recorder.top,
+      [incidents](const epx::PortUsageReport& report,
+                  const epx::PortUsageCollectable::DetailedReport& detail) {
+        incidents->Observe(
+            report,
+            std::chrono::duration<double>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count(),
+            detail);
+      });
   epx::HttpContent content;
   content.telemetry_path = config.telemetry_path;
   content.max_connections = static_cast<int>(config.max_connections);

@@ -68,8 +68,9 @@ PortUsageReport TrimReport(const PortUsageReport& report, std::size_t top) {
 IncidentRecorder::IncidentRecorder(IncidentOptions options)
     : options_(options) {}
 
-IncidentChange IncidentRecorder::Observe(const PortUsageReport& report,
-                                         double now_seconds) {
+IncidentChange IncidentRecorder::Observe(
+    const PortUsageReport& report, double now_seconds,
+    const std::function<PortUsageReport()>& detail) {
   if (report.exhaustion.empty()) return IncidentChange::kNone;
   Headline headline = HighestHeadline(report);
   std::uint64_t failures = FailureCount(report.connect_events);
@@ -108,7 +109,7 @@ IncidentChange IncidentRecorder::Observe(const PortUsageReport& report,
     incident.peak_seconds = now_seconds;
     incident.failures = new_failures;
     incident.events = new_events;
-    incident.worst = TrimReport(report, options_.top);
+    incident.worst = TrimReport(detail ? detail() : report, options_.top);
     current_ = std::move(incident);
     open_ = true;
     calm_since_ = -1;
@@ -134,7 +135,7 @@ IncidentChange IncidentRecorder::Observe(const PortUsageReport& report,
     incident.peak_headline = headline.name;
     incident.peak_ratio = headline.ratio;
     incident.peak_seconds = now_seconds;
-    incident.worst = TrimReport(report, options_.top);
+    incident.worst = TrimReport(detail ? detail() : report, options_.top);
     return IncidentChange::kWorsened;
   }
   return IncidentChange::kUpdated;
