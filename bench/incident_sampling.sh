@@ -58,8 +58,10 @@ if [ -z "${EPX_IN_NETNS:-}" ]; then
   # One benchmark at a time (bench/README.md): they skew each other.
   exec 9>/tmp/epx-bench.lock
   flock 9
-  EPX_IN_NETNS=1 TOOLS=$TOOLS WORK=$WORK OUT=$OUT CONNECTIONS=$CONNECTIONS WINDOW=$WINDOW \
-    unshare -n -- bash "$0" "$EXPORTER" --connections "$CONNECTIONS" --window "$WINDOW"
+  [ -z "$OUT" ] || OUT=$(readlink -f "$OUT")
+  export EPX_IN_NETNS=1 TOOLS WORK
+  unshare -n -- bash "$0" "$EXPORTER" --connections "$CONNECTIONS" --window "$WINDOW" \
+    ${OUT:+--out "$OUT"}
   exit $?
 fi
 
@@ -95,7 +97,7 @@ metric() {  # metric NAME_WITH_LABELS from the last scrape
 }
 
 # run_mode NAME THRESHOLD INTERVAL: prints "NAME cpu_s rss_kb hwm_kb
-# collect_s ratio active scrape_cpu_s".
+# collect_s ratio active scrape_cpu_s hwm_after_scrapes_kb".
 run_mode() {
   local name=$1 threshold=$2 interval=$3 url=http://127.0.0.1:19153
   printf 'incidents:\n  threshold: %s\n  interval_seconds: %s\n' "$threshold" "$interval" \
@@ -123,6 +125,8 @@ run_mode() {
   s0=$(cpu_ticks "$exporter_pid")
   for i in 1 2 3; do curl -sf --max-time 60 "$url/metrics" >"$WORK/scrape.txt" || die "scrape failed"; done
   s1=$(cpu_ticks "$exporter_pid")
+  local hwm_scraped
+  hwm_scraped=$(hwm_kb "$exporter_pid")
   local collect=0 c
   for c in sockets processes port_range tcp_stats bpf_sockets; do
     local d
@@ -134,15 +138,16 @@ run_mode() {
   echo "$name $(awk -v t=$((t1 - t0)) -v h="$hz" 'BEGIN { printf "%.3f", t / h }') $rss $hwm" \
     "$collect $(awk -v r="$(metric 'ephemeral_port_exhaustion_ratio{protocol="tcp"}')" 'BEGIN { printf "%.4f", r }')" \
     "$(metric ephemeral_port_incident_active)" \
-    "$(awk -v t=$((s1 - s0)) -v h="$hz" 'BEGIN { printf "%.3f", t / h / 3 }')"
+    "$(awk -v t=$((s1 - s0)) -v h="$hz" 'BEGIN { printf "%.3f", t / h / 3 }') $hwm_scraped"
   stop_pid "$exporter_pid"
   exporter_pid=""
 }
 
-: >"$WORK/modes.txt"
-run_mode off 1 3600 >>"$WORK/modes.txt"
-run_mode default 1 15 >>"$WORK/modes.txt"
-run_mode recording 0.000001 15 >>"$WORK/modes.txt"
+{
+  run_mode off 1 3600
+  run_mode default 1 15
+  run_mode recording 0.000001 15
+} >"$WORK/modes.txt"
 cat "$WORK/modes.txt" >&2
 
 report() {
@@ -154,17 +159,18 @@ report() {
   echo "(exporter \`$(basename "$EXPORTER")\`, window ${WINDOW} s without scrapes per mode, load"
   echo "average at the end $load: CPU figures are those of a shared machine)."
   echo
-  echo "| Mode | Samples in window | Exporter CPU in window | CPU per sample | RSS at end | Peak RSS | Collection wall time | TCP headline | Incident open | CPU per /metrics scrape |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| Mode | Samples in window | Exporter CPU in window | CPU per sample | RSS at window end | Peak RSS in window | Peak RSS after 3 scrapes | Collection wall time | TCP headline | Incident open | CPU per /metrics scrape |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   local off_cpu
   off_cpu=$(awk '$1 == "off" { print $2 }' "$WORK/modes.txt")
-  while read -r name cpu rss hwm collect ratio active scrape; do
+  while read -r name cpu rss hwm collect ratio active scrape hwm_scraped; do
     local delay samples per
     case $name in off) delay=3600 ;; default) delay=15 ;; recording) delay=3 ;; esac
     samples=$(awk -v w="$WINDOW" -v d="$delay" -v c="$collect" 'BEGIN { printf "%.1f", w / (d + c) }')
     per=$(awk -v a="$cpu" -v b="$off_cpu" -v s="$samples" \
       'BEGIN { if (s < 0.5) print "-"; else printf "%.0f ms", (a - b) / s * 1000 }')
     echo "| $name | $samples | ${cpu} s | $per | $((rss / 1024)) MB | $((hwm / 1024)) MB |" \
+      "$((hwm_scraped / 1024)) MB |" \
       "$(awk -v c="$collect" 'BEGIN { printf "%.3f s", c }') | $ratio | $active |" \
       "$(awk -v s="$scrape" 'BEGIN { printf "%.0f ms", s * 1000 }') |"
   done <"$WORK/modes.txt"

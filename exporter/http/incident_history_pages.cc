@@ -72,6 +72,23 @@ std::string Cell(const json& value) {
   return value.dump();
 }
 
+// The columns an administrator reads first in each table of an incident,
+// in this order; the file's other keys follow alphabetically.
+std::vector<const char*> LeadingColumns(const std::string& anchor) {
+  if (anchor == "headlines")
+    return {"protocol", "ratio", "worst_in_use", "capacity", "rule"};
+  if (anchor == "processes")
+    return {"pid",     "name",     "tcp_in_use", "udp_in_use",
+            "handles", "services", "user"};
+  if (anchor == "destinations" || anchor == "failing-destinations")
+    return {"protocol", "address", "port", "in_use", "failures", "ratio"};
+  if (anchor == "local")
+    return {"address", "protocol", "in_use", "capacity", "ratio"};
+  if (anchor == "failing-processes") return {"pid", "name", "connect_failures"};
+  if (anchor == "states") return {"protocol", "family", "state", "sockets"};
+  return {};
+}
+
 // A table of an array of flat objects, one column per key of the first
 // row; anchor names it in the page.
 TemplateData Table(const std::string& anchor, const std::string& title,
@@ -83,11 +100,14 @@ TemplateData Table(const std::string& anchor, const std::string& title,
   section.set("has_rows", has_rows);
   if (!has_rows) return section;
   std::vector<std::string> header;
+  for (const char* key : LeadingColumns(anchor))
+    if (rows[0].contains(key)) header.emplace_back(key);
+  for (const auto& [key, value] : rows[0].items())
+    if (std::find(header.begin(), header.end(), key) == header.end())
+      header.push_back(key);
   std::vector<bool> numeric;
-  for (const auto& [key, value] : rows[0].items()) {
-    header.push_back(key);
-    numeric.push_back(value.is_number());
-  }
+  for (const std::string& key : header)
+    numeric.push_back(rows[0][key].is_number());
   HtmlTable table(header, numeric);
   for (const json& row : rows) {
     std::vector<std::string> cells;

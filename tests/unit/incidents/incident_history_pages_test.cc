@@ -94,8 +94,12 @@ TEST_F(IncidentHistoryPagesTest, OneIncidentShowsEachListUnderItsAnchor) {
       << body;
   std::size_t processes = body.find("<h2 id=\"processes\">Processes</h2>");
   ASSERT_NE(processes, std::string::npos) << body;
-  EXPECT_NE(body.find("<table class=\"processes\">", processes),
-            std::string::npos);
+  EXPECT_NE(body.find("<table class=\"processes\"><thead><tr><th "
+                      "class=\"n\">pid</th><th>name</th><th "
+                      "class=\"n\">tcp_in_use</th>",
+                      processes),
+            std::string::npos)
+      << body;
   EXPECT_NE(body.find("<h2 id=\"collectors\">Collectors</h2>\n<p>none "
                       "recorded</p>"),
             std::string::npos)
