@@ -56,6 +56,13 @@ void ReleaseRequestMemory(const mg_connection*, int) {
 #endif
 }
 
+void ReleaseThreadMemory(const mg_context*, int, void*) {
+#if !defined(_WIN32)
+  ReleaseUnusedStack();
+  ReturnFreedMemory();
+#endif
+}
+
 int InitTls(void* ssl_ctx, void* tls_configurator) {
   return static_cast<TlsConfigurator*>(tls_configurator)
       ->ConfigureContext(ssl_ctx);
@@ -255,6 +262,7 @@ bool HttpServer::Start(const std::vector<std::string>& listen_addresses,
   t_starting = true;
   if (tls) callbacks.init_ssl = &InitTls;
   callbacks.end_request = &ReleaseRequestMemory;
+  callbacks.exit_thread = &ReleaseThreadMemory;
   mg_init_data init{};
   init.callbacks = &callbacks;
   init.user_data = tls_.get();

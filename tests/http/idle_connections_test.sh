@@ -4,7 +4,8 @@
 # half a request, each reopened as soon as the exporter drops it, while
 # another client scrapes every 0.5 s for IDLE_SECONDS (default 60): every
 # scrape must answer within 2 s. Plain HTTP and TLS + basic auth side by
-# side; memory and threads must stay bounded.
+# side; memory and threads must stay bounded, and the threads the load
+# started must end once it is gone.
 # Usage: idle_connections_test.sh EXPORTER [PROCFS_FIXTURE]
 set -euo pipefail
 
@@ -71,11 +72,27 @@ echo "plain HTTP:       $(cat plain.json) rss ${PLAIN_RSS0} -> peak ${peak_plain
 echo "TLS + basic auth: $(cat tls.json) rss ${TLS_RSS0} -> peak ${peak_tls} kB"
 [[ $plain_rc == 0 ]] || fail "plain HTTP scrapes were blinded: $(cat plain.json plain.err)"
 [[ $tls_rc == 0 ]] || fail "TLS scrapes were blinded: $(cat tls.json tls.err)"
-# 512 server threads and a few of the exporter's own: no thread per
+# At most 512 server threads and a few of the exporter's own: no thread per
 # connection beyond the configured cap, and memory that does not follow the
 # 400 connections (each held connection costs a thread's stack pages only).
 ((peak_threads <= 512 + 8)) || fail "threads grew to $peak_threads"
 ((peak_plain - PLAIN_RSS0 < 64 * 1024)) || fail "plain RSS grew by $((peak_plain - PLAIN_RSS0)) kB"
 ((peak_tls - TLS_RSS0 < 96 * 1024)) || fail "TLS RSS grew by $((peak_tls - TLS_RSS0)) kB"
 kill -0 "$PLAIN_PID" && kill -0 "$TLS_PID" || fail "an exporter died"
+# Server threads start on demand and end after 30 s without work: once the
+# held connections are gone, both exporters go back to a handful of threads.
+settled=false
+for _ in $(seq 60); do
+  if (($(threads "$PLAIN_PID") <= 16 && $(threads "$TLS_PID") <= 16)); then
+    settled=true
+    break
+  fi
+  sleep 1
+done
+curl -sf -o /dev/null "http://127.0.0.1:$PLAIN_PORT/metrics" || fail "plain scrape after the load"
+curl -sf -o /dev/null --cacert ca.crt -u "prometheus:scrape secret" \
+  "https://127.0.0.1:$TLS_PORT/metrics" || fail "TLS scrape after the load"
+echo "after the load: threads $(threads "$PLAIN_PID") / $(threads "$TLS_PID")," \
+  "rss $(rss_kb "$PLAIN_PID") / $(rss_kb "$TLS_PID") kB (plain / TLS)"
+$settled || fail "server threads did not end within 60 s of the load's end"
 echo "PASS"
