@@ -105,9 +105,9 @@ TemplateData Table(const std::string& anchor, const std::string& title,
   for (const auto& [key, value] : rows[0].items())
     if (std::find(header.begin(), header.end(), key) == header.end())
       header.push_back(key);
-  std::vector<bool> numeric;
-  for (const std::string& key : header)
-    numeric.push_back(rows[0][key].is_number());
+  std::vector<bool> numeric(header.size());
+  for (std::size_t i = 0; i < header.size(); ++i)
+    numeric[i] = rows[0][header[i]].is_number();
   HtmlTable table(header, numeric);
   for (const json& row : rows) {
     std::vector<std::string> cells;
