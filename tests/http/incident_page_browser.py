@@ -246,8 +246,13 @@ def main():
     exporter_bin, holder_bin, repo, screenshot = sys.argv[1:5]
     started = time.time()
     workdir = tempfile.mkdtemp(prefix="epx-incident-")
-    exporter = Exporter(exporter_bin, workdir)
+    # The holder execs and renames itself before the exporter's first process
+    # scan: the scanner reads a pid's name once, so a scan between Popen's
+    # fork and exec would name it python3 (the recorder's 3 s samples make
+    # that likelier than scrapes alone).
     holder = Holder(holder_bin)
+    holder.run("listen %s %d" % (HOLDER_ADDR, HOLDER_PORT))
+    exporter = Exporter(exporter_bin, workdir)
     driver = None
     try:
         for path in ("/", "/live", "/report", "/runbook", "/metrics"):
@@ -269,7 +274,6 @@ def main():
         print("ok: served /runbook: " + [l for l in lint.stdout.splitlines()
                                          if l.startswith("runbook:")][0])
 
-        holder.run("listen %s %d" % (HOLDER_ADDR, HOLDER_PORT))
         holder.run("connect %s %d 150" % (HOLDER_ADDR, HOLDER_PORT))
         pid = holder.proc.pid
 
