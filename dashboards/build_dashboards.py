@@ -792,6 +792,55 @@ def host():
                                % sel, "{{process}} ({{pid}})")],
                        unit="cps", w=6),
         ],
+        [row("Network namespaces: pods and containers (Linux, namespaces collector)")],
+        [
+            table("Namespaces closest to running out",
+                  "The network namespaces of pods and containers with the highest headline "
+                  "(top 20 by default), each under its own range and sockets: netns is its "
+                  "inode (lsns -t net), pod UID and container from its cgroup path, process "
+                  "the lowest pid in it (pause in a pod). Join the pod UID with "
+                  "kube_pod_info's uid for the pod's name (runbook: Which pod or container "
+                  "is it?). Empty unless the namespaces collector is on.",
+                  [target('topk(20, netns_protocol:ephemeral_port_namespace_exhaustion_ratio:max{%s})'
+                          % sel, instant=True, table=True),
+                   target('ephemeral_port_namespace_bind_exhaustion_ratio{%s} * on (job, instance, netns) '
+                          'group_left (pod_uid, container_id, process) '
+                          'ephemeral_port_namespace_info{%s}' % (sel, sel),
+                          instant=True, table=True),
+                   target('ephemeral_port_namespace_in_use{%s} * on (job, instance, netns) '
+                          'group_left (pod_uid, container_id, process) '
+                          'ephemeral_port_namespace_info{%s}' % (sel, sel),
+                          instant=True, table=True),
+                   target('ephemeral_port_namespace_capacity{%s} * on (job, instance, netns) '
+                          'group_left (pod_uid, container_id, process) '
+                          'ephemeral_port_namespace_info{%s}' % (sel, sel),
+                          instant=True, table=True)],
+                  [("netns", "netns", None, None), ("pod_uid", "Pod UID", None, None),
+                   ("container_id", "Container", None, None), ("process", "Process", None, None),
+                   ("protocol", "Protocol", None, None),
+                   ("Value #A", "Headline", "percentunit", RATIO_STEPS),
+                   ("Value #B", "Bind headline", "percentunit", RATIO_STEPS),
+                   ("Value #C", "Unavailable", "none", None),
+                   ("Value #D", "Usable", "none", None)],
+                  sort_by="Headline", hide=("Time", "job", "instance", "__name__"), w=12, h=9,
+                  no_value="No namespace reported (collector off, or no other namespace)"),
+            timeseries("Headline per namespace",
+                       "The ten namespaces with the highest headline at each moment. A line "
+                       "that only rises is a pod leaking connections; its connects fail with "
+                       "EADDRNOTAVAIL at 100% whatever the host's own headline says "
+                       "(EphemeralPortNamespaceExhaustionImminent).",
+                       [target('topk(10, netns_protocol:ephemeral_port_namespace_exhaustion_ratio:max{%s})'
+                               % sel, "{{protocol}} netns {{netns}} {{pod_uid}} {{process}}")],
+                       unit="percentunit", steps=RATIO_STEPS, w=8, h=9),
+            stat("Namespaces read",
+                 "Network namespaces other than the exporter's own read in full this scrape, "
+                 "and those found but not entered or not read (no CAP_SYS_ADMIN or "
+                 "CAP_SYS_PTRACE, errors; the log says which). Namespaces that vanished "
+                 "during a scrape are not counted.",
+                 [target('ephemeral_port_namespaces_scanned{%s}' % sel, "scanned"),
+                  target('ephemeral_port_namespaces_failed{%s}' % sel, "failed")],
+                 w=4, h=9),
+        ],
         [row("Exporter")],
         [
             stat("Collectors",

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Who holds the ports: local addresses, processes, unattributed sockets and
-// watched services, each limited to the top N.
+// watched services, each limited to the top N and what the watch lists name.
 #include "analysis/port_usage_analyzer.h"
+#include "analysis/watch_select.h"
 
 #include <algorithm>
 #include <array>
@@ -24,13 +25,23 @@ void Analyzer::LocalAddresses(int p) {
   for (std::size_t i = 0; i < addresses_[p].size(); ++i) {
     rows.push_back(Row{i, Dedupe(&addresses_[p][i].second.ports)});
   }
+  auto busier = [&](const Row& a, const Row& b) {
+    if (a.in_use != b.in_use) return a.in_use > b.in_use;
+    return addresses_[p][a.index].first < addresses_[p][b.index].first;
+  };
   std::size_t keep = std::min(options_.top_local_addresses, rows.size());
-  std::partial_sort(
-      rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(keep),
-      rows.end(), [&](const Row& a, const Row& b) {
-        if (a.in_use != b.in_use) return a.in_use > b.in_use;
-        return addresses_[p][a.index].first < addresses_[p][b.index].first;
-      });
+  std::partial_sort(rows.begin(),
+                    rows.begin() + static_cast<std::ptrdiff_t>(keep),
+                    rows.end(), busier);
+  const std::vector<AddressPattern>& watched = options_.watch.local_addresses;
+  std::vector<AddrBlock> blocks;
+  blocks.reserve(watched.size());
+  for (const AddressPattern& w : watched) blocks.push_back(AddrBlock::Of(w));
+  keep = KeepWatched(&rows, keep, watched.size(), busier,
+                     [&](const Row& row, std::size_t e) {
+                       return blocks[e].Has(addresses_[p][row.index].first);
+                     });
+  std::size_t first = report_.local_addresses.size();
   for (std::size_t k = 0; k < keep; ++k) {
     auto& [addr, acc] = addresses_[p][rows[k].index];
     LocalAddressUsage u;
@@ -42,6 +53,25 @@ void Analyzer::LocalAddresses(int p) {
     u.usage_ratio = Ratio(u.in_use, u.capacity);
     u.listening_ports = Dedupe(&acc.listening);
     u.processes = acc.processes;
+    report_.local_addresses.push_back(u);
+  }
+  if (p != 0) return;
+  // A watched single address is reported for TCP when it holds no socket.
+  for (const AddressPattern& w : watched) {
+    if (!w.IsSingle()) continue;
+    AddrKey key = AddrKey::From(w.network);
+    std::string address = key.ToString();
+    if (std::any_of(
+            report_.local_addresses.begin() +
+                static_cast<std::ptrdiff_t>(first),
+            report_.local_addresses.end(),
+            [&](const LocalAddressUsage& a) { return a.address == address; }))
+      continue;
+    LocalAddressUsage u;
+    u.protocol = ProtocolAt(p);
+    u.address = address;
+    const PortRange* r = range_[p][Index(key.family())];
+    u.capacity = r ? r->Capacity() : 0;
     report_.local_addresses.push_back(u);
   }
 }
@@ -62,13 +92,23 @@ void Analyzer::Processes() {
     for (int p = 0; p < kProtocols; ++p) in_use += Dedupe(&acc.ports[p]);
     rows.push_back(Row{in_use, acc.sockets, pid, &acc});
   }
+  auto busier = [](const Row& a, const Row& b) {
+    return std::tie(b.in_use, b.sockets, a.pid) <
+           std::tie(a.in_use, a.sockets, b.pid);
+  };
   std::size_t keep = std::min(options_.top_processes, rows.size());
   std::partial_sort(rows.begin(),
                     rows.begin() + static_cast<std::ptrdiff_t>(keep),
-                    rows.end(), [](const Row& a, const Row& b) {
-                      return std::tie(b.in_use, b.sockets, a.pid) <
-                             std::tie(a.in_use, a.sockets, b.pid);
-                    });
+                    rows.end(), busier);
+  const std::vector<ProcessPattern>& watched = options_.watch.processes;
+  static const ProcessInfo kUnknown;
+  keep = KeepWatched(
+      &rows, keep, watched.size(), busier, [&](const Row& row, std::size_t e) {
+        auto info = snap_.processes.find(row.pid);
+        const ProcessInfo& p =
+            info != snap_.processes.end() ? info->second : kUnknown;
+        return watched[e].Matches(p.name, p.executable);
+      });
   for (std::size_t k = 0; k < keep; ++k) {
     const Row& row = rows[k];
     ProcessUsage u;

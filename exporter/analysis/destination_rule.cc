@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// The Linux TCP per-destination rule and the destination series.
+// The Linux TCP per-destination rule and the destination series: the top N
+// and the watched destinations.
 #include "analysis/port_usage_analyzer.h"
+#include "analysis/watch_select.h"
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace epx {
@@ -122,13 +125,26 @@ void Analyzer::Groups(int p) {
   }
   if (per_destination && exhaustion_[p] != kNone)
     ChooseWorstRange(p, worst, exclusive, &report_.exhaustion[exhaustion_[p]]);
+  auto busier = [&](const Row& a, const Row& b) {
+    if (a.in_use != b.in_use) return a.in_use > b.in_use;
+    return keys.key(a.dest) < keys.key(b.dest);
+  };
   std::size_t keep = std::min(options_.top_destinations, rows.size());
   std::partial_sort(rows.begin(),
                     rows.begin() + static_cast<std::ptrdiff_t>(keep),
-                    rows.end(), [&](const Row& a, const Row& b) {
-                      if (a.in_use != b.in_use) return a.in_use > b.in_use;
-                      return keys.key(a.dest) < keys.key(b.dest);
-                    });
+                    rows.end(), busier);
+  const std::vector<DestinationPattern>& watched = options_.watch.destinations;
+  std::vector<AddrBlock> blocks;
+  blocks.reserve(watched.size());
+  for (const DestinationPattern& w : watched)
+    blocks.push_back(AddrBlock::Of(w.address));
+  keep = KeepWatched(
+      &rows, keep, watched.size(), busier, [&](const Row& row, std::size_t e) {
+        const DestKey& key = keys.key(row.dest);
+        return (watched[e].port == 0 || watched[e].port == key.remote_port) &&
+               blocks[e].Has(key.remote);
+      });
+  std::size_t first = report_.destinations.size();
   for (std::size_t k = 0; k < keep; ++k) {
     DestinationUsage u;
     u.protocol = ProtocolAt(p);
@@ -136,6 +152,33 @@ void Analyzer::Groups(int p) {
     u.remote_port = keys.key(rows[k].dest).remote_port;
     u.in_use = rows[k].in_use;
     u.usage_ratio = rows[k].ratio;
+    report_.destinations.push_back(u);
+  }
+  if (p != 0) return;
+  // A watched TCP destination named by one address and port is reported
+  // when idle too, at what a connect() toward it would face.
+  for (const DestinationPattern& w : watched) {
+    if (!w.address.IsSingle() || w.port == 0) continue;
+    AddrKey remote = AddrKey::From(w.address.network);
+    std::string address = remote.ToString();
+    if (std::any_of(
+            report_.destinations.begin() + static_cast<std::ptrdiff_t>(first),
+            report_.destinations.end(), [&](const DestinationUsage& d) {
+              return d.remote_port == w.port && d.remote_address == address;
+            }))
+      continue;
+    int f = Index(remote.family());
+    std::uint32_t capacity =
+        range_[p][f] != nullptr ? range_[p][f]->Capacity() : 0;
+    DestinationUsage u;
+    u.protocol = ProtocolAt(p);
+    u.remote_address = address;
+    u.remote_port = w.port;
+    if (TimeWaitPerDestination(p)) {
+      u.usage_ratio = Ratio(not_time_wait[f], capacity);
+    } else if (per_destination) {
+      u.usage_ratio = Ratio(exclusive[f], capacity);
+    }
     report_.destinations.push_back(u);
   }
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "analysis/namespace_usage.h"
+#include "analysis/watch_list.h"
 #include "model/snapshot.h"
 
 namespace epx {
@@ -19,6 +20,8 @@ struct AnalysisOptions {
   std::size_t top_local_addresses = 20;
   /// Network namespaces to report (the namespaces collector).
   std::size_t top_namespaces = 20;
+  /// Reported besides the top N (config `watch`).
+  WatchList watch;
 };
 
 /// Usage of one protocol/family range against the ports held host-wide.

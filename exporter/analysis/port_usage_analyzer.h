@@ -84,7 +84,8 @@ class Analyzer {
   void TimeWaitExtras(int p);
 
   // attribution.cc: who holds the ports: local addresses, processes,
-  // unattributed sockets and watched services, each limited to the top N.
+  // unattributed sockets and watched services, each limited to the top N
+  // and what the watch lists name.
   void LocalAddresses(int p);
   void Processes();
   void Unattributed();

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <sstream>
+#include <utility>
 
 #include "config/listen_address.h"
 
@@ -140,6 +141,31 @@ bool ListenAddresses(YamlReader& r, const YAML::Node& node,
   return true;
 }
 
+// A watch list: each entry parsed by parse(text, &problem), errors on its
+// own line.
+template <typename T, typename Parse>
+bool WatchEntries(YamlReader& r, const YAML::Node& node, const std::string& key,
+                  Parse parse, std::vector<T>* out) {
+  if (!node.IsSequence()) return r.Fail(node, key, "expected a list");
+  if (node.size() > kMaxWatchEntries) {
+    return r.Fail(node, key,
+                  "at most " + std::to_string(kMaxWatchEntries) +
+                      " entries, got " + std::to_string(node.size()));
+  }
+  std::vector<T> list;
+  for (const YAML::Node& item : node) {
+    std::string text;
+    std::string problem;
+    T parsed;
+    if (!r.String(item, key, &text)) return false;
+    if (text.empty()) return r.Fail(item, key, "empty entry");
+    if (!parse(text, &parsed, &problem)) return r.Fail(item, key, problem);
+    list.push_back(parsed);
+  }
+  *out = std::move(list);
+  return true;
+}
+
 }  // namespace
 
 bool CheckSocketSource(const std::string& source, std::string* problem) {
@@ -234,6 +260,10 @@ bool ApplyConfigYaml(const std::string& yaml_text, const std::string& file_name,
                 [&](N v, K kk) {
                   return r.Bool(v, kk, &c.source.collect_namespaces);
                 }},
+               {"namespaces_bound_sockets",
+                [&](N v, K kk) {
+                  return r.Bool(v, kk, &c.source.namespace_bound_sockets);
+                }},
                {"events_lookback_seconds", [&](N v, K kk) {
                   std::size_t seconds = 0;
                   if (!r.Count(v, kk, kMaxEventLookbackSeconds, &seconds))
@@ -290,6 +320,32 @@ bool ApplyConfigYaml(const std::string& yaml_text, const std::string& file_name,
                                         (!c.storage_path.empty() ||
                                          r.Fail(v, kk, "must not be empty"));
                                }}});
+        }},
+       {"watch",
+        [&](N n, K k) {
+          bool windows = std::string(HostOsName()) == "windows";
+          WatchList& w = c.limits.watch;
+          return r.Map(
+              n, k,
+              {{"destinations",
+                [&](N v, K kk) {
+                  return WatchEntries(r, v, kk, ParseDestinationPattern,
+                                      &w.destinations);
+                }},
+               {"processes",
+                [&](N v, K kk) {
+                  return WatchEntries(
+                      r, v, kk,
+                      [&](const std::string& text, ProcessPattern* out,
+                          std::string* problem) {
+                        return ParseProcessPattern(text, windows, out, problem);
+                      },
+                      &w.processes);
+                }},
+               {"local_addresses", [&](N v, K kk) {
+                  return WatchEntries(r, v, kk, ParseAddressPattern,
+                                      &w.local_addresses);
+                }}});
         }},
        {"watched_services", [&](N n, K k) {
           return r.StringList(n, k, &c.source.watched_services);

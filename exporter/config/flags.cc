@@ -53,6 +53,11 @@ const FlagSpec kFlags[] = {
      "Linux: read every other network namespace (pods, containers) from "
      "inside it; needs CAP_SYS_ADMIN, and hostPID in a pod (default "
      "false)."},
+    {"collector.namespaces.bound-sockets", Kind::kBool,
+     "Linux 6.8+: the namespaces collector also reads each namespace's "
+     "bound-only TCP sockets, at the cost of one walk of the host-wide bind "
+     "table per namespace; without it their headlines are lower bounds "
+     "(default true)."},
     {"collector.events.lookback-seconds", Kind::kCount,
      "Windows: how far back the first read of the System log looks for the "
      "newest Tcpip events 4227, 4231 and 4266, whose times are exported "
@@ -267,6 +272,8 @@ bool ApplyFlagOverrides(const CommandLine& command_line, Config* config,
       if (name == "collector.connect_events")
         c.source.collect_connect_events = b;
       if (name == "collector.namespaces") c.source.collect_namespaces = b;
+      if (name == "collector.namespaces.bound-sockets")
+        c.source.namespace_bound_sockets = b;
       if (name == "selftest.at-start") c.selftest_at_start = b;
     } else if (name == "web.listen-address") {
       ListenAddress parsed;

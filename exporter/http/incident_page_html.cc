@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "http/html.h"
+#include "http/namespace_section.h"
 #include "http/page_templates.h"
 
 namespace epx {
@@ -326,6 +327,7 @@ std::string IncidentLiveHtml(const PortUsageReport& report,
   live.set("headlines", Headlines(report, history, now, window_seconds));
   live.set("bound_visible", report.bound_sockets_visible);
   live.set("incidents", incidents_html);
+  live.set("namespaces", NamespaceSectionHtml(report.namespaces));
   Pools(report, &live);
   live.set("local", LocalAddresses(report));
   Processes(report, &live);

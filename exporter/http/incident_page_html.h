@@ -15,7 +15,8 @@ namespace epx {
 inline constexpr int kIncidentRefreshSeconds = 5;
 
 /// Pure: the live part of the incident page (what `report` prints, as HTML
-/// tables): headline per protocol with a sparkline of history, ranges,
+/// tables): headline per protocol with a sparkline of history, the other
+/// network namespaces (namespaces collector), ranges,
 /// local addresses, top processes, services, destinations, failing
 /// connects, states, collectors. `title` names host and time; now and
 /// window_seconds place the history on the sparkline's time axis;

@@ -33,6 +33,16 @@ std::string DescribeConfig(const Config& c) {
   for (std::size_t i = 0; i < c.source.watched_services.size(); ++i) {
     out << (i ? ", " : "") << c.source.watched_services[i];
   }
+  const WatchList& w = c.limits.watch;
+  out << "]\nwatch:\n  destinations: [";
+  for (std::size_t i = 0; i < w.destinations.size(); ++i)
+    out << (i ? ", " : "") << '\'' << w.destinations[i].ToString() << '\'';
+  out << "]\n  processes: [";
+  for (std::size_t i = 0; i < w.processes.size(); ++i)
+    out << (i ? ", " : "") << '\'' << w.processes[i].glob << '\'';
+  out << "]\n  local_addresses: [";
+  for (std::size_t i = 0; i < w.local_addresses.size(); ++i)
+    out << (i ? ", " : "") << '\'' << w.local_addresses[i].ToString() << '\'';
   out << "]\n";
   return out.str();
 }

@@ -21,7 +21,7 @@ th,td{border-bottom:1px solid #ddd;padding:.15em .6em;text-align:left}
 .headline.warn{border-color:#e90}.headline.crit{border-color:#d22}
 .big{font-size:1.4em}.used{font-weight:bold}
 .sub{color:#555;font-size:.85em}.warn{color:#b40;font-weight:bold}
-tr.failed td,tr.open td{color:#d22}
+tr.failed td,tr.crit td,tr.open td{color:#d22}
 svg.spark{display:block;margin:.3em 0;background:#f7f7f7}
 #status{color:#555;font-size:.85em}
 </style></head><body>
@@ -67,7 +67,7 @@ const char kIncidentLiveTemplate[] = R"(<h1 id="title">{{title}}</h1>
 {{/headlines}}{{^headlines}}<p class="warn">No headline: the port range is unknown.</p>
 {{/headlines}}{{^bound_visible}}<p class="sub">Bound-only TCP sockets are not visible to this source; the TCP headline is a lower bound.</p>
 {{/bound_visible}}</section>
-{{{incidents}}}<h2>Port ranges</h2>
+{{{incidents}}}{{{namespaces}}}<h2>Port ranges</h2>
 {{{pools}}}{{#auto_reuse}}<p>Auto-reuse range tcp {{family}}: {{range}}, {{in_use}} in use, {{ratio}} toward the worst destination</p>
 {{/auto_reuse}}{{#has_range_source}}<p class="sub">Ranges read from: {{range_source}}</p>
 {{/has_range_source}}<h2>Local addresses</h2>
@@ -98,6 +98,12 @@ const char kAboutSectionTemplate[] = R"(<section id="about">
 
 const char kSelfTestSectionTemplate[] =
     R"(<section id="selftest"><h2>Self-test</h2>{{^ran}}<p>Not run yet (<code>--no-selftest.at-start</code>). Run it: <a href="selftest">/selftest</a>.</p>{{/ran}}{{#ran}}<p>{{#failed}}<strong>A check failed</strong>: the metrics it names may be wrong on this host.{{/failed}}{{^failed}}Every check that ran passed.{{/failed}} Last run at Unix time {{when}}; run it again: <a href="selftest">/selftest</a>.</p>{{{checks}}}{{/ran}}</section>)";
+
+const char kNamespaceSectionTemplate[] =
+    R"(<section id="namespaces"><h2>Network namespaces (pods, containers)</h2>
+<p>{{scanned}} read, {{failed}} could not be read; the worst {{shown}} by headline, each under its own range and sockets. Find the pod: runbook, <a href="runbook#which-pod-or-container-is-it">Which pod or container is it?</a></p>
+{{{table}}}</section>
+)";
 
 const char kRecentIncidentsTemplate[] = R"(<section id="incidents">
 <h2>Recorded incidents</h2>

@@ -18,6 +18,9 @@ extern const char kSparklineTemplate[];
 extern const char kAboutSectionTemplate[];
 /// The self-test section: last run and its checks.
 extern const char kSelfTestSectionTemplate[];
+/// The network-namespaces section of the incident page: scanned, failed,
+/// shown, table.
+extern const char kNamespaceSectionTemplate[];
 /// The recent-incidents section of the incident page.
 extern const char kRecentIncidentsTemplate[];
 /// The page shell of /incidents and /incidents/ID: title, body.

@@ -236,7 +236,7 @@ void AddStates(const PortUsageReport& r, FamilyBuilder& b) {
 void AddLocalAddresses(const PortUsageReport& r, FamilyBuilder& b) {
   auto& in_use = b.Gauge("local_address_in_use",
                          "Distinct ports in the range held on a local "
-                         "address (top N addresses).");
+                         "address (top N addresses and watched ones).");
   auto& ratio =
       b.Gauge("local_address_usage_ratio", "local_address_in_use / capacity.");
   auto& listening = b.Gauge(
@@ -258,17 +258,17 @@ void AddLocalAddresses(const PortUsageReport& r, FamilyBuilder& b) {
 void AddProcesses(const PortUsageReport& r, FamilyBuilder& b) {
   auto& in_use = b.Gauge("process_in_use",
                          "Distinct ports in the range held by a process "
-                         "(top N processes).");
+                         "(top N processes and watched ones).");
   auto& sockets = b.Gauge("process_sockets",
                           "Sockets of a process by protocol and state (top N "
-                          "processes).");
+                          "processes and watched ones).");
   auto& handles = b.Gauge("process_handles",
                           "Open handles (Windows) or file descriptors (Linux) "
-                          "of a process (top N processes).");
+                          "of a process (top N processes and watched ones).");
   auto& info = b.Gauge("process_info",
-                       "Constant 1 per top N process, labelled with the "
-                       "services it hosts (Windows) or its systemd unit "
-                       "(Linux), its executable and its user.");
+                       "Constant 1 per top N or watched process, labelled "
+                       "with the services it hosts (Windows) or its systemd "
+                       "unit (Linux), its executable and its user.");
   for (const ProcessUsage& p : r.processes) {
     if (p.handles >= 0) {
       FamilyBuilder::Set(handles, {L("process", p.name), L("pid", Pid(p.pid))},
@@ -341,7 +341,8 @@ void AddServices(const PortUsageReport& r, FamilyBuilder& b) {
 void AddDestinations(const PortUsageReport& r, FamilyBuilder& b) {
   auto& in_use = b.Gauge("destination_in_use",
                          "Distinct local ports in the range connected to a "
-                         "remote address and port (top N destinations).");
+                         "remote address and port (top N destinations and "
+                         "watched ones).");
   auto& ratio =
       b.Gauge("destination_usage_ratio",
               "How close connects to this destination are to failing: "

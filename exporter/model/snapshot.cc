@@ -2,6 +2,7 @@
 #include "model/snapshot.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace epx {
 
@@ -42,6 +43,44 @@ std::uint32_t L3mdevMap::VrfOf(std::uint32_t device) const {
                                 std::make_pair(device, std::uint32_t{0}));
   if (slave != slaves.end() && slave->first == device) return slave->second;
   return 0;
+}
+
+namespace {
+
+// Appends to out the sockets of from that keep accepts, and their extra
+// owners renumbered.
+void AppendKept(const std::vector<SocketRecord>& from,
+                const std::vector<ExtraOwner>& from_owners,
+                const SocketFilter& keep, Snapshot* out) {
+  std::vector<std::uint32_t> new_index(from.size(), UINT32_MAX);
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    if (!keep(from[i])) continue;
+    new_index[i] = static_cast<std::uint32_t>(out->sockets.size());
+    out->sockets.push_back(from[i]);
+  }
+  for (const ExtraOwner& o : from_owners) {
+    if (o.socket_index >= new_index.size() ||
+        new_index[o.socket_index] == UINT32_MAX)
+      continue;
+    out->extra_owners.push_back({new_index[o.socket_index], o.pid});
+  }
+}
+
+}  // namespace
+
+Snapshot CopyKeepingSockets(const Snapshot& snapshot,
+                            const SocketFilter& keep) {
+  Snapshot out;
+  static_cast<HostReadings&>(out) = snapshot;
+  AppendKept(snapshot.sockets, snapshot.extra_owners, keep, &out);
+  return out;
+}
+
+void KeepSockets(Snapshot* snapshot, const SocketFilter& keep) {
+  Snapshot kept;
+  AppendKept(snapshot->sockets, snapshot->extra_owners, keep, &kept);
+  snapshot->sockets = std::move(kept.sockets);
+  snapshot->extra_owners = std::move(kept.extra_owners);
 }
 
 }  // namespace epx

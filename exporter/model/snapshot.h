@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -233,9 +234,8 @@ struct NamespaceScan {
   std::uint32_t failed = 0;
 };
 
-/// Everything one collection saw; the input of the analysis.
-struct Snapshot {
-  std::vector<SocketRecord> sockets;
+/// What one collection read besides its socket list.
+struct HostReadings {
   std::vector<PortRange> ranges;
   /// Where the ranges came from: "sysctl" (Linux), "wmi", "netsh" or
   /// "default" (Windows); empty when unknown.
@@ -253,8 +253,6 @@ struct Snapshot {
   bool processes_collected = false;
   /// pid -> process, for every process seen.
   std::map<std::int64_t, ProcessInfo> processes;
-  /// Owners beyond SocketRecord::pid, sorted by socket_index.
-  std::vector<ExtraOwner> extra_owners;
   /// Processes whose sockets could not be listed (permission, exited).
   std::uint32_t processes_unreadable = 0;
   std::vector<ServiceInfo> services;
@@ -283,5 +281,23 @@ struct Snapshot {
   NamespaceScan namespaces;
   std::vector<CollectorStatus> collectors;
 };
+
+/// Everything one collection saw; the input of the analysis.
+struct Snapshot : HostReadings {
+  std::vector<SocketRecord> sockets;
+  /// Owners beyond SocketRecord::pid, sorted by socket_index.
+  std::vector<ExtraOwner> extra_owners;
+};
+
+/// Which sockets a pared snapshot keeps.
+using SocketFilter = std::function<bool(const SocketRecord&)>;
+
+/// A copy of snapshot with only the sockets keep accepts (and their extra
+/// owners), without copying the others first.
+Snapshot CopyKeepingSockets(const Snapshot& snapshot, const SocketFilter& keep);
+
+/// Drops the sockets keep refuses (and their extra owners) and gives their
+/// memory back.
+void KeepSockets(Snapshot* snapshot, const SocketFilter& keep);
 
 }  // namespace epx

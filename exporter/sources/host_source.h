@@ -32,6 +32,9 @@ struct SourceOptions {
   bool collect_connect_events = false;
   /// Linux: every other network namespace (opt-in: needs CAP_SYS_ADMIN).
   bool collect_namespaces = false;
+  /// Linux 6.8+: the namespaces collector also dumps each namespace's
+  /// bound-only TCP sockets (one walk of the host-wide bind table each).
+  bool namespace_bound_sockets = true;
   /// systemd units (Linux) or service names (Windows) to report always.
   std::vector<std::string> watched_services;
   /// Windows: how far back the first read of the System log looks for the

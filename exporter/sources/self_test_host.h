@@ -16,9 +16,11 @@ namespace epx {
 std::string OwnProcessNameHere();
 
 /// The socket sources of this OS other than `in_use`, each collected once
-/// with sockets only (or with the reason it could not run).
+/// with sockets only, keeping those `keep` accepts (or with the reason it
+/// could not run).
 std::vector<SourceView> CollectOtherSocketSources(const SourceOptions& options,
-                                                  const std::string& in_use);
+                                                  const std::string& in_use,
+                                                  const SocketFilter& keep);
 
 /// The port ranges read a second way (Linux: the sysctl files under
 /// options.procfs_root; Windows: netsh when the source read WMI, WMI when

@@ -47,6 +47,15 @@ YAML
 expect_error "impossible value" "range.yml:2: limits.top_destinations: must be at most 1000" \
   --config.file="$TMP_DIR/range.yml"
 
+cat >"$TMP_DIR/watch.yml" <<'YAML'
+watch:
+  destinations:
+    - 10.0.0.0/8:443
+    - "[2001:db8::/32]:99999"
+YAML
+expect_error "bad watched destination" "watch.yml:4: watch.destinations: port '99999' must be 1..65535" \
+  --config.file="$TMP_DIR/watch.yml"
+
 printf 'web:\n  listen_address: [unclosed\n' >"$TMP_DIR/syntax.yml"
 expect_error "YAML syntax" "syntax.yml:" --config.file="$TMP_DIR/syntax.yml"
 
@@ -73,3 +82,8 @@ printf 'limits:\n  top_processes: 3\nwatched_services: [nginx]\n' >"$TMP_DIR/goo
 out=$("$EXPORTER" --config.file="$TMP_DIR/good.yml" --config.check) || fail "config.check on a good file"
 grep -q "top_processes: 3" <<<"$out" || fail "config.check did not show the config"
 echo "ok: --config.check accepts a good file"
+printf 'watch:\n  destinations: ["192.0.2.10:5432", "[2001:db8::/32]:443"]\n  processes: [java]\n  local_addresses: [10.8.0.0/24]\n' >"$TMP_DIR/watch_good.yml"
+out=$("$EXPORTER" --config.file="$TMP_DIR/watch_good.yml" --config.check) || fail "config.check on a good watch list"
+grep -qF "destinations: ['192.0.2.10:5432', '[2001:db8::/32]:443']" <<<"$out" || fail "config.check did not show the watched destinations: $out"
+grep -qF "local_addresses: ['10.8.0.0/24']" <<<"$out" || fail "config.check did not show the watched local addresses: $out"
+echo "ok: --config.check shows the watch lists"

@@ -207,14 +207,20 @@ cat >"$work/exporter.yml" <<EOF
 # have series (on Linux it is not running: service_up 0, in_use 0).
 watched_services:
   - WAPCSvc
-# The kernel counts the connects that fail for lack of a port (BPF).
+# The kernel counts the connects that fail for lack of a port (BPF); the
+# namespaces collector reads the namespace of "pod" below (and any other
+# of the host: the test shares the host's PID namespace, as the
+# connect_events pids must).
 collectors:
   connect_events: true
+  namespaces: true
 EOF
 
 # ---------------------------------------------------------------- servers
 mkdir -p "$work/webhook" "$work/prom-data" "$work/am-data"
 start webhook python3 "$here/webhook_receiver.py" 127.0.0.1 "$WEBHOOK_PORT" "$work/webhook"
+# A process in a network namespace of its own, as a pod's would be.
+start pod unshare -n sleep 600
 start exporter "$exporter" --web.listen-address="$EXPORTER_ADDR" --config.file="$work/exporter.yml"
 start alertmanager "$ALERTMANAGER" --config.file="$work/alertmanager.yml" \
   --storage.path="$work/am-data" --web.listen-address="$AM_ADDR" --cluster.listen-address=
@@ -311,6 +317,8 @@ echo "=== every dashboard query against the live Prometheus"
 # Wait until the slowest-appearing series the dashboards use exist.
 poll "recorded hours-to-exhaustion series" quiet_check prom-has "http://$PROM_ADDR" \
   "instance_protocol:ephemeral_port_hours_to_exhaustion:deriv1h"
+poll "recorded namespace headline series" quiet_check prom-has "http://$PROM_ADDR" \
+  "netns_protocol:ephemeral_port_namespace_exhaustion_ratio:max"
 poll "ALERTS series for the firing page" quiet_check prom-has "http://$PROM_ADDR" \
   "ALERTS{alertname=\"$ALERT\",alertstate=\"firing\"}"
 python3 "$root/tests/dashboards/extract_queries.py" --var job=ephemeral_port \

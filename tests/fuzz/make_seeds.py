@@ -73,6 +73,9 @@ put("config_yaml", "deep_nesting", "web: " + "[" * 64 + "]" * 64 + "\n")
 put("config_yaml", "anchors", "a: &x [1, 2]\nb: *x\nweb: *x\n")
 put("config_yaml", "huge_number", "limits:\n  top_processes: " + "9" * 400 + "\n")
 put("config_yaml", "non_utf8", b"watched_services: [\"\xff\xfe\"]\n")
+put("config_yaml", "watch_bad_entries",
+    "watch:\n  destinations: [\"[2001:db8::1\", 10.0.0.0/99:0]\n"
+    "  processes: [\"x[\", \"[z-a]\"]\n  local_addresses: [\"::ffff:1.2.3.4/200\"]\n")
 
 # Command lines, NUL separated.
 for i, args in enumerate([

@@ -5,6 +5,8 @@
 
 #include "sources/linux/file_reader.h"
 
+#include <vector>
+
 namespace epx {
 namespace {
 
@@ -41,6 +43,27 @@ bool ReadFileAt(int dir_fd, const std::string& relative_path,
       openat(dir_fd, relative_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return false;
   return ReadAll(fd, out);
+}
+
+bool ReadFileInPieces(const std::string& path,
+                      const std::function<void(std::string_view)>& each) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  std::vector<char> buf(64 * 1024);
+  for (;;) {
+    ssize_t n = read(fd, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int saved = errno;
+      close(fd);
+      errno = saved;
+      return false;
+    }
+    if (n == 0) break;
+    each(std::string_view(buf.data(), static_cast<std::size_t>(n)));
+  }
+  close(fd);
+  return true;
 }
 
 }  // namespace epx

@@ -31,7 +31,7 @@ std::string Join(const std::string& root, const char* relative) {
 LinuxHostSource::LinuxHostSource(SourceOptions options)
     : options_(std::move(options)),
       scanner_(options_.procfs_root),
-      namespaces_(options_.procfs_root) {
+      namespaces_(options_.procfs_root, options_.namespace_bound_sockets) {
   if (options_.socket_source == "auto") {
     ChooseSocketSource();
   } else if (options_.socket_source == "bpf") {
@@ -331,19 +331,20 @@ bool LinuxHostSource::ReadProcNetFiles(std::vector<SocketRecord>* sockets,
   bool ok = true;
   for (const File& f : kFiles) {
     std::string path = Join(options_.procfs_root, f.path);
-    std::string text;
-    if (!ReadFile(path, &text)) {
+    std::size_t before = sockets->size();
+    ProcNetStreamParser parser(f.protocol, f.family, sockets);
+    if (!ReadFileInPieces(path,
+                          [&parser](std::string_view s) { parser.Feed(s); })) {
       int saved = errno;
+      sockets->resize(before);
       if (f.family == Family::kIpv6 && saved == ENOENT) continue;
       errors->push_back(path + ": " + std::strerror(saved));
       ok = false;
       continue;
     }
-    ProcNetParseResult parsed = ParseProcNet(text, f.protocol, f.family);
-    sockets->insert(sockets->end(), parsed.sockets.begin(),
-                    parsed.sockets.end());
-    if (parsed.malformed_lines > 0) {
-      errors->push_back(path + ": " + std::to_string(parsed.malformed_lines) +
+    parser.Finish();
+    if (parser.malformed_lines() > 0) {
+      errors->push_back(path + ": " + std::to_string(parser.malformed_lines()) +
                         " malformed lines skipped");
       ok = false;
     }

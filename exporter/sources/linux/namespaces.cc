@@ -57,15 +57,20 @@ std::string FirstLine(std::string text) {
 // The sockets of the calling thread's namespace, as the host's netlink
 // source dumps them (TCP and UDP of both families); the explicit-port binds
 // are dumped, with one more walk of the connection table, only when a
-// connected socket not classified yet appears (as on the host).
-bool DumpNamespaceSockets(ExplicitPortMarks* marks,
+// connected socket not classified yet appears (as on the host). Without
+// bound_only, the TCP dumps leave out bound-only sockets, and with them the
+// kernel's walk of its host-wide bind table.
+bool DumpNamespaceSockets(bool bound_only, ExplicitPortMarks* marks,
                           std::vector<SocketRecord>* sockets,
                           std::string* error) {
   InetDiagSocket socket;
   std::string ignored;
-  if (!socket.DumpTcpBothFamilies(sockets, &ignored)) {
+  std::uint32_t states =
+      bound_only ? kAllDiagStates : kAllDiagStates & ~kBoundInactiveDiagState;
+  if (!socket.DumpTcpBothFamilies(sockets, &ignored, states)) {
     for (Family family : {Family::kIpv4, Family::kIpv6}) {
-      if (!socket.Dump(Protocol::kTcp, family, sockets, error)) return false;
+      if (!socket.Dump(Protocol::kTcp, family, sockets, error, states))
+        return false;
     }
   }
   for (Family family : {Family::kIpv4, Family::kIpv6}) {
@@ -86,11 +91,12 @@ bool DumpNamespaceSockets(ExplicitPortMarks* marks,
 }  // namespace
 
 NamespaceCollector::NamespaceCollector(std::string procfs_root,
+                                       bool bound_sockets,
                                        std::string netns_dir)
     : root_(std::move(procfs_root)), netns_dir_(std::move(netns_dir)) {
   std::string text, ignored;
   KernelVersion kernel;
-  if (ReadFile(root_ + "/sys/kernel/osrelease", &text) &&
+  if (bound_sockets && ReadFile(root_ + "/sys/kernel/osrelease", &text) &&
       ParseKernelRelease(text, &kernel, &ignored))
     bound_visible_ = kernel.AtLeast(6, 8);
 }
@@ -174,7 +180,8 @@ bool NamespaceCollector::Read(const NamespaceCandidate& candidate,
     return false;
   }
   std::vector<LinkRecord> links;
-  if (!DumpNamespaceSockets(&marks_[candidate.inode], &out->sockets, &why) ||
+  if (!DumpNamespaceSockets(bound_visible_, &marks_[candidate.inode],
+                            &out->sockets, &why) ||
       !DumpLinks(&links, &why)) {
     *error = "netns " + std::to_string(candidate.inode) + ": " + why;
     return false;

@@ -18,7 +18,9 @@ namespace epx {
 /// helper thread that has entered it with setns(CLONE_NEWNET).
 class NamespaceCollector {
  public:
+  /// bound_sockets: also dump bound-only TCP sockets (Linux 6.8+).
   explicit NamespaceCollector(std::string procfs_root,
+                              bool bound_sockets = true,
                               std::string netns_dir = "/run/netns");
 
   /// Fills *scan. False with *error set when the exporter lacks
@@ -40,7 +42,8 @@ class NamespaceCollector {
   /// Explicit-port classification per namespace inode, across collections.
   std::map<std::uint64_t, ExplicitPortMarks> marks_;
   std::string netns_dir_;
-  /// inet_diag lists bound-only TCP sockets (Linux 6.8+).
+  /// inet_diag lists bound-only TCP sockets (Linux 6.8+) and they are asked
+  /// for.
   bool bound_visible_ = false;
 };
 

@@ -159,7 +159,8 @@ std::string OwnProcessNameHere() {
 }
 
 std::vector<SourceView> CollectOtherSocketSources(const SourceOptions& options,
-                                                  const std::string& in_use) {
+                                                  const std::string& in_use,
+                                                  const SocketFilter& keep) {
   std::vector<SourceView> views;
   for (const char* name : {"netlink", "bpf", "procfs"}) {
     if (in_use == name) continue;
@@ -180,6 +181,7 @@ std::vector<SourceView> CollectOtherSocketSources(const SourceOptions& options,
       }
     }
     view.snapshot = MakeHostSource(only_sockets)->Collect();
+    KeepSockets(&view.snapshot, keep);
     for (const CollectorStatus& c : view.snapshot.collectors) {
       if (c.name == "bpf_sockets" && !c.success) view.skip_reason = c.error;
     }

@@ -63,7 +63,8 @@ std::string OwnProcessNameHere() {
 }
 
 std::vector<SourceView> CollectOtherSocketSources(
-    const SourceOptions& /*options*/, const std::string& /*in_use*/) {
+    const SourceOptions& /*options*/, const std::string& /*in_use*/,
+    const SocketFilter& /*keep*/) {
   return {};
 }
 

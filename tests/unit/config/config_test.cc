@@ -68,6 +68,10 @@ TEST(ConfigTest, AppliesFullFile) {
   EXPECT_EQ(c.limits.top_local_addresses, 1000u);
   EXPECT_EQ(c.source.watched_services,
             (std::vector<std::string>{"nginx", "postgresql.service"}));
+  ASSERT_EQ(c.limits.watch.destinations.size(), 2u);
+  EXPECT_EQ(c.limits.watch.destinations[1].ToString(), "[2001:db8::/32]:443");
+  ASSERT_EQ(c.limits.watch.processes.size(), 1u);
+  ASSERT_EQ(c.limits.watch.local_addresses.size(), 1u);
   EXPECT_TRUE(ValidateConfig(c, &error)) << error;
 }
 
@@ -315,6 +319,76 @@ TEST(ConfigTest, ConnectionLimits) {
             "cfg.yml:2: web.read_timeout_seconds: must be at least 1");
   EXPECT_EQ(ApplyError("web:\n  max_requests: 8\n"),
             "cfg.yml:2: web.max_requests: replaced by web.max_connections");
+}
+
+TEST(ConfigTest, WatchListsAreParsedOnLoad) {
+  Config c = DefaultConfig();
+  std::string error;
+  ASSERT_TRUE(
+      ApplyConfigYaml("watch:\n"
+                      "  destinations:\n"
+                      "    - 10.0.0.0/8:443\n"
+                      "    - \"[2001:db8::/32]:443\"\n"
+                      "    - 192.0.2.10:5432\n"
+                      "    - 198.51.100.7\n"
+                      "  processes: [java, \"/opt/*/bin/*\"]\n"
+                      "  local_addresses: [10.8.0.0/24, \"fd00::5\"]\n",
+                      "cfg.yml", &c, &error))
+      << error;
+  const WatchList& w = c.limits.watch;
+  ASSERT_EQ(w.destinations.size(), 4u);
+  EXPECT_EQ(w.destinations[0].port, 443);
+  EXPECT_EQ(w.destinations[0].address.prefix_length, 8);
+  EXPECT_EQ(w.destinations[1].address.network.family, Family::kIpv6);
+  EXPECT_EQ(w.destinations[1].address.prefix_length, 32);
+  EXPECT_EQ(w.destinations[2].port, 5432);
+  EXPECT_TRUE(w.destinations[2].address.IsSingle());
+  EXPECT_EQ(w.destinations[3].port, 0);
+  ASSERT_EQ(w.processes.size(), 2u);
+  EXPECT_EQ(w.processes[0].glob, "java");
+  EXPECT_FALSE(w.processes[0].matches_path);
+  EXPECT_TRUE(w.processes[1].matches_path);
+  EXPECT_EQ(w.processes[0].windows, std::string(HostOsName()) == "windows");
+  ASSERT_EQ(w.local_addresses.size(), 2u);
+  EXPECT_EQ(w.local_addresses[0].prefix_length, 24);
+  EXPECT_TRUE(w.local_addresses[1].IsSingle());
+}
+
+TEST(ConfigTest, WatchListErrorsNameFileLineAndKey) {
+  EXPECT_EQ(ApplyError("watch:\n  destinations:\n    - 10.0.0.0/8:443\n"
+                       "    - 10.0.0.1:0\n"),
+            "cfg.yml:4: watch.destinations: port '0' must be 1..65535");
+  EXPECT_EQ(ApplyError("watch:\n  destinations: [10.0.0.0/40:443]\n"),
+            "cfg.yml:2: watch.destinations: prefix length '40' must be 0..32");
+  EXPECT_EQ(ApplyError("watch:\n  destinations:\n    - 10.1.0.0/8:443\n"),
+            "cfg.yml:3: watch.destinations: '10.1.0.0/8' has bits set past "
+            "the prefix (the block is 10.0.0.0/8)");
+  EXPECT_EQ(ApplyError("watch:\n  destinations:\n    - db.example:5432\n"),
+            "cfg.yml:3: watch.destinations: 'db.example' is not an IPv4 or "
+            "IPv6 address");
+  EXPECT_EQ(ApplyError("watch:\n  processes:\n    - java\n"
+                       "    - \"worker[0-9\"\n"),
+            "cfg.yml:4: watch.processes: '[' at character 7 has no closing "
+            "']'");
+  EXPECT_EQ(ApplyError("watch:\n  local_addresses:\n    - 10.8.0.0/33\n"),
+            "cfg.yml:3: watch.local_addresses: prefix length '33' must be "
+            "0..32");
+  EXPECT_EQ(ApplyError("watch:\n  local_addresses: [10.8.0.5:443]\n"),
+            "cfg.yml:2: watch.local_addresses: '10.8.0.5:443' is not an IPv4 "
+            "or IPv6 address");
+  EXPECT_EQ(ApplyError("watch:\n  processes: java\n"),
+            "cfg.yml:2: watch.processes: expected a list");
+  EXPECT_EQ(ApplyError("watch:\n  processes:\n    - \"\"\n"),
+            "cfg.yml:3: watch.processes: empty entry");
+  EXPECT_EQ(ApplyError("watch:\n  processes:\n    - [java]\n"),
+            "cfg.yml:3: watch.processes: expected a string");
+  EXPECT_EQ(ApplyError("watch:\n  hosts: [a]\n"),
+            "cfg.yml:2: watch.hosts: unknown key");
+  std::string many = "watch:\n  local_addresses:\n";
+  for (int i = 0; i <= 100; ++i)
+    many += "    - 10.0." + std::to_string(i) + ".1\n";
+  EXPECT_EQ(ApplyError(many),
+            "cfg.yml:3: watch.local_addresses: at most 100 entries, got 101");
 }
 
 }  // namespace

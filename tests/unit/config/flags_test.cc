@@ -292,5 +292,19 @@ TEST(FlagsTest, NamespacesCollectorIsOptInWithItsOwnLimit) {
   EXPECT_EQ(file.limits.top_namespaces, 3u);
 }
 
+TEST(FlagsTest, NamespaceBoundSocketsOnUnlessTurnedOff) {
+  Config defaults = DefaultConfig();
+  EXPECT_TRUE(defaults.source.namespace_bound_sockets);
+  EXPECT_FALSE(Apply({"--no-collector.namespaces.bound-sockets"}, defaults)
+                   .source.namespace_bound_sockets);
+  std::string error;
+  Config file = DefaultConfig();
+  ASSERT_TRUE(ApplyConfigYaml(
+      "collectors:\n  namespaces: true\n  namespaces_bound_sockets: false\n",
+      "cfg.yml", &file, &error))
+      << error;
+  EXPECT_FALSE(file.source.namespace_bound_sockets);
+}
+
 }  // namespace
 }  // namespace epx

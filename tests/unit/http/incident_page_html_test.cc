@@ -138,8 +138,8 @@ TEST(HtmlTest, EveryPageTemplateParses) {
   for (const char* text :
        {kTableTemplate, kIncidentPageTemplate, kIncidentLiveTemplate,
         kSparklineTemplate, kAboutSectionTemplate, kSelfTestSectionTemplate,
-        kRecentIncidentsTemplate, kHistoryPageTemplate, kIncidentListTemplate,
-        kIncidentDetailTemplate}) {
+        kNamespaceSectionTemplate, kRecentIncidentsTemplate,
+        kHistoryPageTemplate, kIncidentListTemplate, kIncidentDetailTemplate}) {
     kainjow::mustache::mustache page(text);
     EXPECT_TRUE(page.is_valid()) << page.error_message() << "\n" << text;
     std::string out = RenderTemplate(text, TemplateData());
@@ -169,6 +169,52 @@ TEST(IncidentPageTest, LivePartCarriesTheIncidentsSectionBelowHeadlines) {
   std::size_t ranges = html.find("<h2>Port ranges</h2>");
   ASSERT_NE(headlines, std::string::npos) << html;
   EXPECT_LT(headlines, ranges);
+}
+
+// The host above with one other network namespace: a pod's, 1,000 ports,
+// 960 connections toward one destination.
+PortUsageReport WithPodNamespace() {
+  testing::SnapshotBuilder pod;
+  pod.Range(20000, 1000);
+  for (int i = 0; i < 960; ++i)
+    pod.Tcp("10.1.0.2", static_cast<std::uint16_t>(20000 + i), "10.1.0.1", 80);
+  testing::SnapshotBuilder b;
+  b.Range(49152, 100).Tcp("192.168.1.2", 49152, "10.0.0.9", 443, 1);
+  Snapshot host = b.Get();
+  host.namespaces.valid = true;
+  host.namespaces.found = 2;
+  host.namespaces.failed = 1;
+  NamespaceSnapshot ns;
+  ns.id.inode = 4026532801;
+  ns.id.pid = 77;
+  ns.id.process = "pause";
+  ns.id.pod_uid = "0f3c2a9e-5b7d-4e1a-9c3b-2d8f6a1e4b70";
+  ns.id.container_id = "<4b1e0c7a9d2f>";
+  ns.sockets = pod.Get().sockets;
+  ns.ranges = pod.Get().ranges;
+  host.namespaces.namespaces = {ns};
+  return AnalyzePortUsage(host, {});
+}
+
+TEST(IncidentPageTest, NamespacesSectionOnlyWithTheCollector) {
+  std::string html =
+      IncidentLiveHtml(WithPodNamespace(), {}, "node", 1000, 3600);
+  EXPECT_NE(html.find("<section id=\"namespaces\"><h2>Network namespaces "
+                      "(pods, containers)</h2>\n<p>1 read, 1 could not be "
+                      "read; the worst 1 by headline"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<tr data-netns=\"4026532801\" data-protocol=\"tcp\" "
+                      "class=\"crit\"><td class=\"n\">4026532801</td>"
+                      "<td>0f3c2a9e-5b7d-4e1a-9c3b-2d8f6a1e4b70</td>"
+                      "<td>&lt;4b1e0c7a9d2f&gt;</td><td>pause</td><td>tcp</td>"
+                      "<td class=\"n\">960</td><td class=\"n\">1000</td>"
+                      "<td class=\"n\">96.0%</td><td class=\"n\">96.0%</td>"),
+            std::string::npos)
+      << html;
+  EXPECT_LT(html.find("id=\"namespaces\""), html.find("<h2>Port ranges"));
+  EXPECT_EQ(IncidentLiveHtml(Busy(), {}, "h", 1000, 3600).find("namespaces"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 // /proc/net rows hold addresses in host byte order; the fixtures and the
 // inline rows below were written on little-endian x86_64.
@@ -236,6 +238,27 @@ TEST(ProcNetParserTest, UdpRejectsTcpOnlyStates) {
   ASSERT_EQ(r.sockets.size(), 1u);
   EXPECT_EQ(r.sockets[0].state, SocketState::kUnconnected);
   EXPECT_EQ(r.sockets[0].local_port, 54);
+}
+
+TEST(ProcNetParserTest, PiecesOfAnySizeParseAsTheWholeFile) {
+  std::string text = ReadFixture("procfs/net/tcp");
+  ProcNetParseResult whole = ParseProcNet(text, Protocol::kTcp, Family::kIpv4);
+  ASSERT_GT(whole.sockets.size(), 3u);
+  for (std::size_t piece : {1u, 7u, 150u, 4096u}) {
+    std::vector<SocketRecord> out;
+    ProcNetStreamParser parser(Protocol::kTcp, Family::kIpv4, &out);
+    for (std::size_t at = 0; at < text.size(); at += piece)
+      parser.Feed(std::string_view(text).substr(at, piece));
+    parser.Finish();
+    EXPECT_EQ(parser.malformed_lines(), 0u) << piece;
+    ASSERT_EQ(out.size(), whole.sockets.size()) << piece;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      EXPECT_EQ(out[i].local_port, whole.sockets[i].local_port) << piece;
+      EXPECT_EQ(out[i].remote_port, whole.sockets[i].remote_port) << piece;
+      EXPECT_EQ(out[i].inode, whole.sockets[i].inode) << piece;
+      EXPECT_EQ(out[i].state, whole.sockets[i].state) << piece;
+    }
+  }
 }
 
 }  // namespace
