@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "analysis/flat_index.h"
@@ -33,7 +32,6 @@ inline Protocol ProtocolAt(int i) {
 }
 
 /// A set of the 65,536 ports as a bitmap: O(1) insert and lookup.
-/// Trivially destructible, so a thread may keep one as thread_local scratch.
 class PortBits {
  public:
   PortBits() : bits_{} {}
@@ -73,13 +71,6 @@ class PortBits {
   }
   std::array<std::uint64_t, 1024> bits_;
 };
-
-// A thread_local whose type has a destructor corrupts the heap when its
-// thread ends in the Windows build (mingw-w64's emulated TLS; the exporter
-// crashed in ntdll's heap code), and every collection runs on a thread that
-// ends.
-static_assert(std::is_trivially_destructible<PortBits>::value,
-              "PortBits is used as thread_local scratch");
 
 /// An address as two big-endian 64-bit halves, IPv4 as ::ffff:a.b.c.d, so
 /// IPv4 and IPv4-mapped IPv6 sockets group together and comparisons are
@@ -208,9 +199,10 @@ struct GroupInfo {
   std::uint32_t unbound = kNoGroup;
 };
 
-/// Removes repeated ports in linear time with a reusable bitmap; the order
-/// of what remains is the order of first appearance. Returns how many remain.
-std::uint32_t Dedupe(std::vector<std::uint16_t>* ports);
+/// Removes repeated ports in linear time with the bitmap seen (empty, and
+/// left empty); the order of what remains is the order of first appearance.
+/// Returns how many remain.
+std::uint32_t Dedupe(std::vector<std::uint16_t>* ports, PortBits* seen);
 
 /// Counting sort of items 0..n-1 by key_of(i) < keys: calls place(i, slot)
 /// with slots grouped by key and returns where each key's run starts (and,
