@@ -116,7 +116,8 @@ std::vector<MetricFamily> NamespaceConnectFamilies(const ConnectEvents& e) {
       "ephemeral_port_namespace_process_connect_failures_total",
       "connect() EADDRNOTAVAIL failures plus port-0 bind/autobind failures "
       "of a process in one network namespace (top N across the reported "
-      "namespaces; pid as the exporter sees it; Linux BPF).");
+      "namespaces; pid as the node's initial PID namespace numbers it; Linux "
+      "BPF).");
   MetricFamily destination = CounterFamily(
       "ephemeral_port_namespace_destination_connect_failures_total",
       "connect() EADDRNOTAVAIL failures, and UDP sends or connects that "
