@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(cmake g++ make prometheus-cpp-dev libyaml-cpp-dev
           libgtest-dev libgmock-dev libssl-dev libcrypt-dev
           clang-14 bpftool libbpf-dev libelf-dev zlib1g-dev cmark python3
-          nlohmann-json3-dev)
+          nlohmann-json3-dev libkainjow-mustache-dev)
 if [ "${1:-}" = "--test" ]; then
   packages+=(curl iproute2 util-linux python3 python3-yaml procps prometheus
              prometheus-alertmanager prometheus-node-exporter victoria-metrics dpkg-dev podman

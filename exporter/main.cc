@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
@@ -78,7 +79,25 @@ void AddServiceLogFailures(std::vector<prometheus::MetricFamily>* families) {
   families->push_back(family);
 }
 
-int RunReport(const Config& config, double watch_seconds) {
+std::string StoragePath(const Config& config) {
+  return config.storage_path.empty() ? epx::DefaultStoragePath()
+                                     : config.storage_path;
+}
+
+std::string RecordedIncidents(const Config& config) {
+  std::error_code error;
+  std::filesystem::directory_iterator probe(StoragePath(config), error);
+  if (error)
+    return "Recorded incidents: cannot read " + StoragePath(config) + ": " +
+           error.message() + " (see --storage.path)\n";
+  epx::IncidentStore store(StoragePath(config));
+  std::vector<epx::IncidentSummary> list = store.List();
+  std::string newest;
+  if (!list.empty()) store.Read(list.front().id, &newest);
+  return epx::FormatIncidentsSection(list, newest, store.Directory());
+}
+
+int RunReport(const Config& config, double watch_seconds, bool incidents) {
   auto source = epx::MakeHostSource(config.source);
   source->WaitForFirstReadings(
       std::chrono::seconds(epx::kOneShotRangeWaitSeconds));
@@ -86,6 +105,7 @@ int RunReport(const Config& config, double watch_seconds) {
     epx::Snapshot snapshot = source->Collect();
     std::string text = epx::FormatConsoleReport(
         epx::AnalyzePortUsage(snapshot, config.limits), ReportTitle());
+    if (incidents) text += "\n" + RecordedIncidents(config);
     if (watch_seconds > 0) std::fputs("\033[H\033[2J", stdout);
     std::fputs(text.c_str(), stdout);
     std::fflush(stdout);
@@ -132,9 +152,8 @@ int RunServe(const Config& config, epx::BuildInfo build,
   auto collectable = std::make_shared<epx::PortUsageCollectable>(
       std::move(source), config.limits, build,
       std::chrono::seconds(config.scrape_wait_seconds));
-  auto incident_store = std::make_shared<epx::IncidentStore>(
-      config.storage_path.empty() ? epx::DefaultStoragePath()
-                                  : config.storage_path);
+  auto incident_store =
+      std::make_shared<epx::IncidentStore>(StoragePath(config));
   epx::IncidentMonitorOptions incident_options;
   incident_options.recorder.threshold = config.incidents_threshold;
   incident_options.watch_level =
@@ -143,12 +162,17 @@ int RunServe(const Config& config, epx::BuildInfo build,
       static_cast<double>(config.incidents_interval_seconds);
   auto incidents =
       std::make_shared<epx::IncidentMonitor>(incident_options, incident_store);
-  collectable->OnReport([incidents](const epx::PortUsageReport& report) {
-    incidents->Observe(report,
-                       std::chrono::duration<double>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count());
-  });
+  collectable->OnReportWithDetail(
+      incident_options.recorder.top,
+      [incidents](const epx::PortUsageReport& report,
+                  const epx::PortUsageCollectable::DetailedReport& detail) {
+        incidents->Observe(
+            report,
+            std::chrono::duration<double>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count(),
+            detail);
+      });
   epx::HttpContent content;
   content.telemetry_path = config.telemetry_path;
   content.max_connections = static_cast<int>(config.max_connections);
@@ -193,6 +217,9 @@ int RunServe(const Config& config, epx::BuildInfo build,
   pages->AddSection([self_test] {
     auto last = self_test->Last();
     return epx::SelfTestSectionHtml(last.get());
+  });
+  pages->SetIncidentsSection([incident_store] {
+    return epx::RecentIncidentsHtml(incident_store.get());
   });
   content.self_test = [self_test, self_test_options] {
     auto result = self_test->Run(self_test_options);
@@ -244,6 +271,11 @@ int RunServe(const Config& config, epx::BuildInfo build,
   incidents->Start([collectable] { collectable->ReportWithin(0); });
   epx::WaitForStopSignal();
   std::fprintf(stderr, "level=info msg=\"stopping\"\n");
+  // Nothing waits for a collection from here on (a slow first one included):
+  // the incident sample and the scrapes in flight answer at once, so the
+  // server's threads end within the stop limit.
+  collectable->Stop();
+  self_test->Stop();
   incidents->Stop();
   server.Stop();
   return 0;
@@ -290,7 +322,8 @@ int Run(const std::vector<std::string>& args) {
   epx::BuildInfo build{EPX_VERSION, EPX_REVISION, EPX_BUILD_DATE,
                        epx::HostOsName(), config.source.socket_source};
   if (command_line.command == "report")
-    return RunReport(config, command_line.watch_seconds);
+    return RunReport(config, command_line.watch_seconds,
+                     command_line.incidents);
   if (command_line.command == "selftest") return RunSelfTestCommand(config);
   return RunServe(config, build, web_config_file);
 }

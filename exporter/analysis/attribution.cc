@@ -23,7 +23,8 @@ void Analyzer::LocalAddresses(int p) {
   };
   std::vector<Row> rows;
   for (std::size_t i = 0; i < addresses_[p].size(); ++i) {
-    rows.push_back(Row{i, Dedupe(&addresses_[p][i].second.ports)});
+    rows.push_back(
+        Row{i, Dedupe(&addresses_[p][i].second.ports, &scratch_[0])});
   }
   auto busier = [&](const Row& a, const Row& b) {
     if (a.in_use != b.in_use) return a.in_use > b.in_use;
@@ -51,7 +52,7 @@ void Analyzer::LocalAddresses(int p) {
     const PortRange* r = range_[p][Index(addr.family())];
     u.capacity = r ? r->Capacity() : 0;
     u.usage_ratio = Ratio(u.in_use, u.capacity);
-    u.listening_ports = Dedupe(&acc.listening);
+    u.listening_ports = Dedupe(&acc.listening, &scratch_[0]);
     u.processes = acc.processes;
     report_.local_addresses.push_back(u);
   }
@@ -89,7 +90,8 @@ void Analyzer::Processes() {
     std::int64_t pid = process_index_.key(slot);
     ProcessAcc& acc = processes_[slot];
     std::uint32_t in_use = 0;
-    for (int p = 0; p < kProtocols; ++p) in_use += Dedupe(&acc.ports[p]);
+    for (int p = 0; p < kProtocols; ++p)
+      in_use += Dedupe(&acc.ports[p], &scratch_[0]);
     rows.push_back(Row{in_use, acc.sockets, pid, &acc});
   }
   auto busier = [](const Row& a, const Row& b) {
@@ -144,7 +146,7 @@ void Analyzer::Unattributed() {
       UnattributedUsage u;
       u.protocol = ProtocolAt(p);
       u.reason = reason;
-      u.in_use = Dedupe(&acc.ports);
+      u.in_use = Dedupe(&acc.ports, &scratch_[0]);
       u.sockets = acc.sockets;
       report_.unattributed.push_back(u);
     }
@@ -159,7 +161,7 @@ void Analyzer::Services() {
     u.running = svc.running;
     u.processes = static_cast<std::uint32_t>(svc.pids.size());
     for (int p = 0; p < kProtocols; ++p)
-      u.in_use[p] = Dedupe(&service_ports_[i][p]);
+      u.in_use[p] = Dedupe(&service_ports_[i][p], &scratch_[0]);
     report_.services.push_back(u);
   }
 }

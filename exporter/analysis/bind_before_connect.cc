@@ -18,7 +18,7 @@ void Analyzer::BindBeforeConnect(int p) {
     return;
   const AddrKey any4 = AddrKey::From(IpAddress::V4(0, 0, 0, 0));
   const AddrKey any6{};
-  static thread_local PortBits wild[kFamilies];
+  PortBits* wild = wild_;
   std::vector<std::uint16_t> set[kFamilies];
   for (const auto& [addr, acc] : addresses_[p]) {
     if (!(addr == any4) && !(addr == any6)) continue;

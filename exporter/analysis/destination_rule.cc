@@ -55,8 +55,8 @@ void Analyzer::Groups(int p) {
       [&](std::size_t g, std::uint32_t slot) {
         by_dest[slot] = static_cast<std::uint32_t>(g);
       });
-  static thread_local PortBits in_group;
-  static thread_local PortBits in_dest;
+  PortBits& in_group = scratch_[0];
+  PortBits& in_dest = scratch_[1];
   bool per_destination = RuleFor(p) == ExhaustionRule::kPerDestination;
   std::array<std::uint32_t, kFamilies> exclusive{};
   std::array<std::uint32_t, kFamilies> worst{};

@@ -34,7 +34,7 @@ inline Protocol ProtocolAt(int i) {
 /// A set of the 65,536 ports as a bitmap: O(1) insert and lookup.
 class PortBits {
  public:
-  PortBits() : bits_(1024, 0) {}
+  PortBits() : bits_{} {}
   void Insert(std::uint16_t port) { bits_[port >> 6] |= Bit(port); }
   /// Sets (or with set = false clears) every port in [first, last].
   void Fill(std::uint32_t first, std::uint32_t last, bool set) {
@@ -69,7 +69,7 @@ class PortBits {
   static std::uint64_t Bit(std::uint16_t port) {
     return std::uint64_t{1} << (port & 63);
   }
-  std::vector<std::uint64_t> bits_;
+  std::array<std::uint64_t, 1024> bits_;
 };
 
 /// An address as two big-endian 64-bit halves, IPv4 as ::ffff:a.b.c.d, so
@@ -199,9 +199,10 @@ struct GroupInfo {
   std::uint32_t unbound = kNoGroup;
 };
 
-/// Removes repeated ports in linear time with a reusable bitmap; the order
-/// of what remains is the order of first appearance. Returns how many remain.
-std::uint32_t Dedupe(std::vector<std::uint16_t>* ports);
+/// Removes repeated ports in linear time with the bitmap seen (empty, and
+/// left empty); the order of what remains is the order of first appearance.
+/// Returns how many remain.
+std::uint32_t Dedupe(std::vector<std::uint16_t>* ports, PortBits* seen);
 
 /// Counting sort of items 0..n-1 by key_of(i) < keys: calls place(i, slot)
 /// with slots grouped by key and returns where each key's run starts (and,

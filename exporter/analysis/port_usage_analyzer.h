@@ -106,6 +106,10 @@ class Analyzer {
   /// Host-wide TCP rule: ports held by a socket not in TIME_WAIT, and the
   /// TIME_WAIT members (group << 16 | port).
   PortBits held_not_time_wait_;
+  /// Scratch bitmaps, each left empty after use: members rather than
+  /// thread_local, whose 8 kB each every thread of the process would carry.
+  PortBits scratch_[2];
+  PortBits wild_[kFamilies];
   std::vector<std::uint64_t> time_wait_members_;
   std::vector<std::uint32_t> dest_time_wait_extra_;
   std::array<std::uint32_t, kFamilies> worst_time_wait_extra_{};

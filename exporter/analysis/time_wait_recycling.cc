@@ -58,7 +58,7 @@ void Analyzer::TimeWaitExtras(int p) {
             static_cast<std::uint16_t>(time_wait_members_[i] & 0xffff);
       });
   dest_time_wait_extra_.assign(dest_index_[p].size(), 0);
-  static thread_local PortBits in_group;
+  PortBits& in_group = scratch_[0];
   for (std::uint32_t g = 0; g < groups.size(); ++g) {
     int f = Index(groups[g].local_family);
     std::uint32_t extra = 0;

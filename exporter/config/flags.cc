@@ -149,6 +149,10 @@ bool ParseCommandLine(const std::vector<std::string>& args, CommandLine* out,
       (name == "help" ? cl.help : cl.version) = true;
       continue;
     }
+    if (name == "incidents") {
+      cl.incidents = true;
+      continue;
+    }
     if (name == "config.check") {
       bool b = true;
       if (has_value && !ParseBoolText(value, &b)) {
@@ -321,6 +325,9 @@ std::string UsageText() {
       "      copied to --config.file when that file does not exist\n"
       "  --config.check      validate the configuration and exit\n"
       "  --watch=SECONDS     (report) repeat every SECONDS\n"
+      "  --incidents         (report) also list the incidents recorded in\n"
+      "                      --storage.path, with the newest one's worst "
+      "moment\n"
       "  --version           print the version and exit\n";
   for (const FlagSpec& f : kFlags) {
     std::string name = std::string("--") + f.name;

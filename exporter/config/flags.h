@@ -21,6 +21,8 @@ struct CommandLine {
   bool version = false;
   /// report --watch=N: repeat every N seconds; 0 prints once.
   double watch_seconds = 0;
+  /// report --incidents: the recorded incidents follow the report.
+  bool incidents = false;
   /// Flags that override config file values, in command-line order.
   std::vector<std::pair<std::string, std::string>> overrides;
 };

@@ -1,33 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "http/html.h"
 
+#include "http/page_templates.h"
+
 namespace epx {
 
-std::string EscapeHtml(const std::string& text) {
+using kainjow::mustache::mustache;
+
+TemplateData TemplateList() { return TemplateData(TemplateData::type::list); }
+
+std::string RenderTemplate(const std::string& text, const TemplateData& data) {
+  mustache page(text);
   std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
+  if (page.is_valid()) out = page.render(data);
+  if (!page.is_valid())
+    return "<p class=\"warn\">page template: " +
+           EscapeHtml(page.error_message()) + "</p>\n";
   return out;
+}
+
+std::string EscapeHtml(const std::string& text) {
+  return kainjow::mustache::html_escape(text);
 }
 
 HtmlTable::HtmlTable(std::vector<std::string> header, std::vector<bool> numeric)
@@ -42,27 +35,40 @@ void HtmlTable::Add(
 }
 
 std::string HtmlTable::Render(const std::string& css_class) const {
-  std::string out = "<table";
-  if (!css_class.empty()) out += " class=\"" + EscapeHtml(css_class) + "\"";
-  out += "><thead><tr>";
+  TemplateData head = TemplateList();
   for (std::size_t i = 0; i < header_.size(); ++i) {
-    out += numeric_[i] ? "<th class=\"n\">" : "<th>";
-    out += EscapeHtml(header_[i]) + "</th>";
+    TemplateData th;
+    th.set("text", header_[i]);
+    th.set("n", static_cast<bool>(numeric_[i]));
+    head.push_back(th);
   }
-  out += "</tr></thead><tbody>\n";
+  TemplateData rows = TemplateList();
   for (const Row& row : rows_) {
-    out += "<tr";
-    for (const auto& [name, value] : row.attributes)
-      out += " " + name + "=\"" + EscapeHtml(value) + "\"";
-    out += ">";
-    for (std::size_t i = 0; i < row.cells.size(); ++i) {
-      out += i < numeric_.size() && numeric_[i] ? "<td class=\"n\">" : "<td>";
-      out += EscapeHtml(row.cells[i]) + "</td>";
+    TemplateData attrs = TemplateList();
+    for (const auto& [name, value] : row.attributes) {
+      TemplateData attr;
+      attr.set("name", name);
+      attr.set("value", value);
+      attrs.push_back(attr);
     }
-    out += "</tr>\n";
+    TemplateData cells = TemplateList();
+    for (std::size_t i = 0; i < row.cells.size(); ++i) {
+      TemplateData td;
+      td.set("text", row.cells[i]);
+      td.set("n", i < numeric_.size() && numeric_[i]);
+      cells.push_back(td);
+    }
+    TemplateData tr;
+    tr.set("attrs", attrs);
+    tr.set("cells", cells);
+    rows.push_back(tr);
   }
-  out += "</tbody></table>\n";
-  return out;
+  TemplateData table;
+  table.set("class", css_class);
+  table.set("has_class", !css_class.empty());
+  table.set("head", head);
+  table.set("rows", rows);
+  return RenderTemplate(kTableTemplate, table);
 }
 
 }  // namespace epx

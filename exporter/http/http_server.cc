@@ -69,16 +69,18 @@ int InitTls(void* ssl_ctx, void* tls_configurator) {
 }
 
 // civetweb reports why it could not bind only through its log callback;
-// keep the first message of a failed start for the startup error.
-thread_local bool t_starting = false;
-thread_local std::string t_first_civetweb_message;
+// keep the first message of a failed start for the startup error. While
+// Start runs on this thread, its string to fill; a pointer, as a
+// thread_local with a destructor corrupts the heap at thread end in the
+// Windows build (mingw-w64's emulated TLS).
+thread_local std::string* t_first_civetweb_message = nullptr;
 
 int RememberLogMessage(const mg_connection*, const char* message) {
   if (message == nullptr) return 1;
-  if (!t_starting) {
+  if (t_first_civetweb_message == nullptr) {
     std::fprintf(stderr, "level=warn component=http msg=\"%s\"\n", message);
-  } else if (t_first_civetweb_message.empty()) {
-    t_first_civetweb_message = message;
+  } else if (t_first_civetweb_message->empty()) {
+    *t_first_civetweb_message = message;
   }
   return 1;
 }
@@ -258,8 +260,8 @@ bool HttpServer::Start(const std::vector<std::string>& listen_addresses,
                            nullptr};
   mg_callbacks callbacks{};
   callbacks.log_message = &RememberLogMessage;
-  t_first_civetweb_message.clear();
-  t_starting = true;
+  std::string first_message;
+  t_first_civetweb_message = &first_message;
   if (tls) callbacks.init_ssl = &InitTls;
   callbacks.end_request = &ReleaseRequestMemory;
   callbacks.exit_thread = &ReleaseThreadMemory;
@@ -274,10 +276,10 @@ bool HttpServer::Start(const std::vector<std::string>& listen_addresses,
   err.text = text;
   err.text_buffer_size = sizeof text;
   context_ = mg_start2(&init, &err);
-  t_starting = false;
+  t_first_civetweb_message = nullptr;
   if (context_ == nullptr) {
-    std::string why = !t_first_civetweb_message.empty()
-                          ? t_first_civetweb_message
+    std::string why = !first_message.empty()
+                          ? first_message
                           : (text[0] ? std::string(text) : "civetweb failed");
     while (!why.empty() && (why.back() == '\n' || why.back() == '\r'))
       why.pop_back();

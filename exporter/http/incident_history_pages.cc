@@ -3,12 +3,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
-#include <sstream>
+#include <utility>
 #include <vector>
 
 #include "http/html.h"
+#include "http/page_templates.h"
 
 namespace epx {
 
@@ -19,11 +21,7 @@ using nlohmann::json;
 constexpr const char* kPrefix = "/incidents/";
 
 std::string UtcTime(double unix_seconds) {
-  if (unix_seconds <= 0) return "";
-  std::string id = IncidentId(unix_seconds);
-  return id.substr(0, 4) + "-" + id.substr(4, 2) + "-" + id.substr(6, 2) + " " +
-         id.substr(9, 2) + ":" + id.substr(11, 2) + ":" + id.substr(13, 2) +
-         " UTC";
+  return IncidentTimeText(unix_seconds);
 }
 
 std::string Percent(double ratio) {
@@ -33,14 +31,24 @@ std::string Percent(double ratio) {
 }
 
 std::string Page(const std::string& title, const std::string& body) {
-  return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-         "<title>" +
-         EscapeHtml(title) +
-         "</title><style>body{font-family:sans-serif;margin:1em 2em}"
-         "table{border-collapse:collapse;margin-bottom:1em}"
-         "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}"
-         "td.n{text-align:right}</style></head><body>\n" +
-         body + "</body></html>\n";
+  TemplateData page;
+  page.set("title", title);
+  page.set("body", body);
+  return RenderTemplate(kHistoryPageTemplate, page);
+}
+
+std::string Closed(const IncidentSummary& s) {
+  return s.closed_seconds > 0 ? UtcTime(s.closed_seconds) : "open";
+}
+
+std::string Peak(const IncidentSummary& s) {
+  return s.peak_headline + " " + Percent(s.peak_ratio);
+}
+
+std::string TopProcess(const IncidentSummary& s) {
+  return s.top_process.empty() ? ""
+                               : s.top_process + " (pid " +
+                                     std::to_string(s.top_process_pid) + ")";
 }
 
 std::string Cell(const json& value) {
@@ -64,20 +72,42 @@ std::string Cell(const json& value) {
   return value.dump();
 }
 
-// A table of an array of flat objects, one column per key of the first row.
-std::string Table(const std::string& title, const json& rows) {
-  std::ostringstream out;
-  out << "<h2>" << EscapeHtml(title) << "</h2>\n";
-  if (!rows.is_array() || rows.empty() || !rows[0].is_object()) {
-    out << "<p>none recorded</p>\n";
-    return out.str();
-  }
+// The columns an administrator reads first in each table of an incident,
+// in this order; the file's other keys follow alphabetically.
+std::vector<const char*> LeadingColumns(const std::string& anchor) {
+  if (anchor == "headlines")
+    return {"protocol", "ratio", "worst_in_use", "capacity", "rule"};
+  if (anchor == "processes")
+    return {"pid",     "name",     "tcp_in_use", "udp_in_use",
+            "handles", "services", "user"};
+  if (anchor == "destinations" || anchor == "failing-destinations")
+    return {"protocol", "address", "port", "in_use", "failures", "ratio"};
+  if (anchor == "local")
+    return {"address", "protocol", "in_use", "capacity", "ratio"};
+  if (anchor == "failing-processes") return {"pid", "name", "connect_failures"};
+  if (anchor == "states") return {"protocol", "family", "state", "sockets"};
+  return {};
+}
+
+// A table of an array of flat objects, one column per key of the first
+// row; anchor names it in the page.
+TemplateData Table(const std::string& anchor, const std::string& title,
+                   const json& rows) {
+  TemplateData section;
+  section.set("anchor", anchor);
+  section.set("title", title);
+  bool has_rows = rows.is_array() && !rows.empty() && rows[0].is_object();
+  section.set("has_rows", has_rows);
+  if (!has_rows) return section;
   std::vector<std::string> header;
-  std::vector<bool> numeric;
-  for (const auto& [key, value] : rows[0].items()) {
-    header.push_back(key);
-    numeric.push_back(value.is_number());
-  }
+  for (const char* key : LeadingColumns(anchor))
+    if (rows[0].contains(key)) header.emplace_back(key);
+  for (const auto& [key, value] : rows[0].items())
+    if (std::find(header.begin(), header.end(), key) == header.end())
+      header.push_back(key);
+  std::vector<bool> numeric(header.size());
+  for (std::size_t i = 0; i < header.size(); ++i)
+    numeric[i] = rows[0][header[i]].is_number();
   HtmlTable table(header, numeric);
   for (const json& row : rows) {
     std::vector<std::string> cells;
@@ -87,34 +117,29 @@ std::string Table(const std::string& title, const json& rows) {
                                                            : "");
     table.Add(cells);
   }
-  out << table.Render();
-  return out.str();
+  section.set("table", table.Render(anchor));
+  return section;
 }
 
 std::string ListHtml(const std::vector<IncidentSummary>& list) {
   HtmlTable table({"incident", "opened", "closed", "trigger", "peak", "peak at",
                    "top process"},
                   {false, false, false, false, true, false, false});
+  TemplateData links = TemplateList();
   for (const IncidentSummary& s : list) {
-    table.Add(
-        {s.id, UtcTime(s.opened_seconds),
-         s.closed_seconds > 0 ? UtcTime(s.closed_seconds) : "open", s.trigger,
-         s.peak_headline + " " + Percent(s.peak_ratio), UtcTime(s.peak_seconds),
-         s.top_process.empty() ? ""
-                               : s.top_process + " (pid " +
-                                     std::to_string(s.top_process_pid) + ")"},
-        {{"data-id", s.id}});
+    std::vector<std::pair<std::string, std::string>> attributes = {
+        {"data-id", s.id}};
+    if (s.closed_seconds <= 0) attributes.emplace_back("class", "open");
+    table.Add({s.id, UtcTime(s.opened_seconds), Closed(s), s.trigger, Peak(s),
+               UtcTime(s.peak_seconds), TopProcess(s)},
+              attributes);
+    links.push_back(TemplateData("id", s.id));
   }
-  std::string links;
-  for (const IncidentSummary& s : list)
-    links += "<li><a href=\"/incidents/" + s.id + "\">" + s.id + "</a></li>\n";
-  return Page(
-      "Incidents",
-      "<h1>Incidents</h1>\n<p>The worst moment of each incident "
-      "this host recorded, newest first (<a "
-      "href=\"/incidents.json\">JSON</a>).</p>\n" +
-          (list.empty() ? std::string("<p>none recorded</p>\n")
-                        : table.Render() + "<ul>\n" + links + "</ul>\n"));
+  TemplateData body;
+  body.set("has_incidents", !list.empty());
+  body.set("table", table.Render("incidents"));
+  body.set("incidents", links);
+  return Page("Incidents", RenderTemplate(kIncidentListTemplate, body));
 }
 
 std::string ListJson(const std::vector<IncidentSummary>& list) {
@@ -138,44 +163,71 @@ std::string IncidentHtml(const std::string& text) {
   const json& worst = doc.value("worst", json::object());
   const json& peak = doc.value("peak", json::object());
   std::string id = doc.value("id", "");
-  std::ostringstream out;
-  out << "<h1>Incident " << EscapeHtml(id) << "</h1>\n<dl>"
-      << "<dt>opened</dt><dd id=\"opened\">"
-      << UtcTime(doc.value("opened", 0.0)) << "</dd><dt>closed</dt><dd>"
-      << (doc.value("closed", 0.0) > 0
-              ? UtcTime(doc.value("closed", 0.0)) +
-                    (doc.contains("closed_by")
-                         ? " (" + EscapeHtml(doc.value("closed_by", "")) + ")"
-                         : std::string())
-              : std::string("still open"))
-      << "</dd><dt>trigger</dt><dd>" << EscapeHtml(doc.value("trigger", ""))
-      << "</dd><dt>worst moment</dt><dd id=\"peak\">"
-      << EscapeHtml(peak.value("headline", "")) << " "
-      << Percent(peak.value("ratio", 0.0)) << " at "
-      << UtcTime(peak.value("time", 0.0))
-      << "</dd><dt>connect failures while open</dt><dd>"
-      << doc.value("failures", 0) << "</dd></dl>\n<p><a href=\"/incidents/"
-      << EscapeHtml(id) << ".json\">JSON</a> · <a href=\"/incidents\">all "
-      << "incidents</a> · <a href=\"/runbook\">runbook</a></p>\n";
-  out << Table("Headlines", worst.value("headlines", json::array()))
-      << Table("Processes", worst.value("processes", json::array()))
-      << Table("Destinations", worst.value("destinations", json::array()))
-      << Table("Local addresses", worst.value("local_addresses", json::array()))
-      << Table("Sockets by state", worst.value("states", json::array()))
-      << Table("Not attributed", worst.value("unattributed", json::array()))
-      << Table("Pools", worst.value("pools", json::array()));
+  double closed = doc.value("closed", 0.0);
+  TemplateData page;
+  page.set("id", id);
+  page.set("opened", UtcTime(doc.value("opened", 0.0)));
+  page.set("closed", closed > 0
+                         ? UtcTime(closed) +
+                               (doc.contains("closed_by")
+                                    ? " (" + doc.value("closed_by", "") + ")"
+                                    : std::string())
+                         : std::string("still open"));
+  page.set("trigger", doc.value("trigger", ""));
+  page.set("peak", peak.value("headline", "") + " " +
+                       Percent(peak.value("ratio", 0.0)) + " at " +
+                       UtcTime(peak.value("time", 0.0)));
+  page.set("failures", std::to_string(doc.value("failures", 0)));
+  TemplateData tables = TemplateList();
+  auto add = [&](const char* anchor, const char* title, const json& from,
+                 const char* key) {
+    tables.push_back(Table(anchor, title, from.value(key, json::array())));
+  };
+  add("headlines", "Headlines", worst, "headlines");
+  add("processes", "Processes", worst, "processes");
+  add("destinations", "Destinations", worst, "destinations");
+  add("local", "Local addresses", worst, "local_addresses");
+  add("states", "Sockets by state", worst, "states");
+  add("unattributed", "Not attributed", worst, "unattributed");
+  add("pools", "Pools", worst, "pools");
   const json& events = worst.value("connect_events", json());
   if (events.is_object()) {
-    out << Table("Connect failures by process",
-                 events.value("processes", json::array()))
-        << Table("Connect failures by destination",
-                 events.value("destinations", json::array()));
+    add("failing-processes", "Connect failures by process", events,
+        "processes");
+    add("failing-destinations", "Connect failures by destination", events,
+        "destinations");
   }
-  out << Table("Collectors", worst.value("collectors", json::array()));
-  return Page("Incident " + id, out.str());
+  add("collectors", "Collectors", worst, "collectors");
+  page.set("tables", tables);
+  return Page("Incident " + id, RenderTemplate(kIncidentDetailTemplate, page));
 }
 
 }  // namespace
+
+std::string RecentIncidentsHtml(IncidentStore* store, std::size_t shown) {
+  std::vector<IncidentSummary> list = store->List();
+  TemplateData rows = TemplateList();
+  for (std::size_t i = 0; i < list.size() && i < shown; ++i) {
+    const IncidentSummary& s = list[i];
+    TemplateData row;
+    row.set("id", s.id);
+    row.set("open", s.closed_seconds <= 0);
+    row.set("opened", UtcTime(s.opened_seconds));
+    row.set("closed", Closed(s));
+    row.set("peak", Peak(s));
+    row.set("top_process", TopProcess(s));
+    rows.push_back(row);
+  }
+  TemplateData section;
+  section.set("has_incidents", !list.empty());
+  section.set("incidents", rows);
+  section.set("shown", std::to_string(std::min(shown, list.size())));
+  section.set("total", std::to_string(list.size()));
+  section.set("has_error", !store->Writable());
+  section.set("error", "the last write to " + store->Directory() +
+                           " failed, so an incident may be missing");
+  return RenderTemplate(kRecentIncidentsTemplate, section);
+}
 
 bool ServeIncidentHistory(IncidentStore* store, const std::string& path,
                           std::string* body, std::string* content_type) {

@@ -42,7 +42,8 @@ std::string IncidentPages::LiveOf(const PortUsageReport& report) const {
     samples = history_->samples.Samples(now);
     window = history_->samples.WindowSeconds();
   }
-  return IncidentLiveHtml(report, samples, title_(), now, window);
+  return IncidentLiveHtml(report, samples, title_(), now, window,
+                          incidents_ ? incidents_() : "");
 }
 
 std::string IncidentPages::Page() const {
@@ -52,6 +53,10 @@ std::string IncidentPages::Page() const {
 
 void IncidentPages::AddSection(std::function<std::string()> section) {
   section_ = std::move(section);
+}
+
+void IncidentPages::SetIncidentsSection(std::function<std::string()> section) {
+  incidents_ = std::move(section);
 }
 
 std::string IncidentPages::Live() const {

@@ -31,6 +31,10 @@ class IncidentPages {
   /// Adds the HTML `section()` returns to every page, before the about
   /// section; set before the first request.
   void AddSection(std::function<std::string()> section);
+  /// Sets the HTML `section()` returns (the recorded incidents) below the
+  /// headlines of the live part, so it refreshes with them; set before the
+  /// first request.
+  void SetIncidentsSection(std::function<std::string()> section);
 
  private:
   struct History {
@@ -42,6 +46,7 @@ class IncidentPages {
   std::shared_ptr<PortUsageCollectable> collectable_;
   std::string about_html_;
   std::function<std::string()> section_;
+  std::function<std::string()> incidents_;
   std::function<std::string()> title_;
   std::shared_ptr<History> history_;
 };

@@ -6,11 +6,11 @@
 #include <cstdio>
 #include <functional>
 #include <map>
-#include <sstream>
 #include <utility>
 
 #include "http/html.h"
 #include "http/namespace_section.h"
+#include "http/page_templates.h"
 
 namespace epx {
 namespace {
@@ -41,11 +41,10 @@ std::string Endpoint(const std::string& address, std::uint64_t port) {
   return (v6 ? "[" + address + "]" : address) + ":" + N(port);
 }
 
-std::string Headlines(const PortUsageReport& report,
-                      const std::vector<HeadlineSample>& history, double now,
-                      double window) {
-  std::ostringstream out;
-  out << "<section id=\"headlines\">\n";
+TemplateData Headlines(const PortUsageReport& report,
+                       const std::vector<HeadlineSample>& history, double now,
+                       double window) {
+  TemplateData list = TemplateList();
   for (const ExhaustionSummary& e : report.exhaustion) {
     std::string proto = ProtocolName(e.protocol);
     auto index = static_cast<std::size_t>(e.protocol);
@@ -53,37 +52,28 @@ std::string Headlines(const PortUsageReport& report,
     for (const HeadlineSample& s : history) {
       if (s.present[index]) peak = std::max(peak, s.ratio[index]);
     }
-    const char* level = e.ratio >= 0.95  ? "crit"
-                        : e.ratio >= 0.8 ? "warn"
-                                         : "ok";
-    out << "<div class=\"headline " << level << "\" id=\"headline-" << proto
-        << "\">\n<div class=\"big\"><span class=\"used\">" << e.worst_in_use
-        << "</span> of <span class=\"capacity\">" << e.capacity << "</span> "
-        << Upper(proto) << " ports unavailable <span class=\"ratio\">"
-        << Percent(e.ratio) << "</span></div>\n<div class=\"sub\">rule: "
-        << (e.rule == ExhaustionRule::kHostWide ? "host-wide"
-                                                : "per destination")
-        << "; " << e.exclusive_in_use << " held by listeners and bound sockets";
-    if (e.linux_rules) {
-      out << "; bind before connect: " << e.bind_in_use << " ("
-          << Percent(e.bind_ratio) << "); recyclable TIME_WAIT "
-          << e.recyclable_time_wait;
-    }
-    out << "</div>\n"
-        << SparklineSvg(history, e.protocol, now, window)
-        << "<div class=\"sub\">last hour: peak " << Percent(peak) << "</div>\n"
-        << "</div>\n";
+    TemplateData h;
+    h.set("level", e.ratio >= 0.95 ? "crit" : e.ratio >= 0.8 ? "warn" : "ok");
+    h.set("proto", proto);
+    h.set("proto_upper", Upper(proto));
+    h.set("used", N(e.worst_in_use));
+    h.set("capacity", N(e.capacity));
+    h.set("ratio", Percent(e.ratio));
+    h.set("rule", e.rule == ExhaustionRule::kHostWide ? "host-wide"
+                                                      : "per destination");
+    h.set("exclusive", N(e.exclusive_in_use));
+    h.set("linux", e.linux_rules);
+    h.set("bind", N(e.bind_in_use));
+    h.set("bind_ratio", Percent(e.bind_ratio));
+    h.set("recyclable", N(e.recyclable_time_wait));
+    h.set("sparkline", SparklineSvg(history, e.protocol, now, window));
+    h.set("peak", Percent(peak));
+    list.push_back(h);
   }
-  if (report.exhaustion.empty())
-    out << "<p class=\"warn\">No headline: the port range is unknown.</p>\n";
-  if (!report.bound_sockets_visible)
-    out << "<p class=\"sub\">Bound-only TCP sockets are not visible to this "
-           "source; the TCP headline is a lower bound.</p>\n";
-  out << "</section>\n";
-  return out.str();
+  return list;
 }
 
-std::string Pools(const PortUsageReport& report) {
+void Pools(const PortUsageReport& report, TemplateData* live) {
   HtmlTable pools({"Protocol", "Family", "Range", "Reserved", "Capacity",
                    "In use", "Usage"},
                   {false, false, false, true, true, true, true});
@@ -93,17 +83,20 @@ std::string Pools(const PortUsageReport& report) {
                N(p.reserved), N(p.capacity), N(p.in_use),
                Percent(p.usage_ratio)});
   }
-  std::string out = "<h2>Port ranges</h2>\n" + pools.Render("pools");
+  live->set("pools", pools.Render("pools"));
+  TemplateData reuse = TemplateList();
   for (const AutoReusePoolUsage& u : report.auto_reuse) {
-    out += "<p>Auto-reuse range tcp " + EscapeHtml(FamilyName(u.family)) +
-           ": " + N(u.range_start) + "-" + N(u.range_start + u.range_size - 1) +
-           ", " + N(u.in_use) + " in use, " + Percent(u.ratio) +
-           " toward the worst destination</p>\n";
+    TemplateData r;
+    r.set("family", FamilyName(u.family));
+    r.set("range",
+          N(u.range_start) + "-" + N(u.range_start + u.range_size - 1));
+    r.set("in_use", N(u.in_use));
+    r.set("ratio", Percent(u.ratio));
+    reuse.push_back(r);
   }
-  if (!report.range_source.empty())
-    out += "<p class=\"sub\">Ranges read from: " +
-           EscapeHtml(report.range_source) + "</p>\n";
-  return out;
+  live->set("auto_reuse", reuse);
+  live->set("has_range_source", !report.range_source.empty());
+  live->set("range_source", report.range_source);
 }
 
 std::string LocalAddresses(const PortUsageReport& report) {
@@ -117,7 +110,7 @@ std::string LocalAddresses(const PortUsageReport& report) {
                report.processes_collected ? N(a.processes) : "-"},
               {{"data-address", a.address}, {"data-protocol", proto}});
   }
-  return "<h2>Local addresses</h2>\n" + local.Render("local");
+  return local.Render("local");
 }
 
 std::string States(const std::vector<ProcessStateCount>& sockets) {
@@ -165,9 +158,9 @@ std::vector<ProcessColumn> ProcessColumns() {
   };
 }
 
-std::string Processes(const PortUsageReport& report) {
-  if (!report.processes_collected)
-    return "<h2>Top processes</h2>\n<p>Per-process data not collected.</p>\n";
+void Processes(const PortUsageReport& report, TemplateData* live) {
+  live->set("processes_collected", report.processes_collected);
+  if (!report.processes_collected) return;
   std::vector<ProcessColumn> columns = ProcessColumns();
   std::vector<std::string> header;
   std::vector<bool> numeric;
@@ -182,23 +175,24 @@ std::string Processes(const PortUsageReport& report) {
     for (const ProcessColumn& c : columns) cells.push_back(c.cell(p));
     procs.Add(cells, {{"data-pid", N(static_cast<std::uint64_t>(p.pid))}});
   }
-  std::string out = "<h2>Top processes</h2>\n" + procs.Render("processes");
+  live->set("processes", procs.Render("processes"));
+  TemplateData unattributed = TemplateList();
   for (const UnattributedUsage& u : report.unattributed) {
     if (u.sockets == 0) continue;
-    out += "<p class=\"sub\">unattributed " +
-           EscapeHtml(ProtocolName(u.protocol)) + " (" + EscapeHtml(u.reason) +
-           "): " + N(u.sockets) + " sockets, " + N(u.in_use) + " ports</p>\n";
+    TemplateData row;
+    row.set("protocol", ProtocolName(u.protocol));
+    row.set("reason", u.reason);
+    row.set("sockets", N(u.sockets));
+    row.set("in_use", N(u.in_use));
+    unattributed.push_back(row);
   }
-  if (report.processes_unreadable > 0) {
-    out += "<p class=\"warn\">" + N(report.processes_unreadable) +
-           " processes could not be read (run as root or grant "
-           "CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH)</p>\n";
-  }
-  return out;
+  live->set("unattributed", unattributed);
+  live->set("has_unreadable", report.processes_unreadable > 0);
+  live->set("unreadable", N(report.processes_unreadable));
 }
 
-std::string Services(const PortUsageReport& report) {
-  if (report.services.empty()) return "";
+void Services(const PortUsageReport& report, TemplateData* live) {
+  live->set("has_services", !report.services.empty());
   HtmlTable svcs({"Service", "Running", "Processes", "TCP ports", "UDP ports"},
                  {false, false, true, true, true});
   for (const ServiceUsage& s : report.services) {
@@ -206,7 +200,7 @@ std::string Services(const PortUsageReport& report) {
               N(s.in_use[1])},
              {{"data-service", s.name}});
   }
-  return "<h2>Watched services</h2>\n" + svcs.Render("services");
+  live->set("services", svcs.Render("services"));
 }
 
 std::string Destinations(const PortUsageReport& report) {
@@ -218,19 +212,22 @@ std::string Destinations(const PortUsageReport& report) {
         {ProtocolName(d.protocol), where, N(d.in_use), Percent(d.usage_ratio)},
         {{"data-destination", where}});
   }
-  return "<h2>Top destinations</h2>\n" + dests.Render("destinations");
+  return dests.Render("destinations");
 }
 
-std::string ConnectFailures(const PortUsageReport& report) {
+void ConnectFailures(const PortUsageReport& report, TemplateData* live) {
   const ConnectEvents& ce = report.connect_events;
-  if (!ce.valid) return "";
-  std::string out =
-      "<h2>Failing connects since start (kernel)</h2>\n<p>tcp ipv4 " +
-      N(ce.tcp_connect_failures[0]) + ", ipv6 " +
-      N(ce.tcp_connect_failures[1]) + "; port-0 bind tcp " +
-      N(ce.bind_failures[0]) + ", udp " + N(ce.bind_failures[1]) +
-      "; udp autobind " + N(ce.udp_autobind_failures) + "; outbound connects " +
-      N(ce.tcp_connects[0] + ce.tcp_connects[1]) + "</p>\n";
+  if (!ce.valid) {
+    live->set("connect", false);
+    return;
+  }
+  TemplateData c;
+  c.set("v4", N(ce.tcp_connect_failures[0]));
+  c.set("v6", N(ce.tcp_connect_failures[1]));
+  c.set("bind_tcp", N(ce.bind_failures[0]));
+  c.set("bind_udp", N(ce.bind_failures[1]));
+  c.set("autobind", N(ce.udp_autobind_failures));
+  c.set("connects", N(ce.tcp_connects[0] + ce.tcp_connects[1]));
   HtmlTable who({"PID", "Process", "Failures", "Connects"},
                 {true, false, true, true});
   for (const ConnectEventProcess& p : ce.processes) {
@@ -241,7 +238,9 @@ std::string ConnectFailures(const PortUsageReport& report) {
   for (const ConnectEventDestination& d : ce.destinations) {
     toward.Add({Endpoint(d.address.ToString(), d.port), N(d.failures)});
   }
-  return out + who.Render() + toward.Render();
+  c.set("by_process", who.Render());
+  c.set("by_destination", toward.Render());
+  live->set("connect", c);
 }
 
 std::string SocketStates(const PortUsageReport& report) {
@@ -253,7 +252,7 @@ std::string SocketStates(const PortUsageReport& report) {
   for (const auto& [key, sockets] : states) {
     st.Add({ProtocolName(key.first), SocketStateName(key.second), N(sockets)});
   }
-  return "<h2>Sockets by state</h2>\n" + st.Render("states");
+  return st.Render("states");
 }
 
 std::string Collectors(const PortUsageReport& report) {
@@ -265,60 +264,20 @@ std::string Collectors(const PortUsageReport& report) {
          c.error},
         {{"data-collector", c.name}, {"class", c.success ? "ok" : "failed"}});
   }
-  return "<h2>Collectors</h2>\n" + table.Render("collectors");
+  return table.Render("collectors");
 }
 
-std::string FailedCollectors(const PortUsageReport& report) {
-  std::string out;
+TemplateData FailedCollectors(const PortUsageReport& report) {
+  TemplateData failed = TemplateList();
   for (const CollectorStatus& c : report.collectors) {
     if (c.success) continue;
-    out += "<p class=\"warn\">Collector " + EscapeHtml(c.name) +
-           " failed: " + EscapeHtml(c.error) + "</p>\n";
+    TemplateData f;
+    f.set("name", c.name);
+    f.set("error", c.error);
+    failed.push_back(f);
   }
-  return out;
+  return failed;
 }
-
-const char kStyle[] = R"(
-body{font-family:system-ui,sans-serif;margin:1em;color:#1b1b1b}
-h1{font-size:1.3em;margin:0}h2{font-size:1.05em;margin:1.2em 0 .3em}
-table{border-collapse:collapse;font-size:.9em}
-th,td{border-bottom:1px solid #ddd;padding:.15em .6em;text-align:left}
-.n{text-align:right;font-variant-numeric:tabular-nums}
-#headlines{display:flex;flex-wrap:wrap;gap:1em}
-.headline{border:2px solid #3a7;border-radius:6px;padding:.5em .8em;min-width:22em}
-.headline.warn{border-color:#e90}.headline.crit{border-color:#d22}
-.big{font-size:1.4em}.used{font-weight:bold}
-.sub{color:#555;font-size:.85em}.warn{color:#b40;font-weight:bold}
-tr.failed td,tr.crit td{color:#d22}
-svg.spark{display:block;margin:.3em 0;background:#f7f7f7}
-#status{color:#555;font-size:.85em}
-)";
-
-const char kScript[] = R"(
-(function () {
-  var live = document.getElementById('live');
-  var status = document.getElementById('status');
-  var url = location.origin + location.pathname.replace(/[^/]*$/, '') + 'live';
-  function tick() {
-    fetch(url, {cache: 'no-store', credentials: 'same-origin'})
-      .then(function (r) {
-        if (!r.ok) throw new Error('HTTP ' + r.status);
-        return r.text();
-      })
-      .then(function (html) {
-        live.innerHTML = html;
-        status.textContent = 'Refreshed ' + new Date().toLocaleTimeString() +
-          '; every @REFRESH@ s.';
-      })
-      .catch(function (e) {
-        status.textContent = 'Refresh failed (' + e.message +
-          '); showing the last answer, retrying.';
-      })
-      .then(function () { setTimeout(tick, @REFRESH@000); });
-  }
-  setTimeout(tick, @REFRESH@000);
-})();
-)";
 
 }  // namespace
 
@@ -329,71 +288,64 @@ std::string SparklineSvg(const std::vector<HeadlineSample>& history,
   auto y = [&](double ratio) {
     return Fixed(height - std::clamp(ratio, 0.0, 1.0) * height);
   };
-  std::string points, last;
+  std::string points, last_x, last_y;
   std::size_t count = 0;
   for (const HeadlineSample& s : history) {
     if (!s.present[index] || s.unix_seconds < now - window) continue;
     double x = (s.unix_seconds - (now - window)) / window * width;
-    last = Fixed(std::clamp(x, 0.0, static_cast<double>(width))) + "," +
-           y(s.ratio[index]);
-    points += (points.empty() ? "" : " ") + last;
+    last_x = Fixed(std::clamp(x, 0.0, static_cast<double>(width)));
+    last_y = y(s.ratio[index]);
+    points += (points.empty() ? "" : " ") + last_x + "," + last_y;
     ++count;
   }
   std::string proto = ProtocolName(protocol);
-  std::string out = "<svg class=\"spark\" id=\"spark-" + proto +
-                    "\" data-samples=\"" + N(count) + "\" width=\"" + N(width) +
-                    "\" height=\"" + N(height) + "\" viewBox=\"0 0 " +
-                    N(width) + " " + N(height) + "\" role=\"img\"><title>" +
-                    EscapeHtml(Upper(proto)) + " headline, last hour</title>";
-  for (double level : {0.8, 0.95}) {
-    out += "<line x1=\"0\" x2=\"" + N(width) + "\" y1=\"" + y(level) +
-           "\" y2=\"" + y(level) +
-           "\" stroke=\"#e90\" stroke-dasharray=\"3,3\" stroke-width=\"1\"/>";
-  }
-  if (count > 0) {
-    out +=
-        "<polyline fill=\"none\" stroke=\"#2563eb\" stroke-width=\"1.5\" "
-        "points=\"" +
-        points + "\"/>";
-    std::size_t comma = last.find(',');
-    out += "<circle r=\"2.5\" fill=\"#2563eb\" cx=\"" + last.substr(0, comma) +
-           "\" cy=\"" + last.substr(comma + 1) + "\"/>";
-  }
-  out += "</svg>\n";
-  return out;
+  TemplateData levels = TemplateList();
+  for (double level : {0.8, 0.95})
+    levels.push_back(TemplateData("y", y(level)));
+  TemplateData svg;
+  svg.set("proto", proto);
+  svg.set("proto_upper", Upper(proto));
+  svg.set("count", N(count));
+  svg.set("width", N(width));
+  svg.set("height", N(height));
+  svg.set("levels", levels);
+  svg.set("has_points", count > 0);
+  svg.set("points", points);
+  svg.set("last_x", last_x);
+  svg.set("last_y", last_y);
+  return RenderTemplate(kSparklineTemplate, svg);
 }
 
 std::string IncidentLiveHtml(const PortUsageReport& report,
                              const std::vector<HeadlineSample>& history,
                              const std::string& title, double now,
-                             double window_seconds) {
-  return "<h1 id=\"title\">" + EscapeHtml(title) + "</h1>\n" +
-         FailedCollectors(report) +
-         Headlines(report, history, now, window_seconds) +
-         NamespaceSectionHtml(report.namespaces) + Pools(report) +
-         LocalAddresses(report) + Processes(report) + Services(report) +
-         Destinations(report) + ConnectFailures(report) + SocketStates(report) +
-         Collectors(report);
+                             double window_seconds,
+                             const std::string& incidents_html) {
+  TemplateData live;
+  live.set("title", title);
+  live.set("failed_collectors", FailedCollectors(report));
+  live.set("headlines", Headlines(report, history, now, window_seconds));
+  live.set("bound_visible", report.bound_sockets_visible);
+  live.set("incidents", incidents_html);
+  live.set("namespaces", NamespaceSectionHtml(report.namespaces));
+  Pools(report, &live);
+  live.set("local", LocalAddresses(report));
+  Processes(report, &live);
+  Services(report, &live);
+  live.set("destinations", Destinations(report));
+  ConnectFailures(report, &live);
+  live.set("states", SocketStates(report));
+  live.set("collectors", Collectors(report));
+  return RenderTemplate(kIncidentLiveTemplate, live);
 }
 
 std::string IncidentPageHtml(const std::string& live_html,
                              const std::string& about_html) {
-  std::string script = kScript;
-  const std::string token = "@REFRESH@";
-  for (std::size_t at = script.find(token); at != std::string::npos;
-       at = script.find(token, at))
-    script.replace(at, token.size(), N(kIncidentRefreshSeconds));
-  return std::string(
-             "<!DOCTYPE html>\n<html lang=\"en\"><head>"
-             "<meta charset=\"utf-8\">"
-             "<meta name=\"viewport\" content=\"width=device-width\">"
-             "<noscript><meta http-equiv=\"refresh\" content=\"") +
-         N(kIncidentRefreshSeconds) +
-         "\"></noscript><title>Ephemeral ports</title><style>" + kStyle +
-         "</style></head><body>\n<div id=\"live\">\n" + live_html +
-         "</div>\n<p id=\"status\">Refreshes every " +
-         N(kIncidentRefreshSeconds) + " s.</p>\n" + about_html + "<script>" +
-         script + "</script>\n</body></html>\n";
+  TemplateData page;
+  page.set("refresh", N(kIncidentRefreshSeconds));
+  page.set("live", live_html);
+  page.set("about", about_html);
+  return RenderTemplate(kIncidentPageTemplate, page);
 }
 
 }  // namespace epx

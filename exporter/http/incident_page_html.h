@@ -19,11 +19,13 @@ inline constexpr int kIncidentRefreshSeconds = 5;
 /// network namespaces (namespaces collector), ranges,
 /// local addresses, top processes, services, destinations, failing
 /// connects, states, collectors. `title` names host and time; now and
-/// window_seconds place the history on the sparkline's time axis.
+/// window_seconds place the history on the sparkline's time axis;
+/// incidents_html (rendered HTML) goes below the headlines.
 std::string IncidentLiveHtml(const PortUsageReport& report,
                              const std::vector<HeadlineSample>& history,
                              const std::string& title, double now,
-                             double window_seconds);
+                             double window_seconds,
+                             const std::string& incidents_html = "");
 
 /// Pure: an inline SVG line of one protocol's headline ratio over the
 /// window ending at now (0 at the bottom, 100% at the top, dashed lines at

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "http/html.h"
+#include "http/page_templates.h"
 
 namespace epx {
 
@@ -47,21 +48,17 @@ std::string DescribeConfig(const Config& c) {
 }
 
 std::string AboutSectionHtml(const Config& config, const BuildInfo& build) {
-  std::ostringstream out;
-  out << "<section id=\"about\">\n<h2>Exporter</h2>\n<p>Version "
-      << EscapeHtml(build.version);
-  if (!build.revision.empty())
-    out << ", revision " << EscapeHtml(build.revision);
-  if (!build.build_date.empty()) out << ", " << EscapeHtml(build.build_date);
-  out << " (" << EscapeHtml(build.os) << ", source " << EscapeHtml(build.source)
-      << ")</p>\n"
-      << "<p><a href=\"" << EscapeHtml(config.telemetry_path)
-      << "\">Metrics</a> &middot; <a href=\"/runbook\">Runbook</a> &middot; "
-      << "<a href=\"/report\">Console report</a> &middot; "
-      << "<a href=\"/-/healthy\">Health</a></p>\n"
-      << "<h3>Active configuration</h3>\n<pre>"
-      << EscapeHtml(DescribeConfig(config)) << "</pre>\n</section>\n";
-  return out.str();
+  TemplateData about;
+  about.set("version", build.version);
+  about.set("has_revision", !build.revision.empty());
+  about.set("revision", build.revision);
+  about.set("has_date", !build.build_date.empty());
+  about.set("date", build.build_date);
+  about.set("os", build.os);
+  about.set("source", build.source);
+  about.set("metrics_path", config.telemetry_path);
+  about.set("config", DescribeConfig(config));
+  return RenderTemplate(kAboutSectionTemplate, about);
 }
 
 }  // namespace epx

@@ -5,6 +5,7 @@
 
 #include "analysis/port_usage.h"
 #include "http/html.h"
+#include "http/page_templates.h"
 
 namespace epx {
 namespace {
@@ -23,15 +24,6 @@ const char* Level(double ratio) {
 
 std::string NamespaceSectionHtml(const NamespaceReport& report) {
   if (!report.valid) return "";
-  std::string out =
-      "<section id=\"namespaces\"><h2>Network namespaces (pods, "
-      "containers)</h2>\n<p>" +
-      std::to_string(report.scanned) + " read, " +
-      std::to_string(report.failed) + " could not be read; the worst " +
-      std::to_string(report.top.size()) +
-      " by headline, each under its own range and sockets. Find the pod: "
-      "runbook, <a href=\"runbook#which-pod-or-container-is-it\">Which pod "
-      "or container is it?</a></p>\n";
   HtmlTable table({"netns", "Pod UID", "Container", "Process", "Protocol",
                    "Unavailable", "Usable", "Headline", "Bind headline"},
                   {true, false, false, false, false, true, true, true, true});
@@ -47,7 +39,12 @@ std::string NamespaceSectionHtml(const NamespaceReport& report) {
                  {"class", Level(e.ratio)}});
     }
   }
-  return out + table.Render("namespaces") + "</section>\n";
+  TemplateData section;
+  section.set("scanned", std::to_string(report.scanned));
+  section.set("failed", std::to_string(report.failed));
+  section.set("shown", std::to_string(report.top.size()));
+  section.set("table", table.Render("namespaces"));
+  return RenderTemplate(kNamespaceSectionTemplate, section);
 }
 
 }  // namespace epx

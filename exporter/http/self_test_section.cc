@@ -6,16 +6,15 @@
 #include <vector>
 
 #include "http/html.h"
+#include "http/page_templates.h"
 
 namespace epx {
 
 std::string SelfTestSectionHtml(const SelfTestResult* result) {
-  std::string out = "<section id=\"selftest\"><h2>Self-test</h2>";
-  if (result == nullptr) {
-    return out +
-           "<p>Not run yet (<code>--no-selftest.at-start</code>). Run it: "
-           "<a href=\"selftest\">/selftest</a>.</p></section>";
-  }
+  TemplateData section;
+  section.set("ran", result != nullptr);
+  if (result == nullptr)
+    return RenderTemplate(kSelfTestSectionTemplate, section);
   std::vector<const SelfTestCheck*> rows;
   for (const SelfTestCheck& c : result->checks) rows.push_back(&c);
   std::stable_sort(rows.begin(), rows.end(),
@@ -32,13 +31,10 @@ std::string SelfTestSectionHtml(const SelfTestResult* result) {
   }
   char when[96];
   std::snprintf(when, sizeof when, "%.0f", result->finished_seconds);
-  out += std::string("<p>") +
-         (result->Failed() ? "<strong>A check failed</strong>: the metrics "
-                             "it names may be wrong on this host."
-                           : "Every check that ran passed.") +
-         " Last run at Unix time " + when +
-         "; run it again: <a href=\"selftest\">/selftest</a>.</p>";
-  return out + table.Render("selftest") + "</section>";
+  section.set("failed", result->Failed());
+  section.set("when", std::string(when));
+  section.set("checks", table.Render("selftest"));
+  return RenderTemplate(kSelfTestSectionTemplate, section);
 }
 
 }  // namespace epx

@@ -23,12 +23,12 @@ IncidentMonitor::IncidentMonitor(IncidentMonitorOptions options,
 
 IncidentMonitor::~IncidentMonitor() { Stop(); }
 
-void IncidentMonitor::Observe(const PortUsageReport& report,
-                              double now_seconds) {
+void IncidentMonitor::Observe(const PortUsageReport& report, double now_seconds,
+                              const std::function<PortUsageReport()>& detail) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!report.exhaustion.empty())
     last_headline_ = HighestHeadline(report).ratio;
-  IncidentChange change = recorder_.Observe(report, now_seconds);
+  IncidentChange change = recorder_.Observe(report, now_seconds, detail);
   if (change == IncidentChange::kNone) return;
   if (change == IncidentChange::kUpdated &&
       now_seconds - last_saved_ < kResaveSeconds)

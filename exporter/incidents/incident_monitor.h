@@ -44,7 +44,9 @@ class IncidentMonitor {
   /// Feeds one report taken at now_seconds (Unix time); saves the incident
   /// when it opened, worsened or closed (and at most once a minute while it
   /// only lasts).
-  void Observe(const PortUsageReport& report, double now_seconds);
+  /// detail: as for IncidentRecorder::Observe.
+  void Observe(const PortUsageReport& report, double now_seconds,
+               const std::function<PortUsageReport()>& detail = {});
 
   /// Seconds until the next sample.
   double NextDelaySeconds() const;

@@ -68,8 +68,9 @@ PortUsageReport TrimReport(const PortUsageReport& report, std::size_t top) {
 IncidentRecorder::IncidentRecorder(IncidentOptions options)
     : options_(options) {}
 
-IncidentChange IncidentRecorder::Observe(const PortUsageReport& report,
-                                         double now_seconds) {
+IncidentChange IncidentRecorder::Observe(
+    const PortUsageReport& report, double now_seconds,
+    const std::function<PortUsageReport()>& detail) {
   if (report.exhaustion.empty()) return IncidentChange::kNone;
   Headline headline = HighestHeadline(report);
   std::uint64_t failures = FailureCount(report.connect_events);
@@ -108,7 +109,7 @@ IncidentChange IncidentRecorder::Observe(const PortUsageReport& report,
     incident.peak_seconds = now_seconds;
     incident.failures = new_failures;
     incident.events = new_events;
-    incident.worst = TrimReport(report, options_.top);
+    incident.worst = TrimReport(detail ? detail() : report, options_.top);
     current_ = std::move(incident);
     open_ = true;
     calm_since_ = -1;
@@ -134,7 +135,7 @@ IncidentChange IncidentRecorder::Observe(const PortUsageReport& report,
     incident.peak_headline = headline.name;
     incident.peak_ratio = headline.ratio;
     incident.peak_seconds = now_seconds;
-    incident.worst = TrimReport(report, options_.top);
+    incident.worst = TrimReport(detail ? detail() : report, options_.top);
     return IncidentChange::kWorsened;
   }
   return IncidentChange::kUpdated;
@@ -155,6 +156,14 @@ std::string IncidentId(double unix_seconds) {
   char text[32];
   std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
   return text;
+}
+
+std::string IncidentTimeText(double unix_seconds) {
+  if (unix_seconds <= 0) return "";
+  std::string id = IncidentId(unix_seconds);
+  return id.substr(0, 4) + "-" + id.substr(4, 2) + "-" + id.substr(6, 2) + " " +
+         id.substr(9, 2) + ":" + id.substr(11, 2) + ":" + id.substr(13, 2) +
+         " UTC";
 }
 
 }  // namespace epx

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -69,8 +70,11 @@ class IncidentRecorder {
   explicit IncidentRecorder(IncidentOptions options = {});
 
   /// Feeds one report taken at now_seconds (Unix time). A report without
-  /// headlines (a failed collection) changes nothing.
-  IncidentChange Observe(const PortUsageReport& report, double now_seconds);
+  /// headlines (a failed collection) changes nothing. detail, when given,
+  /// is the same collection with longer lists: it is called (once) only
+  /// when this sample becomes the worst moment, and kept instead of report.
+  IncidentChange Observe(const PortUsageReport& report, double now_seconds,
+                         const std::function<PortUsageReport()>& detail = {});
 
   /// The open incident, or the one that just closed after kClosed; null
   /// when none was ever opened.
@@ -90,5 +94,8 @@ class IncidentRecorder {
 
 /// Pure: "YYYYMMDDTHHMMSSZ" for a Unix time.
 std::string IncidentId(double unix_seconds);
+
+/// Pure: "YYYY-MM-DD HH:MM:SS UTC" for a Unix time; empty for 0 or less.
+std::string IncidentTimeText(double unix_seconds);
 
 }  // namespace epx

@@ -38,6 +38,7 @@ struct PortUsageCollectable::State : CollectorObserver {
       t_collector_observer = nullptr;
       auto report = std::make_shared<PortUsageReport>(
           AnalyzePortUsage(*snapshot, options));
+      std::shared_ptr<const Snapshot> analysed = snapshot;
       {
         std::lock_guard<std::mutex> lock(mu);
         if (keep_snapshot) {
@@ -48,6 +49,15 @@ struct PortUsageCollectable::State : CollectorObserver {
       std::vector<prometheus::MetricFamily> families =
           BuildMetricFamilies(*report, build);
       for (const auto& observer : on_report) observer(*report);
+      for (const auto& [top, observer] : on_detail) {
+        AnalysisOptions wide = options;
+        wide.top_processes = std::max(wide.top_processes, top);
+        wide.top_destinations = std::max(wide.top_destinations, top);
+        wide.top_local_addresses = std::max(wide.top_local_addresses, top);
+        observer(*report, [&analysed, wide] {
+          return AnalyzePortUsage(*analysed, wide);
+        });
+      }
       std::lock_guard<std::mutex> lock(mu);
       last_report = std::move(report);
       return families;
@@ -84,6 +94,7 @@ struct PortUsageCollectable::State : CollectorObserver {
   BuildInfo build;
   std::mutex mu;
   std::condition_variable done;
+  bool stopping = false;
   bool in_flight = false;
   std::uint64_t generation = 0;
   std::size_t waiting = 0;
@@ -91,6 +102,11 @@ struct PortUsageCollectable::State : CollectorObserver {
   std::vector<prometheus::MetricFamily> last;
   std::shared_ptr<const PortUsageReport> last_report;
   std::vector<std::function<void(const PortUsageReport&)>> on_report;
+  std::vector<std::pair<
+      std::size_t,
+      std::function<void(const PortUsageReport&,
+                         const PortUsageCollectable::DetailedReport&)>>>
+      on_detail;
   // FreshSnapshot(): keep the snapshot of the next collection that starts.
   bool keep_snapshot = false;
   std::shared_ptr<const Snapshot> kept;
@@ -160,7 +176,7 @@ bool PortUsageCollectable::StartAndWait(
     std::unique_lock<std::mutex>* lock,
     std::chrono::steady_clock::time_point deadline) const {
   State& s = *state_;
-  if (!s.in_flight) {
+  if (!s.in_flight && !s.stopping) {
     s.in_flight = true;
     s.running.clear();
     s.finished.clear();
@@ -177,10 +193,10 @@ bool PortUsageCollectable::StartAndWait(
   }
   std::uint64_t waiting_for = s.generation;
   ++s.waiting;
-  bool done = s.done.wait_until(*lock, deadline,
-                                [&] { return s.generation != waiting_for; });
+  s.done.wait_until(*lock, deadline,
+                    [&] { return s.generation != waiting_for || s.stopping; });
   --s.waiting;
-  return done;
+  return s.generation != waiting_for;
 }
 
 std::shared_ptr<const PortUsageReport> PortUsageCollectable::ReportWithin(
@@ -232,6 +248,14 @@ void PortUsageCollectable::OnReport(
   state_->on_report.push_back(std::move(observer));
 }
 
+void PortUsageCollectable::OnReportWithDetail(
+    std::size_t detail_top,
+    std::function<void(const PortUsageReport&, const DetailedReport&)>
+        observer) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->on_detail.emplace_back(detail_top, std::move(observer));
+}
+
 std::vector<prometheus::MetricFamily> PortUsageCollectable::Wait(
     std::chrono::steady_clock::time_point deadline) const {
   std::unique_lock<std::mutex> lock(state_->mu);
@@ -275,6 +299,12 @@ std::vector<prometheus::MetricFamily> PortUsageCollectable::Wait(
 std::size_t PortUsageCollectable::WaitingScrapes() const {
   std::lock_guard<std::mutex> lock(state_->mu);
   return state_->waiting;
+}
+
+void PortUsageCollectable::Stop() {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->stopping = true;
+  state_->done.notify_all();
 }
 
 }  // namespace epx

@@ -59,8 +59,25 @@ class PortUsageCollectable : public prometheus::Collectable {
   /// are answered; add them before the first scrape.
   void OnReport(std::function<void(const PortUsageReport&)> observer);
 
+  /// The same collection analysed again with longer top lists; computed
+  /// only when called, on the collection thread.
+  using DetailedReport = std::function<PortUsageReport()>;
+  /// As OnReport, and `detail` analyses that collection's snapshot again
+  /// with every top list (processes, destinations, local addresses) at least
+  /// detail_top long, whatever the options say (for the incident record,
+  /// which keeps more than the exposition).
+  void OnReportWithDetail(
+      std::size_t detail_top,
+      std::function<void(const PortUsageReport&, const DetailedReport&)>
+          observer);
+
   /// Scrapes currently waiting for a running collection to finish.
   std::size_t WaitingScrapes() const;
+
+  /// For the exporter's stop: every wait for a collection (scrapes,
+  /// ReportWithin, FreshSnapshot) ends now and later ones do not wait; no
+  /// new collection starts. A running one is left to end on its own thread.
+  void Stop();
 
   struct State;
 

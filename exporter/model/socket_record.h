@@ -71,6 +71,8 @@ struct SocketRecord {
   std::uint16_t remote_port = 0;
   /// SocketFact bits.
   std::uint8_t kernel_facts = 0;
+  /// Linux: a kernel timewait object (timer 3), TIME_WAIT or FIN_WAIT2 kind.
+  bool timewait_object = false;
   /// The socket's own IP_LOCAL_PORT_RANGE bounds as set (Linux BPF source;
   /// 0 for a bound not set).
   std::uint16_t port_range_low = 0;
@@ -80,8 +82,6 @@ struct SocketRecord {
   /// Owning pid (the first one if several processes share the socket), or
   /// kUnknownPid when no owner could be seen.
   std::int64_t pid = kUnknownPid;
-  /// Linux: a kernel timewait object (timer 3), TIME_WAIT or FIN_WAIT2 kind.
-  bool timewait_object = false;
   /// Linux: milliseconds until the socket's timer fires, 0 when not known.
   std::uint32_t expires_ms = 0;
   /// Linux: interface the socket is bound to (idiag_if), 0 if none or not

@@ -67,9 +67,10 @@ std::string DefaultStoragePath();
 /// Windows: runs `body` (the serve command) as the service
 /// "ephemeral_port_exporter" under the service control manager; a Stop or
 /// Shutdown request ends WaitForStopSignal() (STOP_PENDING, the process
-/// ended after 15 s); the data folder is created with a protected DACL (a
-/// folder others may write gets it, one owned by another account is refused:
-/// exit code 4 and an Application event), and stderr goes to
+/// ended after 15 s; a crash reports STOPPED, exit code 5, before it ends); the
+/// data folder is created with a protected DACL (a folder others may write gets
+/// it, one owned by another account is refused: exit code 4 and an Application
+/// event), and stderr goes to
 /// %ProgramData%\ephemeral_port_exporter\exporter.log (timestamped, renamed
 /// to exporter.log.1 at 10 MB).
 /// Returns body's exit status. Elsewhere: runs body.

@@ -2,8 +2,6 @@
 // clang-format off
 #include <winsock2.h>
 #include <windows.h>
-#include <aclapi.h>
-#include <sddl.h>
 #include <shlobj.h>
 // clang-format on
 
@@ -11,14 +9,17 @@
 #include <io.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cwchar>
 #include <ctime>
+#include <exception>
 #include <mutex>
 #include <string>
 #include <vector>
 
-#include "platform/data_folder_acl.h"
+#include "platform/data_folder_windows.h"
 #include "platform/platform.h"
 #include "platform/service_policy.h"
 
@@ -37,9 +38,10 @@ constexpr DWORD kStopWaitHintMs = 15000;
 constexpr ULONGLONG kStartLimitMs = 120000;
 constexpr ULONGLONG kStopLimitMs = 15000;
 // Service-specific exit codes (2: a start error): 3 the start limit passed,
-// 4 the data folder is refused.
+// 4 the data folder is refused, 5 a crash or std::terminate.
 constexpr DWORD kExitStartTimeout = 3;
 constexpr DWORD kExitDataFolderRefused = 4;
+constexpr DWORD kExitAbnormalEnd = 5;
 // exporter.log is renamed to exporter.log.1 when it would pass this size; a
 // failed open or rename is retried at most this often.
 constexpr std::uint64_t kLogMaxBytes = 10 * 1024 * 1024;
@@ -52,12 +54,19 @@ SERVICE_STATUS_HANDLE g_status_handle = nullptr;
 const std::function<int()>* g_body = nullptr;
 int g_exit_code = 0;
 
-// The status last reported, shared by the SCM handler, the body and the
-// watchdog thread.
+// The service's status. g_status_mutex guards these fields only and is
+// never held while calling the SCM: the control handler runs on the
+// dispatcher thread, which holds the dispatcher's own lock, and
+// SetServiceStatus(STOPPED) takes that lock too.
 std::mutex g_status_mutex;
 SERVICE_STATUS g_status{};
 ULONGLONG g_pending_since = 0;
 PendingProgress g_progress;
+// Serializes SetServiceStatus calls; each sends the status current when it
+// runs, so the SCM sees the last change last. Never taken by the handler.
+std::timed_mutex g_report_mutex;
+// Set to have the watchdog thread send the status (the handler's changes).
+HANDLE g_report_wanted = nullptr;
 // Failed opens and renames of exporter.log (ServiceLogFailures).
 std::atomic<std::uint64_t> g_log_failures{0};
 // The data folder, once prepared; false when this start's error was not
@@ -80,8 +89,9 @@ bool IsPending(DWORD state) {
   return state == SERVICE_START_PENDING || state == SERVICE_STOP_PENDING;
 }
 
-// Caller holds g_status_mutex.
-void ReportLocked(DWORD state, DWORD exit_code) {
+// Caller holds g_status_mutex. STOPPED is final: later changes are ignored.
+void SetStateLocked(DWORD state, DWORD exit_code) {
+  if (g_status.dwCurrentState == SERVICE_STOPPED) return;
   if (state != g_status.dwCurrentState) {
     g_pending_since = GetTickCount64();
     if (IsPending(state))
@@ -101,12 +111,47 @@ void ReportLocked(DWORD state, DWORD exit_code) {
                         : state == SERVICE_STOP_PENDING ? kStopWaitHintMs
                                                         : 0;
   g_status.dwCheckPoint = g_progress.checkpoint();
-  if (g_status_handle != nullptr) SetServiceStatus(g_status_handle, &g_status);
+}
+
+SERVICE_STATUS CurrentStatus() {
+  std::lock_guard<std::mutex> lock(g_status_mutex);
+  return g_status;
+}
+
+// Sends the current status to the SCM, after any send in progress.
+void SendStatus() {
+  std::lock_guard<std::timed_mutex> order(g_report_mutex);
+  SERVICE_STATUS status = CurrentStatus();
+  if (g_status_handle != nullptr) SetServiceStatus(g_status_handle, &status);
 }
 
 void ReportServiceState(DWORD state, DWORD exit_code) {
-  std::lock_guard<std::mutex> lock(g_status_mutex);
-  ReportLocked(state, exit_code);
+  {
+    std::lock_guard<std::mutex> lock(g_status_mutex);
+    SetStateLocked(state, exit_code);
+  }
+  SendStatus();
+}
+
+// Reports STOPPED with exit_code now, from any thread and whatever the
+// others are doing: after a send in progress if one ends within a second,
+// else at once (STOPPED is final, so it cannot be overtaken by an older one).
+// The SCM must hear STOPPED before the process ends: Wine's only marks a
+// service whose process is gone stopped if it was RUNNING, so a process that
+// ends STOP_PENDING would stay STOP_PENDING there.
+void ReportStoppedNow(DWORD exit_code) {
+  {
+    std::lock_guard<std::mutex> lock(g_status_mutex);
+    SetStateLocked(SERVICE_STOPPED, exit_code);
+  }
+  SERVICE_STATUS status = CurrentStatus();
+  if (g_status_handle == nullptr) return;
+  if (g_report_mutex.try_lock_for(std::chrono::seconds(1))) {
+    SetServiceStatus(g_status_handle, &status);
+    g_report_mutex.unlock();
+  } else {
+    SetServiceStatus(g_status_handle, &status);
+  }
 }
 
 // --- service log: stderr -> pipe -> this thread -> exporter.log ------------
@@ -204,111 +249,6 @@ std::wstring ProgramDataFolder() {
   return n == 0 || n >= MAX_PATH - 64 ? std::wstring() : std::wstring(dir);
 }
 
-// The SID of this process's account ("S-1-5-18" for LocalSystem, the
-// service SID for a virtual account); empty if unknown.
-std::string ProcessAccountSid() {
-  HANDLE token = nullptr;
-  if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) return "";
-  DWORD size = 0;
-  GetTokenInformation(token, TokenUser, nullptr, 0, &size);
-  std::string out;
-  std::string buf(size, '\0');
-  LPSTR text = nullptr;
-  if (size > 0 && GetTokenInformation(token, TokenUser, &buf[0], size, &size) &&
-      ConvertSidToStringSidA(reinterpret_cast<TOKEN_USER*>(&buf[0])->User.Sid,
-                             &text)) {
-    out = text;
-    LocalFree(text);
-  }
-  CloseHandle(token);
-  return out;
-}
-
-// The service SID (NT SERVICE\\ephemeral_port_exporter, defined for the
-// service whatever account it runs as); empty if it does not resolve.
-std::string ServiceSid() {
-  BYTE sid[SECURITY_MAX_SID_SIZE];
-  DWORD sid_size = sizeof sid;
-  wchar_t domain[256];
-  DWORD domain_size = 256;
-  SID_NAME_USE use;
-  std::wstring name = std::wstring(L"NT SERVICE\\") + kServiceName;
-  LPSTR text = nullptr;
-  if (!LookupAccountNameW(nullptr, name.c_str(), sid, &sid_size, domain,
-                          &domain_size, &use) ||
-      !ConvertSidToStringSidA(sid, &text))
-    return "";
-  std::string out = text;
-  LocalFree(text);
-  return out;
-}
-
-// Creates the data folder with the protected DACL, or checks the one there:
-// a folder others may write gets that DACL where this account may set it
-// (*note says what was done); one owned by someone else, or a reparse
-// point, is refused (*refusal says why).
-bool PrepareDataFolder(const std::wstring& path, std::string* note,
-                       std::string* refusal) {
-  std::vector<std::string> sids = {ProcessAccountSid(), ServiceSid()};
-  PSECURITY_DESCRIPTOR wanted = nullptr;
-  if (!ConvertStringSecurityDescriptorToSecurityDescriptorA(
-          ProtectedDataFolderDacl(sids).c_str(), SDDL_REVISION_1, &wanted,
-          nullptr)) {
-    *refusal = "cannot build its DACL: error " + std::to_string(GetLastError());
-    return false;
-  }
-  SECURITY_ATTRIBUTES attributes{sizeof attributes, wanted, FALSE};
-  bool ok = true;
-  if (!CreateDirectoryW(path.c_str(), &attributes)) {
-    DWORD attrs = GetFileAttributesW(path.c_str());
-    PSECURITY_DESCRIPTOR current = nullptr;
-    LPSTR text = nullptr;
-    if (attrs == INVALID_FILE_ATTRIBUTES) {
-      *refusal = "cannot create it: error " + std::to_string(GetLastError());
-    } else if ((attrs & FILE_ATTRIBUTE_DIRECTORY) == 0) {
-      *refusal = "it is a file, not a folder";
-    } else if ((attrs & FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
-      *refusal = "it is a reparse point (junction or link)";
-    } else if (GetNamedSecurityInfoW(
-                   path.c_str(), SE_FILE_OBJECT,
-                   OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
-                   nullptr, nullptr, nullptr, nullptr,
-                   &current) != ERROR_SUCCESS ||
-               !ConvertSecurityDescriptorToStringSecurityDescriptorA(
-                   current, SDDL_REVISION_1,
-                   OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
-                   &text, nullptr)) {
-      *refusal = "cannot read its security descriptor";
-    } else {
-      DataFolderCheck check = CheckDataFolderSddl(text, sids);
-      if (check.verdict == DataFolderVerdict::kRefuse) {
-        *refusal = check.reason;
-      } else if (check.verdict == DataFolderVerdict::kRepair) {
-        BOOL present = FALSE, defaulted = FALSE;
-        PACL dacl = nullptr;
-        GetSecurityDescriptorDacl(wanted, &present, &dacl, &defaulted);
-        DWORD err = SetNamedSecurityInfoW(
-            const_cast<wchar_t*>(path.c_str()), SE_FILE_OBJECT,
-            DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
-            nullptr, nullptr, dacl, nullptr);
-        // Without WRITE_DAC (a virtual account in a folder SYSTEM made)
-        // the folder is used as it is: its owner is trusted, and an
-        // administrator can run the installer's icacls (logged).
-        *note = err == ERROR_SUCCESS
-                    ? check.reason + "; protected DACL set"
-                    : check.reason + "; setting the protected DACL failed " +
-                          "with error " + std::to_string(err) +
-                          " (run install.ps1's icacls as an administrator)";
-      }
-    }
-    ok = refusal->empty();
-    if (text != nullptr) LocalFree(text);
-    if (current != nullptr) LocalFree(current);
-  }
-  LocalFree(wanted);
-  return ok;
-}
-
 // A line in the Application event log (source ephemeral_port_exporter), for
 // what cannot go to exporter.log.
 void ReportToEventLog(const std::string& message) {
@@ -373,36 +313,62 @@ DWORD WINAPI LogGivingUp(void* what) {
 // STOPPED first, and the log line on a thread given one second: a stuck
 // writer of the log (what may have made the stop late) cannot hold it.
 void GiveUp(const char* what, DWORD exit_code) {
-  ReportLocked(SERVICE_STOPPED, exit_code);
+  ReportStoppedNow(exit_code);
   HANDLE log = CreateThread(nullptr, 0, &LogGivingUp, const_cast<char*>(what),
                             0, nullptr);
   if (log != nullptr) WaitForSingleObject(log, 1000);
   TerminateProcess(GetCurrentProcess(), exit_code == 0 ? 1 : exit_code);
 }
 
-// While START_PENDING or STOP_PENDING: the limits above (it reports no
-// progress of its own). Ends when `done` is set.
+// While the body runs: sends the status the control handler changed, and
+// past the start or stop limit gives up (it reports no progress of its
+// own). Ends when `done` is set.
 DWORD WINAPI WatchdogThread(void* done) {
-  while (WaitForSingleObject(done, kTickMs) == WAIT_TIMEOUT) {
-    std::lock_guard<std::mutex> lock(g_status_mutex);
-    DWORD state = g_status.dwCurrentState;
-    ULONGLONG elapsed = GetTickCount64() - g_pending_since;
+  HANDLE events[] = {static_cast<HANDLE>(done), g_report_wanted};
+  for (;;) {
+    DWORD woke = WaitForMultipleObjects(2, events, FALSE, kTickMs);
+    if (woke == WAIT_OBJECT_0 || woke == WAIT_FAILED) return 0;
+    if (woke == WAIT_OBJECT_0 + 1) SendStatus();
+    DWORD state;
+    ULONGLONG elapsed;
+    {
+      std::lock_guard<std::mutex> lock(g_status_mutex);
+      state = g_status.dwCurrentState;
+      elapsed = GetTickCount64() - g_pending_since;
+    }
     if (state == SERVICE_START_PENDING && elapsed > kStartLimitMs)
       GiveUp("start did not reach a listening server in time",
              kExitStartTimeout);
     if (state == SERVICE_STOP_PENDING && elapsed > kStopLimitMs)
       GiveUp("stop did not finish in time", 0);
   }
-  return 0;
+}
+
+// A crash or std::terminate in service mode: STOPPED with this code before
+// the process ends (then the system's usual handling).
+LONG WINAPI OnUnhandledException(EXCEPTION_POINTERS*) {
+  ReportStoppedNow(kExitAbnormalEnd);
+  return EXCEPTION_CONTINUE_SEARCH;
+}
+
+void OnTerminate() {
+  ReportStoppedNow(kExitAbnormalEnd);
+  std::abort();
 }
 
 DWORD WINAPI OnServiceControl(DWORD control, DWORD, void*, void*) {
   switch (control) {
     case SERVICE_CONTROL_STOP:
-    case SERVICE_CONTROL_SHUTDOWN:
-      ReportServiceState(SERVICE_STOP_PENDING, 0);
+    case SERVICE_CONTROL_SHUTDOWN: {
+      // Runs on the dispatcher thread: waits for nothing, the watchdog
+      // thread sends STOP_PENDING.
+      std::lock_guard<std::mutex> lock(g_status_mutex);
+      if (g_status.dwCurrentState == SERVICE_RUNNING)
+        SetStateLocked(SERVICE_STOP_PENDING, 0);
       SetEvent(StopEvent());
+      SetEvent(g_report_wanted);
       return NO_ERROR;
+    }
     case SERVICE_CONTROL_INTERROGATE:
       return NO_ERROR;
     default:
@@ -411,6 +377,7 @@ DWORD WINAPI OnServiceControl(DWORD control, DWORD, void*, void*) {
 }
 
 void WINAPI ServiceMain(DWORD, LPWSTR*) {
+  g_report_wanted = CreateEventW(nullptr, FALSE, FALSE, nullptr);
   g_status_handle =
       RegisterServiceCtrlHandlerExW(kServiceName, &OnServiceControl, nullptr);
   if (g_status_handle == nullptr) {
@@ -436,6 +403,8 @@ void WINAPI ServiceMain(DWORD, LPWSTR*) {
                  "(protected DACL: SYSTEM, Administrators full; the service "
                  "account Modify)\" detail=\"%s\"\n",
                  note.c_str());
+  SetUnhandledExceptionFilter(&OnUnhandledException);
+  std::set_terminate(&OnTerminate);
   HANDLE done = CreateEventW(nullptr, TRUE, FALSE, nullptr);
   HANDLE watchdog = CreateThread(nullptr, 0, &WatchdogThread, done, 0, nullptr);
   g_exit_code = (*g_body)();
@@ -445,7 +414,7 @@ void WINAPI ServiceMain(DWORD, LPWSTR*) {
     std::fprintf(stderr, "level=error msg=\"service ends\" exit_code=%d\n",
                  g_exit_code);
   StopServiceLog();
-  ReportServiceState(SERVICE_STOPPED, static_cast<DWORD>(g_exit_code));
+  ReportStoppedNow(static_cast<DWORD>(g_exit_code));
 }
 
 }  // namespace
@@ -459,17 +428,23 @@ void ReportServing() {
   if (!g_as_service) return;
   if (!g_data_dir.empty())
     DeleteFileW((g_data_dir + L"\\start-error.txt").c_str());
-  std::lock_guard<std::mutex> lock(g_status_mutex);
-  if (g_status.dwCurrentState == SERVICE_START_PENDING)
-    ReportLocked(SERVICE_RUNNING, 0);
+  {
+    std::lock_guard<std::mutex> lock(g_status_mutex);
+    if (g_status.dwCurrentState != SERVICE_START_PENDING) return;
+    SetStateLocked(SERVICE_RUNNING, 0);
+  }
+  SendStatus();
 }
 
 void ReportStartProgress() {
   if (!g_as_service) return;
-  std::lock_guard<std::mutex> lock(g_status_mutex);
-  if (g_status.dwCurrentState != SERVICE_START_PENDING) return;
-  g_progress.Milestone();
-  ReportLocked(SERVICE_START_PENDING, 0);
+  {
+    std::lock_guard<std::mutex> lock(g_status_mutex);
+    if (g_status.dwCurrentState != SERVICE_START_PENDING) return;
+    g_progress.Milestone();
+    SetStateLocked(SERVICE_START_PENDING, 0);
+  }
+  SendStatus();
 }
 
 bool ShouldLogStartError(const std::string& message, std::uint64_t* repeats) {
@@ -560,6 +535,11 @@ int RunAsService(const std::function<int()>& body) {
                  static_cast<unsigned long>(err));
     return 2;
   }
+  // The dispatcher returns once STOPPED was reported; should it return
+  // otherwise, STOPPED before the process ends.
+  if (g_status_handle != nullptr &&
+      CurrentStatus().dwCurrentState != SERVICE_STOPPED)
+    ReportStoppedNow(kExitAbnormalEnd);
   return g_exit_code;
 }
 

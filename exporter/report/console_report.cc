@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "report/console_report.h"
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -201,6 +204,60 @@ std::string FormatConsoleReport(const PortUsageReport& report,
           << "\n";
     }
   }
+  return out.str();
+}
+
+std::string FormatIncidentsSection(const std::vector<IncidentSummary>& list,
+                                   const std::string& newest_json,
+                                   const std::string& directory,
+                                   std::size_t rows) {
+  using nlohmann::json;
+  std::ostringstream out;
+  out << "Recorded incidents (" << list.size() << " in " << directory
+      << ", newest first)\n";
+  if (list.empty()) return out.str() + "none recorded\n";
+  Table table({"Incident", "Opened", "Closed", "Peak", "Peak at", "Trigger",
+               "Top process"});
+  for (std::size_t i = 0; i < list.size() && i < rows; ++i) {
+    const IncidentSummary& s = list[i];
+    table.Add(
+        {s.id, IncidentTimeText(s.opened_seconds),
+         s.closed_seconds > 0 ? IncidentTimeText(s.closed_seconds) : "open",
+         s.peak_headline + " " + Percent(s.peak_ratio),
+         IncidentTimeText(s.peak_seconds), s.trigger,
+         s.top_process.empty() ? "-"
+                               : s.top_process + " (pid " +
+                                     std::to_string(s.top_process_pid) + ")"});
+  }
+  out << table.Render();
+  json doc = json::parse(newest_json, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return out.str();
+  const json& worst = doc.value("worst", json::object());
+  out << "\nWorst moment of " << doc.value("id", "") << "\n";
+  Table procs({"PID", "Process", "TCP ports", "UDP ports", "User"});
+  const json& processes = worst.value("processes", json::array());
+  for (std::size_t i = 0; i < processes.size() && i < rows; ++i) {
+    const json& p = processes[i];
+    procs.Add({std::to_string(p.value("pid", 0)), p.value("name", ""),
+               std::to_string(p.value("tcp_in_use", 0)),
+               std::to_string(p.value("udp_in_use", 0)), p.value("user", "")});
+  }
+  out << "Top processes (" << processes.size() << " recorded)\n"
+      << procs.Render();
+  Table dests({"Protocol", "Destination", "Ports in use", "Usage"});
+  const json& destinations = worst.value("destinations", json::array());
+  for (std::size_t i = 0; i < destinations.size() && i < rows; ++i) {
+    const json& d = destinations[i];
+    std::string address = d.value("address", "");
+    if (address.find(':') != std::string::npos) address = "[" + address + "]";
+    dests.Add({d.value("protocol", ""),
+               address + ":" + std::to_string(d.value("port", 0)),
+               std::to_string(d.value("in_use", 0)),
+               Percent(d.value("ratio", 0.0))});
+  }
+  out << "Top destinations (" << destinations.size() << " recorded)\n"
+      << dests.Render() << "The whole record: /incidents/"
+      << doc.value("id", "") << " on this host's exporter\n";
   return out.str();
 }
 

@@ -190,7 +190,14 @@ void SelfTestRecord::Set(const SelfTestResult& result) {
 
 void SelfTestRecord::WaitForFirst(std::chrono::milliseconds limit) const {
   std::unique_lock<std::mutex> lock(mutex_);
-  stored_.wait_for(lock, limit, [this] { return last_ != nullptr; });
+  stored_.wait_for(lock, limit,
+                   [this] { return last_ != nullptr || stopping_; });
+}
+
+void SelfTestRecord::Stop() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  stopping_ = true;
+  stored_.notify_all();
 }
 
 std::shared_ptr<const SelfTestResult> SelfTestRecord::Last() const {

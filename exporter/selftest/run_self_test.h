@@ -44,8 +44,11 @@ class SelfTestRecord {
   void Set(const SelfTestResult& result);
   /// The last run; nullptr before the first.
   std::shared_ptr<const SelfTestResult> Last() const;
-  /// Waits until the first run is stored, at most `limit`.
+  /// Waits until the first run is stored, at most `limit`, and not at all
+  /// once Stop() was called.
   void WaitForFirst(std::chrono::milliseconds limit) const;
+  /// For the exporter's stop: ends every WaitForFirst now and later.
+  void Stop();
   /// Runs one self-test (one at a time: a caller that finds one running
   /// waits for it and returns that one) and stores it.
   std::shared_ptr<const SelfTestResult> Run(const SelfTestOptions& options);
@@ -55,6 +58,7 @@ class SelfTestRecord {
   mutable std::condition_variable stored_;
   std::mutex run_mutex_;
   std::shared_ptr<const SelfTestResult> last_;
+  bool stopping_ = false;
 };
 
 }  // namespace epx

@@ -17,12 +17,19 @@ checks that
      (its own refresh), still equal to /metrics, and its sparkline has
      samples; every resource it loaded came from the exporter;
   5. /report is the console report;
-  6. a screenshot is written to SCREENSHOT.
+  6. the incident the exporter recorded (threshold 0.1 in its config, so
+     150 connections of a 1000-port range open one) is listed in the live
+     page's incidents section; a screenshot of the live page is written to
+     SCREENSHOT;
+  7. its link opens the incident's page, whose worst moment, holder process
+     and destination rows equal the stored /incidents/ID.json; a screenshot
+     of it is written to incident_record.png beside SCREENSHOT.
 
 usage: incident_page_browser.py EXPORTER PORT_HOLDER REPO SCREENSHOT
 """
 import base64
 import crypt
+import json
 import os
 import re
 import subprocess
@@ -71,9 +78,14 @@ class Exporter:
         web = os.path.join(workdir, "web.yml")
         with open(web, "w") as f:
             f.write("basic_auth_users:\n  %s: %s\n" % (USER, hashed))
+        config = os.path.join(workdir, "config.yml")
+        with open(config, "w") as f:
+            f.write("incidents:\n  threshold: 0.1\n")
         self.log = os.path.join(workdir, "exporter.log")
         self.proc = subprocess.Popen(
-            [binary, "--web.listen-address=127.0.0.1:0", "--web.config.file=" + web],
+            [binary, "--web.listen-address=127.0.0.1:0", "--web.config.file=" + web,
+             "--config.file=" + config,
+             "--storage.path=" + os.path.join(workdir, "incidents")],
             stderr=open(self.log, "w"))
         self.port = None
         deadline = time.time() + 10
@@ -171,12 +183,76 @@ def page_equals_metrics(driver, exporter, pid, want_local):
                           {k: page[k] for k in want}, want))
 
 
+INCIDENT_PAGE = """
+function rows(id) {
+  var h = document.getElementById(id), t = h && h.nextElementSibling;
+  if (!t || t.tagName !== 'TABLE') return [];
+  var heads = Array.prototype.map.call(t.tHead.rows[0].cells, function (c) { return c.textContent; });
+  return Array.prototype.map.call(t.tBodies[0].rows, function (r) {
+    var o = {};
+    heads.forEach(function (k, i) { o[k] = r.cells[i].textContent; });
+    return o;
+  });
+}
+var peak = document.getElementById('peak');
+return {title: document.title, peak: peak ? peak.textContent : null,
+        processes: rows('processes'), destinations: rows('destinations')};
+"""
+
+
+def recorded_incident(exporter):
+    """Polls /incidents.json until the exporter recorded an incident; its id."""
+    deadline = time.time() + WAIT
+    while time.time() < deadline:
+        status, body = exporter.get("/incidents.json")
+        if status == 200 and json.loads(body):
+            return json.loads(body)[0]["id"]
+        time.sleep(0.5)
+    fail("no incident recorded within %d s: %s" % (WAIT, open(exporter.log).read()))
+
+
+def check_incident_page(driver, exporter, incident, link, pid):
+    """Follows the live page's link to the incident's page and checks that
+    it shows what /incidents/ID.json stores."""
+    driver.find_element("css selector", "#incidents " + link).click()
+    deadline = time.time() + WAIT
+    page = driver.execute_script(INCIDENT_PAGE)
+    while page["title"] != "Incident " + incident and time.time() < deadline:
+        time.sleep(0.2)
+        page = driver.execute_script(INCIDENT_PAGE)
+    if page["title"] != "Incident " + incident:
+        fail("the link opened %r, not the incident's page" % page["title"])
+    status, body = exporter.get("/incidents/%s.json" % incident)
+    if status != 200:
+        fail("/incidents/%s.json answered %d" % (incident, status))
+    stored = json.loads(body)
+    want_peak = "%s %.1f%%" % (stored["peak"]["headline"], stored["peak"]["ratio"] * 100)
+    if not page["peak"].startswith(want_peak):
+        fail("page peak %r, stored %r" % (page["peak"], want_peak))
+    held = [p["tcp_in_use"] for p in stored["worst"]["processes"] if p["pid"] == pid]
+    shown = [r.get("tcp_in_use") for r in page["processes"] if r.get("pid") == str(pid)]
+    if not held or held[0] < 150 or shown != [str(held[0])]:
+        fail("porthog (pid %d): stored %s ports, the page shows %s" % (pid, held, shown))
+    dest = [r.get("in_use") for r in page["destinations"]
+            if r.get("address") == HOLDER_ADDR and r.get("port") == str(HOLDER_PORT)]
+    if not dest or int(dest[0]) < 150:
+        fail("destination %s:%d not on the incident page: %s"
+             % (HOLDER_ADDR, HOLDER_PORT, page["destinations"]))
+    print("ok: incident page %s: peak %s, porthog %d ports, %s:%d %s ports, as stored"
+          % (incident, want_peak, held[0], HOLDER_ADDR, HOLDER_PORT, dest[0]))
+
+
 def main():
     exporter_bin, holder_bin, repo, screenshot = sys.argv[1:5]
     started = time.time()
     workdir = tempfile.mkdtemp(prefix="epx-incident-")
-    exporter = Exporter(exporter_bin, workdir)
+    # The holder execs and renames itself before the exporter's first process
+    # scan: the scanner reads a pid's name once, so a scan between Popen's
+    # fork and exec would name it python3 (the recorder's 3 s samples make
+    # that likelier than scrapes alone).
     holder = Holder(holder_bin)
+    holder.run("listen %s %d" % (HOLDER_ADDR, HOLDER_PORT))
+    exporter = Exporter(exporter_bin, workdir)
     driver = None
     try:
         for path in ("/", "/live", "/report", "/runbook", "/metrics"):
@@ -198,7 +274,6 @@ def main():
         print("ok: served /runbook: " + [l for l in lint.stdout.splitlines()
                                          if l.startswith("runbook:")][0])
 
-        holder.run("listen %s %d" % (HOLDER_ADDR, HOLDER_PORT))
         holder.run("connect %s %d 150" % (HOLDER_ADDR, HOLDER_PORT))
         pid = holder.proc.pid
 
@@ -250,8 +325,23 @@ def main():
             fail("the page loaded resources from elsewhere: %s" % foreign)
         print("ok: %d requests, all to the exporter" % (len(origins) - 1))
 
+        incident = recorded_incident(exporter)
+        link = 'a[href="/incidents/%s"]' % incident
+        deadline = time.time() + WAIT
+        while not driver.execute_script(
+                "return document.querySelector('#incidents %s') !== null;" % link):
+            if time.time() > deadline:
+                fail("the live page's incidents section never listed %s" % incident)
+            time.sleep(0.5)
+        print("ok: the live page lists incident %s" % incident)
+
         driver.save_screenshot(screenshot)
         print("screenshot: %s" % screenshot)
+
+        check_incident_page(driver, exporter, incident, link, pid)
+        record_shot = os.path.join(os.path.dirname(screenshot), "incident_record.png")
+        driver.save_screenshot(record_shot)
+        print("screenshot: %s" % record_shot)
     finally:
         if driver is not None:
             driver.quit()

@@ -19,7 +19,13 @@
 #      package configures recovery for non-crash failures (custom actions
 #      run);
 #   d. exporter.log cannot be opened (a folder of that name): the service
-#      runs and ephemeral_port_service_log_failures_total counts it.
+#      runs and ephemeral_port_service_log_failures_total counts it;
+#   e. a Stop sent as soon as the service is RUNNING (its first collection
+#      and start-up self-test still running) reaches STOPPED within the
+#      service's 15 s stop limit, three times; a crash of the process while
+#      it stops still ends STOPPED, with service-specific exit code 5 (Wine's
+#      service manager marks a service whose process ended stopped only if
+#      it was RUNNING: a process that ends STOP_PENDING stays so there).
 # A slow start is made real by a config file large enough (~40 MB of
 # comments) that parsing it takes seconds, so the "not yet listening" window
 # is wide and a 10 ms status poll cannot miss it.
@@ -406,5 +412,37 @@ failures=$(python3 "$SRC/tests/windows/metric.py" "$RUN/d_metrics.prom" ephemera
 say "ok: ephemeral_port_service_log_failures_total $failures with an unopenable exporter.log"
 winrun 60 "$RUN/d_stop.log" "$TOOL" stop $NAME || { cat "$RUN/d_stop.log"; fail "Stop"; }
 winrun 30 "$RUN/d_delete.log" "$TOOL" delete $NAME || { cat "$RUN/d_delete.log"; fail "DeleteService"; }
+
+# --- e. Stop at once after the start; a crash while stopping ------------------
+PORT=$(free_port 20000 30000)
+printf 'web:\n  listen_address: "127.0.0.1:%s"\n' "$PORT" >"$RUN/e-config.yml"
+say "e. Stop as soon as RUNNING; service on port $PORT"
+create_service "$RUN/e_create.log" $NAME \
+  "$(winpath "$EXE") service --config.file=$(winpath "$RUN/e-config.yml")" ||
+  { cat "$RUN/e_create.log"; fail "CreateService"; }
+for i in 1 2 3; do
+  winrun 60 "$RUN/e_start$i.log" "$TOOL" start $NAME || { cat "$RUN/e_start$i.log"; fail "StartService ($i)"; }
+  winrun 60 "$RUN/e_stop$i.log" "$TOOL" stop $NAME || {
+    cat "$RUN/e_stop$i.log"
+    fail "a Stop sent at once after start $i did not reach STOPPED within 40 s"
+  }
+  ms=$(tr -d '\r' <"$RUN/e_stop$i.log" | sed -n 's/^stop: STOPPED after \([0-9]*\) ms.*/\1/p')
+  ((ms <= 16000)) || fail "a Stop at once after start $i took $ms ms (the stop limit is 15 s)"
+  for _ in $(seq 100); do [[ -z $(service_processes) ]] && break; sleep 0.2; done
+  [[ -z $(service_processes) ]] || fail "the service process did not exit after Stop $i"
+  say "ok: Stop at once after start $i: STOPPED after $ms ms, process gone"
+done
+winrun 60 "$RUN/e_start4.log" "$TOOL" start $NAME || { cat "$RUN/e_start4.log"; fail "StartService (crash)"; }
+winrun 60 "$RUN/e_crash.log" "$TOOL" stop-crash $NAME || {
+  cat "$RUN/e_crash.log"
+  fail "a crash while the service stops left it short of STOPPED"
+}
+grep -q 'service_exit=5' "$RUN/e_crash.log" ||
+  { cat "$RUN/e_crash.log"; fail "a crash while stopping did not end with service-specific exit code 5"; }
+say "ok: a crash while stopping: $(tr -d '\r' <"$RUN/e_crash.log")"
+for _ in $(seq 20); do
+  winrun 30 "$RUN/e_delete.log" "$TOOL" delete $NAME && break
+  sleep 0.5
+done
 
 say "PASSED"

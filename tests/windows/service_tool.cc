@@ -5,6 +5,11 @@
 //   service_tool stop NAME       waits up to 40 s for STOPPED (the service
 //                                gives up by itself after 15 s), prints
 //                                how long the stop took
+//   service_tool stop-crash NAME sends Stop and, while the service stops,
+//                                makes its process crash (a thread of its
+//                                own started at an unmapped address); waits
+//                                up to 40 s for STOPPED, prints the state and
+//                                the exit codes
 //   service_tool delete NAME
 //   service_tool trace NAME PORT   starts NAME and prints every status change
 //                                  until RUNNING or STOPPED (30 s); at the
@@ -235,6 +240,38 @@ int main(int argc, char** argv) {
                 stopped ? "STOPPED" : "not STOPPED",
                 static_cast<unsigned long long>(GetTickCount64() - began),
                 StateName(status.dwCurrentState));
+    return stopped ? 0 : Fail("wait for STOPPED");
+  }
+  if (std::strcmp(verb, "stop-crash") == 0) {
+    DWORD needed = 0;
+    if (!QueryServiceStatusEx(s, SC_STATUS_PROCESS_INFO,
+                              reinterpret_cast<LPBYTE>(&status), sizeof status,
+                              &needed)) {
+      return Fail("QueryServiceStatusEx");
+    }
+    HANDLE process = OpenProcess(PROCESS_ALL_ACCESS, FALSE, status.dwProcessId);
+    if (process == nullptr) return Fail("OpenProcess");
+    SERVICE_STATUS plain{};
+    const ULONGLONG began = GetTickCount64();
+    if (!ControlService(s, SERVICE_CONTROL_STOP, &plain))
+      return Fail("ControlService(STOP)");
+    // Address 0x10 is never mapped: the thread faults at its first
+    // instruction, an unhandled access violation in the service process.
+    HANDLE thread = CreateRemoteThread(
+        process, nullptr, 0, reinterpret_cast<LPTHREAD_START_ROUTINE>(0x10),
+        nullptr, 0, nullptr);
+    if (thread == nullptr) return Fail("CreateRemoteThread");
+    CloseHandle(thread);
+    CloseHandle(process);
+    bool stopped = WaitFor(s, SERVICE_STOPPED, &status);
+    std::printf(
+        "stop-crash: %s after %llu ms (state=%s) win32_exit=%lu "
+        "service_exit=%lu\n",
+        stopped ? "STOPPED" : "not STOPPED",
+        static_cast<unsigned long long>(GetTickCount64() - began),
+        StateName(status.dwCurrentState),
+        static_cast<unsigned long>(status.dwWin32ExitCode),
+        static_cast<unsigned long>(status.dwServiceSpecificExitCode));
     return stopped ? 0 : Fail("wait for STOPPED");
   }
   if (std::strcmp(verb, "delete") == 0) {

@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "../support/snapshot_builder.h"
+#include "analysis/port_usage.h"
 #include "platform/platform.h"
 #include "sources/windows/event_log.h"
 #include "sources/windows/host_source.h"
@@ -110,6 +112,38 @@ TEST_F(WinsockTest, IphlpapiSeesOwnListenerConnectionAndUdpSocket) {
   closesocket(accepted);
   closesocket(client);
   closesocket(listener);
+}
+
+// Each collection runs the analysis on a thread of its own that then ends.
+// A thread_local with a destructor would corrupt the heap at such an end
+// (mingw-w64's emulated TLS: the process crashed in ntdll's heap code, in
+// the service mid-stop); the heap must stay valid over many such threads.
+TEST(WrappersTest, AnalysisOnShortLivedThreadsKeepsTheHeapValid) {
+  testing::SnapshotBuilder b;
+  b.Range(49152, 16384);
+  for (std::uint16_t i = 0; i < 64; ++i) {
+    b.Tcp("10.0.0.1", static_cast<std::uint16_t>(50000 + i), "10.0.0.2",
+          static_cast<std::uint16_t>(443 + i % 4));
+    b.Tcp("0.0.0.0", static_cast<std::uint16_t>(51000 + i), "10.0.0.3", 80, 0,
+          SocketState::kTimeWait);
+  }
+  Snapshot snapshot = b.Get();
+  std::atomic<bool> done{false};
+  std::thread churn([&] {
+    while (!done) {
+      std::vector<std::vector<char>> blocks;
+      for (int i = 0; i < 64; ++i) blocks.emplace_back(8192, 'x');
+    }
+  });
+  for (int i = 0; i < 1500; ++i) {
+    std::thread a([&] { AnalyzePortUsage(snapshot, {}); });
+    std::thread c([&] { AnalyzePortUsage(snapshot, {}); });
+    a.join();
+    c.join();
+  }
+  done = true;
+  churn.join();
+  EXPECT_TRUE(HeapValidate(GetProcessHeap(), 0, nullptr));
 }
 
 TEST(WrappersTest, BoundEndpointsAreReadOrReportedUnavailable) {

@@ -141,6 +141,7 @@ void ProcessSocketScanner::ReadSocketInodes(int proc_fd, std::int64_t pid,
 bool ProcessSocketScanner::KernelPass(int proc_fd) {
   if (!kernel_owners_) return false;
   std::vector<InodeOwner> found;
+  found.reserve(last_kernel_owners_ + last_kernel_owners_ / 8 + 64);
   if (!kernel_owners_(&found, &kernel_pass_error_)) {
     if (kernel_pass_error_.empty()) kernel_pass_error_ = "kernel pass failed";
     return false;
@@ -149,7 +150,9 @@ bool ProcessSocketScanner::KernelPass(int proc_fd) {
             [](const InodeOwner& a, const InodeOwner& b) {
               return a.pid != b.pid ? a.pid < b.pid : a.inode < b.inode;
             });
+  last_kernel_owners_ = found.size();
   owners_.Clear();
+  owners_.Reserve(found.size());
   std::unordered_map<std::int64_t, std::vector<std::uint64_t>> held;
   for (std::size_t i = 0; i < found.size(); ++i) {
     const InodeOwner& o = found[i];

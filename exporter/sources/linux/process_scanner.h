@@ -110,6 +110,9 @@ class ProcessSocketScanner {
   OwnerPass kernel_owners_;
   bool last_kernel_pass_ = false;
   std::string kernel_pass_error_;
+  /// Owner records the last kernel pass read: the next one reserves for
+  /// about as many.
+  std::size_t last_kernel_owners_ = 0;
   std::unordered_map<std::int64_t, Entry> entries_;
   void ReadSocketInodes(int proc_fd, std::int64_t pid, Entry* entry);
 

@@ -46,6 +46,10 @@ void InodeOwners::Rehash(std::size_t slots) {
   }
 }
 
+void InodeOwners::Reserve(std::size_t n) {
+  if ((used_ + n) * 3 > slots_.size() * 2) Rehash((used_ + n) * 3 / 2 + 64);
+}
+
 void InodeOwners::Add(std::uint64_t inode, std::int64_t pid) {
   if (!Fits(inode, pid)) {
     others_.emplace(inode, pid);

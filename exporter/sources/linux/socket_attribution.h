@@ -24,6 +24,9 @@ class InodeOwners {
  public:
   /// Forgets every entry.
   void Clear();
+  /// Sizes the table once for n inodes, so adding them does not grow it
+  /// step by step (each step holds the old table and the new one).
+  void Reserve(std::size_t n);
   /// Records that pid holds the socket inode; repeats are ignored.
   void Add(std::uint64_t inode, std::int64_t pid);
   /// Forgets that pid holds the socket inode; unknown pairs are ignored.

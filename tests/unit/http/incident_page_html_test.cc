@@ -6,6 +6,7 @@
 #include "../../support/snapshot_builder.h"
 #include "http/html.h"
 #include "http/landing_page.h"
+#include "http/page_templates.h"
 
 namespace epx {
 namespace {
@@ -124,13 +125,50 @@ TEST(IncidentPageTest, PageRefreshesItselfWithoutExternalAssets) {
 }
 
 TEST(HtmlTest, EscapesTextAndAttributes) {
-  EXPECT_EQ(EscapeHtml("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;");
+  EXPECT_EQ(EscapeHtml("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&apos;");
   HtmlTable t({"A", "B"}, {false, true});
   t.Add({"<x>", "1"}, {{"data-k", "\"v\""}});
   EXPECT_EQ(t.Render(),
             "<table><thead><tr><th>A</th><th class=\"n\">B</th></tr></thead>"
             "<tbody>\n<tr data-k=\"&quot;v&quot;\"><td>&lt;x&gt;</td>"
             "<td class=\"n\">1</td></tr>\n</tbody></table>\n");
+}
+
+TEST(HtmlTest, EveryPageTemplateParses) {
+  for (const char* text :
+       {kTableTemplate, kIncidentPageTemplate, kIncidentLiveTemplate,
+        kSparklineTemplate, kAboutSectionTemplate, kSelfTestSectionTemplate,
+        kNamespaceSectionTemplate, kRecentIncidentsTemplate,
+        kHistoryPageTemplate, kIncidentListTemplate, kIncidentDetailTemplate}) {
+    kainjow::mustache::mustache page(text);
+    EXPECT_TRUE(page.is_valid()) << page.error_message() << "\n" << text;
+    std::string out = RenderTemplate(text, TemplateData());
+    EXPECT_EQ(out.find("page template:"), std::string::npos) << out;
+  }
+  std::string broken = RenderTemplate("{{#open}}<b>", TemplateData());
+  EXPECT_NE(broken.find("<p class=\"warn\">page template: "), std::string::npos)
+      << broken;
+}
+
+TEST(HtmlTest, TemplatesEscapeValuesButNotRenderedHtml) {
+  TemplateData data;
+  data.set("title", "<script>x</script>");
+  data.set("body", "<p>kept</p>");
+  std::string page = RenderTemplate(kHistoryPageTemplate, data);
+  EXPECT_NE(page.find("<title>&lt;script&gt;x&lt;/script&gt;</title>"),
+            std::string::npos)
+      << page;
+  EXPECT_NE(page.find("<p>kept</p>"), std::string::npos);
+  EXPECT_EQ(page.find("<script>"), std::string::npos);
+}
+
+TEST(IncidentPageTest, LivePartCarriesTheIncidentsSectionBelowHeadlines) {
+  std::string html = IncidentLiveHtml(Busy(), {}, "t", 0, 3600,
+                                      "<section id=\"incidents\"></section>");
+  std::size_t headlines = html.find("</section>\n<section id=\"incidents\">");
+  std::size_t ranges = html.find("<h2>Port ranges</h2>");
+  ASSERT_NE(headlines, std::string::npos) << html;
+  EXPECT_LT(headlines, ranges);
 }
 
 // The host above with one other network namespace: a pod's, 1,000 ports,

@@ -5,8 +5,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "../../support/snapshot_builder.h"
 #include "sources/collector_runner.h"
@@ -87,6 +89,41 @@ TEST(PortUsageCollectableTest, FreshSnapshotOfAStuckCollectionIsNull) {
   // The stuck collection is the one scrapes see: no second one started.
   EXPECT_EQ(source->calls.load(), 1);
   EXPECT_TRUE(HasSuccess(collectable.CollectWithin(0.5), "exporter", 0));
+  EXPECT_EQ(source->calls.load(), 1);
+  source->hold = false;
+}
+
+TEST(PortUsageCollectableTest, StopEndsEveryWaitForASlowCollection) {
+  auto owned = std::make_unique<ScriptedSource>();
+  ScriptedSource* source = owned.get();
+  source->hold = true;
+  PortUsageCollectable collectable(std::move(owned), {},
+                                   {"v", "r", "d", "linux", "x"},
+                                   std::chrono::seconds(30));
+  std::vector<prometheus::MetricFamily> scraped;
+  std::shared_ptr<const PortUsageReport> reported;
+  std::shared_ptr<const Snapshot> fresh = std::make_shared<const Snapshot>();
+  std::thread scrape([&] { scraped = collectable.CollectWithin(0); });
+  std::thread sample([&] { reported = collectable.ReportWithin(0); });
+  std::thread self_test(
+      [&] { fresh = collectable.FreshSnapshot(std::chrono::seconds(30)); });
+  for (int i = 0; i < 400 && collectable.WaitingScrapes() < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(collectable.WaitingScrapes(), 3u);
+  auto stop = std::chrono::steady_clock::now();
+  collectable.Stop();
+  scrape.join();
+  sample.join();
+  self_test.join();
+  // Within a second, not the 30 s the collection may still take.
+  EXPECT_LT(std::chrono::steady_clock::now() - stop, std::chrono::seconds(1));
+  EXPECT_TRUE(HasSuccess(scraped, "exporter", 0));
+  ASSERT_NE(reported, nullptr);
+  EXPECT_EQ(fresh, nullptr);
+  // Later waits end at once and start no collection.
+  auto later = std::chrono::steady_clock::now();
+  EXPECT_TRUE(HasSuccess(collectable.CollectWithin(0), "exporter", 0));
+  EXPECT_LT(std::chrono::steady_clock::now() - later, std::chrono::seconds(1));
   EXPECT_EQ(source->calls.load(), 1);
   source->hold = false;
 }

@@ -110,5 +110,62 @@ TEST(ConsoleReportTest, ShowsFailingConnectsFromTheKernel) {
   EXPECT_NE(text.find("127.0.0.1:5000  21"), std::string::npos) << text;
 }
 
+TEST(IncidentsSectionTest, ListsIncidentsAndTheNewestWorstMoment) {
+  Incident incident;
+  incident.id = IncidentId(1796527920);
+  incident.opened_seconds = 1796527920;
+  incident.trigger = "tcp headline 0.97";
+  incident.peak_headline = "tcp";
+  incident.peak_ratio = 0.97;
+  incident.peak_seconds = 1796527935;
+  for (int i = 0; i < 12; ++i) {
+    ProcessUsage p;
+    p.pid = 100 + i;
+    p.name = "proc" + std::to_string(i);
+    p.in_use[0] = 90 - i;
+    incident.worst.processes.push_back(p);
+  }
+  DestinationUsage d;
+  d.protocol = Protocol::kTcp;
+  d.remote_address = "2001:db8::7";
+  d.remote_port = 443;
+  d.in_use = 97;
+  d.usage_ratio = 0.97;
+  incident.worst.destinations.push_back(d);
+  IncidentSummary summary;
+  std::string json = IncidentToJson(incident), error;
+  ASSERT_TRUE(ParseIncidentSummary(json, &summary, &error)) << error;
+  IncidentSummary older;
+  older.id = IncidentId(1796400000);
+  older.opened_seconds = 1796400000;
+  older.closed_seconds = 1796400600;
+  older.peak_headline = "udp";
+  older.peak_ratio = 0.91;
+  std::string text =
+      FormatIncidentsSection({summary, older}, json, "/var/lib/epx", 10);
+  EXPECT_EQ(
+      text.rfind("Recorded incidents (2 in /var/lib/epx, newest first)\n", 0),
+      0u)
+      << text;
+  EXPECT_NE(text.find("20261206T033200Z  2026-12-06 03:32:00 UTC  open"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("2026-12-04 16:10:00 UTC  udp 91.0%"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Top processes (12 recorded)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("proc9"), std::string::npos);
+  EXPECT_EQ(text.find("proc10"), std::string::npos) << "rows cut at 10";
+  EXPECT_NE(text.find("tcp       [2001:db8::7]:443  97            97.0%"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("/incidents/20261206T033200Z"), std::string::npos);
+}
+
+TEST(IncidentsSectionTest, NoneRecordedSaysSo) {
+  std::string text = FormatIncidentsSection({}, "", "/x");
+  EXPECT_NE(text.find("none recorded"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace epx
