@@ -841,6 +841,38 @@ def host():
                   target('ephemeral_port_namespaces_failed{%s}' % sel, "failed")],
                  w=4, h=9),
         ],
+        [
+            timeseries("Connect failures per namespace",
+                       "connect() calls that found no local port, per second, in the network "
+                       "namespaces with the most failures (Linux; both the connect_events and "
+                       "the namespaces collectors on): the pod whose connects fail now, "
+                       "named by its pod UID when it is among the namespaces reported above.",
+                       [target('topk(10, sum by (job, instance, netns) (rate(ephemeral_port_namespace_connect_failures_total{%s}[$__rate_interval]))'
+                               ' * on (job, instance, netns) group_left (pod_uid, process) '
+                               'ephemeral_port_namespace_info{%s})' % (sel, sel),
+                               "netns {{netns}} {{pod_uid}} {{process}}")],
+                       unit="ops", w=12, h=8),
+            table("Failing processes in namespaces",
+                  "Processes in other network namespaces (pid as the node sees it) with the "
+                  "most connect failures for lack of a port since the exporter started "
+                  "(Linux, connect_events with namespaces).",
+                  [target('topk(10, ephemeral_port_namespace_process_connect_failures_total{%s})'
+                          % sel, instant=True, table=True)],
+                  [("netns", "netns", None, None), ("process", "Process", None, None),
+                   ("pid", "PID", None, None), ("Value", "Failures", "none", None)],
+                  sort_by="Failures", hide=("Time", "job", "instance", "__name__"), w=6, h=8,
+                  no_value="No failures in other namespaces"),
+            table("Failing destinations in namespaces",
+                  "Destinations toward which connects in other network namespaces found no "
+                  "local port, most failures first, since the exporter started (Linux, "
+                  "connect_events with namespaces).",
+                  [target('topk(10, ephemeral_port_namespace_destination_connect_failures_total{%s})'
+                          % sel, instant=True, table=True)],
+                  [("netns", "netns", None, None), ("remote_address", "Destination", None, None),
+                   ("remote_port", "Port", None, None), ("Value", "Failures", "none", None)],
+                  sort_by="Failures", hide=("Time", "job", "instance", "__name__", "protocol"),
+                  w=6, h=8, no_value="No failures in other namespaces"),
+        ],
         [row("Exporter")],
         [
             stat("Collectors",

@@ -2,10 +2,76 @@
 #include "analysis/connect_event_summary.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <tuple>
 #include <utility>
 
 namespace epx {
+namespace {
+
+std::uint64_t Failures(const ConnectEvents& e) {
+  return e.tcp_connect_failures[0] + e.tcp_connect_failures[1] +
+         e.bind_failures[0] + e.bind_failures[1] + e.udp_autobind_failures;
+}
+
+// The top namespaces by failures, then connects, then the lower inode; in
+// them the top processes and destinations by failures, counted across all.
+std::vector<NamespaceConnectEvents> SummarizeNamespaces(
+    const std::vector<NamespaceConnectEvents>& all,
+    const AnalysisOptions& options) {
+  std::vector<NamespaceConnectEvents> top;
+  for (const NamespaceConnectEvents& ns : all) {
+    NamespaceConnectEvents totals{ns.netns, ns.events};
+    totals.events.processes.clear();
+    totals.events.destinations.clear();
+    top.push_back(std::move(totals));
+  }
+  auto key = [](const NamespaceConnectEvents& n) {
+    return std::make_tuple(Failures(n.events),
+                           n.events.tcp_connects[0] + n.events.tcp_connects[1],
+                           ~n.netns);
+  };
+  std::sort(top.begin(), top.end(),
+            [&](const NamespaceConnectEvents& a,
+                const NamespaceConnectEvents& b) { return key(a) > key(b); });
+  top.resize(std::min(options.top_namespaces, top.size()));
+  std::vector<std::pair<std::size_t, ConnectEventProcess>> processes;
+  std::vector<std::pair<std::size_t, ConnectEventDestination>> destinations;
+  for (std::size_t i = 0; i < top.size(); ++i) {
+    for (const NamespaceConnectEvents& ns : all) {
+      if (ns.netns != top[i].netns) continue;
+      for (const ConnectEventProcess& p : ns.events.processes) {
+        if (p.connect_failures + p.port_zero_failures > 0)
+          processes.emplace_back(i, p);
+      }
+      for (const ConnectEventDestination& d : ns.events.destinations)
+        destinations.emplace_back(i, d);
+    }
+  }
+  auto process_key = [&](const std::pair<std::size_t, ConnectEventProcess>& p) {
+    return std::make_tuple(
+        p.second.connect_failures + p.second.port_zero_failures,
+        ~top[p.first].netns, -p.second.pid);
+  };
+  std::sort(processes.begin(), processes.end(),
+            [&](const auto& a, const auto& b) {
+              return process_key(a) > process_key(b);
+            });
+  processes.resize(std::min(options.top_processes, processes.size()));
+  std::sort(destinations.begin(), destinations.end(),
+            [&](const auto& a, const auto& b) {
+              return std::tie(b.second.failures, a.first, a.second.address,
+                              a.second.port) <
+                     std::tie(a.second.failures, b.first, b.second.address,
+                              b.second.port);
+            });
+  destinations.resize(std::min(options.top_destinations, destinations.size()));
+  for (auto& [i, p] : processes) top[i].events.processes.push_back(p);
+  for (auto& [i, d] : destinations) top[i].events.destinations.push_back(d);
+  return top;
+}
+
+}  // namespace
 
 ConnectEvents SummarizeConnectEvents(const ConnectEvents& events,
                                      const AnalysisOptions& options) {
@@ -54,6 +120,7 @@ ConnectEvents SummarizeConnectEvents(const ConnectEvents& events,
       });
   destinations.resize(std::min(options.top_destinations, destinations.size()));
   out.destinations = std::move(destinations);
+  out.namespaces = SummarizeNamespaces(events.namespaces, options);
   return out;
 }
 

@@ -18,11 +18,22 @@ MetricFamily GaugeFamily(const char* name, const char* help) {
   return f;
 }
 
+MetricFamily CounterFamily(const char* name, const char* help) {
+  MetricFamily f;
+  f.name = name;
+  f.help = help;
+  f.type = prometheus::MetricType::Counter;
+  return f;
+}
+
 void Add(MetricFamily* f, std::vector<ClientMetric::Label> labels,
          double value) {
   ClientMetric m;
   m.label = std::move(labels);
-  m.gauge.value = value;
+  if (f->type == prometheus::MetricType::Counter)
+    m.counter.value = value;
+  else
+    m.gauge.value = value;
   f->metric.push_back(std::move(m));
 }
 
@@ -79,6 +90,86 @@ std::vector<MetricFamily> NamespaceFamilies(const NamespaceReport& report) {
   Add(&failed, {}, report.failed);
   for (MetricFamily* f :
        {&ratio, &bind_ratio, &in_use, &capacity, &info, &scanned, &failed}) {
+    if (!f->metric.empty()) out.push_back(std::move(*f));
+  }
+  return out;
+}
+
+std::vector<MetricFamily> NamespaceConnectFamilies(const ConnectEvents& e) {
+  std::vector<MetricFamily> out;
+  if (!e.valid || !e.namespaces_counted) return out;
+  MetricFamily failures = CounterFamily(
+      "ephemeral_port_namespace_connect_failures_total",
+      "connect() calls in one network namespace that failed with "
+      "EADDRNOTAVAIL (no local port left) since the exporter started (top N "
+      "namespaces by failures; Linux BPF).");
+  MetricFamily connects = CounterFamily(
+      "ephemeral_port_namespace_connects_total",
+      "Outbound TCP connects in one network namespace that got a local port "
+      "since the exporter started (Linux BPF).");
+  MetricFamily zero = CounterFamily(
+      "ephemeral_port_namespace_port_allocation_failures_total",
+      "bind() or listen() to port 0 (call=bind) and UDP sends or connects "
+      "without bind() (call=autobind) in one network namespace that found "
+      "no free port (Linux BPF).");
+  MetricFamily process = CounterFamily(
+      "ephemeral_port_namespace_process_connect_failures_total",
+      "connect() EADDRNOTAVAIL failures plus port-0 bind/autobind failures "
+      "of a process in one network namespace (top N across the reported "
+      "namespaces; pid as the node's initial PID namespace numbers it; Linux "
+      "BPF).");
+  MetricFamily destination = CounterFamily(
+      "ephemeral_port_namespace_destination_connect_failures_total",
+      "connect() EADDRNOTAVAIL failures, and UDP sends or connects that "
+      "found no port to autobind, in one network namespace toward a "
+      "destination (top N across the reported namespaces; Linux BPF).");
+  for (const NamespaceConnectEvents& ns : e.namespaces) {
+    std::string netns = std::to_string(ns.netns);
+    const ConnectEvents& n = ns.events;
+    for (int i : {0, 1}) {
+      std::vector<ClientMetric::Label> labels{
+          {"family", i == 0 ? "ipv4" : "ipv6"},
+          {"netns", netns},
+          {"protocol", "tcp"}};
+      Add(&failures, labels, static_cast<double>(n.tcp_connect_failures[i]));
+      Add(&connects, labels, static_cast<double>(n.tcp_connects[i]));
+    }
+    Add(&zero, {{"call", "bind"}, {"netns", netns}, {"protocol", "tcp"}},
+        static_cast<double>(n.bind_failures[0]));
+    Add(&zero, {{"call", "bind"}, {"netns", netns}, {"protocol", "udp"}},
+        static_cast<double>(n.bind_failures[1]));
+    Add(&zero, {{"call", "autobind"}, {"netns", netns}, {"protocol", "udp"}},
+        static_cast<double>(n.udp_autobind_failures));
+    for (const ConnectEventProcess& p : n.processes) {
+      Add(&process,
+          {{"netns", netns},
+           {"pid", std::to_string(p.pid)},
+           {"process", p.name}},
+          static_cast<double>(p.connect_failures + p.port_zero_failures));
+    }
+    for (const ConnectEventDestination& d : n.destinations) {
+      Add(&destination,
+          {{"netns", netns},
+           {"protocol", ProtocolName(d.protocol)},
+           {"remote_address", d.address.ToString()},
+           {"remote_port", std::to_string(d.port)}},
+          static_cast<double>(d.failures));
+    }
+  }
+  MetricFamily dropped = CounterFamily(
+      "ephemeral_port_namespace_connect_events_dropped_total",
+      "Events of other network namespaces not counted (map=namespaces: the "
+      "namespace table, 1,024 entries, was full) or counted in the "
+      "namespace's totals but not per process or destination (that table, "
+      "4,096 entries, was full).");
+  Add(&dropped, {{"map", "namespaces"}},
+      static_cast<double>(e.namespaces_dropped));
+  Add(&dropped, {{"map", "processes"}},
+      static_cast<double>(e.namespace_processes_dropped));
+  Add(&dropped, {{"map", "destinations"}},
+      static_cast<double>(e.namespace_destinations_dropped));
+  for (MetricFamily* f :
+       {&failures, &connects, &zero, &process, &destination, &dropped}) {
     if (!f->metric.empty()) out.push_back(std::move(*f));
   }
   return out;

@@ -14,4 +14,10 @@ namespace epx {
 std::vector<prometheus::MetricFamily> NamespaceFamilies(
     const NamespaceReport& report);
 
+/// Pure: the connect_events families of other network namespaces (totals,
+/// processes and destinations of the reported ones, and the drops); none
+/// unless connect_events counted other namespaces.
+std::vector<prometheus::MetricFamily> NamespaceConnectFamilies(
+    const ConnectEvents& events);
+
 }  // namespace epx

@@ -537,6 +537,8 @@ std::vector<MetricFamily> BuildMetricFamilies(const PortUsageReport& report,
   std::vector<MetricFamily> out = b.TakeNonEmpty();
   for (MetricFamily& f : NamespaceFamilies(report.namespaces))
     out.push_back(std::move(f));
+  for (MetricFamily& f : NamespaceConnectFamilies(report.connect_events))
+    out.push_back(std::move(f));
   return out;
 }
 

@@ -133,6 +133,8 @@ struct ConnectEventDestination {
 /// What the pool running dry did to applications since the exporter
 /// started (the connect_events collector: BPF on Linux, ETW on Windows);
 /// counters only grow.
+struct NamespaceConnectEvents;
+
 struct ConnectEvents {
   bool valid = false;
   /// Indexed by Family: TCP connect() failures with EADDRNOTAVAIL.
@@ -155,6 +157,24 @@ struct ConnectEvents {
   std::uint64_t buffers_lost = 0;
   std::vector<ConnectEventProcess> processes;
   std::vector<ConnectEventDestination> destinations;
+  /// Linux, with the namespaces collector on: other network namespaces
+  /// are counted too (in `namespaces` and the three below).
+  bool namespaces_counted = false;
+  std::vector<NamespaceConnectEvents> namespaces;
+  /// Events of other namespaces not counted (namespace map full) or not
+  /// attributed (their process or destination map full).
+  std::uint64_t namespaces_dropped = 0;
+  std::uint64_t namespace_processes_dropped = 0;
+  std::uint64_t namespace_destinations_dropped = 0;
+};
+
+/// The connect events of one network namespace other than the exporter's:
+/// its totals, processes and destinations in `events` (whose own
+/// `namespaces` stays empty).
+struct NamespaceConnectEvents {
+  /// Inode number of the namespace (nsfs).
+  std::uint64_t netns = 0;
+  ConnectEvents events;
 };
 
 /// A further owner of a socket shared by several processes (inherited or

@@ -5,8 +5,10 @@
 // destination; failures made at the same time in a second namespace are
 // not; connect-and-close cycles are counted as connects; port-0 binds that
 // fail are counted; UDP sends and connects from unbound sockets that find no
-// port to autobind are counted per process and destination; without
-// privileges the collector says what is missing.
+// port to autobind are counted per process and destination; with the
+// namespaces collector on, failures in a child namespace are counted under
+// its inode, process and destination while the host's totals stay its own;
+// without privileges the collector says what is missing.
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,6 +35,7 @@ namespace {
 constexpr int kPort = 19152;
 constexpr int kUnprivilegedPort = 19153;
 constexpr int kUdpPort = 19154;
+constexpr int kNamespacesPort = 19155;
 bool g_mounted_tracefs = false;
 
 bool WriteFile(const std::string& path, const std::string& text) {
@@ -212,6 +215,90 @@ TEST(ConnectEventsTest, UdpSendsThatFindNoPortToAutobindAreCounted) {
             0);
   sender.Command("quit", 2000);
   holder.Command("quit", 2000);
+}
+
+std::string NetnsOf(int pid) {
+  struct stat st {};
+  std::string path = "/proc/" + std::to_string(pid) + "/ns/net";
+  return ::stat(path.c_str(), &st) == 0 ? std::to_string(st.st_ino) : "";
+}
+
+TEST(ConnectEventsTest, FailuresInOtherNamespacesAreCountedPerNamespace) {
+  Subprocess exporter({EPX_EXPORTER, "--web.listen-address=127.0.0.1:19155",
+                       "--collector.connect_events=true",
+                       "--collector.namespaces=true", "--top.processes=20"},
+                      "/tmp/epx_connect_events_namespaces_exporter.log");
+  auto loaded =
+      ScrapeMetricsUntil(kNamespacesPort, [](const std::vector<Sample>& s) {
+        return Find(s, "ephemeral_port_collector_success",
+                    {{"collector", "connect_events"}}) == 1.0;
+      });
+  ASSERT_EQ(V(loaded, "ephemeral_port_collector_success",
+              {{"collector", "connect_events"}}),
+            1)
+      << ReadAll("/tmp/epx_connect_events_namespaces_exporter.log");
+
+  Subprocess server({EPX_PORT_HOLDER, "--name", "censhost"});
+  Subprocess pod({"/usr/bin/unshare", "-n", "/bin/sh", "-c",
+                  "ip link set lo up && echo 40000 40009 > "
+                  "/proc/sys/net/ipv4/ip_local_port_range && exec " +
+                      std::string(EPX_PORT_HOLDER) + " --name censpod"});
+  ASSERT_EQ(server.Command("listen 127.0.0.1 5000"), "ok 5000");
+  ASSERT_EQ(pod.Command("listen 127.0.0.1 5001"), "ok 5001");
+  const std::string netns = NetnsOf(pod.pid());
+  ASSERT_FALSE(netns.empty());
+  ASSERT_NE(netns, NetnsOf(::getpid()));
+  // The child's pool toward 127.0.0.1:5001 has 10 ports: 10 connects get
+  // one, the 11th and 17 more fail; the host makes 4 failures of its own.
+  ASSERT_EQ(pod.Command("fill 127.0.0.1 5001"), "ok 10 EADDRNOTAVAIL");
+  ASSERT_EQ(pod.Command("attempt 127.0.0.1 5001 17"), "ok 17 EADDRNOTAVAIL");
+  ASSERT_EQ(server.Command("fill 127.0.0.1 5000"), "ok 10 EADDRNOTAVAIL");
+  ASSERT_EQ(server.Command("attempt 127.0.0.1 5000 3"), "ok 3 EADDRNOTAVAIL");
+
+  const std::string pod_pid = std::to_string(pod.pid());
+  const std::map<std::string, std::string> ns_v4{
+      {"netns", netns}, {"protocol", "tcp"}, {"family", "ipv4"}};
+  auto s =
+      ScrapeMetricsUntil(kNamespacesPort, [&](const std::vector<Sample>& x) {
+        return Find(x, "ephemeral_port_namespace_connect_failures_total",
+                    ns_v4) == 18.0 &&
+               Find(x, "ephemeral_port_connect_failures_total",
+                    {{"protocol", "tcp"}, {"family", "ipv4"}}) == 4.0;
+      });
+  EXPECT_EQ(V(s, "ephemeral_port_namespace_connect_failures_total", ns_v4), 18);
+  EXPECT_EQ(V(s, "ephemeral_port_namespace_connects_total", ns_v4), 10);
+  EXPECT_EQ(V(s, "ephemeral_port_namespace_process_connect_failures_total",
+              {{"netns", netns}, {"process", "censpod"}, {"pid", pod_pid}}),
+            18);
+  EXPECT_EQ(V(s, "ephemeral_port_namespace_destination_connect_failures_total",
+              {{"netns", netns},
+               {"protocol", "tcp"},
+               {"remote_address", "127.0.0.1"},
+               {"remote_port", "5001"}}),
+            18);
+  // The host's own series count only the host's failures and connects.
+  EXPECT_EQ(V(s, "ephemeral_port_connect_failures_total",
+              {{"protocol", "tcp"}, {"family", "ipv4"}}),
+            4);
+  EXPECT_EQ(V(s, "ephemeral_port_process_connects_total",
+              {{"process", "censhost"}, {"pid", std::to_string(server.pid())}}),
+            10);
+  EXPECT_EQ(V(s, "ephemeral_port_destination_connect_failures_total",
+              {{"protocol", "tcp"},
+               {"remote_address", "127.0.0.1"},
+               {"remote_port", "5001"}}),
+            -1);
+  for (const Sample& sample : s) {
+    auto it = sample.labels.find("process");
+    if (it != sample.labels.end() && sample.labels.count("netns") == 0) {
+      EXPECT_NE(it->second, "censpod") << sample.name;
+    }
+  }
+  EXPECT_EQ(V(s, "ephemeral_port_namespace_connect_events_dropped_total",
+              {{"map", "namespaces"}}),
+            0);
+  pod.Command("quit", 2000);
+  server.Command("quit", 2000);
 }
 
 TEST(ConnectEventsTest, WithoutPrivilegesTheCollectorSaysWhatIsMissing) {

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -57,9 +58,41 @@ bool KernelHasTracepoint(const char* name) {
   return found;
 }
 
+// Deletes from the kernel maps the entries of namespaces that are gone
+// (their inode now belongs to a newer namespace), so they take no room.
+void ForgetGoneNamespaces(
+    const connect_events& s,
+    const std::map<std::uint32_t, std::uint64_t>& newest,
+    const std::vector<std::pair<epx_namespace_key, epx_namespace_counts>>&
+        totals,
+    const std::vector<std::pair<epx_namespace_process_key, epx_process_counts>>&
+        processes,
+    const std::vector<std::pair<epx_namespace_destination_key, std::uint64_t>>&
+        destinations) {
+  auto gone = [&](std::uint32_t netns, std::uint64_t cookie) {
+    auto it = newest.find(netns);
+    return it != newest.end() && it->second != cookie;
+  };
+  for (const auto& entry : totals) {
+    if (gone(entry.first.netns, entry.first.cookie))
+      bpf_map_delete_elem(bpf_map__fd(s.maps.namespace_totals), &entry.first);
+  }
+  for (const auto& entry : processes) {
+    if (gone(entry.first.netns, entry.first.cookie))
+      bpf_map_delete_elem(bpf_map__fd(s.maps.namespace_processes),
+                          &entry.first);
+  }
+  for (const auto& entry : destinations) {
+    if (gone(entry.first.netns, entry.first.cookie))
+      bpf_map_delete_elem(bpf_map__fd(s.maps.namespace_destinations),
+                          &entry.first);
+  }
+}
+
 }  // namespace
 
-ConnectEventCollector::ConnectEventCollector() = default;
+ConnectEventCollector::ConnectEventCollector(bool other_namespaces)
+    : other_namespaces_(other_namespaces) {}
 ConnectEventCollector::~ConnectEventCollector() = default;
 
 void ConnectEventCollector::Start() {
@@ -80,6 +113,7 @@ void ConnectEventCollector::Start() {
   }
   connect_events* s = program->skeleton;
   s->rodata->target_netns = OwnNetworkNamespaceInode();
+  s->rodata->other_namespaces = other_namespaces_ ? 1 : 0;
   bool send_hook = KernelHasTracepoint("sock_send_length");
   if (!send_hook) bpf_program__set_autoload(s->progs.sock_send_length, false);
   int rc = connect_events::load(s);
@@ -156,6 +190,25 @@ bool ConnectEventCollector::Read(ConnectEvents* out, std::string* error) {
     return false;
   }
   *out = DecodeConnectEvents(totals, processes, destinations);
+  if (!other_namespaces_) return true;
+  std::vector<std::pair<epx_namespace_key, epx_namespace_counts>> ns_totals;
+  std::vector<std::pair<epx_namespace_process_key, epx_process_counts>>
+      ns_processes;
+  std::vector<std::pair<epx_namespace_destination_key, std::uint64_t>>
+      ns_destinations;
+  if (!ReadHash(bpf_map__fd(s->maps.namespace_totals), &ns_totals) ||
+      !ReadHash(bpf_map__fd(s->maps.namespace_processes), &ns_processes) ||
+      !ReadHash(bpf_map__fd(s->maps.namespace_destinations),
+                &ns_destinations)) {
+    *error = "reading the BPF maps of other namespaces: " +
+             std::string(std::strerror(errno));
+    return false;
+  }
+  DecodeNamespaceConnectEvents(totals, ns_totals, ns_processes, ns_destinations,
+                               out);
+  ForgetGoneNamespaces(
+      *s, NewestNamespaces(ns_totals, ns_processes, ns_destinations), ns_totals,
+      ns_processes, ns_destinations);
   return true;
 }
 

@@ -11,11 +11,12 @@ namespace epx {
 
 /// Counts, in the kernel, connect() failures for lack of a local port,
 /// outbound TCP connects and port-0 bind/autobind failures of this network
-/// namespace (the BPF program bpf/connect_events.bpf.c); counts start at
-/// Start(). Thread-safe.
+/// namespace (the BPF program bpf/connect_events.bpf.c), and with
+/// other_namespaces those of every other network namespace, per namespace;
+/// counts start at Start(). Thread-safe.
 class ConnectEventCollector {
  public:
-  ConnectEventCollector();
+  explicit ConnectEventCollector(bool other_namespaces = false);
   ~ConnectEventCollector();
   ConnectEventCollector(const ConnectEventCollector&) = delete;
   ConnectEventCollector& operator=(const ConnectEventCollector&) = delete;
@@ -36,6 +37,7 @@ class ConnectEventCollector {
 
  private:
   std::mutex mutex_;
+  bool other_namespaces_;
   bool tried_ = false;
   std::string load_error_;
   std::unique_ptr<Program> program_;

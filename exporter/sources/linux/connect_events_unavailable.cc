@@ -5,7 +5,8 @@ namespace epx {
 
 struct ConnectEventCollector::Program {};
 
-ConnectEventCollector::ConnectEventCollector() = default;
+ConnectEventCollector::ConnectEventCollector(bool other_namespaces)
+    : other_namespaces_(other_namespaces) {}
 ConnectEventCollector::~ConnectEventCollector() = default;
 
 void ConnectEventCollector::Start() {}

@@ -31,6 +31,7 @@ std::string Join(const std::string& root, const char* relative) {
 LinuxHostSource::LinuxHostSource(SourceOptions options)
     : options_(std::move(options)),
       scanner_(options_.procfs_root),
+      connect_events_(options_.collect_namespaces),
       namespaces_(options_.procfs_root, options_.namespace_bound_sockets) {
   if (options_.socket_source == "auto") {
     ChooseSocketSource();

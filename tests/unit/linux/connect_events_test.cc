@@ -102,6 +102,118 @@ TEST(ConnectEventSummaryTest, KeepsTopProcessesByFailuresAndByConnects) {
   EXPECT_EQ(top.destinations[1].address.ToString(), "10.0.0.2");
 }
 
+TEST(ConnectEventRecordsTest, DecodesOtherNamespacesByInode) {
+  std::vector<std::uint64_t> totals(EPX_TOTAL_COUNT, 0);
+  totals[EPX_TCP4_CONNECT_FAILED] = 4;
+  totals[EPX_NAMESPACES_DROPPED] = 2;
+  totals[EPX_NAMESPACE_DESTINATIONS_DROPPED] = 5;
+  epx_namespace_counts pod{};
+  pod.totals[EPX_TCP4_CONNECT_FAILED] = 18;
+  pod.totals[EPX_TCP4_CONNECT_ATTEMPTS] = 28;
+  pod.totals[EPX_UDP_AUTOBIND_FAILED] = 3;
+  epx_namespace_counts idle{};
+  idle.totals[EPX_TCP6_CONNECT_ATTEMPTS] = 7;
+  epx_namespace_process_key p{77, 4026532002u, ProcessKey(900, "censpod")};
+  // Its namespace's totals entry was dropped: still reported.
+  epx_namespace_process_key orphan{78, 4026532009u, ProcessKey(901, "lost")};
+  // A namespace gone before 4026532002 took its inode: left out.
+  epx_namespace_process_key gone{12, 4026532002u, ProcessKey(800, "old")};
+  epx_namespace_counts gone_totals{};
+  gone_totals.totals[EPX_TCP4_CONNECT_FAILED] = 3;
+  epx_namespace_destination_key d{};
+  d.cookie = 77;
+  d.netns = 4026532002u;
+  d.destination.family = 4;
+  d.destination.protocol = 6;
+  d.destination.port = 5001;
+  d.destination.addr[0] = 127;
+  d.destination.addr[3] = 1;
+  ConnectEvents e = DecodeConnectEvents(totals, {}, {});
+  std::vector<std::pair<epx_namespace_key, epx_namespace_counts>> ns = {
+      {{77, 4026532002u, 0}, pod},
+      {{12, 4026532002u, 0}, gone_totals},
+      {{50, 4026532001u, 0}, idle}};
+  std::vector<std::pair<epx_namespace_process_key, epx_process_counts>>
+      processes = {{gone, {3, 5, 0}}, {p, {18, 28, 3}}, {orphan, {1, 1, 0}}};
+  std::vector<std::pair<epx_namespace_destination_key, std::uint64_t>>
+      destinations = {{d, 18}};
+  DecodeNamespaceConnectEvents(totals, ns, processes, destinations, &e);
+  std::map<std::uint32_t, std::uint64_t> newest =
+      NewestNamespaces(ns, processes, destinations);
+  EXPECT_EQ(newest[4026532002u], 77u);
+  EXPECT_EQ(newest[4026532009u], 78u);
+  EXPECT_TRUE(e.namespaces_counted);
+  EXPECT_EQ(e.tcp_connect_failures[0], 4u);
+  EXPECT_EQ(e.namespaces_dropped, 2u);
+  EXPECT_EQ(e.namespace_processes_dropped, 0u);
+  EXPECT_EQ(e.namespace_destinations_dropped, 5u);
+  ASSERT_EQ(e.namespaces.size(), 3u);
+  EXPECT_EQ(e.namespaces[0].netns, 4026532001u);
+  EXPECT_EQ(e.namespaces[0].events.tcp_connects[1], 7u);
+  const ConnectEvents& n = e.namespaces[1].events;
+  EXPECT_EQ(e.namespaces[1].netns, 4026532002u);
+  EXPECT_EQ(n.tcp_connect_failures[0], 18u);
+  EXPECT_EQ(n.tcp_connects[0], 10u);
+  EXPECT_EQ(n.udp_autobind_failures, 3u);
+  ASSERT_EQ(n.processes.size(), 1u);
+  EXPECT_EQ(n.processes[0].name, "censpod");
+  EXPECT_EQ(n.processes[0].pid, 900);
+  EXPECT_EQ(n.processes[0].port_zero_failures, 3u);
+  ASSERT_EQ(n.destinations.size(), 1u);
+  EXPECT_EQ(n.destinations[0].address.ToString(), "127.0.0.1");
+  EXPECT_EQ(n.destinations[0].port, 5001);
+  EXPECT_EQ(e.namespaces[2].netns, 4026532009u);
+  EXPECT_EQ(e.namespaces[2].events.tcp_connect_failures[0], 0u);
+  ASSERT_EQ(e.namespaces[2].events.processes.size(), 1u);
+}
+
+TEST(ConnectEventSummaryTest, KeepsTopNamespacesAndTheirTopFailures) {
+  ConnectEvents e;
+  e.valid = true;
+  e.namespaces_counted = true;
+  for (std::uint64_t i = 0; i < 4; ++i) {
+    NamespaceConnectEvents ns;
+    ns.netns = 1000 + i;
+    ns.events.valid = true;
+    ns.events.tcp_connect_failures[0] = i;  // namespace 1000: none
+    ns.events.tcp_connects[0] = 50 - i;
+    for (std::uint64_t j = 0; j < 3; ++j) {
+      ConnectEventProcess p;
+      p.pid = static_cast<std::int64_t>(100 * i + j);
+      p.name = "p" + std::to_string(p.pid);
+      p.connect_failures = j == 0 ? 0 : i * 10 + j;
+      p.connects = 5;
+      ns.events.processes.push_back(p);
+      ConnectEventDestination d;
+      d.address = IpAddress::V4(10, 0, static_cast<std::uint8_t>(i),
+                                static_cast<std::uint8_t>(j));
+      d.port = 80;
+      d.failures = i * 10 + j;
+      ns.events.destinations.push_back(d);
+    }
+    e.namespaces.push_back(ns);
+  }
+  AnalysisOptions options;
+  options.top_namespaces = 3;
+  options.top_processes = 3;
+  options.top_destinations = 2;
+  ConnectEvents top = SummarizeConnectEvents(e, options);
+  ASSERT_EQ(top.namespaces.size(), 3u);
+  EXPECT_EQ(top.namespaces[0].netns, 1003u);
+  EXPECT_EQ(top.namespaces[1].netns, 1002u);
+  EXPECT_EQ(top.namespaces[2].netns, 1001u);
+  EXPECT_EQ(top.namespaces[2].events.tcp_connects[0], 49u);
+  // Processes with failures, the top 3 across the reported namespaces.
+  std::vector<std::string> names;
+  for (const auto& ns : top.namespaces) {
+    for (const auto& p : ns.events.processes) names.push_back(p.name);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"p302", "p301", "p202"}));
+  ASSERT_EQ(top.namespaces[0].events.destinations.size(), 2u);
+  EXPECT_EQ(top.namespaces[0].events.destinations[0].failures, 32u);
+  EXPECT_TRUE(top.namespaces[1].events.destinations.empty());
+}
+
 TEST(BpfRequirementsTest, NamesWhatIsMissing) {
   std::uint64_t caps = 0;
   ASSERT_TRUE(ParseEffectiveCapabilities(

@@ -109,6 +109,63 @@ TEST(NamespaceFamilies, HostSeriesUnchangedByNamespaces) {
             0.1);
 }
 
+TEST(NamespaceConnectFamilies, PerNamespaceCountsBesideTheHostsOwn) {
+  Snapshot with = HostWithNamespaces();
+  with.connect_events.valid = true;
+  with.connect_events.tcp_connect_failures[0] = 4;
+  Snapshot without = with;
+  with.connect_events.namespaces_counted = true;
+  with.connect_events.namespace_processes_dropped = 6;
+  NamespaceConnectEvents pod;
+  pod.netns = 4026532002;
+  pod.events.valid = true;
+  pod.events.tcp_connect_failures[0] = 18;
+  pod.events.tcp_connects[0] = 10;
+  pod.events.udp_autobind_failures = 2;
+  pod.events.processes.push_back({900, "censpod", 18, 10, 2});
+  pod.events.destinations.push_back(
+      {Protocol::kTcp, IpAddress::V4(127, 0, 0, 1), 5001, 18});
+  with.connect_events.namespaces.push_back(pod);
+  auto samples = ParseExposition(Serialize(with, {}));
+  const std::map<std::string, std::string> v4{
+      {"netns", "4026532002"}, {"protocol", "tcp"}, {"family", "ipv4"}};
+  EXPECT_EQ(
+      Find(samples, "ephemeral_port_namespace_connect_failures_total", v4), 18);
+  EXPECT_EQ(Find(samples, "ephemeral_port_namespace_connects_total", v4), 10);
+  EXPECT_EQ(
+      Find(
+          samples, "ephemeral_port_namespace_port_allocation_failures_total",
+          {{"netns", "4026532002"}, {"protocol", "udp"}, {"call", "autobind"}}),
+      2);
+  EXPECT_EQ(
+      Find(samples, "ephemeral_port_namespace_process_connect_failures_total",
+           {{"netns", "4026532002"}, {"process", "censpod"}, {"pid", "900"}}),
+      20);
+  EXPECT_EQ(Find(samples,
+                 "ephemeral_port_namespace_destination_connect_failures_total",
+                 {{"netns", "4026532002"},
+                  {"protocol", "tcp"},
+                  {"remote_address", "127.0.0.1"},
+                  {"remote_port", "5001"}}),
+            18);
+  EXPECT_EQ(
+      Find(samples, "ephemeral_port_namespace_connect_events_dropped_total",
+           {{"map", "processes"}}),
+      6);
+  EXPECT_EQ(Find(samples, "ephemeral_port_connect_failures_total",
+                 {{"protocol", "tcp"}, {"family", "ipv4"}}),
+            4);
+  // Without the namespaces counted: none of these families, host unchanged.
+  std::string host = Serialize(without, {});
+  EXPECT_EQ(host.find("namespace_connect"), std::string::npos);
+  EXPECT_EQ(host.find("namespace_process"), std::string::npos);
+  std::string all = Serialize(with, {});
+  std::istringstream lines(host);
+  std::string line;
+  while (std::getline(lines, line))
+    EXPECT_NE(all.find(line + "\n"), std::string::npos) << line;
+}
+
 TEST(NamespaceFamilies, NoneWhenTheCollectorIsOff) {
   EXPECT_TRUE(NamespaceFamilies(NamespaceReport{}).empty());
 }

@@ -2,9 +2,11 @@
 /* Counts what the pool running dry does to applications, in the kernel:
    TCP connect() failing for lack of a local port, outbound TCP connects per
    process, bind() to port 0 failing with EADDRINUSE and UDP sends or
-   connect()s failing to autobind. Only sockets of the network namespace
-   target_netns count. Aggregated in bounded maps; user space reads counts
-   only.
+   connect()s failing to autobind. Sockets of the network namespace
+   target_netns count in totals, processes and destinations; with
+   other_namespaces set, those of every other namespace count in the
+   namespace_* maps, keyed by namespace inode and cookie. Aggregated in bounded
+   maps; user space reads counts only.
 
    TCP uses the sock:inet_sock_set_state BTF tracepoint (no tracefs; it
    fires on TCP state changes only): tcp_v4_connect()/tcp_v6_connect() move
@@ -34,6 +36,13 @@
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u32 target_netns = 0;
+const volatile __u8 other_namespaces = 0;
+
+/* A socket's network namespace: inode and cookie. */
+struct epx_ns {
+  __u64 cookie;
+  __u32 inum;
+};
 
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -56,10 +65,33 @@ struct {
   __type(value, __u64);
 } destinations SEC(".maps");
 
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, EPX_MAX_NAMESPACES);
+  __type(key, struct epx_namespace_key);
+  __type(value, struct epx_namespace_counts);
+} namespace_totals SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, EPX_MAX_NAMESPACE_PROCESSES);
+  __type(key, struct epx_namespace_process_key);
+  __type(value, struct epx_process_counts);
+} namespace_processes SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, EPX_MAX_NAMESPACE_DESTINATIONS);
+  __type(key, struct epx_namespace_destination_key);
+  __type(value, __u64);
+} namespace_destinations SEC(".maps");
+
 /* A bind() to port 0 or a UDP connect() in flight, by thread: the socket's
-   protocol (IPPROTO_*) and the address the call names (user space). */
+   protocol (IPPROTO_*), its namespace and the address the call names (user
+   space). */
 struct epx_pending {
   __u64 addr;
+  struct epx_ns ns;
   __u8 protocol;
 };
 
@@ -75,26 +107,65 @@ static __always_inline void add_total(__u32 index) {
   if (value) *value += 1;
 }
 
-static __always_inline int in_target_netns(const struct sock* sk) {
-  return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) == target_netns;
+/* The namespace of sk; the cookie is read only for another namespace (it
+   is struct net's net_cookie, 0 on kernels before 5.14). */
+static __always_inline struct epx_ns netns_of(const struct sock* sk) {
+  struct net* net = BPF_CORE_READ(sk, __sk_common.skc_net.net);
+  struct epx_ns ns = {};
+  ns.inum = BPF_CORE_READ(net, ns.inum);
+  if (ns.inum != target_netns && bpf_core_field_exists(net->net_cookie))
+    BPF_CORE_READ_INTO(&ns.cookie, net, net_cookie);
+  return ns;
+}
+
+/* Whether events of namespace ns are counted at all. */
+static __always_inline int counted(struct epx_ns ns) {
+  return ns.inum == target_netns || other_namespaces;
+}
+
+/* The entry of key in map, created zeroed if missing; NULL (and the drop
+   counted) when the map is full. */
+static __always_inline void* entry(void* map, const void* key, const void* zero,
+                                   __u32 dropped) {
+  void* value = bpf_map_lookup_elem(map, key);
+  if (value) return value;
+  bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
+  value = bpf_map_lookup_elem(map, key);
+  if (!value) add_total(dropped);
+  return value;
+}
+
+/* Counts one event of the epx_total kind index in namespace ns. */
+static __always_inline void count_total(struct epx_ns ns, __u32 index) {
+  if (ns.inum == target_netns) {
+    add_total(index);
+    return;
+  }
+  struct epx_namespace_key key = {};
+  key.cookie = ns.cookie;
+  key.netns = ns.inum;
+  struct epx_namespace_counts zero = {};
+  struct epx_namespace_counts* counts =
+      entry(&namespace_totals, &key, &zero, EPX_NAMESPACES_DROPPED);
+  if (counts && index < EPX_NAMESPACE_TOTAL_COUNT)
+    __sync_fetch_and_add(&counts->totals[index], 1);
 }
 
 enum { EPX_FAILED, EPX_ATTEMPT, EPX_PORT_ZERO_FAILED };
 
-static __always_inline void add_process(int which) {
-  struct epx_process_key key = {};
-  key.pid = bpf_get_current_pid_tgid() >> 32;
-  bpf_get_current_comm(key.comm, sizeof key.comm);
-  struct epx_process_counts* counts = bpf_map_lookup_elem(&processes, &key);
-  if (!counts) {
-    struct epx_process_counts zero = {};
-    bpf_map_update_elem(&processes, &key, &zero, BPF_NOEXIST);
-    counts = bpf_map_lookup_elem(&processes, &key);
-    if (!counts) {
-      add_total(EPX_PROCESSES_DROPPED);
-      return;
-    }
-  }
+static __always_inline void add_process(struct epx_ns ns, int which) {
+  struct epx_namespace_process_key key = {};
+  key.cookie = ns.cookie;
+  key.netns = ns.inum;
+  key.process.pid = bpf_get_current_pid_tgid() >> 32;
+  bpf_get_current_comm(key.process.comm, sizeof key.process.comm);
+  struct epx_process_counts zero = {};
+  struct epx_process_counts* counts =
+      ns.inum == target_netns
+          ? entry(&processes, &key.process, &zero, EPX_PROCESSES_DROPPED)
+          : entry(&namespace_processes, &key, &zero,
+                  EPX_NAMESPACE_PROCESSES_DROPPED);
+  if (!counts) return;
   if (which == EPX_FAILED)
     __sync_fetch_and_add(&counts->connect_failed, 1);
   else if (which == EPX_ATTEMPT)
@@ -104,21 +175,24 @@ static __always_inline void add_process(int which) {
 }
 
 static __always_inline void count_destination(
-    const struct epx_destination_key* key) {
-  __u64* count = bpf_map_lookup_elem(&destinations, key);
-  if (!count) {
-    __u64 zero = 0;
-    bpf_map_update_elem(&destinations, key, &zero, BPF_NOEXIST);
-    count = bpf_map_lookup_elem(&destinations, key);
-    if (!count) {
-      add_total(EPX_DESTINATIONS_DROPPED);
-      return;
-    }
+    struct epx_ns ns, const struct epx_destination_key* key) {
+  __u64 zero = 0;
+  __u64* count;
+  if (ns.inum == target_netns) {
+    count = entry(&destinations, key, &zero, EPX_DESTINATIONS_DROPPED);
+  } else {
+    struct epx_namespace_destination_key nkey = {};
+    nkey.cookie = ns.cookie;
+    nkey.netns = ns.inum;
+    nkey.destination = *key;
+    count = entry(&namespace_destinations, &nkey, &zero,
+                  EPX_NAMESPACE_DESTINATIONS_DROPPED);
   }
-  __sync_fetch_and_add(count, 1);
+  if (count) __sync_fetch_and_add(count, 1);
 }
 
-static __always_inline void add_destination(const struct sock* sk, int family) {
+static __always_inline void add_destination(const struct sock* sk,
+                                            struct epx_ns ns, int family) {
   struct epx_destination_key key = {};
   key.protocol = IPPROTO_TCP;
   key.port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
@@ -137,7 +211,7 @@ static __always_inline void add_destination(const struct sock* sk, int family) {
     __builtin_memcpy(key.addr, &v4, 4);
     key.family = 4;
   }
-  count_destination(&key);
+  count_destination(ns, &key);
 }
 
 /* The two transitions that matter are picked from the arguments alone, so
@@ -147,16 +221,18 @@ int BPF_PROG(inet_sock_set_state, const struct sock* sk, int oldstate,
              int newstate) {
   int begins = oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT;
   if (!begins && !(oldstate == TCP_SYN_SENT && newstate == TCP_CLOSE)) return 0;
-  if (sk->sk_protocol != IPPROTO_TCP || !in_target_netns(sk)) return 0;
+  if (sk->sk_protocol != IPPROTO_TCP) return 0;
+  struct epx_ns ns = netns_of(sk);
+  if (!counted(ns)) return 0;
   int family = BPF_CORE_READ(sk, __sk_common.skc_family);
   int v6 = family == EPX_AF_INET6;
   if (begins) {
-    add_total(v6 ? EPX_TCP6_CONNECT_ATTEMPTS : EPX_TCP4_CONNECT_ATTEMPTS);
-    add_process(EPX_ATTEMPT);
+    count_total(ns, v6 ? EPX_TCP6_CONNECT_ATTEMPTS : EPX_TCP4_CONNECT_ATTEMPTS);
+    add_process(ns, EPX_ATTEMPT);
   } else if (sk->__sk_common.skc_num == 0) {
-    add_total(v6 ? EPX_TCP6_CONNECT_FAILED : EPX_TCP4_CONNECT_FAILED);
-    add_process(EPX_FAILED);
-    add_destination(sk, family);
+    count_total(ns, v6 ? EPX_TCP6_CONNECT_FAILED : EPX_TCP4_CONNECT_FAILED);
+    add_process(ns, EPX_FAILED);
+    add_destination(sk, ns, family);
   }
   return 0;
 }
@@ -178,8 +254,9 @@ static __always_inline struct sock* sock_of_fd(int fd) {
 
 static __always_inline void remember(int fd, int want_protocol, __u64 addr) {
   struct sock* sk = sock_of_fd(fd);
-  if (!sk || !in_target_netns(sk)) return;
-  struct epx_pending call = {.addr = addr};
+  if (!sk) return;
+  struct epx_pending call = {.addr = addr, .ns = netns_of(sk)};
+  if (!counted(call.ns)) return;
   call.protocol = BPF_CORE_READ(sk, sk_protocol);
   if (want_protocol && call.protocol != want_protocol) return;
   __u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -198,7 +275,8 @@ static __always_inline struct epx_pending take(void) {
 
 /* Counts one UDP destination given as a user-space sockaddr; v4-mapped IPv6
    addresses count as IPv4. */
-static __always_inline void add_udp_destination(const void* uaddr) {
+static __always_inline void add_udp_destination(struct epx_ns ns,
+                                                const void* uaddr) {
   struct sockaddr_in6 a = {};
   if (!uaddr || bpf_probe_read_user(&a, sizeof a, uaddr) != 0) return;
   struct epx_destination_key key = {};
@@ -222,7 +300,7 @@ static __always_inline void add_udp_destination(const void* uaddr) {
   } else {
     return;
   }
-  count_destination(&key);
+  count_destination(ns, &key);
 }
 
 SEC("tracepoint/syscalls/sys_enter_bind")
@@ -240,15 +318,15 @@ int bind_enter(struct trace_event_raw_sys_enter* ctx) {
 
 SEC("tracepoint/syscalls/sys_exit_bind")
 int bind_exit(struct trace_event_raw_sys_exit* ctx) {
-  int protocol = take().protocol;
-  if (!protocol || ctx->ret != -EPX_EADDRINUSE) return 0;
-  if (protocol == IPPROTO_TCP)
-    add_total(EPX_TCP_BIND_FAILED);
-  else if (protocol == IPPROTO_UDP)
-    add_total(EPX_UDP_BIND_FAILED);
+  struct epx_pending call = take();
+  if (!call.protocol || ctx->ret != -EPX_EADDRINUSE) return 0;
+  if (call.protocol == IPPROTO_TCP)
+    count_total(call.ns, EPX_TCP_BIND_FAILED);
+  else if (call.protocol == IPPROTO_UDP)
+    count_total(call.ns, EPX_UDP_BIND_FAILED);
   else
     return 0;
-  add_process(EPX_PORT_ZERO_FAILED);
+  add_process(call.ns, EPX_PORT_ZERO_FAILED);
   return 0;
 }
 
@@ -262,9 +340,9 @@ SEC("tracepoint/syscalls/sys_exit_connect")
 int connect_exit(struct trace_event_raw_sys_exit* ctx) {
   struct epx_pending call = take();
   if (call.protocol != IPPROTO_UDP || ctx->ret != -EPX_EAGAIN) return 0;
-  add_total(EPX_UDP_AUTOBIND_FAILED);
-  add_process(EPX_PORT_ZERO_FAILED);
-  add_udp_destination((const void*)call.addr);
+  count_total(call.ns, EPX_UDP_AUTOBIND_FAILED);
+  add_process(call.ns, EPX_PORT_ZERO_FAILED);
+  add_udp_destination(call.ns, (const void*)call.addr);
   return 0;
 }
 
@@ -295,11 +373,13 @@ static __always_inline const void* send_destination(void) {
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(sock_send_length, struct sock* sk, int ret, int flags) {
   if (ret != -EPX_EAGAIN || sk->sk_protocol != IPPROTO_UDP ||
-      sk->__sk_common.skc_num != 0 || !in_target_netns(sk)) {
+      sk->__sk_common.skc_num != 0) {
     return 0;
   }
-  add_total(EPX_UDP_AUTOBIND_FAILED);
-  add_process(EPX_PORT_ZERO_FAILED);
-  add_udp_destination(send_destination());
+  struct epx_ns ns = netns_of(sk);
+  if (!counted(ns)) return 0;
+  count_total(ns, EPX_UDP_AUTOBIND_FAILED);
+  add_process(ns, EPX_PORT_ZERO_FAILED);
+  add_udp_destination(ns, send_destination());
   return 0;
 }

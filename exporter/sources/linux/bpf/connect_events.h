@@ -10,6 +10,10 @@
 #define EPX_MAX_PROCESSES 4096
 #define EPX_MAX_DESTINATIONS 4096
 #define EPX_COMM_LEN 16
+/* Other network namespaces (counted only when asked to). */
+#define EPX_MAX_NAMESPACES 1024
+#define EPX_MAX_NAMESPACE_PROCESSES 4096
+#define EPX_MAX_NAMESPACE_DESTINATIONS 4096
 
 /* Indexes of the `totals` per-CPU array. */
 enum epx_total {
@@ -22,8 +26,14 @@ enum epx_total {
   EPX_UDP_AUTOBIND_FAILED,  /* UDP send or connect() found no port */
   EPX_PROCESSES_DROPPED,    /* process map full: event not attributed */
   EPX_DESTINATIONS_DROPPED, /* destination map full */
+  EPX_NAMESPACES_DROPPED,   /* namespace map full: event not counted */
+  EPX_NAMESPACE_PROCESSES_DROPPED,
+  EPX_NAMESPACE_DESTINATIONS_DROPPED,
   EPX_TOTAL_COUNT,
 };
+
+/* The totals one other namespace keeps: indexes below this one. */
+#define EPX_NAMESPACE_TOTAL_COUNT (EPX_UDP_AUTOBIND_FAILED + 1)
 
 struct epx_process_key {
   unsigned int pid; /* thread group id */
@@ -41,6 +51,33 @@ struct epx_destination_key {
   unsigned char protocol; /* IPPROTO_TCP or IPPROTO_UDP */
   unsigned short port;    /* host order */
   unsigned char addr[16];
+};
+
+/* Counts of one network namespace other than the exporter's, by epx_total
+   index. */
+struct epx_namespace_counts {
+  unsigned long long totals[EPX_NAMESPACE_TOTAL_COUNT];
+};
+
+/* A namespace: its inode, which the kernel hands out again once the
+   namespace is gone, and its cookie (struct net's net_cookie, never reused
+   while the kernel runs, Linux 5.14+; 0 before). */
+struct epx_namespace_key {
+  unsigned long long cookie;
+  unsigned int netns; /* namespace inode */
+  unsigned int unused;
+};
+
+struct epx_namespace_process_key {
+  unsigned long long cookie;
+  unsigned int netns;
+  struct epx_process_key process;
+};
+
+struct epx_namespace_destination_key {
+  unsigned long long cookie;
+  unsigned int netns;
+  struct epx_destination_key destination;
 };
 
 /* NOLINTEND(readability-identifier-naming, google-runtime-int) */
