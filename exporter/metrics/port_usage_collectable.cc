@@ -18,7 +18,7 @@ namespace epx {
 
 struct PortUsageCollectable::State : CollectorObserver {
   State(std::unique_ptr<HostSource> s, AnalysisOptions o, BuildInfo b)
-      : source(std::move(s)), options(o), build(std::move(b)) {}
+      : source(std::move(s)), options(std::move(o)), build(std::move(b)) {}
 
   void Started(const char* name) override {
     std::lock_guard<std::mutex> lock(mu);
@@ -156,7 +156,7 @@ PortUsageCollectable::PortUsageCollectable(std::unique_ptr<HostSource> source,
                                            AnalysisOptions options,
                                            BuildInfo build,
                                            std::chrono::milliseconds max_wait)
-    : state_(std::make_shared<State>(std::move(source), options,
+    : state_(std::make_shared<State>(std::move(source), std::move(options),
                                      std::move(build))),
       max_wait_(max_wait) {}
 

@@ -49,7 +49,7 @@ bool ReadFileInPieces(const std::string& path,
                       const std::function<void(std::string_view)>& each) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
-  std::vector<char> buf(64 * 1024);
+  std::vector<char> buf(std::size_t{64} * 1024);
   for (;;) {
     ssize_t n = read(fd, buf.data(), buf.size());
     if (n < 0) {
