@@ -10,11 +10,11 @@
 namespace epx {
 namespace {
 
-bool ReadAll(int fd, std::string* out) {
-  out->clear();
-  char buf[8192];
+// Reads fd to its end through buf, handing each piece to each; closes fd.
+bool ReadPieces(int fd, char* buf, std::size_t size,
+                const std::function<void(std::string_view)>& each) {
   for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
+    ssize_t n = read(fd, buf, size);
     if (n < 0) {
       if (errno == EINTR) continue;
       int saved = errno;
@@ -23,10 +23,17 @@ bool ReadAll(int fd, std::string* out) {
       return false;
     }
     if (n == 0) break;
-    out->append(buf, static_cast<std::size_t>(n));
+    each(std::string_view(buf, static_cast<std::size_t>(n)));
   }
   close(fd);
   return true;
+}
+
+bool ReadAll(int fd, std::string* out) {
+  out->clear();
+  char buf[8192];
+  return ReadPieces(fd, buf, sizeof buf,
+                    [out](std::string_view piece) { out->append(piece); });
 }
 
 }  // namespace
@@ -50,20 +57,7 @@ bool ReadFileInPieces(const std::string& path,
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   std::vector<char> buf(std::size_t{64} * 1024);
-  for (;;) {
-    ssize_t n = read(fd, buf.data(), buf.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int saved = errno;
-      close(fd);
-      errno = saved;
-      return false;
-    }
-    if (n == 0) break;
-    each(std::string_view(buf.data(), static_cast<std::size_t>(n)));
-  }
-  close(fd);
-  return true;
+  return ReadPieces(fd, buf.data(), buf.size(), each);
 }
 
 }  // namespace epx
