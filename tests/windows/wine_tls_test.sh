@@ -105,7 +105,11 @@ code=$(status "${CERT[@]}" -u 'prometheus:wrong' "$URL")
 say "ok: wrong password -> 401"
 code=$(status "${CERT[@]}" -u 'prometheus:first secret' "$URL")
 [[ $code == 200 ]] || fail "right password: expected 200, got $code"
-"${CURL[@]}" "${CERT[@]}" -u 'prometheus:first secret' "$URL" | grep -q '^ephemeral_port_collector_success' ||
+# The body is read whole before grep: grep -q ending the pipe early would
+# make curl fail with SIGPIPE under pipefail.
+body=$("${CURL[@]}" "${CERT[@]}" -u 'prometheus:first secret' "$URL") ||
+  fail "right password: the answer could not be read"
+grep -q '^ephemeral_port_collector_success' <<<"$body" ||
   fail "the 200 answer has no metrics"
 say "ok: right password -> 200 with metrics"
 if "${CURL[@]}" -o /dev/null -u 'prometheus:first secret' "$URL" 2>"$WORK/nocert.err"; then
