@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "metrics/report_families.h"
 
-#include <deque>
 #include <string>
 #include <utility>
 
+#include "metrics/family_builder.h"
 #include "metrics/namespace_families.h"
 
 namespace epx {
@@ -13,51 +13,7 @@ namespace {
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
-using Labels = std::vector<ClientMetric::Label>;
-
-class FamilyBuilder {
- public:
-  MetricFamily& Gauge(const std::string& name, const std::string& help) {
-    return Add(name, help, MetricType::Gauge);
-  }
-  MetricFamily& Counter(const std::string& name, const std::string& help) {
-    return Add(name, help, MetricType::Counter);
-  }
-
-  static void Set(MetricFamily& family, Labels labels, double value) {
-    ClientMetric m;
-    m.label = std::move(labels);
-    if (family.type == MetricType::Counter) {
-      m.counter.value = value;
-    } else {
-      m.gauge.value = value;
-    }
-    family.metric.push_back(std::move(m));
-  }
-
- private:
-  MetricFamily& Add(const std::string& name, const std::string& help,
-                    MetricType type) {
-    MetricFamily f;
-    f.name = "ephemeral_port_" + name;
-    f.help = help;
-    f.type = type;
-    families_.push_back(std::move(f));
-    return families_.back();
-  }
-
- public:
-  std::vector<MetricFamily> TakeNonEmpty() {
-    std::vector<MetricFamily> out;
-    for (auto& f : families_) {
-      if (!f.metric.empty()) out.push_back(std::move(f));
-    }
-    return out;
-  }
-
- private:
-  std::deque<MetricFamily> families_;
-};
+using Labels = FamilyBuilder::Labels;
 
 // Label values must be UTF-8; process names come from the OS byte for
 // byte, so invalid sequences become U+FFFD.

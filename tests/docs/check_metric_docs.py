@@ -4,9 +4,9 @@
 collector doc, and every family a collector doc documents is still emitted.
 
 Where the families come from, and why that way: the exposition is built in
-exporter/metrics/ by one FamilyBuilder that names each family
-"ephemeral_port_" + the first argument of Gauge()/Counter(), a string literal
-or an element of a literal array. The test reads those arguments from the
+exporter/metrics/ with one FamilyBuilder (metrics/family_builder.h) that
+names each family "ephemeral_port_" + the first argument of
+Gauge()/Counter(), a string literal or an element of a literal array. The test reads those arguments from the
 source (and any full "ephemeral_port_..." literal in exporter/, for families
 made another way), so a family counts from the moment the code can emit it,
 whatever a given host or fixture fills in; a call whose name it cannot read
@@ -36,6 +36,9 @@ def line_of(text, offset):
 def code_families(root, problems):
     """{family: 'file:line'} for every family the exporter can emit."""
     found = {}
+    builder = os.path.join(root, 'exporter/metrics/family_builder.h')
+    prefix_rule = (os.path.exists(builder) and '"%s" + name' % PREFIX
+                   in open(builder, encoding='utf-8').read())
     metrics = sorted(glob.glob(os.path.join(root, 'exporter/metrics/*.cc')))
     if not metrics:
         problems.append('no exporter/metrics/*.cc: the test needs updating')
@@ -49,8 +52,10 @@ def code_families(root, problems):
                 'model yet (teach it the per-OS sets)' %
                 (rel, line_of(text, m.start())))
         uses_builder = CALL.search(text) is not None
-        if uses_builder and '"%s" + name' % PREFIX not in text:
-            problems.append('%s: Gauge()/Counter() calls but no "%s" + name '
+        if uses_builder and not (prefix_rule and
+                                 '"metrics/family_builder.h"' in text):
+            problems.append('%s: Gauge()/Counter() calls but not through '
+                            'metrics/family_builder.h with its "%s" + name '
                             'prefix rule: the test needs updating' %
                             (rel, PREFIX))
         for m in CALL.finditer(text):
