@@ -48,19 +48,21 @@ void Send(mg_connection* conn, int status, const char* reason,
 }
 
 // Hundreds of server threads would each keep the stack and the freed heap
-// that a scrape touched.
-void ReleaseRequestMemory(const mg_connection*, int) {
+// that a scrape touched; an ending thread gives them back before glibc
+// caches its stack.
+void ReleaseServerThreadMemory() {
 #if !defined(_WIN32)
   ReleaseUnusedStack();
   ReturnFreedMemory();
 #endif
 }
 
+void ReleaseRequestMemory(const mg_connection*, int) {
+  ReleaseServerThreadMemory();
+}
+
 void ReleaseThreadMemory(const mg_context*, int, void*) {
-#if !defined(_WIN32)
-  ReleaseUnusedStack();
-  ReturnFreedMemory();
-#endif
+  ReleaseServerThreadMemory();
 }
 
 int InitTls(void* ssl_ctx, void* tls_configurator) {
