@@ -21,7 +21,7 @@ std::vector<NamespaceConnectEvents> SummarizeNamespaces(
     const AnalysisOptions& options) {
   std::vector<NamespaceConnectEvents> top;
   for (const NamespaceConnectEvents& ns : all) {
-    NamespaceConnectEvents totals{ns.netns, ns.events};
+    NamespaceConnectEvents totals{ns.netns, ns.cookie, ns.events};
     totals.events.processes.clear();
     totals.events.destinations.clear();
     top.push_back(std::move(totals));
@@ -39,7 +39,7 @@ std::vector<NamespaceConnectEvents> SummarizeNamespaces(
   std::vector<std::pair<std::size_t, ConnectEventDestination>> destinations;
   for (std::size_t i = 0; i < top.size(); ++i) {
     for (const NamespaceConnectEvents& ns : all) {
-      if (ns.netns != top[i].netns) continue;
+      if (ns.netns != top[i].netns || ns.cookie != top[i].cookie) continue;
       for (const ConnectEventProcess& p : ns.events.processes) {
         if (p.connect_failures + p.port_zero_failures > 0)
           processes.emplace_back(i, p);

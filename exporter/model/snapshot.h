@@ -174,6 +174,9 @@ struct ConnectEvents {
 struct NamespaceConnectEvents {
   /// Inode number of the namespace (nsfs).
   std::uint64_t netns = 0;
+  /// The kernel's cookie of the namespace (SO_NETNS_COOKIE): unlike the
+  /// inode, never handed to a later namespace.
+  std::uint64_t cookie = 0;
   ConnectEvents events;
 };
 
@@ -228,6 +231,8 @@ struct NamespaceIdentity {
   std::string container_id;
   /// Name under /run/netns, if any.
   std::string name;
+  /// The kernel's cookie of the namespace (SO_NETNS_COOKIE); 0 if unknown.
+  std::uint64_t cookie = 0;
 };
 
 /// The sockets and sysctls of one network namespace other than the
@@ -252,6 +257,8 @@ struct NamespaceScan {
   /// Namespaces found but not entered or not read (permission, errors);
   /// those that vanished during the scan are not counted.
   std::uint32_t failed = 0;
+  /// The inodes of those `failed` namespaces.
+  std::vector<std::uint64_t> failed_inodes;
 };
 
 /// What one collection read besides its socket list.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sources/linux/connect_event_records.h"
 
+#include <algorithm>
 #include <cstring>
 #include <iterator>
 #include <map>
@@ -86,27 +87,6 @@ ConnectEvents DecodeConnectEvents(
   return e;
 }
 
-std::map<std::uint32_t, std::uint64_t> NewestNamespaces(
-    const std::vector<std::pair<epx_namespace_key, epx_namespace_counts>>&
-        namespace_totals,
-    const std::vector<std::pair<epx_namespace_process_key, epx_process_counts>>&
-        processes,
-    const std::vector<std::pair<epx_namespace_destination_key, std::uint64_t>>&
-        destinations) {
-  std::map<std::uint32_t, std::uint64_t> newest;
-  auto see = [&](std::uint32_t netns, std::uint64_t cookie) {
-    auto [it, added] = newest.emplace(netns, cookie);
-    if (!added && cookie > it->second) it->second = cookie;
-  };
-  for (const auto& entry : namespace_totals)
-    see(entry.first.netns, entry.first.cookie);
-  for (const auto& entry : processes)
-    see(entry.first.netns, entry.first.cookie);
-  for (const auto& entry : destinations)
-    see(entry.first.netns, entry.first.cookie);
-  return newest;
-}
-
 void DecodeNamespaceConnectEvents(
     const std::vector<std::uint64_t>& totals,
     const std::vector<std::pair<epx_namespace_key, epx_namespace_counts>>&
@@ -122,38 +102,52 @@ void DecodeNamespaceConnectEvents(
       Total(totals, EPX_NAMESPACE_PROCESSES_DROPPED);
   events->namespace_destinations_dropped =
       Total(totals, EPX_NAMESPACE_DESTINATIONS_DROPPED);
-  std::map<std::uint32_t, std::uint64_t> newest =
-      NewestNamespaces(namespace_totals, processes, destinations);
-  auto current = [&](std::uint32_t netns, std::uint64_t cookie) {
-    return newest[netns] == cookie;
-  };
-  std::map<std::uint64_t, ConnectEvents> by_netns;
+  std::map<std::pair<std::uint64_t, std::uint64_t>, ConnectEvents> by_key;
   for (const auto& [key, counts] : namespace_totals) {
-    if (!current(key.netns, key.cookie)) continue;
     SetTotals(std::vector<std::uint64_t>(std::begin(counts.totals),
                                          std::end(counts.totals)),
-              &by_netns[key.netns]);
+              &by_key[{key.netns, key.cookie}]);
   }
   // A process or destination whose namespace's totals entry was dropped is
   // still reported, under zero totals.
   for (const auto& [key, counts] : processes) {
-    if (!current(key.netns, key.cookie)) continue;
-    ConnectEvents& e = by_netns[key.netns];
+    ConnectEvents& e = by_key[{key.netns, key.cookie}];
     e.valid = true;
     e.processes.push_back(DecodeProcess(key.process, counts));
   }
   for (const auto& [key, count] : destinations) {
     ConnectEventDestination d;
-    if (!current(key.netns, key.cookie) ||
-        !DecodeDestination(key.destination, count, &d))
-      continue;
-    ConnectEvents& e = by_netns[key.netns];
+    if (!DecodeDestination(key.destination, count, &d)) continue;
+    ConnectEvents& e = by_key[{key.netns, key.cookie}];
     e.valid = true;
     e.destinations.push_back(d);
   }
   events->namespaces.clear();
-  for (auto& [netns, e] : by_netns)
-    events->namespaces.push_back({netns, std::move(e)});
+  for (auto& [key, e] : by_key)
+    events->namespaces.push_back({key.first, key.second, std::move(e)});
+}
+
+ScannedNamespaces::ScannedNamespaces(const NamespaceScan& scan) {
+  for (const NamespaceSnapshot& ns : scan.namespaces)
+    cookies_[ns.id.inode] = ns.id.cookie;
+  for (std::uint64_t inode : scan.failed_inodes) cookies_.emplace(inode, 0);
+}
+
+ScannedNamespaces::State ScannedNamespaces::Of(std::uint64_t netns,
+                                               std::uint64_t cookie) const {
+  auto it = cookies_.find(netns);
+  if (it == cookies_.end()) return State::kGone;
+  if (it->second == 0) return State::kUnknown;
+  return it->second == cookie ? State::kRead : State::kGone;
+}
+
+void ScannedNamespaces::KeepRead(ConnectEvents* events) const {
+  auto& all = events->namespaces;
+  all.erase(std::remove_if(all.begin(), all.end(),
+                           [&](const NamespaceConnectEvents& n) {
+                             return Of(n.netns, n.cookie) != State::kRead;
+                           }),
+            all.end());
 }
 
 }  // namespace epx

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <map>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -20,6 +20,10 @@ namespace epx {
 
 struct ConnectEventCollector::Program {
   connect_events* skeleton = nullptr;
+  // The keys of the namespace_* maps at the last Read().
+  std::vector<epx_namespace_key> total_keys;
+  std::vector<epx_namespace_process_key> process_keys;
+  std::vector<epx_namespace_destination_key> destination_keys;
   ~Program() { connect_events::destroy(skeleton); }
 };
 
@@ -58,34 +62,20 @@ bool KernelHasTracepoint(const char* name) {
   return found;
 }
 
-// Deletes from the kernel maps the entries of namespaces that are gone
-// (their inode now belongs to a newer namespace), so they take no room.
-void ForgetGoneNamespaces(
-    const connect_events& s,
-    const std::map<std::uint32_t, std::uint64_t>& newest,
-    const std::vector<std::pair<epx_namespace_key, epx_namespace_counts>>&
-        totals,
-    const std::vector<std::pair<epx_namespace_process_key, epx_process_counts>>&
-        processes,
-    const std::vector<std::pair<epx_namespace_destination_key, std::uint64_t>>&
-        destinations) {
-  auto gone = [&](std::uint32_t netns, std::uint64_t cookie) {
-    auto it = newest.find(netns);
-    return it != newest.end() && it->second != cookie;
-  };
-  for (const auto& entry : totals) {
-    if (gone(entry.first.netns, entry.first.cookie))
-      bpf_map_delete_elem(bpf_map__fd(s.maps.namespace_totals), &entry.first);
-  }
-  for (const auto& entry : processes) {
-    if (gone(entry.first.netns, entry.first.cookie))
-      bpf_map_delete_elem(bpf_map__fd(s.maps.namespace_processes),
-                          &entry.first);
-  }
-  for (const auto& entry : destinations) {
-    if (gone(entry.first.netns, entry.first.cookie))
-      bpf_map_delete_elem(bpf_map__fd(s.maps.namespace_destinations),
-                          &entry.first);
+template <typename Key, typename Value>
+std::vector<Key> KeysOf(const std::vector<std::pair<Key, Value>>& entries) {
+  std::vector<Key> keys;
+  keys.reserve(entries.size());
+  for (const auto& entry : entries) keys.push_back(entry.first);
+  return keys;
+}
+
+template <typename Key>
+void DeleteKeys(bpf_map* map, const std::vector<Key>& keys,
+                const std::function<bool(std::uint64_t, std::uint64_t)>& gone) {
+  for (const Key& key : keys) {
+    if (gone(key.netns, key.cookie))
+      bpf_map_delete_elem(bpf_map__fd(map), &key);
   }
 }
 
@@ -206,10 +196,21 @@ bool ConnectEventCollector::Read(ConnectEvents* out, std::string* error) {
   }
   DecodeNamespaceConnectEvents(totals, ns_totals, ns_processes, ns_destinations,
                                out);
-  ForgetGoneNamespaces(
-      *s, NewestNamespaces(ns_totals, ns_processes, ns_destinations), ns_totals,
-      ns_processes, ns_destinations);
+  program_->total_keys = KeysOf(ns_totals);
+  program_->process_keys = KeysOf(ns_processes);
+  program_->destination_keys = KeysOf(ns_destinations);
   return true;
+}
+
+void ConnectEventCollector::ForgetNamespaces(
+    const std::function<bool(std::uint64_t netns, std::uint64_t cookie)>&
+        gone) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (program_ == nullptr) return;
+  connect_events* s = program_->skeleton;
+  DeleteKeys(s->maps.namespace_totals, program_->total_keys, gone);
+  DeleteKeys(s->maps.namespace_processes, program_->process_keys, gone);
+  DeleteKeys(s->maps.namespace_destinations, program_->destination_keys, gone);
 }
 
 }  // namespace epx

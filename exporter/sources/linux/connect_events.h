@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,6 +34,12 @@ class ConnectEventCollector {
   /// UDP sends, kernel 6.3+) that cannot attach are named once in the log;
   /// the rest still counts.
   bool Read(ConnectEvents* out, std::string* error);
+
+  /// Deletes from the kernel maps the other namespaces' entries, among
+  /// those the last Read() saw, for which gone(netns, cookie) is true, so
+  /// namespaces that ended take no room.
+  void ForgetNamespaces(const std::function<bool(std::uint64_t netns,
+                                                 std::uint64_t cookie)>& gone);
 
   struct Program;
 

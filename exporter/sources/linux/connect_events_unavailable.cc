@@ -18,4 +18,7 @@ bool ConnectEventCollector::Read(ConnectEvents*, std::string* error) {
   return false;
 }
 
+void ConnectEventCollector::ForgetNamespaces(
+    const std::function<bool(std::uint64_t, std::uint64_t)>&) {}
+
 }  // namespace epx

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "sources/collector_runner.h"
+#include "sources/linux/connect_event_records.h"
 #include "sources/linux/file_reader.h"
 #include "sources/linux/netlink_dump.h"
 #include "sources/linux/procfs_net_parser.h"
@@ -113,6 +114,14 @@ Snapshot LinuxHostSource::Collect() {
     RunCollector("namespaces", &snapshot, [&](std::string* error) {
       return namespaces_.Collect(&snapshot.namespaces, error);
     });
+    if (snapshot.connect_events.namespaces_counted) {
+      ScannedNamespaces scanned(snapshot.namespaces);
+      scanned.KeepRead(&snapshot.connect_events);
+      connect_events_.ForgetNamespaces(
+          [&](std::uint64_t netns, std::uint64_t cookie) {
+            return scanned.Of(netns, cookie) == ScannedNamespaces::State::kGone;
+          });
+    }
   }
   last_socket_count_ = snapshot.sockets.size();
   return snapshot;

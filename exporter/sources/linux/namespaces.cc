@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -88,6 +89,19 @@ bool DumpNamespaceSockets(bool bound_only, ExplicitPortMarks* marks,
   return true;
 }
 
+// The cookie of the calling thread's network namespace; 0 before kernel
+// 5.14 (no SO_NETNS_COOKIE).
+std::uint64_t OwnNamespaceCookie() {
+  std::uint64_t cookie = 0;
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  socklen_t size = sizeof(cookie);
+  if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &size) != 0)
+    cookie = 0;
+  close(fd);
+  return cookie;
+}
+
 }  // namespace
 
 NamespaceCollector::NamespaceCollector(std::string procfs_root,
@@ -158,6 +172,7 @@ bool NamespaceCollector::Read(const NamespaceCandidate& candidate,
     return false;
   }
   out->id.inode = candidate.inode;
+  out->id.cookie = OwnNamespaceCookie();
   out->id.pid = candidate.pid;
   out->id.name = candidate.name;
   if (candidate.pid > 0) {
@@ -201,6 +216,8 @@ bool NamespaceCollector::Collect(NamespaceScan* scan, std::string* error) {
   scan->found = static_cast<std::uint32_t>(candidates.size());
   if (!HasCapability(root_, kCapSysAdmin)) {
     scan->failed = scan->found;
+    for (const NamespaceCandidate& c : candidates)
+      scan->failed_inodes.push_back(c.inode);
     *error = "cannot enter other network namespaces: setns needs CAP_SYS_ADMIN";
     return false;
   }
@@ -222,6 +239,7 @@ bool NamespaceCollector::Collect(NamespaceScan* scan, std::string* error) {
           scan->namespaces.push_back(std::move(ns));
         } else if (!vanished) {
           ++scan->failed;
+          scan->failed_inodes.push_back(c.inode);
           if (errors.size() < 3) errors.push_back(why);
         }
       }

@@ -102,7 +102,7 @@ TEST(ConnectEventSummaryTest, KeepsTopProcessesByFailuresAndByConnects) {
   EXPECT_EQ(top.destinations[1].address.ToString(), "10.0.0.2");
 }
 
-TEST(ConnectEventRecordsTest, DecodesOtherNamespacesByInode) {
+TEST(ConnectEventRecordsTest, DecodesOtherNamespacesByInodeAndCookie) {
   std::vector<std::uint64_t> totals(EPX_TOTAL_COUNT, 0);
   totals[EPX_TCP4_CONNECT_FAILED] = 4;
   totals[EPX_NAMESPACES_DROPPED] = 2;
@@ -116,8 +116,8 @@ TEST(ConnectEventRecordsTest, DecodesOtherNamespacesByInode) {
   epx_namespace_process_key p{77, 4026532002u, ProcessKey(900, "censpod")};
   // Its namespace's totals entry was dropped: still reported.
   epx_namespace_process_key orphan{78, 4026532009u, ProcessKey(901, "lost")};
-  // A namespace gone before 4026532002 took its inode: left out.
-  epx_namespace_process_key gone{12, 4026532002u, ProcessKey(800, "old")};
+  // A namespace gone before 4026532002 took its inode: apart.
+  epx_namespace_process_key gone{912, 4026532002u, ProcessKey(800, "old")};
   epx_namespace_counts gone_totals{};
   gone_totals.totals[EPX_TCP4_CONNECT_FAILED] = 3;
   epx_namespace_destination_key d{};
@@ -131,27 +131,25 @@ TEST(ConnectEventRecordsTest, DecodesOtherNamespacesByInode) {
   ConnectEvents e = DecodeConnectEvents(totals, {}, {});
   std::vector<std::pair<epx_namespace_key, epx_namespace_counts>> ns = {
       {{77, 4026532002u, 0}, pod},
-      {{12, 4026532002u, 0}, gone_totals},
+      {{912, 4026532002u, 0}, gone_totals},
       {{50, 4026532001u, 0}, idle}};
   std::vector<std::pair<epx_namespace_process_key, epx_process_counts>>
       processes = {{gone, {3, 5, 0}}, {p, {18, 28, 3}}, {orphan, {1, 1, 0}}};
   std::vector<std::pair<epx_namespace_destination_key, std::uint64_t>>
       destinations = {{d, 18}};
   DecodeNamespaceConnectEvents(totals, ns, processes, destinations, &e);
-  std::map<std::uint32_t, std::uint64_t> newest =
-      NewestNamespaces(ns, processes, destinations);
-  EXPECT_EQ(newest[4026532002u], 77u);
-  EXPECT_EQ(newest[4026532009u], 78u);
   EXPECT_TRUE(e.namespaces_counted);
   EXPECT_EQ(e.tcp_connect_failures[0], 4u);
   EXPECT_EQ(e.namespaces_dropped, 2u);
   EXPECT_EQ(e.namespace_processes_dropped, 0u);
   EXPECT_EQ(e.namespace_destinations_dropped, 5u);
-  ASSERT_EQ(e.namespaces.size(), 3u);
+  ASSERT_EQ(e.namespaces.size(), 4u);
   EXPECT_EQ(e.namespaces[0].netns, 4026532001u);
+  EXPECT_EQ(e.namespaces[0].cookie, 50u);
   EXPECT_EQ(e.namespaces[0].events.tcp_connects[1], 7u);
   const ConnectEvents& n = e.namespaces[1].events;
   EXPECT_EQ(e.namespaces[1].netns, 4026532002u);
+  EXPECT_EQ(e.namespaces[1].cookie, 77u);
   EXPECT_EQ(n.tcp_connect_failures[0], 18u);
   EXPECT_EQ(n.tcp_connects[0], 10u);
   EXPECT_EQ(n.udp_autobind_failures, 3u);
@@ -162,9 +160,54 @@ TEST(ConnectEventRecordsTest, DecodesOtherNamespacesByInode) {
   ASSERT_EQ(n.destinations.size(), 1u);
   EXPECT_EQ(n.destinations[0].address.ToString(), "127.0.0.1");
   EXPECT_EQ(n.destinations[0].port, 5001);
-  EXPECT_EQ(e.namespaces[2].netns, 4026532009u);
-  EXPECT_EQ(e.namespaces[2].events.tcp_connect_failures[0], 0u);
-  ASSERT_EQ(e.namespaces[2].events.processes.size(), 1u);
+  EXPECT_EQ(e.namespaces[2].netns, 4026532002u);
+  EXPECT_EQ(e.namespaces[2].cookie, 912u);
+  EXPECT_EQ(e.namespaces[2].events.tcp_connect_failures[0], 3u);
+  EXPECT_EQ(e.namespaces[3].netns, 4026532009u);
+  EXPECT_EQ(e.namespaces[3].events.tcp_connect_failures[0], 0u);
+  ASSERT_EQ(e.namespaces[3].events.processes.size(), 1u);
+}
+
+// Cookies are not handed out in order across CPUs (seen: a namespace that
+// ended had a higher cookie than the one that took its inode), so only the
+// cookie read inside the live namespace tells them apart.
+TEST(ConnectEventRecordsTest, KeepsTheNamespaceTheScanReadNotTheHighestCookie) {
+  NamespaceScan scan;
+  scan.valid = true;
+  NamespaceSnapshot pod;
+  pod.id.inode = 4026532002u;
+  pod.id.cookie = 77;
+  scan.namespaces.push_back(pod);
+  NamespaceSnapshot old_kernel;
+  old_kernel.id.inode = 4026532003u;
+  scan.namespaces.push_back(old_kernel);
+  scan.failed_inodes.push_back(4026532004u);
+  ScannedNamespaces scanned(scan);
+  using State = ScannedNamespaces::State;
+  EXPECT_EQ(scanned.Of(4026532002u, 77), State::kRead);
+  EXPECT_EQ(scanned.Of(4026532002u, 912), State::kGone);
+  EXPECT_EQ(scanned.Of(4026532003u, 5), State::kUnknown);
+  EXPECT_EQ(scanned.Of(4026532004u, 6), State::kUnknown);
+  EXPECT_EQ(scanned.Of(4026532005u, 7), State::kGone);
+
+  ConnectEvents e;
+  e.namespaces_counted = true;
+  for (auto [netns, cookie] :
+       std::vector<std::pair<std::uint64_t, std::uint64_t>>{{4026532002u, 77},
+                                                            {4026532002u, 912},
+                                                            {4026532003u, 5},
+                                                            {4026532004u, 6},
+                                                            {4026532005u, 7}}) {
+    NamespaceConnectEvents n;
+    n.netns = netns;
+    n.cookie = cookie;
+    n.events.tcp_connect_failures[0] = cookie;
+    e.namespaces.push_back(n);
+  }
+  scanned.KeepRead(&e);
+  ASSERT_EQ(e.namespaces.size(), 1u);
+  EXPECT_EQ(e.namespaces[0].netns, 4026532002u);
+  EXPECT_EQ(e.namespaces[0].events.tcp_connect_failures[0], 77u);
 }
 
 TEST(ConnectEventSummaryTest, KeepsTopNamespacesAndTheirTopFailures) {
