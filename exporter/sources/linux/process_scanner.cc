@@ -153,28 +153,32 @@ bool ProcessSocketScanner::KernelPass(int proc_fd) {
   last_kernel_owners_ = found.size();
   owners_.Clear();
   owners_.Reserve(found.size());
-  std::unordered_map<std::int64_t, std::vector<std::uint64_t>> held;
-  for (std::size_t i = 0; i < found.size(); ++i) {
-    const InodeOwner& o = found[i];
-    if (i > 0 && o.pid == found[i - 1].pid && o.inode == found[i - 1].inode)
-      continue;
-    held[o.pid].push_back(o.inode);
-    owners_.Add(o.inode, o.pid);
-  }
-  for (auto& [pid, entry] : entries_) {
-    auto it = held.find(pid);
+  // Each pid's inodes go straight from its run of `found` to its entry, so
+  // no second copy of the whole list is held.
+  auto take = [this](Entry* entry, std::vector<std::uint64_t> inodes) {
+    if (inodes != entry->inodes) entry->changed_at = generation_;
+    entry->inodes.swap(inodes);
+    entry->readable = true;
+    entry->scanned = true;
+    entry->scanned_at = generation_;
+  };
+  std::vector<std::int64_t> held;
+  for (std::size_t i = 0; i < found.size();) {
+    std::int64_t pid = found[i].pid;
     std::vector<std::uint64_t> inodes;
-    if (it != held.end()) inodes.swap(it->second);
-    if (inodes != entry.inodes) entry.changed_at = generation_;
-    entry.inodes.swap(inodes);
-    entry.readable = true;
-    entry.scanned = true;
-    entry.scanned_at = generation_;
-  }
-  // A process that started after the listing above: named now, as the next
-  // listing would.
-  for (auto& [pid, inodes] : held) {
-    if (inodes.empty()) continue;
+    for (; i < found.size() && found[i].pid == pid; ++i) {
+      if (!inodes.empty() && inodes.back() == found[i].inode) continue;
+      inodes.push_back(found[i].inode);
+      owners_.Add(found[i].inode, pid);
+    }
+    held.push_back(pid);
+    auto it = entries_.find(pid);
+    if (it != entries_.end()) {
+      take(&it->second, std::move(inodes));
+      continue;
+    }
+    // A process that started after the listing above: named now, as the
+    // next listing would.
     std::string pid_name = std::to_string(pid);
     struct stat st;
     if (fstatat(proc_fd, (pid_name + "/fd").c_str(), &st, 0) != 0) {
@@ -186,9 +190,11 @@ bool ProcessSocketScanner::KernelPass(int proc_fd) {
     entry.identity = st.st_ino;
     entry.fd_count = st.st_size;
     ReadIdentity(proc_fd, pid_name, &entry);
-    entry.inodes.swap(inodes);
-    entry.changed_at = entry.scanned_at = generation_;
-    entry.scanned = true;
+    take(&entry, std::move(inodes));
+    entry.changed_at = generation_;
+  }
+  for (auto& [pid, entry] : entries_) {
+    if (!std::binary_search(held.begin(), held.end(), pid)) take(&entry, {});
   }
   last_kernel_pass_ = true;
   return true;

@@ -10,10 +10,11 @@
 
 namespace epx {
 
-/// One descriptor of a socket: its inode and the process holding it.
+/// One descriptor of a socket: its inode (the kernel numbers sockets with
+/// get_next_ino(), 32 bits) and the process holding it.
 struct InodeOwner {
-  std::uint64_t inode = 0;
-  std::int64_t pid = 0;
+  std::uint32_t inode = 0;
+  std::int32_t pid = 0;
 };
 
 /// Socket inode -> owning pids, as found in /proc/<pid>/fd. An open-address

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sources/linux/socket_iter_records.h"
 
+#include <cstdint>
 #include <cstring>
 
 #include "sources/linux/procfs_net_parser.h"
@@ -87,8 +88,11 @@ SocketIterDecodeResult DecodeOwnerRecords(const std::uint8_t* data,
                                           std::vector<InodeOwner>* out) {
   return DecodeFixedRecords<epx_owner_record>(
       data, size, [out](const epx_owner_record& r) {
-        if (r.inode == 0 || r.pid == 0) return false;
-        out->push_back(InodeOwner{r.inode, static_cast<std::int64_t>(r.pid)});
+        if (r.inode == 0 || r.inode > UINT32_MAX || r.pid == 0 ||
+            r.pid > INT32_MAX)
+          return false;
+        out->push_back(InodeOwner{static_cast<std::uint32_t>(r.inode),
+                                  static_cast<std::int32_t>(r.pid)});
         return true;
       });
 }

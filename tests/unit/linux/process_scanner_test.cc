@@ -261,7 +261,7 @@ TEST(ProcessSocketScannerTest, ASmallChangeIsReadFromProcNotByAPass) {
   for (int pid = 100; pid < 110; ++pid) {
     proc.AddProcess(pid, "server", "server.service");
     proc.SetFd(pid, 3, 5000 + pid);
-    owners.push_back({static_cast<std::uint64_t>(5000 + pid), pid});
+    owners.push_back({static_cast<std::uint32_t>(5000 + pid), pid});
   }
   int calls = 0;
   ProcessSocketScanner scanner(proc.root());

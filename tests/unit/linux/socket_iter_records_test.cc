@@ -128,21 +128,26 @@ TEST(SocketIterRecordsTest, UnknownProtocolFamilyOrStateIsCountedNotKept) {
 TEST(SocketIterRecordsTest, OwnerRecordsGiveInodeAndPid) {
   EXPECT_EQ(sizeof(epx_owner_record), 16u);
   std::vector<epx_owner_record> rs = {
-      {5001, 100, 0}, {0, 100, 0}, {5002, 0, 0}, {5003, 4000000000u, 0}};
+      {5001, 100, 0},         {0, 100, 0},
+      {5002, 0, 0},           {5003, 4194304u, 0},
+      {5004, 4000000000u, 0}, {0x100000000ull, 100, 0}};
   std::vector<std::uint8_t> data(rs.size() * sizeof(epx_owner_record));
   std::memcpy(data.data(), rs.data(), data.size());
   std::vector<InodeOwner> out;
   SocketIterDecodeResult res =
-      DecodeOwnerRecords(data.data(), data.size() - 3, &out);
+      DecodeOwnerRecords(data.data(), 3 * sizeof(epx_owner_record) + 5, &out);
   EXPECT_EQ(res.consumed, 3 * sizeof(epx_owner_record));
   EXPECT_EQ(res.malformed, 2u);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].inode, 5001u);
   EXPECT_EQ(out[0].pid, 100);
-  res = DecodeOwnerRecords(data.data() + res.consumed, sizeof(epx_owner_record),
-                           &out);
+  res = DecodeOwnerRecords(data.data() + res.consumed,
+                           3 * sizeof(epx_owner_record), &out);
+  // The kernel's highest pid is PID_MAX_LIMIT (4,194,304) and its socket
+  // inodes are 32-bit (get_next_ino): larger values are not records.
+  EXPECT_EQ(res.malformed, 2u);
   ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[1].pid, 4000000000ll) << "pids are unsigned 32-bit";
+  EXPECT_EQ(out[1].pid, 4194304);
 }
 
 }  // namespace
