@@ -27,10 +27,14 @@ bool Connected(const SocketRecord& s) {
 
 std::vector<std::uint64_t> SortedCookies(
     const std::vector<SocketRecord>& sockets, bool connected_only) {
+  auto wanted = [&](const SocketRecord& s) {
+    return connected_only ? Connected(s) : s.cookie != 0;
+  };
   std::vector<std::uint64_t> cookies;
+  cookies.reserve(static_cast<std::size_t>(
+      std::count_if(sockets.begin(), sockets.end(), wanted)));
   for (const SocketRecord& s : sockets) {
-    if (connected_only ? Connected(s) : s.cookie != 0)
-      cookies.push_back(s.cookie);
+    if (wanted(s)) cookies.push_back(s.cookie);
   }
   std::sort(cookies.begin(), cookies.end());
   return cookies;
