@@ -225,7 +225,8 @@ mkdir -p "$work/webhook" "$work/prom-data" "$work/am-data"
 start webhook python3 "$here/webhook_receiver.py" 127.0.0.1 "$WEBHOOK_PORT" "$work/webhook"
 # A process in a network namespace of its own, as a pod's would be; its
 # connects fail once the connect_events collector is loaded (pod.py).
-start pod unshare -n python3 "$here/pod.py" "$work/pod.go"
+start pod unshare -n python3 "$here/pod.py" "$work/pod.go" "$work/pod.more"
+pod_pid=${pids[-1]}
 start exporter "$exporter" --web.listen-address="$EXPORTER_ADDR" --config.file="$work/exporter.yml"
 start alertmanager "$ALERTMANAGER" --config.file="$work/alertmanager.yml" \
   --storage.path="$work/am-data" --web.listen-address="$AM_ADDR" --cluster.listen-address=
@@ -238,9 +239,17 @@ poll "alertmanager ready" quiet_check http-ok "http://$AM_ADDR/-/ready"
 poll "prometheus ready" quiet_check http-ok "http://$PROM_ADDR/-/ready"
 poll "the connect_events collector loaded (BPF)" quiet_check prom-has "http://$PROM_ADDR" \
   "ephemeral_port_collector_success{collector=\"connect_events\"} == 1"
+# The pod's namespace series appear with its first failure; more failures
+# once Prometheus has them make the increase EphemeralPortNamespaceConnectsFailing
+# pages on (a series that is new since 5 minutes ago needs the exporter
+# scraped 5 minutes ago, longer than this test).
 touch "$work/pod.go"
-poll "the pod's connects failed" grep -q "failed with EADDRNOTAVAIL" "$work/pod.log"
-tail -n 1 "$work/pod.log"
+poll "the pod's first connect failed" grep -q "first failure: 1" "$work/pod.log"
+poll "prometheus has the pod's failure series" quiet_check prom-has "http://$PROM_ADDR" \
+  "count_over_time(ephemeral_port_namespace_connect_failures_total[1m]) >= 2"
+touch "$work/pod.more"
+poll "the pod's further connects failed" grep -q "3 more failed with EADDRNOTAVAIL" "$work/pod.log"
+tail -n 2 "$work/pod.log"
 poll "prometheus scraped the exporter and recorded the headline" quiet_check prom-has \
   "http://$PROM_ADDR" "instance_protocol:ephemeral_port_exhaustion_ratio:max{job=\"ephemeral_port\",protocol=\"tcp\"} < 0.5"
 echo "servers up after $(elapsed "$start_time") s; headline before the fill:"
@@ -319,6 +328,16 @@ grep -q "^ephemeral_port_process_connect_failures_total{process=\"port_holder\",
   "$work/after_failures.prom" || fail "the failures are not on port_holder pid $holder_pid"
 
 echo
+echo "=== the pod's failing connects: waiting for the page EphemeralPortNamespaceConnectsFailing"
+pod_netns=$(stat -L -c %i "/proc/$pod_pid/ns/net") || fail "cannot read the pod's network namespace"
+ns_fields=(payload.severity=critical
+  "payload.summary=EphemeralPortNamespaceConnectsFailing on $EXPORTER_ADDR: Connections in network namespace $pod_netns on"
+  "payload.custom_details.runbook=http://$EXPORTER_ADDR/runbook#ephemeralportnamespaceconnectsfailing")
+poll "PagerDuty trigger for EphemeralPortNamespaceConnectsFailing" quiet_check pagerduty "$work/webhook" \
+  trigger "$ROUTING_KEY" "${ns_fields[@]}"
+echo "PAGE EphemeralPortNamespaceConnectsFailing arrived for the pod's namespace $pod_netns"
+
+echo
 echo "=== Alertmanager inhibits $INHIBITED_ALERT while $ALERT fires"
 poll "$INHIBITED_ALERT shown as inhibited by Alertmanager" quiet_check suppressed \
   "http://$AM_ADDR" "$INHIBITED_ALERT" "$EXPORTER_ADDR"
@@ -331,8 +350,6 @@ poll "recorded hours-to-exhaustion series" quiet_check prom-has "http://$PROM_AD
   "instance_protocol:ephemeral_port_hours_to_exhaustion:deriv1h"
 poll "recorded namespace headline series" quiet_check prom-has "http://$PROM_ADDR" \
   "netns_protocol:ephemeral_port_namespace_exhaustion_ratio:max"
-poll "the pod's connect failures, per namespace" quiet_check prom-has "http://$PROM_ADDR" \
-  "count_over_time(ephemeral_port_namespace_connect_failures_total[1m]) >= 2"
 poll "ALERTS series for the firing page" quiet_check prom-has "http://$PROM_ADDR" \
   "ALERTS{alertname=\"$ALERT\",alertstate=\"firing\"}"
 python3 "$root/tests/dashboards/extract_queries.py" --var job=ephemeral_port \
