@@ -330,12 +330,16 @@ grep -q "^ephemeral_port_process_connect_failures_total{process=\"port_holder\",
 echo
 echo "=== the pod's failing connects: waiting for the page EphemeralPortNamespaceConnectsFailing"
 pod_netns=$(stat -L -c %i "/proc/$pod_pid/ns/net") || fail "cannot read the pod's network namespace"
+# Other tests' namespaces on this host may fail too and share the page's
+# group (then its summary is empty): the pod's namespace is checked in ALERTS.
+poll "EphemeralPortNamespaceConnectsFailing firing for netns $pod_netns" quiet_check prom-has \
+  "http://$PROM_ADDR" "ALERTS{alertname=\"EphemeralPortNamespaceConnectsFailing\",netns=\"$pod_netns\",alertstate=\"firing\"}"
 ns_fields=(payload.severity=critical
-  "payload.summary=EphemeralPortNamespaceConnectsFailing on $EXPORTER_ADDR: Connections in network namespace $pod_netns on"
+  "payload.summary=EphemeralPortNamespaceConnectsFailing on $EXPORTER_ADDR"
   "payload.custom_details.runbook=http://$EXPORTER_ADDR/runbook#ephemeralportnamespaceconnectsfailing")
 poll "PagerDuty trigger for EphemeralPortNamespaceConnectsFailing" quiet_check pagerduty "$work/webhook" \
   trigger "$ROUTING_KEY" "${ns_fields[@]}"
-echo "PAGE EphemeralPortNamespaceConnectsFailing arrived for the pod's namespace $pod_netns"
+echo "PAGE EphemeralPortNamespaceConnectsFailing arrived; it fires for the pod's namespace $pod_netns"
 
 echo
 echo "=== Alertmanager inhibits $INHIBITED_ALERT while $ALERT fires"
