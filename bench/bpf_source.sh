@@ -9,6 +9,7 @@
 #
 # usage: bench/bpf_source.sh [--points 10000,100000,300000] [--rounds 5] [--batch 5]
 #                            [--exporter PATH] [--out DIR] [--tools-dir DIR]
+#                            [--exporter-flag FLAG]...   (given to both exporters)
 # Needs root and a build with BPF. Writes DIR/bpf-source.md and .json
 # (default bench/results). Exit 0 when the harness ran, 2 when it broke.
 set -uo pipefail
@@ -69,12 +70,14 @@ inner() {
 
   # First scrape after start, each source with the load already up.
   local line
-  setpriv --pdeathsig KILL -- "$EXPORTER" --web.listen-address=127.0.0.1:19153 --source=netlink >"$work/netlink.log" 2>&1 &
+  local -a extra=()
+  read -ra extra <<<"${EXPORTER_FLAGS:-}"
+  setpriv --pdeathsig KILL -- "$EXPORTER" --web.listen-address=127.0.0.1:19153 --source=netlink "${extra[@]}" >"$work/netlink.log" 2>&1 &
   netlink_pid=$!
   wait_http 30 http://127.0.0.1:19153/ "$netlink_pid" || die "netlink exporter did not start (see $work/netlink.log)"
   line=$(curl -s -o "$work/netlink.prom" -w '%{time_total}' --max-time 600 "http://127.0.0.1:19153/metrics")
   emit netlink_first_s "$line"
-  setpriv --pdeathsig KILL -- "$EXPORTER" --web.listen-address=127.0.0.1:19154 --source=bpf >"$work/bpf.log" 2>&1 &
+  setpriv --pdeathsig KILL -- "$EXPORTER" --web.listen-address=127.0.0.1:19154 --source=bpf "${extra[@]}" >"$work/bpf.log" 2>&1 &
   bpf_pid=$!
   wait_http 30 http://127.0.0.1:19154/ "$bpf_pid" || die "bpf exporter did not start (see $work/bpf.log)"
   line=$(curl -s -o "$work/bpf.prom" -w '%{time_total}' --max-time 600 "http://127.0.0.1:19154/metrics")
@@ -133,7 +136,7 @@ if [ "${1:-}" = --inner ]; then
 fi
 
 # ------------------------------------------------------------ outside
-POINTS=10000,100000,300000 ROUNDS=5 BATCH=5 EXPORTER="" OUT="$BENCH_DIR/results"
+POINTS=10000,100000,300000 ROUNDS=5 BATCH=5 EXPORTER="" OUT="$BENCH_DIR/results" EXPORTER_FLAGS=""
 TOOLS="$REPO/build-bench/bench-tools"
 while [ $# -gt 0 ]; do
   case $1 in
@@ -143,6 +146,7 @@ while [ $# -gt 0 ]; do
     --exporter) EXPORTER=$2; shift ;;
     --out) OUT=$2; shift ;;
     --tools-dir) TOOLS=$2; shift ;;
+    --exporter-flag) EXPORTER_FLAGS="$EXPORTER_FLAGS $2"; shift ;;
     *) die "unknown option $1" ;;
   esac
   shift
@@ -162,7 +166,7 @@ done
 exec 9>"${TMPDIR:-/tmp}/epx-bench.lock"
 flock -w 3600 9 || die "another benchmark run held the lock for an hour"
 RAW=$(mktemp -d "$TOOLS/raw-bpf.XXXXXX") || die "cannot create a directory in $TOOLS"
-export EXPORTER TOOLS ROUNDS BATCH
+export EXPORTER TOOLS ROUNDS BATCH EXPORTER_FLAGS
 
 IFS=, read -r -a points <<<"$POINTS"
 for n in "${points[@]}"; do
@@ -173,7 +177,7 @@ for n in "${points[@]}"; do
 done
 
 {
-  echo "# BPF socket source against netlink and the bare dump ($(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $ROUNDS rounds of $BATCH)"
+  echo "# BPF socket source against netlink and the bare dump ($(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $ROUNDS rounds of $BATCH${EXPORTER_FLAGS:+, exporter flags:$EXPORTER_FLAGS})"
   echo
   echo "| N | sockets seen | first scrape netlink / bpf ms | steady scrape netlink / bpf / bare dump ms | CPU per scrape netlink / bpf / bare dump ms | bpf / bare dump CPU | bpf / netlink CPU | bpf / bare dump wall | first / steady (bpf) | RSS netlink / bpf MB | load average before / after |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
