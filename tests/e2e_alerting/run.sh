@@ -317,15 +317,23 @@ poll "PagerDuty trigger for $FAILING_ALERT" quiet_check pagerduty "$work/webhook
   "${failing_fields[@]}"
 echo "PAGE $FAILING_ALERT arrived $(elapsed "$fill_time") s after the fill began (runbook link checked)"
 # A scrape joins a collection already running, which may have read the
-# counters a moment earlier: poll for the count, then insist on exactly 6.
+# counters a moment earlier: poll until port_holder's 6 failures show, then
+# insist on exactly 6 for it. The namespace's total may be higher: its 200
+# ports also serve this test's own HTTP clients, whose TIME_WAIT sockets
+# toward one server can run a connect out of ports too (seen: 7).
 counted_six() {
   curl -fsS -m 10 "http://$EXPORTER_ADDR/metrics" >"$work/after_failures.prom" &&
-    grep -q '^ephemeral_port_connect_failures_total{protocol="tcp",family="ipv4"} 6$' \
+    grep -q "^ephemeral_port_process_connect_failures_total{process=\"port_holder\",pid=\"$holder_pid\"} 6$" \
       "$work/after_failures.prom"
 }
-poll "6 failed connects counted" counted_six
-grep -q "^ephemeral_port_process_connect_failures_total{process=\"port_holder\",pid=\"$holder_pid\"} 6$" \
-  "$work/after_failures.prom" || fail "the failures are not on port_holder pid $holder_pid"
+poll "port_holder's 6 failed connects counted on its pid" counted_six
+total=$(awk '/^ephemeral_port_connect_failures_total\{protocol="tcp",family="ipv4"\}/ { print $2 }' \
+  "$work/after_failures.prom")
+[[ -n "$total" ]] && ((total >= 6)) || fail "the namespace's connect failures ($total) are fewer than port_holder's 6"
+if ((total > 6)); then
+  echo "note: $((total - 6)) more failures in the namespace, by:"
+  grep '^ephemeral_port_process_connect_failures_total' "$work/after_failures.prom" | grep -v port_holder
+fi
 
 echo
 echo "=== the pod's failing connects: waiting for the page EphemeralPortNamespaceConnectsFailing"
