@@ -27,7 +27,7 @@ NamespaceReport AnalyzeNamespaces(const NamespaceScan& scan,
   NamespaceReport report;
   report.valid = scan.valid;
   report.found = scan.found;
-  report.failed = scan.failed;
+  report.failed = static_cast<std::uint32_t>(scan.failed_inodes.size());
   report.scanned = static_cast<std::uint32_t>(scan.namespaces.size());
   if (!scan.valid) return report;
   std::vector<NamespaceUsage> all;

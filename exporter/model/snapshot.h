@@ -254,10 +254,9 @@ struct NamespaceScan {
   std::uint32_t found = 0;
   /// Namespaces read in full (one entry each in `namespaces`).
   std::vector<NamespaceSnapshot> namespaces;
-  /// Namespaces found but not entered or not read (permission, errors);
-  /// those that vanished during the scan are not counted.
-  std::uint32_t failed = 0;
-  /// The inodes of those `failed` namespaces.
+  /// The inodes of namespaces found but not entered or not read
+  /// (permission, errors); those that vanished during the scan are not
+  /// listed.
   std::vector<std::uint64_t> failed_inodes;
 };
 

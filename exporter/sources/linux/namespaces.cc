@@ -215,7 +215,6 @@ bool NamespaceCollector::Collect(NamespaceScan* scan, std::string* error) {
   std::vector<NamespaceCandidate> candidates = Find(&denied);
   scan->found = static_cast<std::uint32_t>(candidates.size());
   if (!HasCapability(root_, kCapSysAdmin)) {
-    scan->failed = scan->found;
     for (const NamespaceCandidate& c : candidates)
       scan->failed_inodes.push_back(c.inode);
     *error = "cannot enter other network namespaces: setns needs CAP_SYS_ADMIN";
@@ -238,7 +237,6 @@ bool NamespaceCollector::Collect(NamespaceScan* scan, std::string* error) {
         if (Read(c, &ns, &vanished, &why)) {
           scan->namespaces.push_back(std::move(ns));
         } else if (!vanished) {
-          ++scan->failed;
           scan->failed_inodes.push_back(c.inode);
           if (errors.size() < 3) errors.push_back(why);
         }

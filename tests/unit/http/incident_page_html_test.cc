@@ -183,7 +183,7 @@ PortUsageReport WithPodNamespace() {
   Snapshot host = b.Get();
   host.namespaces.valid = true;
   host.namespaces.found = 2;
-  host.namespaces.failed = 1;
+  host.namespaces.failed_inodes = {4026532802};
   NamespaceSnapshot ns;
   ns.id.inode = 4026532801;
   ns.id.pid = 77;

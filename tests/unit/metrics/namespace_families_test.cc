@@ -41,7 +41,7 @@ Snapshot HostWithNamespaces() {
   Snapshot host = b.Get();
   host.namespaces.valid = true;
   host.namespaces.found = 4;
-  host.namespaces.failed = 1;
+  host.namespaces.failed_inodes = {4026532004};
   host.namespaces.namespaces = {Namespace(4026532001, 40),
                                 Namespace(4026532002, 250),
                                 Namespace(4026532003, 120)};
