@@ -250,8 +250,10 @@ int RunServe(const Config& config, epx::BuildInfo build,
     // On a thread of its own: the main thread (the service's) goes on to
     // wait for the stop request; scrapes wait for the result (WaitForFirst).
     try {
-      std::thread([self_test, self_test_options] {
-        epx::SelfTestResult result = epx::RunSelfTest(self_test_options);
+      epx::SelfTestOptions at_start = self_test_options;
+      at_start.text_source_max_sockets = epx::kStartUpTextSourceMaxSockets;
+      std::thread([self_test, at_start] {
+        epx::SelfTestResult result = epx::RunSelfTest(at_start);
         LogSelfTest(result);
         self_test->Set(result);
         epx::ReturnFreedMemory();

@@ -2,6 +2,7 @@
 #include "model/snapshot.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 
 namespace epx {
@@ -81,6 +82,17 @@ void KeepSockets(Snapshot* snapshot, const SocketFilter& keep) {
   AppendKept(snapshot->sockets, snapshot->extra_owners, keep, &kept);
   snapshot->sockets = std::move(kept.sockets);
   snapshot->extra_owners = std::move(kept.extra_owners);
+}
+
+void KeepSocketsFrom(std::vector<SocketRecord>* sockets, std::size_t from,
+                     const SocketFilter& keep) {
+  if (!keep || from >= sockets->size()) return;
+  auto first = sockets->begin() + static_cast<std::ptrdiff_t>(from);
+  sockets->erase(std::remove_if(first, sockets->end(),
+                                [&keep](const SocketRecord& r) {
+                                  return !keep(r);
+                                }),
+                 sockets->end());
 }
 
 }  // namespace epx

@@ -326,4 +326,9 @@ Snapshot CopyKeepingSockets(const Snapshot& snapshot, const SocketFilter& keep);
 /// memory back.
 void KeepSockets(Snapshot* snapshot, const SocketFilter& keep);
 
+/// Drops the sockets at index `from` and after that keep refuses, in order;
+/// an empty keep drops none (a source filtering what it reads as it goes).
+void KeepSocketsFrom(std::vector<SocketRecord>* sockets, std::size_t from,
+                     const SocketFilter& keep);
+
 }  // namespace epx

@@ -189,7 +189,8 @@ SelfTestCheck CheckTcpCounters(const SelfTestActivity& activity,
   std::uint64_t a = ActiveOpens(before, &valid_before);
   std::uint64_t b = ActiveOpens(after, &valid_after);
   if (!valid_before || !valid_after) {
-    const CollectorStatus* c = FindCollector(after, "tcp_stats");
+    const CollectorStatus* c =
+        FindCollector(valid_before ? after : before, "tcp_stats");
     check.seen = "counters not read: " + (c ? c->error : std::string("?"));
     check.outcome = CheckOutcome::kFail;
     return check;

@@ -35,6 +35,9 @@ struct SourceOptions {
   /// Linux 6.8+: the namespaces collector also dumps each namespace's
   /// bound-only TCP sockets (one walk of the host-wide bind table each).
   bool namespace_bound_sockets = true;
+  /// When set, only the sockets it accepts are kept, each dropped as soon
+  /// as it is read (the self-test's collections through other sources).
+  SocketFilter keep_sockets;
   /// systemd units (Linux) or service names (Windows) to report always.
   std::vector<std::string> watched_services;
   /// Windows: how far back the first read of the System log looks for the

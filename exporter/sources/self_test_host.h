@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -16,11 +17,17 @@ namespace epx {
 std::string OwnProcessNameHere();
 
 /// The socket sources of this OS other than `in_use`, each collected once
-/// with sockets only, keeping those `keep` accepts (or with the reason it
-/// could not run).
+/// with sockets only, keeping those `keep` accepts as they are read (or
+/// with the reason it did not run: Linux skips procfs on a host with more
+/// than text_max_sockets sockets, unless that is 0).
 std::vector<SourceView> CollectOtherSocketSources(const SourceOptions& options,
                                                   const std::string& in_use,
-                                                  const SocketFilter& keep);
+                                                  const SocketFilter& keep,
+                                                  std::size_t text_max_sockets);
+
+/// The TCP counters, read alone (the baseline before the activity).
+bool ReadTcpCountersHere(const SourceOptions& options,
+                         std::vector<TcpCounters>* out, std::string* error);
 
 /// The port ranges read a second way (Linux: the sysctl files under
 /// options.procfs_root; Windows: netsh when the source read WMI, WMI when

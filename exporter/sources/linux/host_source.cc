@@ -73,7 +73,8 @@ Snapshot LinuxHostSource::Collect() {
     ReadFile(Join(options_.procfs_root, "net/sockstat6"), &v6);
     last_socket_count_ = SocketCountHint(v4, v6);
   }
-  snapshot.sockets.reserve(last_socket_count_ + last_socket_count_ / 8 + 64);
+  if (!options_.keep_sockets)
+    snapshot.sockets.reserve(last_socket_count_ + last_socket_count_ / 8 + 64);
   snapshot.tcp_rule = ExhaustionRule::kPerDestination;
   snapshot.owners_from_inodes = true;
   snapshot.udp_rule = ExhaustionRule::kHostWide;
@@ -163,11 +164,13 @@ bool LinuxHostSource::ReadBpfSockets(Snapshot* snapshot, std::string* error) {
   std::vector<SocketRecord>* sockets = &snapshot->sockets;
   std::size_t before = sockets->size();
   try {
-    status.success = socket_iterators_.Read(sockets, &status.error);
+    status.success =
+        socket_iterators_.Read(sockets, &status.error, options_.keep_sockets);
     if (status.success) {
       std::size_t iterated = sockets->size();
       std::string dump_error;
       InetDiagSocket socket;
+      socket.KeepOnly(options_.keep_sockets);
       if (!socket.DumpTcpBothFamilies(sockets, &dump_error,
                                       kBoundInactiveDiagState)) {
         for (Family family : {Family::kIpv4, Family::kIpv6}) {
@@ -268,6 +271,7 @@ bool LinuxHostSource::DumpSockets(std::vector<SocketRecord>* sockets,
     try {
       others = std::thread([&] {
         InetDiagSocket socket;
+        socket.KeepOnly(options_.keep_sockets);
         run(&socket, dumps + 1, std::end(dumps));
         run_explicit(&socket);
       });
@@ -276,6 +280,7 @@ bool LinuxHostSource::DumpSockets(std::vector<SocketRecord>* sockets,
     }
   }
   InetDiagSocket socket;
+  socket.KeepOnly(options_.keep_sockets);
   bool parallel = others.joinable();
   if (parallel) {
     run(&socket, dumps, dumps + 1);
@@ -343,8 +348,13 @@ bool LinuxHostSource::ReadProcNetFiles(std::vector<SocketRecord>* sockets,
     std::string path = Join(options_.procfs_root, f.path);
     std::size_t before = sockets->size();
     ProcNetStreamParser parser(f.protocol, f.family, sockets);
-    if (!ReadFileInPieces(path,
-                          [&parser](std::string_view s) { parser.Feed(s); })) {
+    const SocketFilter& keep = options_.keep_sockets;
+    auto feed = [&parser, sockets, &keep](std::string_view s) {
+      std::size_t from = sockets->size();
+      parser.Feed(s);
+      KeepSocketsFrom(sockets, from, keep);
+    };
+    if (!ReadFileInPieces(path, feed)) {
       int saved = errno;
       sockets->resize(before);
       if (f.family == Family::kIpv6 && saved == ENOENT) continue;
@@ -352,7 +362,9 @@ bool LinuxHostSource::ReadProcNetFiles(std::vector<SocketRecord>* sockets,
       ok = false;
       continue;
     }
+    std::size_t from = sockets->size();
     parser.Finish();
+    KeepSocketsFrom(sockets, from, keep);
     if (parser.malformed_lines() > 0) {
       errors->push_back(path + ": " + std::to_string(parser.malformed_lines()) +
                         " malformed lines skipped");
@@ -475,7 +487,12 @@ bool LinuxHostSource::CollectProcesses(Snapshot* snapshot, std::string* error) {
 }
 
 bool LinuxHostSource::CollectTcpStats(Snapshot* snapshot, std::string* error) {
-  std::string path = Join(options_.procfs_root, "net/snmp");
+  return ReadTcpCounters(options_.procfs_root, &snapshot->tcp_counters, error);
+}
+
+bool ReadTcpCounters(const std::string& procfs_root,
+                     std::vector<TcpCounters>* out, std::string* error) {
+  std::string path = Join(procfs_root, "net/snmp");
   std::string text;
   if (!ReadFile(path, &text)) {
     *error = path + ": " + std::strerror(errno);
@@ -487,7 +504,7 @@ bool LinuxHostSource::CollectTcpStats(Snapshot* snapshot, std::string* error) {
     *error = path + ": " + parse_error;
     return false;
   }
-  snapshot->tcp_counters.push_back(counters);
+  out->push_back(counters);
   return true;
 }
 

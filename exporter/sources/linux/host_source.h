@@ -73,5 +73,9 @@ bool ReadPortRangeSysctls(const std::string& procfs_root, Snapshot* snapshot,
 /// the calling thread's network namespace.
 bool ReadTimeWaitReuseSysctls(const std::string& procfs_root,
                               Snapshot* snapshot, std::string* error);
+/// The TCP counters of <procfs_root>/net/snmp, of the calling thread's
+/// network namespace, appended to *out.
+bool ReadTcpCounters(const std::string& procfs_root,
+                     std::vector<TcpCounters>* out, std::string* error);
 
 }  // namespace epx

@@ -126,7 +126,9 @@ bool InetDiagSocket::RunOnce(const std::vector<std::uint8_t>& request,
   return ReceiveDump(
       fd_, request, "netlink", &buffer_, &state,
       [&](const std::uint8_t* data, std::size_t size) {
+        std::size_t from = out->size();
         ParseInetDiagBuffer(data, size, protocol, out, &state);
+        KeepSocketsFrom(out, from, keep_);
         return state.malformed_messages == 0 || state.done;
       },
       error);

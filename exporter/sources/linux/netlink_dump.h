@@ -3,8 +3,10 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "model/snapshot.h"
 #include "model/socket_record.h"
 #include "sources/linux/inet_diag_parser.h"
 #include "sources/linux/link_dump_parser.h"
@@ -32,6 +34,8 @@ class InetDiagSocket {
   /// Dumps, with one walk, the connected TCP sockets (both families) that
   /// were bound to an explicit port (BuildExplicitPortTcpDiagRequest).
   bool DumpExplicitPortTcp(std::vector<SocketRecord>* out, std::string* error);
+  /// From now on appends only the sockets keep accepts (all when empty).
+  void KeepOnly(SocketFilter keep) { keep_ = std::move(keep); }
 
  private:
   /// (Re)opens the socket, closing any earlier one.
@@ -46,6 +50,7 @@ class InetDiagSocket {
   int open_errno_ = 0;
   std::uint32_t sequence_ = 0;
   std::vector<std::uint8_t> buffer_;
+  SocketFilter keep_;
 };
 
 /// Dumps every interface of this network namespace (NETLINK_ROUTE

@@ -31,13 +31,14 @@ std::string Describe(const char* step, int rc, const LibbpfMessages& log) {
   return text;
 }
 
-template <typename Record>
+template <typename Record, typename Trim>
 bool ReadIterator(bpf_link* link, const char* name,
                   std::vector<std::uint8_t>* buffer, std::vector<Record>* out,
                   std::string* error,
                   SocketIterDecodeResult (*decode)(const std::uint8_t*,
                                                    std::size_t,
-                                                   std::vector<Record>*)) {
+                                                   std::vector<Record>*),
+                  Trim trim) {
   int fd = bpf_iter_create(bpf_link__fd(link));
   if (fd < 0) {
     *error = std::string("creating the ") + name +
@@ -57,7 +58,9 @@ bool ReadIterator(bpf_link* link, const char* name,
     }
     if (n == 0) break;
     filled += static_cast<std::size_t>(n);
+    std::size_t from = out->size();
     SocketIterDecodeResult r = decode(buffer->data(), filled, out);
+    trim(out, from);
     malformed += r.malformed;
     std::memmove(buffer->data(), buffer->data() + r.consumed,
                  filled - r.consumed);
@@ -149,13 +152,17 @@ bool SocketIterators::Load(std::string* error) {
   return true;
 }
 
-bool SocketIterators::Read(std::vector<SocketRecord>* out, std::string* error) {
+bool SocketIterators::Read(std::vector<SocketRecord>* out, std::string* error,
+                           const SocketFilter& keep) {
   if (!Load(error)) return false;
   socket_iter* s = programs_->skeleton;
+  auto trim = [&keep](std::vector<SocketRecord>* records, std::size_t from) {
+    KeepSocketsFrom(records, from, keep);
+  };
   return ReadIterator(s->links.tcp_sockets, "iter/tcp", &buffer_, out, error,
-                      &DecodeSocketIterRecords) &&
+                      &DecodeSocketIterRecords, trim) &&
          ReadIterator(s->links.udp_sockets, "iter/udp", &buffer_, out, error,
-                      &DecodeSocketIterRecords);
+                      &DecodeSocketIterRecords, trim);
 }
 
 bool SocketIterators::ReadOwners(std::vector<InodeOwner>* out,
@@ -167,7 +174,8 @@ bool SocketIterators::ReadOwners(std::vector<InodeOwner>* out,
   }
   return ReadIterator(programs_->skeleton->links.socket_owners,
                       "iter/task_file", &buffer_, out, error,
-                      &DecodeOwnerRecords);
+                      &DecodeOwnerRecords,
+                      [](std::vector<InodeOwner>*, std::size_t) {});
 }
 
 }  // namespace epx

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "model/snapshot.h"
 #include "model/socket_record.h"
 #include "sources/linux/socket_attribution.h"
 
@@ -29,10 +30,12 @@ class SocketIterators {
   /// failed load is not retried: later calls return the same error.
   bool Load(std::string* error);
 
-  /// Appends every TCP and UDP socket the iterators see (Load() first).
-  /// Bound-only TCP sockets are not among them: the iterator walks the
-  /// listening and connection tables, not the bind table.
-  bool Read(std::vector<SocketRecord>* out, std::string* error);
+  /// Appends every TCP and UDP socket the iterators see that keep accepts
+  /// (all when empty; Load() first). Bound-only TCP sockets are not among
+  /// them: the iterator walks the listening and connection tables, not the
+  /// bind table.
+  bool Read(std::vector<SocketRecord>* out, std::string* error,
+            const SocketFilter& keep = {});
 
   /// Appends (inode, pid) for every descriptor of a TCP or UDP socket of
   /// this network namespace held by a process of this pid namespace, in one

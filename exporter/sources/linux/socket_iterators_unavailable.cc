@@ -15,7 +15,8 @@ bool SocketIterators::Load(std::string* error) {
   return false;
 }
 
-bool SocketIterators::Read(std::vector<SocketRecord>*, std::string* error) {
+bool SocketIterators::Read(std::vector<SocketRecord>*, std::string* error,
+                           const SocketFilter&) {
   return Load(error);
 }
 

@@ -10,6 +10,7 @@
 
 #include "selftest/loopback_activity.h"
 #include "sources/windows/etw_connect_session.h"
+#include "sources/windows/iphlpapi.h"
 #include "sources/windows/port_range.h"
 #include "sources/windows/port_range_parser.h"
 #include "sources/windows/win_util.h"
@@ -64,8 +65,13 @@ std::string OwnProcessNameHere() {
 
 std::vector<SourceView> CollectOtherSocketSources(
     const SourceOptions& /*options*/, const std::string& /*in_use*/,
-    const SocketFilter& /*keep*/) {
+    const SocketFilter& /*keep*/, std::size_t /*text_max_sockets*/) {
   return {};
+}
+
+bool ReadTcpCountersHere(const SourceOptions& /*options*/,
+                         std::vector<TcpCounters>* out, std::string* error) {
+  return ReadTcpStatistics(out, error);
 }
 
 bool ReadRangesSecondWay(const SourceOptions& /*options*/,
