@@ -334,7 +334,7 @@ int Run(const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
   epx::PrepareStopSignals();
-  epx::ShareAllocatorArena();
+  epx::TuneAllocator();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (epx::TakeServiceCommand(&args))
     return epx::RunAsService([&args] { return Run(args); });

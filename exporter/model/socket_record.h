@@ -77,11 +77,12 @@ struct SocketRecord {
   /// 0 for a bound not set).
   std::uint16_t port_range_low = 0;
   std::uint16_t port_range_high = 0;
-  /// Linux socket inode (0 when the kernel owns the socket, e.g. TIME_WAIT).
-  std::uint64_t inode = 0;
+  /// Linux socket inode (0 when the kernel owns the socket, e.g. TIME_WAIT):
+  /// 32 bits, as the kernel numbers sockets (get_next_ino()).
+  std::uint32_t inode = 0;
   /// Owning pid (the first one if several processes share the socket), or
   /// kUnknownPid when no owner could be seen.
-  std::int64_t pid = kUnknownPid;
+  std::int32_t pid = kUnknownPid;
   /// Linux: milliseconds until the socket's timer fires, 0 when not known.
   std::uint32_t expires_ms = 0;
   /// Linux: interface the socket is bound to (idiag_if), 0 if none or not

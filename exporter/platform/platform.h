@@ -22,9 +22,11 @@ bool SleepUnlessStopped(double seconds);
 std::string HostName();
 
 /// Makes all threads share one heap arena, so memory freed after a scrape
-/// on one server thread is reused by the next scrape on another. Call once
-/// before threads start.
-void ShareAllocatorArena();
+/// on one server thread is reused by the next scrape on another, and maps
+/// every block of 256 KiB or more on its own, so a scrape's socket list
+/// goes back to the OS when freed and its unused tail is never touched.
+/// Call once before threads start.
+void TuneAllocator();
 
 /// Returns freed heap memory to the OS (after a scrape's snapshot is gone).
 void ReturnFreedMemory();

@@ -61,7 +61,11 @@ std::string HostName() {
   return buf;
 }
 
-void ShareAllocatorArena() { mallopt(M_ARENA_MAX, 1); }
+void TuneAllocator() {
+  mallopt(M_ARENA_MAX, 1);
+  // Fixed, so glibc does not raise it to the size of the last freed list.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+}
 
 void ReturnFreedMemory() {
   constexpr std::size_t kWorthTrimming = 1 << 20;

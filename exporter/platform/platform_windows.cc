@@ -481,7 +481,7 @@ bool SleepUnlessStopped(double seconds) {
   return WaitForSingleObject(StopEvent(), timeout) == WAIT_OBJECT_0;
 }
 
-void ShareAllocatorArena() {}
+void TuneAllocator() {}
 
 void ReturnFreedMemory() {}
 

@@ -97,7 +97,7 @@ bool ProcessSocketScanner::ScanFds(int proc_fd, std::int64_t pid,
                                    Entry* entry) {
   entry->scanned = true;
   entry->scanned_at = generation_;
-  std::vector<std::uint64_t> previous;
+  std::vector<std::uint32_t> previous;
   previous.swap(entry->inodes);
   ReadSocketInodes(proc_fd, pid, entry);
   if (entry->inodes == previous) return false;
@@ -134,7 +134,8 @@ void ProcessSocketScanner::ReadSocketInodes(int proc_fd, std::int64_t pid,
     if (n < 9 || std::memcmp(target, "socket:[", 8) != 0) continue;
     std::uint64_t inode = ParseSocketLinkInode(
         std::string_view(target, static_cast<std::size_t>(n)));
-    if (inode != 0) entry->inodes.push_back(inode);
+    if (inode != 0 && inode <= UINT32_MAX)
+      entry->inodes.push_back(static_cast<std::uint32_t>(inode));
   }
 }
 
@@ -155,7 +156,7 @@ bool ProcessSocketScanner::KernelPass(int proc_fd) {
   owners_.Reserve(found.size());
   // Each pid's inodes go straight from its run of `found` to its entry, so
   // no second copy of the whole list is held.
-  auto take = [this](Entry* entry, std::vector<std::uint64_t> inodes) {
+  auto take = [this](Entry* entry, std::vector<std::uint32_t> inodes) {
     if (inodes != entry->inodes) entry->changed_at = generation_;
     entry->inodes.swap(inodes);
     entry->readable = true;
@@ -165,7 +166,7 @@ bool ProcessSocketScanner::KernelPass(int proc_fd) {
   std::vector<std::int64_t> held;
   for (std::size_t i = 0; i < found.size();) {
     std::int64_t pid = found[i].pid;
-    std::vector<std::uint64_t> inodes;
+    std::vector<std::uint32_t> inodes;
     for (; i < found.size() && found[i].pid == pid; ++i) {
       if (!inodes.empty() && inodes.back() == found[i].inode) continue;
       inodes.push_back(found[i].inode);

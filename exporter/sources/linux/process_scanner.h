@@ -84,7 +84,8 @@ class ProcessSocketScanner {
     std::uint64_t changed_at = 0;
     /// Update() count when its descriptors were last read.
     std::uint64_t scanned_at = 0;
-    std::vector<std::uint64_t> inodes;
+    /// Its socket inodes (32 bits, as sockfs numbers them).
+    std::vector<std::uint32_t> inodes;
     /// Descriptors the last read of <procfs>/<pid>/fd listed; -1 unread.
     std::int64_t fd_entries = -1;
     /// fd_count when that read happened: a different fd_count now (the

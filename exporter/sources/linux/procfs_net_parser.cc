@@ -154,11 +154,11 @@ void ProcNetStreamParser::Line(std::string_view line) {
       !ParseHex(f[3], 0xff, &state_number) ||
       !LinuxStateFromNumber(static_cast<int>(state_number), protocol_,
                             &s.state) ||
-      !ParseDecimal(f[9], &inode_number)) {
+      !ParseDecimal(f[9], &inode_number) || inode_number > UINT32_MAX) {
     ++malformed_lines_;
     return;
   }
-  s.inode = inode_number;
+  s.inode = static_cast<std::uint32_t>(inode_number);
   // "tr:tm->when": timer kind, then clock ticks (USER_HZ, 100/s) left.
   std::string_view timer = f[5];
   std::size_t colon = timer.find(':');

