@@ -88,11 +88,10 @@ void KeepSocketsFrom(std::vector<SocketRecord>* sockets, std::size_t from,
                      const SocketFilter& keep) {
   if (!keep || from >= sockets->size()) return;
   auto first = sockets->begin() + static_cast<std::ptrdiff_t>(from);
-  sockets->erase(std::remove_if(first, sockets->end(),
-                                [&keep](const SocketRecord& r) {
-                                  return !keep(r);
-                                }),
-                 sockets->end());
+  sockets->erase(
+      std::remove_if(first, sockets->end(),
+                     [&keep](const SocketRecord& r) { return !keep(r); }),
+      sockets->end());
 }
 
 }  // namespace epx

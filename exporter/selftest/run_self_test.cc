@@ -93,8 +93,8 @@ void RunChecks(const SelfTestOptions& options, Run* run) {
   Snapshot before;
   CollectorStatus counters;
   counters.name = "tcp_stats";
-  counters.success =
-      ReadTcpCountersHere(options.source, &before.tcp_counters, &counters.error);
+  counters.success = ReadTcpCountersHere(options.source, &before.tcp_counters,
+                                         &counters.error);
   before.collectors.push_back(counters);
   run->Step("opening the loopback sockets");
   LoopbackActivity loopback(options.connections);

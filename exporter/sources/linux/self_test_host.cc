@@ -167,10 +167,9 @@ std::string OwnProcessNameHere() {
   return slash == std::string::npos ? exe : exe.substr(slash + 1);
 }
 
-std::vector<SourceView> CollectOtherSocketSources(const SourceOptions& options,
-                                                  const std::string& in_use,
-                                                  const SocketFilter& keep,
-                                                  std::size_t text_max_sockets) {
+std::vector<SourceView> CollectOtherSocketSources(
+    const SourceOptions& options, const std::string& in_use,
+    const SocketFilter& keep, std::size_t text_max_sockets) {
   std::vector<SourceView> views;
   for (const char* name : {"netlink", "bpf", "procfs"}) {
     if (in_use == name) continue;

@@ -172,10 +172,9 @@ bool SocketIterators::ReadOwners(std::vector<InodeOwner>* out,
     *error = owners_error_;
     return false;
   }
-  return ReadIterator(programs_->skeleton->links.socket_owners,
-                      "iter/task_file", &buffer_, out, error,
-                      &DecodeOwnerRecords,
-                      [](std::vector<InodeOwner>*, std::size_t) {});
+  return ReadIterator(
+      programs_->skeleton->links.socket_owners, "iter/task_file", &buffer_, out,
+      error, &DecodeOwnerRecords, [](std::vector<InodeOwner>*, std::size_t) {});
 }
 
 }  // namespace epx

@@ -143,8 +143,8 @@ TEST(ProcNetParserTest, ParsesIpv6Rows) {
 // Sockfs numbers sockets with get_next_ino(), 32 bits; `%lu` could print
 // more, which a row cannot come from a socket.
 TEST(ProcNetParserTest, InodeWiderThan32BitsIsMalformed) {
-  std::string text = TcpRow("   0", "0100007F:1F90", "0100007F:C350", "01",
-                            "4294967296");
+  std::string text =
+      TcpRow("   0", "0100007F:1F90", "0100007F:C350", "01", "4294967296");
   ProcNetParseResult r = ParseProcNet(text, Protocol::kTcp, Family::kIpv4);
   EXPECT_TRUE(r.sockets.empty());
   EXPECT_EQ(r.malformed_lines, 1u);

@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# The first scrape and the peak RSS at N connections (issue 26's figures),
+# with the default config unless flags are given: in a fresh private network
+# namespace per run, N loopback connections (bench/loadgen.cc, no churn) are
+# held; the exporter starts and /metrics is asked every 50 ms from then on,
+# so the first answer includes the start-up self-test; then 5 steady
+# scrapes (median) and VmHWM. Binaries alternate run by run.
+#
+# usage: bench/start_and_peak.sh [--connections N] [--rounds R]
+#          EXPORTER [EXPORTER...] [-- EXPORTER FLAGS]
+# Prints one line per run: binary, first s, steady s, first/steady, VmHWM.
+set -uo pipefail
+export LC_ALL=C
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CONNECTIONS=100000
+ROUNDS=2
+binaries=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --connections) CONNECTIONS=$2; shift ;;
+    --rounds) ROUNDS=$2; shift ;;
+    --) shift; break ;;
+    *) binaries+=("$1") ;;
+  esac
+  shift
+done
+[ ${#binaries[@]} -gt 0 ] || { echo "usage: start_and_peak.sh [--connections N] [--rounds R] EXPORTER... [-- FLAGS]" >&2; exit 2; }
+if [ "$(id -u)" != 0 ] || ! unshare -n true 2>/dev/null; then
+  echo "SKIPPED: needs root and network namespaces"
+  exit 77
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/epx-start-peak.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+g++ -O2 -std=c++17 -o "$tmp/epx_bench_load" "$BENCH_DIR/loadgen.cc" || exit 1
+
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg), $CONNECTIONS connections, flags: ${*:-(default)}"
+printf '%-50s %8s %8s %6s %10s\n' binary first_s steady_s ratio VmHWM_kB
+for _ in $(seq "$ROUNDS"); do
+  for bin in "${binaries[@]}"; do
+    EPX_N=$CONNECTIONS EPX_TMP=$tmp EPX_BIN=$bin unshare -n bash -c '
+      set -uo pipefail
+      ip link set lo up
+      echo "1024 65000" >/proc/sys/net/ipv4/ip_local_port_range
+      for i in $(seq 2 64); do ip addr add 127.1.0.$i/8 dev lo 2>/dev/null; done
+      setpriv --pdeathsig KILL -- "$EPX_TMP/epx_bench_load" --connections="$EPX_N" \
+        --churn-rate=0 --udp=0 --timeout=180 >"$EPX_TMP/load.log" 2>&1 &
+      load=$!
+      for _ in $(seq 1500); do grep -qs "^ready" "$EPX_TMP/load.log" && break; sleep 0.1; done
+      grep -qs "^ready" "$EPX_TMP/load.log" || { echo "load failed"; kill "$load"; exit 1; }
+      url=http://127.0.0.1:19171/metrics
+      start=$EPOCHREALTIME
+      "$EPX_BIN" --web.listen-address=127.0.0.1:19171 "$@" >"$EPX_TMP/exporter.log" 2>&1 &
+      exp=$!
+      first=
+      for _ in $(seq 1200); do
+        t=$(curl -fs -o /dev/null --max-time 60 -w "%{time_total}" "$url") && { first=$t; break; }
+        sleep 0.05
+      done
+      steady=()
+      for _ in 1 2 3 4 5; do
+        steady+=("$(curl -fs -o /dev/null --max-time 60 -w "%{time_total}" "$url")")
+      done
+      med=$(printf "%s\n" "${steady[@]}" | sort -g | sed -n 3p)
+      hwm=$(awk "/^VmHWM:/ {print \$2}" "/proc/$exp/status")
+      kill "$exp"; wait "$exp" 2>/dev/null
+      kill "$load"; wait "$load" 2>/dev/null
+      awk -v b="$EPX_BIN" -v f="${first:-nan}" -v s="$med" -v h="$hwm" -v t0="$start" \
+        "BEGIN { printf \"%-50s %8.3f %8.3f %6.2f %10d\n\", b, f, s, f / s, h }"
+    ' bash "$@"
+  done
+done
