@@ -131,7 +131,7 @@ void InodeOwners::Attribute(Snapshot* snapshot,
       snapshot->extra_owners.push_back(
           ExtraOwner{static_cast<std::uint32_t>(i), it->second});
     }
-    if (pid != kUnknownPid) s.pid = pid;
+    if (pid != kUnknownPid) s.pid = static_cast<std::int32_t>(pid);
   }
   if (only != nullptr) {
     std::stable_sort(snapshot->extra_owners.begin(),

@@ -2,6 +2,7 @@
 #include "sources/windows/iphlpapi_table_parser.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <tuple>
 
@@ -31,8 +32,9 @@ IpAddress V6(const std::uint8_t* p) {
   return a;
 }
 
-std::int64_t Owner(std::uint32_t pid) {
-  return pid == 0 ? kUnknownPid : static_cast<std::int64_t>(pid);
+std::int32_t Owner(std::uint32_t pid) {
+  return pid == 0 || pid > INT32_MAX ? static_cast<std::int32_t>(kUnknownPid)
+                                     : static_cast<std::int32_t>(pid);
 }
 
 }  // namespace
