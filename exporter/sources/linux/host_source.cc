@@ -67,12 +67,8 @@ Snapshot LinuxHostSource::Collect() {
     choice_.clear();
   }
   Snapshot snapshot;
-  if (last_socket_count_ == 0) {
-    std::string v4, v6;
-    ReadFile(Join(options_.procfs_root, "net/sockstat"), &v4);
-    ReadFile(Join(options_.procfs_root, "net/sockstat6"), &v6);
-    last_socket_count_ = SocketCountHint(v4, v6);
-  }
+  if (last_socket_count_ == 0)
+    last_socket_count_ = ReadSocketCountHint(options_.procfs_root);
   if (!options_.keep_sockets)
     snapshot.sockets.reserve(last_socket_count_ + last_socket_count_ / 8 + 64);
   snapshot.tcp_rule = ExhaustionRule::kPerDestination;
@@ -484,6 +480,13 @@ bool LinuxHostSource::CollectProcesses(Snapshot* snapshot, std::string* error) {
     last_unreadable_ = snapshot->processes_unreadable;
   }
   return true;
+}
+
+std::uint64_t ReadSocketCountHint(const std::string& procfs_root) {
+  std::string v4, v6;
+  ReadFile(Join(procfs_root, "net/sockstat"), &v4);
+  ReadFile(Join(procfs_root, "net/sockstat6"), &v6);
+  return SocketCountHint(v4, v6);
 }
 
 bool LinuxHostSource::CollectTcpStats(Snapshot* snapshot, std::string* error) {

@@ -73,6 +73,9 @@ bool ReadPortRangeSysctls(const std::string& procfs_root, Snapshot* snapshot,
 /// the calling thread's network namespace.
 bool ReadTimeWaitReuseSysctls(const std::string& procfs_root,
                               Snapshot* snapshot, std::string* error);
+/// Sockets of the calling thread's network namespace as its sockstat files
+/// count them (SocketCountHint); 0 when they cannot be read.
+std::uint64_t ReadSocketCountHint(const std::string& procfs_root);
 /// The TCP counters of <procfs_root>/net/snmp, of the calling thread's
 /// network namespace, appended to *out.
 bool ReadTcpCounters(const std::string& procfs_root,

@@ -21,7 +21,6 @@
 #include "sources/linux/connect_events.h"
 #include "sources/linux/file_reader.h"
 #include "sources/linux/host_source.h"
-#include "sources/linux/snmp_parser.h"
 
 namespace epx {
 namespace {
@@ -135,14 +134,6 @@ void ConnectEventsInPrivateNamespace(SelfTestCheck* check) {
   check->seen += " (private namespace, range " + std::string(kTinyRange) + ")";
 }
 
-/// TCP and UDP sockets of this network namespace, from its sockstat files.
-std::uint64_t HostSocketCount(const std::string& procfs_root) {
-  std::string v4, v6;
-  ReadFile(procfs_root + "/net/sockstat", &v4);
-  ReadFile(procfs_root + "/net/sockstat6", &v6);
-  return SocketCountHint(v4, v6);
-}
-
 /// What keeps BPF programs from loading on this thread; "" when nothing
 /// does (checked before a BPF source is made, so its failure is not logged).
 std::string MissingBpf() {
@@ -182,7 +173,7 @@ std::vector<SourceView> CollectOtherSocketSources(
     SourceView view;
     view.source = name;
     if (view.source == "procfs" && text_max_sockets > 0) {
-      std::uint64_t sockets = HostSocketCount(options.procfs_root);
+      std::uint64_t sockets = ReadSocketCountHint(options.procfs_root);
       if (sockets > text_max_sockets) {
         view.skip_reason = std::to_string(sockets) +
                            " sockets on the host, more than the start-up run "
