@@ -71,9 +71,9 @@ struct IphlpapiParseResult {
 std::size_t DropBoundRowsOfConnections(std::vector<SocketRecord>* sockets);
 
 /// Pure: converts a table buffer into records (ports to host order, owning
-/// pid 0, "no owner", and a pid above INT32_MAX to kUnknownPid). UDP rows get SocketState::kUnconnected
-/// (the table has no remote end). False with *error if the buffer is shorter
-/// than its row count says.
+/// pid 0, "no owner", and a pid above INT32_MAX to kUnknownPid). UDP rows get
+/// SocketState::kUnconnected (the table has no remote end). False with *error
+/// if the buffer is shorter than its row count says.
 bool ParseIphlpapiTable(const std::uint8_t* data, std::size_t size,
                         IphlpapiTableKind kind, IphlpapiParseResult* out,
                         std::string* error);
