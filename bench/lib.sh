@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Helpers the bench scripts share (sourced: bench/run.sh, bpf_source.sh,
-# explicit_port_dump.sh). Measurements read /proc of this namespace.
+# explicit_port_dump.sh, start_and_peak.sh, weight_guard.sh). Measurements
+# read /proc of this namespace.
 
 # Seconds elapsed since $1 (an $EPOCHREALTIME value).
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f", b - a }'; }
@@ -58,4 +59,22 @@ wait_http() {
     sleep 0.1
   done
   return 1
+}
+
+# Starts the load generator $1 (bench/loadgen.cc) holding $2 loopback
+# connections in this namespace, without churn or UDP, for at most $3
+# seconds, logging to $4; waits at most $3 seconds for it to be ready.
+# Sets LOAD_PID. False, with the load stopped, when it never got ready.
+start_held_load() {
+  local deadline=$((SECONDS + $3))
+  setpriv --pdeathsig KILL -- "$1" --connections="$2" --churn-rate=0 --udp=0 \
+    --timeout="$3" >"$4" 2>&1 &
+  LOAD_PID=$!
+  until grep -qs "^ready" "$4"; do
+    if [ $SECONDS -ge $deadline ] || ! kill -0 "$LOAD_PID" 2>/dev/null; then
+      stop_pid "$LOAD_PID"
+      return 1
+    fi
+    sleep 0.1
+  done
 }

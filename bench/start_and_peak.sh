@@ -13,6 +13,43 @@
 set -uo pipefail
 export LC_ALL=C
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$BENCH_DIR/lib.sh"
+
+# one_run LOADGEN N EXPORTER [FLAGS...]: one measurement, in the private
+# namespace this script was started in with --one-run.
+one_run() {
+  local loadgen=$1 n=$2 bin=$3 url=http://127.0.0.1:19171/metrics
+  shift 3
+  local work exp first="" steady=() i t
+  work=$(dirname "$loadgen")
+  ip link set lo up
+  echo "1024 65000" >/proc/sys/net/ipv4/ip_local_port_range
+  for i in $(seq 2 64); do ip addr add "127.1.0.$i/8" dev lo 2>/dev/null; done
+  start_held_load "$loadgen" "$n" 180 "$work/load.log" || { echo "load failed"; return 1; }
+  "$bin" --web.listen-address=127.0.0.1:19171 "$@" >"$work/exporter.log" 2>&1 &
+  exp=$!
+  for _ in $(seq 1200); do
+    t=$(curl -fs -o /dev/null --max-time 60 -w "%{time_total}" "$url") && { first=$t; break; }
+    sleep 0.05
+  done
+  for _ in 1 2 3 4 5; do
+    steady+=("$(curl -fs -o /dev/null --max-time 60 -w "%{time_total}" "$url")")
+  done
+  local med hwm
+  med=$(median "${steady[@]}")
+  hwm=$(hwm_kb "$exp")
+  stop_pid "$exp"
+  stop_pid "$LOAD_PID"
+  awk -v b="$bin" -v f="${first:-nan}" -v s="$med" -v h="$hwm" \
+    'BEGIN { printf "%-50s %8.3f %8.3f %6.2f %10d\n", b, f, s, f / s, h }'
+}
+
+if [ "${1:-}" = --one-run ]; then
+  shift
+  one_run "$@"
+  exit
+fi
+
 CONNECTIONS=100000
 ROUNDS=2
 binaries=()
@@ -38,35 +75,6 @@ echo "load average $(cut -d' ' -f1-3 /proc/loadavg), $CONNECTIONS connections, f
 printf '%-50s %8s %8s %6s %10s\n' binary first_s steady_s ratio VmHWM_kB
 for _ in $(seq "$ROUNDS"); do
   for bin in "${binaries[@]}"; do
-    EPX_N=$CONNECTIONS EPX_TMP=$tmp EPX_BIN=$bin unshare -n bash -c '
-      set -uo pipefail
-      ip link set lo up
-      echo "1024 65000" >/proc/sys/net/ipv4/ip_local_port_range
-      for i in $(seq 2 64); do ip addr add 127.1.0.$i/8 dev lo 2>/dev/null; done
-      setpriv --pdeathsig KILL -- "$EPX_TMP/epx_bench_load" --connections="$EPX_N" \
-        --churn-rate=0 --udp=0 --timeout=180 >"$EPX_TMP/load.log" 2>&1 &
-      load=$!
-      for _ in $(seq 1500); do grep -qs "^ready" "$EPX_TMP/load.log" && break; sleep 0.1; done
-      grep -qs "^ready" "$EPX_TMP/load.log" || { echo "load failed"; kill "$load"; exit 1; }
-      url=http://127.0.0.1:19171/metrics
-      start=$EPOCHREALTIME
-      "$EPX_BIN" --web.listen-address=127.0.0.1:19171 "$@" >"$EPX_TMP/exporter.log" 2>&1 &
-      exp=$!
-      first=
-      for _ in $(seq 1200); do
-        t=$(curl -fs -o /dev/null --max-time 60 -w "%{time_total}" "$url") && { first=$t; break; }
-        sleep 0.05
-      done
-      steady=()
-      for _ in 1 2 3 4 5; do
-        steady+=("$(curl -fs -o /dev/null --max-time 60 -w "%{time_total}" "$url")")
-      done
-      med=$(printf "%s\n" "${steady[@]}" | sort -g | sed -n 3p)
-      hwm=$(awk "/^VmHWM:/ {print \$2}" "/proc/$exp/status")
-      kill "$exp"; wait "$exp" 2>/dev/null
-      kill "$load"; wait "$load" 2>/dev/null
-      awk -v b="$EPX_BIN" -v f="${first:-nan}" -v s="$med" -v h="$hwm" -v t0="$start" \
-        "BEGIN { printf \"%-50s %8.3f %8.3f %6.2f %10d\n\", b, f, s, f / s, h }"
-    ' bash "$@"
+    unshare -n bash "$0" --one-run "$tmp/epx_bench_load" "$CONNECTIONS" "$bin" "$@"
   done
 done

@@ -57,17 +57,16 @@ g++ -O2 -std=c++17 -o "$tmp/epx_bench_load" "$BENCH_DIR/loadgen.cc" || fail "bui
 # first (start-up, self-test and first collection excluded).
 phase() {
   EPX_N=$1 EPX_MODE=$2 EPX_TMP=$tmp EPX_EXPORTER=$EXPORTER EPX_SCRAPES=$SCRAPES \
-    EPX_CG_SCRAPES=$CALLGRIND_SCRAPES unshare -n bash -c '
+    EPX_CG_SCRAPES=$CALLGRIND_SCRAPES EPX_LIB=$BENCH_DIR/lib.sh unshare -n bash -c '
     set -uo pipefail
+    source "$EPX_LIB"
     ip link set lo up
     echo "1024 65535" >/proc/sys/net/ipv4/ip_local_port_range
     load=
     if [ "$EPX_N" -gt 0 ]; then
-      setpriv --pdeathsig KILL -- "$EPX_TMP/epx_bench_load" --connections="$EPX_N" \
-        --churn-rate=0 --udp=0 --timeout=60 >"$EPX_TMP/load.log" 2>&1 &
-      load=$!
-      for _ in $(seq 600); do grep -qs "^ready" "$EPX_TMP/load.log" && break; sleep 0.1; done
-      grep -qs "^ready$" "$EPX_TMP/load.log" || { echo "load-failed"; kill "$load"; exit 0; }
+      start_held_load "$EPX_TMP/epx_bench_load" "$EPX_N" 60 "$EPX_TMP/load.log" ||
+        { echo "load-failed"; exit 0; }
+      load=$LOAD_PID
     fi
     url=http://127.0.0.1:19170/metrics
     if [ "$EPX_MODE" = rss ]; then
