@@ -19,8 +19,9 @@
 # cross toolchain, cmake, dpkg-dev, googletest and wine with apt.
 #
 # Idempotent: PREFIX/.mingw-deps.stamp records a hash of this script, of
-# the toolchain file and of cmake/debian-source.sh; if it matches (and the toolchain is installed) the
-# script exits immediately.
+# the toolchain file, of cmake/debian-source.sh and of the civetweb patch;
+# if it matches (and the toolchain is installed) the script exits
+# immediately.
 #
 # Consume with cmake/mingw/toolchain-x86_64-w64-mingw32.cmake:
 #   find_package(prometheus-cpp CONFIG REQUIRED)  -> prometheus-cpp::core
@@ -45,7 +46,8 @@ STAMP=$PREFIX/.mingw-deps.stamp
 TRIPLE=x86_64-w64-mingw32
 JOBS=2
 
-HASH=$(cat "$SCRIPT" "$TOOLCHAIN" "$SCRIPT_DIR/../debian-source.sh" | sha256sum)
+CIVETWEB_PATCH=$SCRIPT_DIR/../civetweb/on-demand-workers.patch
+HASH=$(cat "$SCRIPT" "$TOOLCHAIN" "$SCRIPT_DIR/../debian-source.sh" "$CIVETWEB_PATCH" | sha256sum)
 HASH=${HASH%% *}
 
 # Commands the consumer side needs besides the prefix (cheap to check).
@@ -111,6 +113,7 @@ PACKAGES=(
   wine64 wine # run the .exe files (wine provides the wine/wineserver commands)
   libz-mingw-w64-dev # zlib for gzip answers
   autoconf automake libtool # libxcrypt's autogen.sh
+  patch                     # the civetweb patch
 )
 
 # shellcheck source=../debian-source.sh
@@ -149,6 +152,9 @@ patch_sources() {
     echo "civetweb ws2_32 patch did not apply" >&2
     return 1
   fi
+  # Server threads start when connections need them and end when idle, as
+  # in the Linux build (cmake/civetweb/build-civetweb.sh).
+  patch -d "$civet" -p1 -i "$CIVETWEB_PATCH"
 }
 
 CMAKE_COMMON=(

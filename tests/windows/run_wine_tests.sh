@@ -274,6 +274,46 @@ expect "$tw_series" '>=' "$left"
 expect 'ephemeral_port_destination_in_use{protocol="tcp",remote_address="127.0.0.1",remote_port="'"$LISTEN_PORT"'"}' == "$N_CONNECTIONS"
 expect 'ephemeral_port_collector_success{collector="sockets"}' == 1
 
+# Server threads on demand (cmake/civetweb/on-demand-workers.patch, applied
+# to the Windows build's civetweb too): Wine runs each thread of the .exe as
+# a thread of its Linux process. Unpatched, all 512 start at once.
+threads() { find "/proc/$EXPORTER/task" -mindepth 1 -maxdepth 1 | wc -l; }
+IDLE_THREADS=$(threads)
+((IDLE_THREADS > 1 && IDLE_THREADS < 100)) ||
+  fail "exporter.exe runs $IDLE_THREADS threads before any connection waits (want 2..99)"
+say "ok: exporter.exe runs $IDLE_THREADS threads before any connection waits"
+HELD=60
+python3 -c '
+import socket, sys, time
+held = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(int(sys.argv[2]))]
+time.sleep(float(sys.argv[3]))
+' "$PORT" "$HELD" 15 </dev/null >"$RUN/idle_holder.log" 2>&1 &
+IDLE_HOLDER=$!
+PIDS+=("$IDLE_HOLDER")
+# Two of them find a kept thread waiting; each other one starts a thread.
+want=$((IDLE_THREADS + HELD - 2))
+peak=0
+for _ in $(seq 100); do
+  t=$(threads)
+  ((t > peak)) && peak=$t
+  ((peak >= want)) && break
+  sleep 0.1
+done
+curl -fsS -m 10 "$URL/-/healthy" >/dev/null || fail "/-/healthy not answered while $HELD idle connections are held"
+((peak >= want)) ||
+  fail "$HELD idle connections held, threads rose to $peak only (from $IDLE_THREADS, want $want)"
+say "ok: $HELD idle connections held: $peak threads, /-/healthy answered"
+wait "$IDLE_HOLDER" 2>/dev/null || true
+# The server drops a silent connection after web.read_timeout_seconds (10 s);
+# its thread ends after 30 s without work and is joined within 2 s.
+for _ in $(seq 90); do
+  (($(threads) <= IDLE_THREADS + 5)) && break
+  sleep 1
+done
+(($(threads) <= IDLE_THREADS + 5)) ||
+  fail "$(threads) threads 90 s after the idle connections ended (from $IDLE_THREADS)"
+say "ok: back to $(threads) threads after the idle connections ended"
+
 kill "$EXPORTER"
 wait "$EXPORTER" 2>/dev/null || true
 
