@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Helpers the bench scripts share (sourced: bench/run.sh, bpf_source.sh,
-# explicit_port_dump.sh, start_and_peak.sh, weight_guard.sh). Measurements
-# read /proc of this namespace.
+# explicit_port_dump.sh, socket_walks.sh, start_and_peak.sh,
+# weight_guard.sh). Measurements read /proc of this namespace.
 
 # Seconds elapsed since $1 (an $EPOCHREALTIME value).
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f", b - a }'; }
@@ -77,4 +77,24 @@ start_held_load() {
     fi
     sleep 0.1
   done
+}
+
+# Exits 77 (CTest: skipped), saying so, unless this is root and can make
+# network namespaces.
+require_root_and_netns() {
+  if [ "$(id -u)" != 0 ] || ! unshare -n true 2>/dev/null; then
+    echo "SKIPPED: needs root and network namespaces"
+    exit 77
+  fi
+}
+
+# Compiles bench/loadgen.cc into a new directory named after $1, removed when
+# the script exits. Sets BENCH_TMP (the directory) and LOADGEN (the binary);
+# false when the compile fails.
+build_loadgen() {
+  BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/epx-$1.XXXXXX") || return 1
+  # shellcheck disable=SC2064 # the directory is known now
+  trap "rm -rf '$BENCH_TMP'" EXIT
+  LOADGEN=$BENCH_TMP/epx_bench_load
+  g++ -O2 -std=c++17 -o "$LOADGEN" "$(dirname "${BASH_SOURCE[0]}")/loadgen.cc"
 }

@@ -63,18 +63,13 @@ while [ $# -gt 0 ]; do
   shift
 done
 [ ${#binaries[@]} -gt 0 ] || { echo "usage: start_and_peak.sh [--connections N] [--rounds R] EXPORTER... [-- FLAGS]" >&2; exit 2; }
-if [ "$(id -u)" != 0 ] || ! unshare -n true 2>/dev/null; then
-  echo "SKIPPED: needs root and network namespaces"
-  exit 77
-fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/epx-start-peak.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-g++ -O2 -std=c++17 -o "$tmp/epx_bench_load" "$BENCH_DIR/loadgen.cc" || exit 1
+require_root_and_netns
+build_loadgen start-peak || exit 1
 
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg), $CONNECTIONS connections, flags: ${*:-(default)}"
 printf '%-50s %8s %8s %6s %10s\n' binary first_s steady_s ratio VmHWM_kB
 for _ in $(seq "$ROUNDS"); do
   for bin in "${binaries[@]}"; do
-    unshare -n bash "$0" --one-run "$tmp/epx_bench_load" "$CONNECTIONS" "$bin" "$@"
+    unshare -n bash "$0" --one-run "$LOADGEN" "$CONNECTIONS" "$bin" "$@"
   done
 done

@@ -34,22 +34,20 @@ while [ $# -gt 0 ]; do
   shift
 done
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"
 BASELINE=$BENCH_DIR/results/weight-baseline.txt
 ALLOWED=1.25
 SCRAPES=200
 CALLGRIND_SCRAPES=5
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
-if [ "$(id -u)" != 0 ] || ! unshare -n true 2>/dev/null; then
-  echo "SKIPPED: needs root and network namespaces"
-  exit 77
-fi
+require_root_and_netns
 command -v valgrind >/dev/null || { echo "SKIPPED: valgrind is not installed"; exit 77; }
 [ -x "$EXPORTER" ] || fail "exporter binary $EXPORTER not found"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/epx-weight-guard.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-g++ -O2 -std=c++17 -o "$tmp/epx_bench_load" "$BENCH_DIR/loadgen.cc" || fail "building loadgen.cc"
+build_loadgen weight-guard || fail "building loadgen.cc"
+tmp=$BENCH_TMP
 
 # phase N MODE: in a fresh namespace, N connections held (0 = none), then the
 # exporter: MODE rss prints its RSS (kB) after SCRAPES scrapes; MODE ir prints
