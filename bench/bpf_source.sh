@@ -68,19 +68,19 @@ inner() {
   while have=$(curr_estab); [ "$have" -lt "$want" ] && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
   emit curr_estab "$have"
 
-  # First scrape after start, each source with the load already up.
+  # First scrape, asked from each exporter's start with the load already up.
   local line
   local -a extra=()
   read -ra extra <<<"${EXPORTER_FLAGS:-}"
   setpriv --pdeathsig KILL -- "$EXPORTER" --web.listen-address=127.0.0.1:19153 --source=netlink "${extra[@]}" >"$work/netlink.log" 2>&1 &
   netlink_pid=$!
-  wait_http 30 http://127.0.0.1:19153/ "$netlink_pid" || die "netlink exporter did not start (see $work/netlink.log)"
-  line=$(curl -s -o "$work/netlink.prom" -w '%{time_total}' --max-time 600 "http://127.0.0.1:19153/metrics")
+  line=$(first_answer http://127.0.0.1:19153/metrics "$netlink_pid" 600 "$work/netlink.prom") ||
+    die "netlink exporter did not answer (see $work/netlink.log)"
   emit netlink_first_s "$line"
   setpriv --pdeathsig KILL -- "$EXPORTER" --web.listen-address=127.0.0.1:19154 --source=bpf "${extra[@]}" >"$work/bpf.log" 2>&1 &
   bpf_pid=$!
-  wait_http 30 http://127.0.0.1:19154/ "$bpf_pid" || die "bpf exporter did not start (see $work/bpf.log)"
-  line=$(curl -s -o "$work/bpf.prom" -w '%{time_total}' --max-time 600 "http://127.0.0.1:19154/metrics")
+  line=$(first_answer http://127.0.0.1:19154/metrics "$bpf_pid" 600 "$work/bpf.prom") ||
+    die "bpf exporter did not answer (see $work/bpf.log)"
   emit bpf_first_s "$line"
   grep -q '^ephemeral_port_collector_success{collector="bpf_sockets"} 1' "$work/bpf.prom" \
     || die "the BPF source did not run (see $work/bpf.prom and $work/bpf.log)"

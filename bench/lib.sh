@@ -61,6 +61,22 @@ wait_http() {
   return 1
 }
 
+# Asks URL $1 every 50 ms while process $2 lives, for at most $3 seconds
+# (default 60), saving the first answer to file $4 (default none). Prints
+# that answer's time_total: sent from the exporter's start, it includes what
+# the first scrape waits for (the start-up self-test). False when none came.
+first_answer() {
+  local deadline=$((SECONDS + ${3:-60})) t
+  while [ $SECONDS -lt $deadline ] && kill -0 "$2" 2>/dev/null; do
+    if t=$(curl -fs -o "${4:-/dev/null}" --max-time 600 -w '%{time_total}' "$1"); then
+      echo "$t"
+      return 0
+    fi
+    sleep 0.05
+  done
+  return 1
+}
+
 # Starts the load generator $1 (bench/loadgen.cc) holding $2 loopback
 # connections in this namespace, without churn or UDP, for at most $3
 # seconds, logging to $4; waits at most $3 seconds for it to be ready.

@@ -20,7 +20,7 @@ source "$BENCH_DIR/lib.sh"
 one_run() {
   local loadgen=$1 n=$2 bin=$3 url=http://127.0.0.1:19171/metrics
   shift 3
-  local work exp first="" steady=() i t
+  local work exp first steady=() i
   work=$(dirname "$loadgen")
   ip link set lo up
   echo "1024 65000" >/proc/sys/net/ipv4/ip_local_port_range
@@ -28,10 +28,7 @@ one_run() {
   start_held_load "$loadgen" "$n" 180 "$work/load.log" || { echo "load failed"; return 1; }
   "$bin" --web.listen-address=127.0.0.1:19171 "$@" >"$work/exporter.log" 2>&1 &
   exp=$!
-  for _ in $(seq 1200); do
-    t=$(curl -fs -o /dev/null --max-time 60 -w "%{time_total}" "$url") && { first=$t; break; }
-    sleep 0.05
-  done
+  first=$(first_answer "$url" "$exp" 60) || first=""
   for _ in 1 2 3 4 5; do
     steady+=("$(curl -fs -o /dev/null --max-time 60 -w "%{time_total}" "$url")")
   done

@@ -192,12 +192,15 @@ int RunServe(const Config& config, epx::BuildInfo build,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
     std::ostringstream out;
+    // The self-test's collection through the serving source, when it ended
+    // after this scrape was asked, answers it.
     std::vector<prometheus::MetricFamily> families = collectable->CollectWithin(
         std::max((timeout_seconds > 0
                       ? timeout_seconds
                       : std::chrono::duration<double>(max_wait).count()) -
                      waited,
-                 0.01));
+                 0.01),
+        start);
     if (auto last = self_test->Last()) {
       for (auto& family : epx::SelfTestFamilies(*last))
         families.push_back(std::move(family));

@@ -83,6 +83,7 @@ struct PortUsageCollectable::State : CollectorObserver {
     std::vector<prometheus::MetricFamily> result = CollectOnce();
     std::lock_guard<std::mutex> lock(mu);
     last = std::move(result);
+    last_finished = std::chrono::steady_clock::now();
     have_last = true;
     in_flight = false;
     ++generation;
@@ -100,6 +101,8 @@ struct PortUsageCollectable::State : CollectorObserver {
   std::size_t waiting = 0;
   bool have_last = false;
   std::vector<prometheus::MetricFamily> last;
+  // When the collection `last` comes from ended.
+  std::chrono::steady_clock::time_point last_finished;
   std::shared_ptr<const PortUsageReport> last_report;
   std::vector<std::function<void(const PortUsageReport&)>> on_report;
   std::vector<std::pair<
@@ -170,6 +173,17 @@ std::vector<prometheus::MetricFamily> PortUsageCollectable::CollectWithin(
     double scrape_timeout_seconds) const {
   return Wait(std::chrono::steady_clock::now() +
               ScrapeBudget(scrape_timeout_seconds, max_wait_));
+}
+
+std::vector<prometheus::MetricFamily> PortUsageCollectable::CollectWithin(
+    double scrape_timeout_seconds,
+    std::chrono::steady_clock::time_point asked) const {
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    if (state_->have_last && state_->last_finished >= asked)
+      return state_->last;
+  }
+  return CollectWithin(scrape_timeout_seconds);
 }
 
 bool PortUsageCollectable::StartAndWait(

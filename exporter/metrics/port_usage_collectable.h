@@ -40,6 +40,12 @@ class PortUsageCollectable : public prometheus::Collectable {
   /// max_wait.
   std::vector<prometheus::MetricFamily> CollectWithin(
       double scrape_timeout_seconds) const;
+  /// As CollectWithin, for a scrape asked at `asked` that waited before
+  /// this call (for the start-up self-test): answered at once when a
+  /// collection ended after `asked`, one the scrape could have joined.
+  std::vector<prometheus::MetricFamily> CollectWithin(
+      double scrape_timeout_seconds,
+      std::chrono::steady_clock::time_point asked) const;
 
   /// As CollectWithin, the analysed report of that collection; past the
   /// budget the last complete one with the running collector marked failed;

@@ -79,6 +79,26 @@ TEST(PortUsageCollectableTest,
   EXPECT_FALSE(fresh->ranges.empty());
 }
 
+TEST(PortUsageCollectableTest,
+     AScrapeThatWaitedIsAnsweredByACollectionEndedAfterItWasAsked) {
+  auto owned = std::make_unique<ScriptedSource>();
+  ScriptedSource* source = owned.get();
+  PortUsageCollectable collectable(std::move(owned), {},
+                                   {"v", "r", "d", "linux", "x"});
+  auto asked = std::chrono::steady_clock::now();
+  // The start-up self-test's collection, while the scrape waits for it.
+  ASSERT_NE(collectable.FreshSnapshot(std::chrono::seconds(10)), nullptr);
+  ASSERT_EQ(source->calls.load(), 1);
+  EXPECT_FALSE(collectable.CollectWithin(5, asked).empty());
+  EXPECT_EQ(source->calls.load(), 1) << "answered by the self-test's";
+  // Asked after that collection ended: a collection of its own.
+  EXPECT_FALSE(
+      collectable.CollectWithin(5, std::chrono::steady_clock::now()).empty());
+  EXPECT_EQ(source->calls.load(), 2);
+  EXPECT_FALSE(collectable.CollectWithin(5).empty());
+  EXPECT_EQ(source->calls.load(), 3);
+}
+
 TEST(PortUsageCollectableTest, FreshSnapshotOfAStuckCollectionIsNull) {
   auto owned = std::make_unique<ScriptedSource>();
   ScriptedSource* source = owned.get();
