@@ -52,7 +52,9 @@ phase() {
       --collector.connect_events=$flag >/dev/null 2>&1 &
     exp=$!
     for _ in $(seq 100); do curl -fs -o /dev/null http://127.0.0.1:19152/metrics && break; sleep 0.05; done
-    if [ "$flag" = true ] && ! curl -fs http://127.0.0.1:19152/metrics | grep -q "^ephemeral_port_collector_success{collector=\"connect_events\"} 1"; then
+    # Read whole first: grep -q ending early would fail curl (pipefail).
+    metrics=$(curl -fs http://127.0.0.1:19152/metrics || true)
+    if [ "$flag" = true ] && ! grep -q "^ephemeral_port_collector_success{collector=\"connect_events\"} 1" <<<"$metrics"; then
       kill $exp; echo "bpf-unavailable"; exit 0
     fi
     rate=$("$EPX_CE_LOOP" 5000 "$EPX_CE_SECONDS" | awk "{print \$6}")
