@@ -47,14 +47,13 @@ command -v valgrind >/dev/null || { echo "SKIPPED: valgrind is not installed"; e
 [ -x "$EXPORTER" ] || fail "exporter binary $EXPORTER not found"
 
 build_loadgen weight-guard || fail "building loadgen.cc"
-tmp=$BENCH_TMP
 
 # phase N MODE: in a fresh namespace, N connections held (0 = none), then the
 # exporter: MODE rss prints its RSS (kB) after SCRAPES scrapes; MODE ir prints
 # the instructions callgrind counted in CALLGRIND_SCRAPES scrapes after the
 # first (start-up, self-test and first collection excluded).
 phase() {
-  EPX_N=$1 EPX_MODE=$2 EPX_TMP=$tmp EPX_EXPORTER=$EXPORTER EPX_SCRAPES=$SCRAPES \
+  EPX_N=$1 EPX_MODE=$2 EPX_TMP=$BENCH_TMP EPX_EXPORTER=$EXPORTER EPX_SCRAPES=$SCRAPES \
     EPX_CG_SCRAPES=$CALLGRIND_SCRAPES EPX_LIB=$BENCH_DIR/lib.sh unshare -n bash -c '
     set -uo pipefail
     source "$EPX_LIB"

@@ -166,24 +166,21 @@ PortUsageCollectable::PortUsageCollectable(std::unique_ptr<HostSource> source,
 PortUsageCollectable::~PortUsageCollectable() = default;
 
 std::vector<prometheus::MetricFamily> PortUsageCollectable::Collect() const {
-  return Wait(std::chrono::steady_clock::now() + max_wait_);
+  auto now = std::chrono::steady_clock::now();
+  return Wait(now, now + max_wait_);
 }
 
 std::vector<prometheus::MetricFamily> PortUsageCollectable::CollectWithin(
     double scrape_timeout_seconds) const {
-  return Wait(std::chrono::steady_clock::now() +
-              ScrapeBudget(scrape_timeout_seconds, max_wait_));
+  return CollectWithin(scrape_timeout_seconds,
+                       std::chrono::steady_clock::now());
 }
 
 std::vector<prometheus::MetricFamily> PortUsageCollectable::CollectWithin(
     double scrape_timeout_seconds,
     std::chrono::steady_clock::time_point asked) const {
-  {
-    std::lock_guard<std::mutex> lock(state_->mu);
-    if (state_->have_last && state_->last_finished >= asked)
-      return state_->last;
-  }
-  return CollectWithin(scrape_timeout_seconds);
+  return Wait(asked, std::chrono::steady_clock::now() +
+                         ScrapeBudget(scrape_timeout_seconds, max_wait_));
 }
 
 bool PortUsageCollectable::StartAndWait(
@@ -271,9 +268,13 @@ void PortUsageCollectable::OnReportWithDetail(
 }
 
 std::vector<prometheus::MetricFamily> PortUsageCollectable::Wait(
+    std::chrono::steady_clock::time_point asked,
     std::chrono::steady_clock::time_point deadline) const {
   std::unique_lock<std::mutex> lock(state_->mu);
   State& s = *state_;
+  // A collection that ended after the scrape was asked is one it could
+  // have joined.
+  if (s.have_last && s.last_finished >= asked) return s.last;
   bool done = StartAndWait(&lock, deadline);
   if (done) return s.last;
 

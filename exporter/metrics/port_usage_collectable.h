@@ -88,7 +88,10 @@ class PortUsageCollectable : public prometheus::Collectable {
   struct State;
 
  private:
+  // The result of a collection that ended after `asked`, starting or
+  // joining one and waiting until `deadline` when none has.
   std::vector<prometheus::MetricFamily> Wait(
+      std::chrono::steady_clock::time_point asked,
       std::chrono::steady_clock::time_point deadline) const;
   // Starts a collection unless one runs; true if one completed before the
   // deadline. Called and returns with state_->mu held by lock.
