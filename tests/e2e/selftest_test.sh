@@ -107,19 +107,26 @@ echo "ok: usage error exits 2"
 
 # --- 5. the serving exporter -----------------------------------------------------
 # More than 20,000 sockets (TIME_WAIT ones, which last 60 s): the start-up run
-# leaves procfs out, and says so; /selftest still compares it.
+# leaves procfs out, and says so; /selftest still compares it. Spread over
+# 16 listeners: toward one, each connect() searches longer past the ports in
+# TIME_WAIT, and under load the first ones expired before the last were made.
 sysctl -qw net.ipv4.tcp_tw_reuse=0
 python3 - <<'PY'
 import socket
-listener = socket.socket()
-listener.bind(("127.0.0.1", 0))
-listener.listen(64)
-for _ in range(20100):
+listeners = []
+for _ in range(16):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    listeners.append(listener)
+for i in range(20100):
+    listener = listeners[i % len(listeners)]
     client = socket.create_connection(listener.getsockname())
     server, _ = listener.accept()
     client.close()
     server.close()
-listener.close()
+for listener in listeners:
+    listener.close()
 PY
 tw=$(awk '/^TCP:/ { for (i = 1; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat)
 [ "$tw" -gt 20000 ] || fail "only $tw TIME_WAIT sockets made"

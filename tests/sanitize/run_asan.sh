@@ -25,11 +25,18 @@ cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_FLAGS="$FLAGS" -DCMAKE_C_FLAGS="$FLAGS" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
   -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
-cmake --build "$BUILD" -j2
+# The build's log is printed only when it fails, and the suite prints only
+# what failed, so a failure's own output leads this test's output.
+if ! cmake --build "$BUILD" -j2 >"$BUILD/build.log" 2>&1; then
+  tail -60 "$BUILD/build.log" >&2
+  echo "FAIL: sanitized build (log: $BUILD/build.log)" >&2
+  exit 1
+fi
 
 if [ -z "${SKIP_CTEST:-}" ]; then
   # shellcheck disable=SC2086
-  (cd "$BUILD" && ctest -j2 --output-on-failure ${CTEST_ARGS:-})
+  (cd "$BUILD" && ctest -j2 --output-on-failure ${CTEST_ARGS:-}) \
+    | grep -v -E '^ +Start +[0-9]+: |Passed +[0-9.]+ sec$'
 fi
 
 # ---- LeakSanitizer run of the real exporter.
