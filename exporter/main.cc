@@ -183,24 +183,28 @@ int RunServe(const Config& config, epx::BuildInfo build,
         return collectable->FreshSnapshot(limit);
       };
   auto max_wait = std::chrono::seconds(config.scrape_wait_seconds);
+  auto serving_since = std::chrono::steady_clock::now();
   content.metrics = [collectable, self_test, first_wait, max_wait,
-                     incidents](double timeout_seconds) {
+                     serving_since, incidents](double timeout_seconds) {
     auto start = std::chrono::steady_clock::now();
-    self_test->WaitForFirst(
-        std::min(first_wait, epx::ScrapeBudget(timeout_seconds, max_wait) / 2));
+    bool during_start =
+        first_wait.count() > 0 &&
+        self_test->WaitForFirst(std::min(
+            first_wait, epx::ScrapeBudget(timeout_seconds, max_wait) / 2));
     double waited =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
     std::ostringstream out;
-    // The self-test's collection through the serving source, when it ended
-    // after this scrape was asked, answers it.
+    // A scrape asked before the start-up self-test ended counts as asked at
+    // the start: the self-test's collection through the serving source then
+    // answers it. Any other is answered by a collection started after it.
     std::vector<prometheus::MetricFamily> families = collectable->CollectWithin(
         std::max((timeout_seconds > 0
                       ? timeout_seconds
                       : std::chrono::duration<double>(max_wait).count()) -
                      waited,
                  0.01),
-        start);
+        during_start ? serving_since : start);
     if (auto last = self_test->Last()) {
       for (auto& family : epx::SelfTestFamilies(*last))
         families.push_back(std::move(family));

@@ -83,7 +83,7 @@ struct PortUsageCollectable::State : CollectorObserver {
     std::vector<prometheus::MetricFamily> result = CollectOnce();
     std::lock_guard<std::mutex> lock(mu);
     last = std::move(result);
-    last_finished = std::chrono::steady_clock::now();
+    last_started = started;
     have_last = true;
     in_flight = false;
     ++generation;
@@ -101,8 +101,9 @@ struct PortUsageCollectable::State : CollectorObserver {
   std::size_t waiting = 0;
   bool have_last = false;
   std::vector<prometheus::MetricFamily> last;
-  // When the collection `last` comes from ended.
-  std::chrono::steady_clock::time_point last_finished;
+  // When the running collection started, and the one `last` comes from.
+  std::chrono::steady_clock::time_point started;
+  std::chrono::steady_clock::time_point last_started;
   std::shared_ptr<const PortUsageReport> last_report;
   std::vector<std::function<void(const PortUsageReport&)>> on_report;
   std::vector<std::pair<
@@ -189,6 +190,7 @@ bool PortUsageCollectable::StartAndWait(
   State& s = *state_;
   if (!s.in_flight && !s.stopping) {
     s.in_flight = true;
+    s.started = std::chrono::steady_clock::now();
     s.running.clear();
     s.finished.clear();
     // The thread owns a reference: a collector that never returns keeps
@@ -272,13 +274,17 @@ std::vector<prometheus::MetricFamily> PortUsageCollectable::Wait(
     std::chrono::steady_clock::time_point deadline) const {
   std::unique_lock<std::mutex> lock(state_->mu);
   State& s = *state_;
-  // A collection that ended after the scrape was asked is one it could
-  // have joined.
-  if (s.have_last && s.last_finished >= asked) return s.last;
-  bool done = StartAndWait(&lock, deadline);
-  if (done) return s.last;
+  // One running when the scrape arrived may have read the host before the
+  // change the scraper looks for: the scrape waits for the next one.
+  while (!s.have_last || s.last_started < asked) {
+    if (!StartAndWait(&lock, deadline)) return StaleAnswer();
+  }
+  return s.last;
+}
 
-  // Past the budget: the last complete result, the running collectors at 0.
+std::vector<prometheus::MetricFamily> PortUsageCollectable::StaleAnswer()
+    const {
+  State& s = *state_;
   std::string running = s.running.empty() ? "exporter" : s.running;
   std::vector<prometheus::MetricFamily> answer;
   if (s.have_last) {

@@ -16,8 +16,9 @@
 namespace epx {
 
 /// The /metrics pipeline: source -> snapshot -> analysis -> families.
-/// Thread-safe. One collection runs at a time, on its own thread; scrapes
-/// that arrive meanwhile share its result. A scrape waits for it at most its
+/// Thread-safe. One collection runs at a time, on its own thread; a scrape
+/// is answered by a collection that started after it was asked, so scrapes
+/// that arrive while one runs share the next. A scrape waits at most its
 /// time budget, then answers with the last complete collection and marks
 /// the collectors still running with collector_success 0.
 class PortUsageCollectable : public prometheus::Collectable {
@@ -42,7 +43,7 @@ class PortUsageCollectable : public prometheus::Collectable {
       double scrape_timeout_seconds) const;
   /// As CollectWithin, for a scrape asked at `asked` that waited before
   /// this call (for the start-up self-test): answered at once when a
-  /// collection ended after `asked`, one the scrape could have joined.
+  /// collection started after `asked` has ended.
   std::vector<prometheus::MetricFamily> CollectWithin(
       double scrape_timeout_seconds,
       std::chrono::steady_clock::time_point asked) const;
@@ -88,11 +89,14 @@ class PortUsageCollectable : public prometheus::Collectable {
   struct State;
 
  private:
-  // The result of a collection that ended after `asked`, starting or
+  // The result of a collection that started after `asked`, starting or
   // joining one and waiting until `deadline` when none has.
   std::vector<prometheus::MetricFamily> Wait(
       std::chrono::steady_clock::time_point asked,
       std::chrono::steady_clock::time_point deadline) const;
+  // Past the deadline: the last complete result, the running collectors
+  // marked failed. Called with state_->mu held.
+  std::vector<prometheus::MetricFamily> StaleAnswer() const;
   // Starts a collection unless one runs; true if one completed before the
   // deadline. Called and returns with state_->mu held by lock.
   bool StartAndWait(std::unique_lock<std::mutex>* lock,

@@ -221,10 +221,12 @@ void SelfTestRecord::Set(const SelfTestResult& result) {
   stored_.notify_all();
 }
 
-void SelfTestRecord::WaitForFirst(std::chrono::milliseconds limit) const {
+bool SelfTestRecord::WaitForFirst(std::chrono::milliseconds limit) const {
   std::unique_lock<std::mutex> lock(mutex_);
+  bool before_first = last_ == nullptr;
   stored_.wait_for(lock, limit,
                    [this] { return last_ != nullptr || stopping_; });
+  return before_first;
 }
 
 void SelfTestRecord::Stop() {

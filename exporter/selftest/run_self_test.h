@@ -55,8 +55,8 @@ class SelfTestRecord {
   /// The last run; nullptr before the first.
   std::shared_ptr<const SelfTestResult> Last() const;
   /// Waits until the first run is stored, at most `limit`, and not at all
-  /// once Stop() was called.
-  void WaitForFirst(std::chrono::milliseconds limit) const;
+  /// once Stop() was called; true if none was stored when called.
+  bool WaitForFirst(std::chrono::milliseconds limit) const;
   /// For the exporter's stop: ends every WaitForFirst now and later.
   void Stop();
   /// Runs one self-test (one at a time: a caller that finds one running

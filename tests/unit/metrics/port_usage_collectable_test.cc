@@ -17,12 +17,12 @@ namespace epx {
 namespace {
 
 // Fault injection at the source interface: counts calls, can block until
-// released, and can throw.
+// released (all, or those after the first `released`), and can throw.
 class ScriptedSource : public HostSource {
  public:
   Snapshot Collect() override {
-    ++calls;
-    while (hold.load()) std::this_thread::yield();
+    int call = ++calls;
+    while (hold.load() || call > released.load()) std::this_thread::yield();
     if (throw_error) throw std::runtime_error("netlink exploded");
     testing::SnapshotBuilder b;
     b.Range(40000, 10);
@@ -30,6 +30,7 @@ class ScriptedSource : public HostSource {
   }
   std::atomic<int> calls{0};
   std::atomic<bool> hold{false};
+  std::atomic<int> released{1 << 30};
   bool throw_error = false;
 };
 
@@ -80,7 +81,7 @@ TEST(PortUsageCollectableTest,
 }
 
 TEST(PortUsageCollectableTest,
-     AScrapeThatWaitedIsAnsweredByACollectionEndedAfterItWasAsked) {
+     AScrapeThatWaitedIsAnsweredByACollectionStartedAfterItWasAsked) {
   auto owned = std::make_unique<ScriptedSource>();
   ScriptedSource* source = owned.get();
   PortUsageCollectable collectable(std::move(owned), {},
@@ -91,7 +92,7 @@ TEST(PortUsageCollectableTest,
   ASSERT_EQ(source->calls.load(), 1);
   EXPECT_FALSE(collectable.CollectWithin(5, asked).empty());
   EXPECT_EQ(source->calls.load(), 1) << "answered by the self-test's";
-  // Asked after that collection ended: a collection of its own.
+  // Asked after that collection started: a collection of its own.
   EXPECT_FALSE(
       collectable.CollectWithin(5, std::chrono::steady_clock::now()).empty());
   EXPECT_EQ(source->calls.load(), 2);
@@ -148,35 +149,39 @@ TEST(PortUsageCollectableTest, StopEndsEveryWaitForASlowCollection) {
   source->hold = false;
 }
 
-TEST(PortUsageCollectableTest, ConcurrentScrapesShareOneCollection) {
+TEST(PortUsageCollectableTest,
+     ScrapesArrivingDuringACollectionShareTheNextOne) {
   auto owned = std::make_unique<ScriptedSource>();
   ScriptedSource* source = owned.get();
-  source->hold = true;
+  source->released = 0;
   PortUsageCollectable collectable(std::move(owned), {},
                                    {"v", "r", "d", "linux", "x"});
   std::vector<std::thread> scrapers;
   std::atomic<int> finished{0};
-  scrapers.emplace_back([&] {
+  auto scrape = [&] {
     collectable.Collect();
     ++finished;
-  });
+  };
+  scrapers.emplace_back(scrape);
   for (int i = 0; i < 200 && source->calls.load() == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ASSERT_EQ(source->calls.load(), 1);
-  for (int i = 0; i < 7; ++i) {
-    scrapers.emplace_back([&] {
-      collectable.Collect();
-      ++finished;
-    });
-  }
+  for (int i = 0; i < 7; ++i) scrapers.emplace_back(scrape);
   for (int i = 0; i < 1000 && collectable.WaitingScrapes() < 8; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ASSERT_EQ(collectable.WaitingScrapes(), 8u);
-  EXPECT_EQ(finished.load(), 0);
-  source->hold = false;
+  // The first collection answers only the scrape that started it: it may
+  // have read the host before the others were asked.
+  source->released = 1;
+  for (int i = 0; i < 1000 && (finished.load() < 1 || source->calls < 2); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(finished.load(), 1);
+  EXPECT_EQ(source->calls.load(), 2);
+  EXPECT_EQ(collectable.WaitingScrapes(), 7u);
+  source->released = 2;
   for (auto& t : scrapers) t.join();
   EXPECT_EQ(finished.load(), 8);
-  EXPECT_EQ(source->calls.load(), 1);
+  EXPECT_EQ(source->calls.load(), 2);
   EXPECT_EQ(collectable.WaitingScrapes(), 0u);
 }
 
