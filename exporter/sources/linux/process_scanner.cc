@@ -41,6 +41,17 @@ class DirCloser {
   DIR* dir_;
 };
 
+// True if <procfs>/<pid>/comm no longer matches `name` (an exec, a rename).
+bool Renamed(int proc_fd, const std::string& pid_name,
+             const std::string& name) {
+  std::string text;
+  if (!ReadFileAt(proc_fd, pid_name + "/comm", &text)) return false;
+  std::string comm = ParseComm(text);
+  return comm.size() < kCommMaxLength
+             ? comm != name
+             : name.compare(0, kCommMaxLength, comm) != 0;
+}
+
 }  // namespace
 
 bool UnitMatches(const std::string& watched, const std::string& unit) {
@@ -247,6 +258,9 @@ bool ProcessSocketScanner::Update(const std::vector<std::string>& watched_units,
     entry.proc_ino = d->d_ino;
     if (fresh) {
       entry.identity = st.st_ino;
+      ReadIdentity(proc_fd, pid_name, &entry);
+    } else if (st.st_size != entry.fd_count && !entry.kernel_thread &&
+               Renamed(proc_fd, pid_name, entry.name)) {
       ReadIdentity(proc_fd, pid_name, &entry);
     }
     if (st.st_size > 0) fd_counts_reported_ = true;

@@ -16,7 +16,9 @@ namespace epx {
 /// Finds the owners of sockets through <procfs>/<pid>/fd and remembers
 /// them between collections: a process is re-read only when it is new or
 /// its descriptor count (st_size of /proc/<pid>/fd, Linux >= 6.2) changed,
-/// and kernel threads are skipped without a stat() once seen.
+/// and kernel threads are skipped without a stat() once seen. A changed
+/// count also re-reads comm, and the process's identity when comm changed
+/// (an exec); an exec that keeps the count keeps the old name.
 /// If a socket is still unowned after that (a process closed one socket and
 /// opened another), other processes are re-read until every such socket is
 /// found: first the few that changed most recently, then the ones read

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -343,6 +344,26 @@ TEST(ProcessSocketScannerTest, CountsOwnDescriptorsInTheRealProcfs) {
   EXPECT_EQ(me.handles - was.handles, 40);
   EXPECT_EQ(me.executable, fs::read_symlink("/proc/self/exe").string());
   EXPECT_FALSE(me.user.empty());
+}
+
+// A process that execs (or renames itself) and whose descriptors change is
+// named anew; comm stands in for the exec here.
+TEST(ProcessSocketScannerTest, ARenamedProcessIsNamedAnewWhenItsFdsChange) {
+  char was[16] = {};
+  ASSERT_EQ(prctl(PR_GET_NAME, was), 0);
+  ProcessSocketScanner scanner("/proc");
+  std::string error;
+  ASSERT_EQ(prctl(PR_SET_NAME, "epx-before"), 0);
+  Snapshot before;
+  ASSERT_TRUE(scanner.Update({}, &before, &error)) << error;
+  ASSERT_EQ(prctl(PR_SET_NAME, "epx-after"), 0);
+  int fd = dup(2);
+  Snapshot after;
+  ASSERT_TRUE(scanner.Update({}, &after, &error)) << error;
+  close(fd);
+  prctl(PR_SET_NAME, was);
+  EXPECT_EQ(before.processes.at(getpid()).name, "epx-before");
+  EXPECT_EQ(after.processes.at(getpid()).name, "epx-after");
 }
 
 TEST(ProcessSocketScannerTest, MissingRootIsAnError) {
