@@ -79,7 +79,8 @@ struct PortUsageCollectable::State : CollectorObserver {
     }
   }
 
-  void Run() {
+  // `started`: when StartAndWait launched this collection.
+  void Run(std::chrono::steady_clock::time_point started) {
     std::vector<prometheus::MetricFamily> result = CollectOnce();
     std::lock_guard<std::mutex> lock(mu);
     last = std::move(result);
@@ -101,8 +102,7 @@ struct PortUsageCollectable::State : CollectorObserver {
   std::size_t waiting = 0;
   bool have_last = false;
   std::vector<prometheus::MetricFamily> last;
-  // When the running collection started, and the one `last` comes from.
-  std::chrono::steady_clock::time_point started;
+  // When the collection `last` comes from was launched.
   std::chrono::steady_clock::time_point last_started;
   std::shared_ptr<const PortUsageReport> last_report;
   std::vector<std::function<void(const PortUsageReport&)>> on_report;
@@ -190,17 +190,17 @@ bool PortUsageCollectable::StartAndWait(
   State& s = *state_;
   if (!s.in_flight && !s.stopping) {
     s.in_flight = true;
-    s.started = std::chrono::steady_clock::now();
+    auto started = std::chrono::steady_clock::now();
     s.running.clear();
     s.finished.clear();
     // The thread owns a reference: a collector that never returns keeps
     // only itself alive, not the exporter's shutdown.
     std::shared_ptr<State> owner = state_;
     try {
-      std::thread([owner] { owner->Run(); }).detach();
+      std::thread([owner, started] { owner->Run(started); }).detach();
     } catch (const std::system_error&) {
       lock->unlock();
-      owner->Run();
+      owner->Run(started);
       lock->lock();
     }
   }
